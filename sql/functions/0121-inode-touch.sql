@@ -1,0 +1,22 @@
+-- tarbox._inode_touch(tenant, head, ino, nlink_delta, mtime, ctime): adjust the link count and
+-- mark mtime and/or ctime as now in the head layer (copy-on-write). Caller holds the lock.
+CREATE OR REPLACE FUNCTION tarbox._inode_touch(p_tenant bigint, p_head int, p_ino bigint,
+                                               p_nlink_delta int, p_mtime boolean, p_ctime boolean)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now bigint := tarbox._now_ns();
+BEGIN
+    IF NOT tarbox._inode_cow(p_tenant, p_head, p_ino) THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    END IF;
+    UPDATE tarbox.inode i
+       SET nlink = i.nlink + p_nlink_delta,
+           mtime_ns = CASE WHEN p_mtime THEN v_now ELSE i.mtime_ns END,
+           ctime_ns = CASE WHEN p_ctime THEN v_now ELSE i.ctime_ns END
+     WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647;
+END
+$$;
+ALTER FUNCTION tarbox._inode_touch(bigint, int, bigint, int, boolean, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._inode_touch(bigint, int, bigint, int, boolean, boolean) FROM PUBLIC;

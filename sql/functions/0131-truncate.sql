@@ -1,0 +1,50 @@
+-- tarbox._truncate(ctx, ino, size): set a regular file's size (bytes) in the head layer. Shrinking
+-- ends the block mappings past the new end and trims the block that holds it, so a later
+-- extension reads zeros there; growing only changes the size (the new range is a hole).
+-- mtime/ctime are updated when the size changes. Caller holds the inode lock.
+-- Errors: EINVAL (negative size, not a regular file), EFBIG (over 16 TiB), ENOENT.
+CREATE OR REPLACE FUNCTION tarbox._truncate(c tarbox._context, p_ino bigint, p_size bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.head);
+    v_keep int;
+    v_data bytea;
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF (v.mode & 61440) = 16384 THEN
+        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
+    ELSIF (v.mode & 61440) <> 32768 THEN
+        PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
+    ELSIF p_size IS NULL OR p_size < 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid size %s', p_size));
+    ELSIF p_size > 17592186044416 THEN
+        PERFORM tarbox._raise('EFBIG', format('size %s exceeds the 16 TiB file size limit', p_size));
+    END IF;
+    IF p_size = v.size THEN
+        RETURN;
+    END IF;
+    IF p_size < v.size THEN
+        PERFORM tarbox._blockmap_cut(c.tenant_id, c.head, p_ino, (p_size + 65535) / 65536);
+        v_keep := (p_size % 65536)::int;
+        IF v_keep > 0 THEN
+            SELECT b.data INTO v_data
+              FROM tarbox.blockmap m
+              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
+             WHERE m.tenant_id = c.tenant_id AND m.ino = p_ino AND m.blkno = p_size / 65536
+               AND m.died = 2147483647;
+            IF octet_length(v_data) > v_keep THEN
+                PERFORM tarbox._blockmap_put(c.tenant_id, c.head, p_ino, p_size / 65536,
+                    tarbox._block_store(c.tenant_id, substring(v_data FROM 1 FOR v_keep)));
+            END IF;
+        END IF;
+    END IF;
+    PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+    UPDATE tarbox.inode i SET size = p_size, mtime_ns = tarbox._now_ns(), ctime_ns = tarbox._now_ns()
+     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+END
+$$;
+ALTER FUNCTION tarbox._truncate(tarbox._context, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._truncate(tarbox._context, bigint, bigint) FROM PUBLIC;

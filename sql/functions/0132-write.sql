@@ -1,0 +1,75 @@
+-- tarbox._write(ctx, ino, offset, data, append): write bytes into a regular file at an offset
+-- (bytes; with append, at the current end, read under the inode lock so concurrent appends never
+-- overlap). Only the 64 KiB blocks the range touches are rewritten; a gap past the old end
+-- becomes a hole. Updates size, mtime and ctime. Takes the inode lock.
+-- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG.
+CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
+                                         p_data bytea, p_append boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v tarbox.inode;
+    v_off bigint := p_offset;
+    v_n bigint := coalesce(octet_length(p_data), 0);
+    v_b bigint;
+    v_s int;
+    v_from bigint;
+    v_len int;
+    v_new bytea;
+    v_old bytea;
+    v_now bigint := tarbox._now_ns();
+BEGIN
+    PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
+    v := tarbox._inode_at(c.tenant_id, p_ino, c.head);
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF (v.mode & 61440) = 16384 THEN
+        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
+    ELSIF (v.mode & 61440) <> 32768 THEN
+        PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
+    END IF;
+    IF p_append THEN
+        v_off := v.size;
+    END IF;
+    IF v_off IS NULL OR v_off < 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid offset %s', v_off));
+    ELSIF v_off + v_n > 17592186044416 THEN
+        PERFORM tarbox._raise('EFBIG', 'write beyond the 16 TiB file size limit');
+    END IF;
+    IF v_n = 0 THEN
+        RETURN 0;
+    END IF;
+    FOR v_b IN (v_off / 65536) .. ((v_off + v_n - 1) / 65536) LOOP
+        v_s := greatest(v_off - v_b * 65536, 0)::int;
+        v_from := v_b * 65536 + v_s - v_off;
+        v_len := least(65536 - v_s, v_n - v_from)::int;
+        IF v_s = 0 AND v_len = 65536 THEN
+            v_new := substring(p_data FROM (v_from + 1)::int FOR v_len);
+        ELSE
+            v_old := NULL;
+            SELECT b.data INTO v_old
+              FROM tarbox.blockmap m
+              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
+             WHERE m.tenant_id = c.tenant_id AND m.ino = p_ino AND m.blkno = v_b
+               AND m.died = 2147483647;
+            v_old := coalesce(v_old, ''::bytea);
+            IF octet_length(v_old) < v_s THEN
+                v_old := v_old || tarbox._zeros(v_s - octet_length(v_old));
+            END IF;
+            v_new := substring(v_old FROM 1 FOR v_s)
+                     || substring(p_data FROM (v_from + 1)::int FOR v_len)
+                     || substring(v_old FROM v_s + v_len + 1);
+        END IF;
+        PERFORM tarbox._blockmap_put(c.tenant_id, c.head, p_ino, v_b,
+                                     tarbox._block_store(c.tenant_id, v_new));
+    END LOOP;
+    PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+    UPDATE tarbox.inode i
+       SET size = greatest(i.size, v_off + v_n), mtime_ns = v_now, ctime_ns = v_now
+     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    RETURN v_n;
+END
+$$;
+ALTER FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean) FROM PUBLIC;

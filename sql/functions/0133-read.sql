@@ -1,0 +1,33 @@
+-- tarbox._read(tenant, layer, inode, offset, length): bytes [offset, offset+length) of a regular
+-- file as of a layer, cut at the end of file; holes read as zeros. One query over the blocks the
+-- range covers.
+CREATE OR REPLACE FUNCTION tarbox._read(p_tenant bigint, p_layer int, v tarbox.inode,
+                                        p_offset bigint, p_length bigint)
+RETURNS bytea
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_end bigint;
+    v_buf bytea;
+BEGIN
+    IF p_offset IS NULL OR p_offset < 0 OR p_length IS NULL OR p_length < 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid range offset %s length %s', p_offset, p_length));
+    END IF;
+    IF p_offset >= v.size OR p_length = 0 THEN
+        RETURN ''::bytea;
+    END IF;
+    v_end := least(p_offset + p_length, v.size);
+    SELECT string_agg(coalesce(b.data, ''::bytea)
+                      || tarbox._zeros(least(65536, v.size - g * 65536) - coalesce(octet_length(b.data), 0)),
+                      ''::bytea ORDER BY g)
+      INTO v_buf
+      FROM generate_series(p_offset / 65536, (v_end - 1) / 65536) g
+      LEFT JOIN tarbox.blockmap m
+        ON m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = g
+       AND m.born <= p_layer AND m.died > p_layer
+      LEFT JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash;
+    RETURN substring(v_buf FROM ((p_offset % 65536) + 1)::int FOR (v_end - p_offset)::int);
+END
+$$;
+ALTER FUNCTION tarbox._read(bigint, int, tarbox.inode, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._read(bigint, int, tarbox.inode, bigint, bigint) FROM PUBLIC;

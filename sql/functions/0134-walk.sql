@@ -1,0 +1,88 @@
+-- tarbox._walk(ctx, path, follow): resolve an absolute path (text, UTF-8) at ctx.layer.
+-- Returns (parent, name, ino): the directory holding the last component, that component's bytes
+-- and its inode, NULL when only the last component is missing (so creating functions can use
+-- parent and name). '/' gives (1, NULL, 1). '.' and '..' are handled; symbolic links in the
+-- middle of the path are always followed, the last one only when p_follow; at most 40 links
+-- (ELOOP), as Linux does.
+-- Errors: EINVAL (relative or empty path), ENAMETOOLONG (path over 4096 bytes or a component over
+-- 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
+CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path text, p_follow boolean)
+RETURNS tarbox._resolved
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_parts text[];
+    v_i int := 1;
+    v_cur bigint := 1;
+    v_parent bigint := 1;
+    v_name bytea := NULL;
+    v_next bigint;
+    v_node tarbox.inode;
+    v_links int := 0;
+    v_target text;
+    v_last boolean;
+BEGIN
+    IF p_path IS NULL OR left(p_path, 1) <> '/' THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)', p_path));
+    ELSIF octet_length(p_path) > 4096 THEN
+        PERFORM tarbox._raise('ENAMETOOLONG',
+            format('path is %s bytes; the limit is 4096 (PATH_MAX)', octet_length(p_path)));
+    END IF;
+    v_parts := array_remove(string_to_array(p_path, '/'), '');
+    WHILE v_i <= coalesce(array_length(v_parts, 1), 0) LOOP
+        v_last := v_i = array_length(v_parts, 1);
+        IF v_parts[v_i] = '.' THEN
+            v_name := NULL;
+            v_i := v_i + 1;
+            CONTINUE;
+        END IF;
+        v_node := tarbox._inode_at(c.tenant_id, v_cur, c.layer);
+        IF (v_node.mode & 61440) <> 16384 THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory', p_path));
+        END IF;
+        IF v_parts[v_i] = '..' THEN
+            v_cur := tarbox._parent_of(c.tenant_id, v_cur, c.layer);
+            v_parent := coalesce(tarbox._parent_of(c.tenant_id, v_cur, c.layer), 1);
+            v_name := NULL;
+            v_i := v_i + 1;
+            CONTINUE;
+        END IF;
+        v_name := convert_to(v_parts[v_i], 'UTF8');
+        IF octet_length(v_name) > 255 THEN
+            PERFORM tarbox._raise('ENAMETOOLONG',
+                format('%s: a component is %s bytes; the limit is 255', p_path, octet_length(v_name)));
+        END IF;
+        v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
+        IF v_next IS NULL THEN
+            IF v_last THEN
+                RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
+            END IF;
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        END IF;
+        v_node := tarbox._inode_at(c.tenant_id, v_next, c.layer);
+        IF (v_node.mode & 61440) = 40960 AND (NOT v_last OR p_follow) THEN
+            v_links := v_links + 1;
+            IF v_links > 40 THEN
+                PERFORM tarbox._raise('ELOOP', format('%s: too many levels of symbolic links', p_path));
+            END IF;
+            v_target := convert_from(v_node.target, 'UTF8');
+            v_parts := array_remove(string_to_array(v_target, '/'), '')
+                       || v_parts[v_i + 1 :];
+            v_i := 1;
+            IF left(v_target, 1) = '/' THEN
+                v_cur := 1;
+                v_parent := 1;
+            END IF;
+            v_name := NULL;
+            CONTINUE;
+        END IF;
+        v_parent := v_cur;
+        v_cur := v_next;
+        v_i := v_i + 1;
+    END LOOP;
+    RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
+               v_name, v_cur)::tarbox._resolved;
+END
+$$;
+ALTER FUNCTION tarbox._walk(tarbox._context, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._walk(tarbox._context, text, boolean) FROM PUBLIC;

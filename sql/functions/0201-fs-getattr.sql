@@ -1,0 +1,19 @@
+CREATE OR REPLACE FUNCTION tarbox.fs_getattr(p_ino bigint, p_layer int DEFAULT NULL)
+RETURNS tarbox.attr
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(p_layer, false);
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    END IF;
+    RETURN tarbox._attr(v);
+END
+$$;
+ALTER FUNCTION tarbox.fs_getattr(bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_getattr(bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_getattr(bigint, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_getattr(bigint, int) IS
+'FUSE getattr / stat(2): the attributes of inode p_ino at layer p_layer (NULL = current). Errors: ENOENT (TX002), EACCES (TX013) caller is not a tenant.';

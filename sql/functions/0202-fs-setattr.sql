@@ -1,0 +1,49 @@
+CREATE OR REPLACE FUNCTION tarbox.fs_setattr(p_ino bigint, p_mode int, p_uid bigint, p_gid bigint,
+                                             p_size bigint, p_atime_ns bigint, p_mtime_ns bigint,
+                                             p_ctime_ns bigint DEFAULT NULL)
+RETURNS tarbox.attr
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    v tarbox.inode;
+    v_now bigint := tarbox._now_ns();
+BEGIN
+    PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
+    v := tarbox._inode_at(c.tenant_id, p_ino, c.head);
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    END IF;
+    IF p_mode IS NOT NULL AND (p_mode & ~(61440 | 4095)) <> 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid mode %s', p_mode));
+    END IF;
+    IF p_mode IS NOT NULL AND (p_mode & 61440) <> 0 AND (p_mode & 61440) <> (v.mode & 61440) THEN
+        PERFORM tarbox._raise('EINVAL', 'setattr cannot change the file type');
+    END IF;
+    IF (p_uid IS NOT NULL AND p_uid NOT BETWEEN 0 AND 4294967295)
+       OR (p_gid IS NOT NULL AND p_gid NOT BETWEEN 0 AND 4294967295) THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid owner %s:%s', p_uid, p_gid));
+    END IF;
+    IF p_size IS NOT NULL THEN
+        PERFORM tarbox._truncate(c, p_ino, p_size);
+    END IF;
+    IF p_mode IS NOT NULL OR p_uid IS NOT NULL OR p_gid IS NOT NULL OR p_atime_ns IS NOT NULL
+       OR p_mtime_ns IS NOT NULL OR p_ctime_ns IS NOT NULL THEN
+        PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+        UPDATE tarbox.inode i
+           SET mode = CASE WHEN p_mode IS NULL THEN i.mode ELSE (i.mode & 61440) | (p_mode & 4095) END,
+               uid = coalesce(p_uid, i.uid),
+               gid = coalesce(p_gid, i.gid),
+               atime_ns = coalesce(p_atime_ns, i.atime_ns),
+               mtime_ns = coalesce(p_mtime_ns, i.mtime_ns),
+               ctime_ns = coalesce(p_ctime_ns, v_now)
+         WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    END IF;
+    RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
+END
+$$;
+ALTER FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) IS
+'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-1; p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer.';

@@ -1,0 +1,31 @@
+CREATE OR REPLACE FUNCTION tarbox.fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL)
+RETURNS tarbox.attr
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_flags int := coalesce(p_flags, 0);
+    v_write boolean := (v_flags & 3) <> 0 OR (v_flags & 512) <> 0;
+    c tarbox._context := tarbox._ctx(p_layer, v_write);
+    v tarbox.inode;
+BEGIN
+    IF v_write THEN
+        PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
+    END IF;
+    v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF v_write AND (v.mode & 61440) = 16384 THEN
+        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
+    END IF;
+    IF (v_flags & 512) <> 0 AND (v_flags & 3) <> 0 AND (v.mode & 61440) = 32768 THEN
+        PERFORM tarbox._truncate(c, p_ino, 0);
+        v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    END IF;
+    RETURN tarbox._attr(v);
+END
+$$;
+ALTER FUNCTION tarbox.fs_open(bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_open(bigint, int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_open(bigint, int, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_open(bigint, int, int) IS
+'FUSE open / open(2) of an existing inode: p_flags are the open(2) flags (O_ACCMODE, O_TRUNC = 01000 truncates a regular file opened for writing). Opening for writing needs the newest layer. Returns the attributes. Errors: ENOENT (TX002), EISDIR (TX021) directory opened for writing, EROFS (TX030) write access to a historical layer.';

@@ -1,0 +1,23 @@
+CREATE OR REPLACE FUNCTION tarbox.fs_read(p_ino bigint, p_offset bigint, p_length int, p_layer int DEFAULT NULL)
+RETURNS bytea
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(p_layer, false);
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF (v.mode & 61440) = 16384 THEN
+        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
+    ELSIF (v.mode & 61440) <> 32768 THEN
+        PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
+    END IF;
+    RETURN tarbox._read(c.tenant_id, c.layer, v, p_offset, p_length);
+END
+$$;
+ALTER FUNCTION tarbox.fs_read(bigint, bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) IS
+'FUSE read / pread(2): up to p_length bytes of regular file p_ino from byte p_offset, at layer p_layer (NULL = current); shorter at end of file, empty past it; holes read as zeros. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or negative range.';

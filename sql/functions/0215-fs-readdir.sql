@@ -1,0 +1,44 @@
+CREATE OR REPLACE FUNCTION tarbox.fs_readdir(p_ino bigint, p_offset bigint, p_limit int, p_layer int DEFAULT NULL)
+RETURNS TABLE (name bytea, next_offset bigint, a tarbox.attr)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(p_layer, false);
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    v_off bigint := coalesce(p_offset, 0);
+    v_limit int := least(greatest(coalesce(p_limit, 1000), 1), 10000);
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF (v.mode & 61440) <> 16384 THEN
+        PERFORM tarbox._raise('ENOTDIR', format('inode %s is not a directory', p_ino));
+    END IF;
+    IF v_off < 1 THEN
+        name := '\x2e'::bytea; next_offset := 1; a := tarbox._attr(v);
+        RETURN NEXT;
+        v_limit := v_limit - 1;
+    END IF;
+    IF v_off < 2 AND v_limit > 0 THEN
+        name := '\x2e2e'::bytea; next_offset := 2;
+        a := tarbox._attr(tarbox._inode_at(c.tenant_id, coalesce(tarbox._parent_of(c.tenant_id, p_ino, c.layer), p_ino), c.layer));
+        RETURN NEXT;
+        v_limit := v_limit - 1;
+    END IF;
+    IF v_limit <= 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT d.name, d.cookie, tarbox._attr(i)
+          FROM tarbox.dentry d
+          CROSS JOIN LATERAL tarbox._inode_at(c.tenant_id, d.ino, c.layer) i
+         WHERE d.tenant_id = c.tenant_id AND d.parent_ino = p_ino
+           AND d.cookie > v_off AND d.born <= c.layer AND d.died > c.layer
+         ORDER BY d.cookie
+         LIMIT v_limit;
+END
+$$;
+ALTER FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) IS
+'FUSE readdir(plus): up to p_limit (1..10000) entries of directory p_ino after offset p_offset (0 = start), at layer p_layer (NULL = current), each with its name (bytes), the offset to resume after it and its attributes. ''.'' and ''..'' come first (offsets 1, 2); other offsets are a hash of the name, so they stay valid while entries are added or removed concurrently. Errors: ENOENT (TX002), ENOTDIR (TX020).';

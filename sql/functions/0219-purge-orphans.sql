@@ -1,0 +1,28 @@
+CREATE OR REPLACE FUNCTION tarbox.purge_orphans()
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, false);
+    v_ino bigint;
+    v_count bigint := 0;
+BEGIN
+    IF c.layer <> c.head THEN
+        RETURN 0;
+    END IF;
+    c := tarbox._ctx(NULL, true);
+    FOR v_ino IN SELECT i.ino FROM tarbox.inode i
+                  WHERE i.tenant_id = c.tenant_id AND i.died = 2147483647 AND i.nlink = 0 LOOP
+        PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+        IF tarbox._purge(c.tenant_id, c.head, v_ino) THEN
+            v_count := v_count + 1;
+        END IF;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+ALTER FUNCTION tarbox.purge_orphans() OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.purge_orphans() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.purge_orphans() TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.purge_orphans() IS
+'Remove every inode of the calling tenant that has no links left (files unlinked while open by a mount that has since gone away); run when a mount starts. Returns how many were removed. Errors: EACCES (TX013) caller is not a tenant.';

@@ -1,0 +1,32 @@
+CREATE OR REPLACE FUNCTION tarbox.mv(p_src text, p_dst text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    s tarbox._resolved := tarbox._walk(c, p_src, false);
+    d tarbox._resolved := tarbox._walk(c, p_dst, true);
+BEGIN
+    IF s.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_src));
+    ELSIF s.ino = 1 OR s.name IS NULL THEN
+        PERFORM tarbox._raise('EBUSY', format('cannot move %s', p_src));
+    END IF;
+    IF d.ino IS NOT NULL AND d.ino <> s.ino
+       AND ((tarbox._inode_at(c.tenant_id, d.ino, c.head)).mode & 61440) = 16384 THEN
+        -- like mv(1): an existing directory as destination receives the source under its name
+        d := ROW(d.ino, s.name, NULL)::tarbox._resolved;
+    ELSE
+        d := tarbox._walk(c, p_dst, false);
+        IF d.name IS NULL THEN
+            PERFORM tarbox._raise('EBUSY', format('cannot replace %s', p_dst));
+        END IF;
+    END IF;
+    PERFORM tarbox.fs_rename(s.parent, s.name, d.parent, d.name, 0);
+END
+$$;
+ALTER FUNCTION tarbox.mv(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.mv(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.mv(text, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.mv(text, text) IS
+'Move or rename by absolute paths, like mv(1): when p_dst is an existing directory the source moves into it under its own name; otherwise rename(2) semantics (atomic, replaces a compatible target). Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root.';

@@ -1,0 +1,19 @@
+CREATE OR REPLACE FUNCTION tarbox.readlink(p_path text)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, false);
+    r tarbox._resolved := tarbox._walk(c, p_path, false);
+BEGIN
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+    END IF;
+    RETURN tarbox._name_text(tarbox.fs_readlink(r.ino, c.layer));
+END
+$$;
+ALTER FUNCTION tarbox.readlink(text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.readlink(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.readlink(text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.readlink(text) IS
+'readlink(2) by absolute path: the target of the symbolic link as text (bytes that are not UTF-8 shown as \xNN). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link.';

@@ -1,0 +1,139 @@
+CREATE OR REPLACE FUNCTION tarbox.fsck()
+RETURNS TABLE (check_name text, ino bigint, detail text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, false);
+    t bigint := c.tenant_id;
+BEGIN
+    -- The root: inode 1, a live directory.
+    RETURN QUERY
+        SELECT 'root'::text, 1::bigint, 'inode 1 is missing or not a directory'::text
+         WHERE NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = 1 AND i.died = 2147483647
+                              AND (i.mode & 61440) = 16384);
+    -- Every live entry points at a live inode, from a live directory.
+    RETURN QUERY
+        SELECT 'dentry_target', d.ino, format('entry %s in directory %s points at a missing inode',
+                                               tarbox._name_text(d.name), d.parent_ino)
+          FROM tarbox.dentry d
+         WHERE d.tenant_id = t AND d.died = 2147483647
+           AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = d.ino AND i.died = 2147483647);
+    RETURN QUERY
+        SELECT 'dentry_parent', d.parent_ino, format('entry %s lives in inode %s, which is not a live directory',
+                                                      tarbox._name_text(d.name), d.parent_ino)
+          FROM tarbox.dentry d
+         WHERE d.tenant_id = t AND d.died = 2147483647
+           AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = d.parent_ino AND i.died = 2147483647
+                              AND (i.mode & 61440) = 16384 AND i.nlink > 0);
+    -- Link counts: a non-directory has one link per entry; a directory 2 + its subdirectories,
+    -- exactly one entry (no hard links to directories), or 0 links once removed.
+    RETURN QUERY
+        WITH links AS (
+            SELECT d.ino, count(*) AS n FROM tarbox.dentry d
+             WHERE d.tenant_id = t AND d.died = 2147483647 GROUP BY d.ino),
+        subdirs AS (
+            SELECT d.parent_ino AS ino, count(*) AS n
+              FROM tarbox.dentry d
+              JOIN tarbox.inode i ON i.tenant_id = t AND i.ino = d.ino AND i.died = 2147483647
+             WHERE d.tenant_id = t AND d.died = 2147483647 AND (i.mode & 61440) = 16384
+             GROUP BY d.parent_ino)
+        SELECT 'nlink', i.ino,
+               format('nlink is %s, expected %s', i.nlink,
+                      CASE WHEN (i.mode & 61440) <> 16384 THEN coalesce(l.n, 0)
+                           WHEN coalesce(l.n, 0) = 0 AND i.ino <> 1 THEN 0
+                           ELSE 2 + coalesce(s.n, 0) END)
+          FROM tarbox.inode i
+          LEFT JOIN links l ON l.ino = i.ino
+          LEFT JOIN subdirs s ON s.ino = i.ino
+         WHERE i.tenant_id = t AND i.died = 2147483647
+           AND i.nlink <> CASE WHEN (i.mode & 61440) <> 16384 THEN coalesce(l.n, 0)
+                               WHEN coalesce(l.n, 0) = 0 AND i.ino <> 1 THEN 0
+                               ELSE 2 + coalesce(s.n, 0) END;
+    RETURN QUERY
+        SELECT 'dir_entries', d.ino, format('directory has %s entries', count(*))
+          FROM tarbox.dentry d
+          JOIN tarbox.inode i ON i.tenant_id = t AND i.ino = d.ino AND i.died = 2147483647
+         WHERE d.tenant_id = t AND d.died = 2147483647 AND (i.mode & 61440) = 16384
+         GROUP BY d.ino HAVING count(*) > 1;
+    RETURN QUERY
+        SELECT 'dir_cycle', d.ino, 'the root has an entry'
+          FROM tarbox.dentry d WHERE d.tenant_id = t AND d.ino = 1;
+    -- Block maps: only regular files, only within the size, only existing blocks.
+    RETURN QUERY
+        SELECT 'blockmap_owner', m.ino, format('block %s mapped for an inode that is not a live regular file', m.blkno)
+          FROM tarbox.blockmap m
+         WHERE m.tenant_id = t AND m.died = 2147483647
+           AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = m.ino AND i.died = 2147483647
+                              AND (i.mode & 61440) = 32768);
+    RETURN QUERY
+        SELECT 'blockmap_eof', m.ino,
+               format('block %s holds %s bytes but the file ends at %s', m.blkno, octet_length(b.data), i.size)
+          FROM tarbox.blockmap m
+          JOIN tarbox.inode i ON i.tenant_id = t AND i.ino = m.ino AND i.died = 2147483647
+          LEFT JOIN tarbox.block b ON b.tenant_id = t AND b.hash = m.hash
+         WHERE m.tenant_id = t AND m.died = 2147483647
+           AND m.blkno * 65536 + coalesce(octet_length(b.data), 0) > i.size;
+    RETURN QUERY
+        SELECT 'blockmap_block', m.ino, format('block %s (layer %s..%s) refers to missing content %s',
+                                                m.blkno, m.born, m.died, encode(m.hash, 'hex'))
+          FROM tarbox.blockmap m
+         WHERE m.tenant_id = t
+           AND NOT EXISTS (SELECT 1 FROM tarbox.block b WHERE b.tenant_id = t AND b.hash = m.hash);
+    RETURN QUERY
+        SELECT 'block_hash', NULL::bigint, format('block %s does not hash to its address', encode(b.hash, 'hex'))
+          FROM tarbox.block b
+         WHERE b.tenant_id = t AND sha256(b.data) <> b.hash;
+    RETURN QUERY
+        SELECT 'xattr_owner', x.ino, format('attribute %s on an inode that is not live', tarbox._name_text(x.name))
+          FROM tarbox.xattr x
+         WHERE x.tenant_id = t AND x.died = 2147483647
+           AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = x.ino AND i.died = 2147483647);
+    -- Versions of one key never overlap, and no row lives outside the layer range.
+    RETURN QUERY
+        SELECT 'version_overlap', v.ino, format('%s versions born %s and %s overlap', v.tbl, v.born, v.next_born)
+          FROM (SELECT 'inode' AS tbl, i.ino, i.born, i.died,
+                       lead(i.born) OVER (PARTITION BY i.ino ORDER BY i.born) AS next_born
+                  FROM tarbox.inode i WHERE i.tenant_id = t
+                UNION ALL
+                SELECT 'dentry', d.parent_ino, d.born, d.died,
+                       lead(d.born) OVER (PARTITION BY d.parent_ino, d.name ORDER BY d.born)
+                  FROM tarbox.dentry d WHERE d.tenant_id = t
+                UNION ALL
+                SELECT 'blockmap', m.ino, m.born, m.died,
+                       lead(m.born) OVER (PARTITION BY m.ino, m.blkno ORDER BY m.born)
+                  FROM tarbox.blockmap m WHERE m.tenant_id = t
+                UNION ALL
+                SELECT 'xattr', x.ino, x.born, x.died,
+                       lead(x.born) OVER (PARTITION BY x.ino, x.name ORDER BY x.born)
+                  FROM tarbox.xattr x WHERE x.tenant_id = t) v
+         WHERE v.next_born < v.died;
+    RETURN QUERY
+        SELECT 'layer_range', v.ino, format('%s row born %s died %s outside layers 1..%s', v.tbl, v.born, v.died, c.head)
+          FROM (SELECT 'inode' AS tbl, i.ino, i.born, i.died FROM tarbox.inode i WHERE i.tenant_id = t
+                UNION ALL SELECT 'dentry', d.ino, d.born, d.died FROM tarbox.dentry d WHERE d.tenant_id = t
+                UNION ALL SELECT 'blockmap', m.ino, m.born, m.died FROM tarbox.blockmap m WHERE m.tenant_id = t
+                UNION ALL SELECT 'xattr', x.ino, x.born, x.died FROM tarbox.xattr x WHERE x.tenant_id = t) v
+         WHERE v.born > c.head OR (v.died <> 2147483647 AND v.died > c.head);
+    RETURN QUERY
+        SELECT 'readdir_cookie', d.parent_ino, format('entries %s share readdir offset %s',
+                                                       string_agg(tarbox._name_text(d.name), ', '), d.cookie)
+          FROM tarbox.dentry d
+         WHERE d.tenant_id = t AND d.died = 2147483647
+         GROUP BY d.parent_ino, d.cookie HAVING count(*) > 1;
+    RETURN QUERY
+        SELECT 'ino_sequence', max(i.ino), 'inode numbers reach past the inode sequence'
+          FROM tarbox.inode i WHERE i.tenant_id = t
+        HAVING max(i.ino) >= (SELECT s.last_value + 1 FROM pg_sequences s
+                               WHERE s.schemaname = 'tarbox' AND s.sequencename = 'ino_seq_' || t);
+END
+$$;
+ALTER FUNCTION tarbox.fsck() OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fsck() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fsck() TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fsck() IS
+'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, block content matches its sha256 address, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';

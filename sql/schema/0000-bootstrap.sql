@@ -1,0 +1,61 @@
+-- Bootstrap, run by every `tarbox init` before the migrations: the cluster-wide roles, the
+-- schema and the migration ledger. Idempotent by construction (roles are cluster-global, so a
+-- second database in the same cluster finds them already there).
+--
+-- Roles:
+--   tarbox_owner  owns the schema, the tables and the tenant-facing SECURITY DEFINER functions.
+--                 It is NOT a superuser and has no BYPASSRLS: row-level security is FORCEd, so
+--                 even its functions see only the calling tenant's rows.
+--   tarbox_maint  owns the administrative SECURITY DEFINER functions (tenant create/delete...);
+--                 BYPASSRLS, and those functions check tarbox._is_admin() before doing anything.
+--   tarbox_admin  group for administrators (superusers count as members).
+--   tarbox_tenant group of every tenant role: EXECUTE on the public API, SELECT on the tables
+--                 (filtered by RLS to the tenant's own rows).
+DO $bootstrap$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_owner') THEN
+        CREATE ROLE tarbox_owner NOLOGIN NOSUPERUSER NOBYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_maint') THEN
+        CREATE ROLE tarbox_maint NOLOGIN NOSUPERUSER BYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_admin') THEN
+        CREATE ROLE tarbox_admin NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_tenant') THEN
+        CREATE ROLE tarbox_tenant NOLOGIN;
+    END IF;
+END
+$bootstrap$;
+
+-- tarbox_maint creates and drops tenant roles.
+ALTER ROLE tarbox_maint CREATEROLE;
+
+CREATE SCHEMA IF NOT EXISTS tarbox AUTHORIZATION tarbox_owner;
+REVOKE ALL ON SCHEMA tarbox FROM PUBLIC;
+GRANT USAGE ON SCHEMA tarbox TO tarbox_tenant, tarbox_admin, tarbox_maint;
+-- tarbox_maint creates the per-tenant inode sequences.
+GRANT CREATE ON SCHEMA tarbox TO tarbox_maint;
+
+-- Functions are not executable by PUBLIC unless granted one by one.
+ALTER DEFAULT PRIVILEGES IN SCHEMA tarbox REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE tarbox_owner IN SCHEMA tarbox REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE tarbox_maint IN SCHEMA tarbox REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- Tenants get no temporary objects (no pg_temp functions to shadow ours) and no public schema.
+DO $db$
+BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO tarbox_admin', current_database());
+END
+$db$;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+CREATE TABLE IF NOT EXISTS tarbox.schema_migration (
+    name       text        PRIMARY KEY CHECK (name ~ '^[0-9]{4}-[a-z0-9-]+\.sql$'),
+    checksum   text        NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE tarbox.schema_migration OWNER TO tarbox_owner;
+COMMENT ON TABLE tarbox.schema_migration IS
+    'Ledger of applied schema migrations (sql/schema/NNNN-*.sql): file name and sha256 of its text. Migrations are immutable once applied.';
