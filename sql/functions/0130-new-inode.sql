@@ -71,6 +71,7 @@ BEGIN
     INSERT INTO tarbox.inode VALUES (v_new.*);
     PERFORM tarbox._dentry_add(c.tenant_id, c.head, p_parent, p_name, v_new.ino);
     PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_parent, CASE WHEN v_is_dir THEN 1 ELSE 0 END, true, true);
+    PERFORM tarbox._notify(c.tenant_id, NULL, p_parent, p_name);
     RETURN tarbox._attr(v_new);
 END
 $$;

@@ -44,6 +44,7 @@ BEGIN
     PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
     UPDATE tarbox.inode i SET size = p_size, mtime_ns = tarbox._now_ns(), ctime_ns = tarbox._now_ns()
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
 ALTER FUNCTION tarbox._truncate(tarbox._context, bigint, bigint) OWNER TO tarbox_owner;

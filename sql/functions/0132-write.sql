@@ -68,6 +68,7 @@ BEGIN
     UPDATE tarbox.inode i
        SET size = greatest(i.size, v_off + v_n), mtime_ns = v_now, ctime_ns = v_now
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
     RETURN v_n;
 END
 $$;

@@ -51,6 +51,7 @@ BEGIN
         PERFORM tarbox._inode_touch(c.tenant_id, c.head, v_ino, -1, false, true);
         PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_parent, 0, true, true);
     END IF;
+    PERFORM tarbox._notify(c.tenant_id, v_ino, p_parent, p_name);
     RETURN v_ino;
 END
 $$;

@@ -39,6 +39,7 @@ BEGIN
                ctime_ns = coalesce(p_ctime_ns, v_now)
          WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
     END IF;
+    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;

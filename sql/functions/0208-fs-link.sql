@@ -31,6 +31,7 @@ BEGIN
     PERFORM tarbox._dentry_add(c.tenant_id, c.head, p_newparent, p_newname, p_ino);
     PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_ino, 1, false, true);
     PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_newparent, 0, true, true);
+    PERFORM tarbox._notify(c.tenant_id, p_ino, p_newparent, p_newname);
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;

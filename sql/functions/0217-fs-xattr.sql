@@ -67,7 +67,7 @@ BEGIN
         VALUES (c.tenant_id, p_ino, p_name, c.head, 2147483647, coalesce(p_value, ''::bytea));
     END IF;
     UPDATE tarbox.inode i SET ctime_ns = tarbox._now_ns()
-     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
 ALTER FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) OWNER TO tarbox_owner;
@@ -120,7 +120,7 @@ BEGIN
         END IF;
     END IF;
     UPDATE tarbox.inode i SET ctime_ns = tarbox._now_ns()
-     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
 ALTER FUNCTION tarbox.fs_removexattr(bigint, bytea) OWNER TO tarbox_owner;

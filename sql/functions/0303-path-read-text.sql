@@ -1,15 +1,15 @@
-CREATE OR REPLACE FUNCTION tarbox.read_text(p_path text)
+CREATE OR REPLACE FUNCTION tarbox.read_text(p_path text, p_layer text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN convert_from(tarbox.read(p_path), 'UTF8');
+    RETURN convert_from(tarbox.read(p_path, 0, NULL, p_layer), 'UTF8');
 EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
     PERFORM tarbox._raise('EILSEQ', format('%s is not valid UTF-8 text; use tarbox.read() for its bytes', p_path));
 END
 $$;
-ALTER FUNCTION tarbox.read_text(text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.read_text(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.read_text(text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.read_text(text) IS
-'Read a whole regular file by absolute path as UTF-8 text. Errors: EILSEQ (TX084) content is not valid UTF-8 (or holds NUL), plus those of tarbox.read.';
+ALTER FUNCTION tarbox.read_text(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.read_text(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.read_text(text, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.read_text(text, text) IS
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a whole regular file by absolute path as UTF-8 text. Errors: EILSEQ (TX084) content is not valid UTF-8 (or holds NUL), plus those of tarbox.read.';

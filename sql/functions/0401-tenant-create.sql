@@ -21,18 +21,16 @@ BEGIN
     IF EXISTS (SELECT 1 FROM tarbox.tenant t WHERE t.name = p_name) THEN
         PERFORM tarbox._raise('EEXIST', format('tenant %s already exists', p_name));
     END IF;
-    INSERT INTO tarbox.tenant (name, default_uid, default_gid) VALUES (p_name, p_uid, p_gid)
-    RETURNING tenant.tenant_id INTO v_id;
+    -- The role is created first: its OID, unique in the cluster, becomes the tenant id.
+    v_role := 'tarbox_tenant_new_' || pg_backend_pid();
+    EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE tarbox_tenant', v_role);
+    SELECT r.oid::bigint INTO v_id FROM pg_roles r WHERE r.rolname = v_role;
+    EXECUTE format('ALTER ROLE %I RENAME TO %I', v_role, 'tarbox_tenant_' || v_id);
     v_role := 'tarbox_tenant_' || v_id;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
-        RAISE EXCEPTION 'role % already exists; drop it or remove it from this cluster first', v_role
-            USING ERRCODE = '42710';
+    IF p_password IS NOT NULL THEN
+        EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', v_role, p_password);
     END IF;
-    IF p_password IS NULL THEN
-        EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE tarbox_tenant', v_role);
-    ELSE
-        EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE tarbox_tenant', v_role, p_password);
-    END IF;
+    INSERT INTO tarbox.tenant (tenant_id, name, default_uid, default_gid) VALUES (v_id, p_name, p_uid, p_gid);
     EXECUTE format('CREATE SEQUENCE tarbox.%I AS bigint START 2', 'ino_seq_' || v_id);
     EXECUTE format('GRANT USAGE ON SEQUENCE tarbox.%I TO tarbox_owner', 'ino_seq_' || v_id);
     INSERT INTO tarbox.layer (tenant_id, layer_id, name, description)

@@ -1,0 +1,11 @@
+-- Indexes on the layer positions where rows were born and died, per tenant: a diff between two
+-- layers, dropping or discarding layers, and a file's history read only the rows that changed
+-- between the layers concerned, not the whole tree.
+CREATE INDEX inode_born ON tarbox.inode (tenant_id, born);
+CREATE INDEX inode_died ON tarbox.inode (tenant_id, died) WHERE died <> 2147483647;
+CREATE INDEX dentry_born ON tarbox.dentry (tenant_id, born);
+CREATE INDEX dentry_died ON tarbox.dentry (tenant_id, died) WHERE died <> 2147483647;
+CREATE INDEX blockmap_born ON tarbox.blockmap (tenant_id, born);
+CREATE INDEX blockmap_died ON tarbox.blockmap (tenant_id, died) WHERE died <> 2147483647;
+CREATE INDEX xattr_born ON tarbox.xattr (tenant_id, born);
+CREATE INDEX xattr_died ON tarbox.xattr (tenant_id, died) WHERE died <> 2147483647;
