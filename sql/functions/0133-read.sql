@@ -17,15 +17,18 @@ BEGIN
         RETURN ''::bytea;
     END IF;
     v_end := least(p_offset + p_length, v.size);
-    SELECT string_agg(coalesce(b.data, ''::bytea)
-                      || tarbox._zeros(least(65536, v.size - g * 65536) - coalesce(octet_length(b.data), 0)),
+    -- One index probe per block (LATERAL makes blkno an index condition), holes as zeros.
+    SELECT string_agg(coalesce(x.data, ''::bytea)
+                      || tarbox._zeros(least(65536, v.size - g * 65536) - coalesce(octet_length(x.data), 0)),
                       ''::bytea ORDER BY g)
       INTO v_buf
       FROM generate_series(p_offset / 65536, (v_end - 1) / 65536) g
-      LEFT JOIN tarbox.blockmap m
-        ON m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = g
-       AND m.born <= p_layer AND m.died > p_layer
-      LEFT JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash;
+      LEFT JOIN LATERAL (
+            SELECT b.data
+              FROM tarbox.blockmap m
+              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
+             WHERE m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = g
+               AND m.born <= p_layer AND m.died > p_layer) x ON true;
     RETURN substring(v_buf FROM ((p_offset % 65536) + 1)::int FOR (v_end - p_offset)::int);
 END
 $$;

@@ -17,8 +17,9 @@ BEGIN
     DELETE FROM tarbox.block WHERE tenant_id = v_id;
     DELETE FROM tarbox.dentry WHERE tenant_id = v_id;
     DELETE FROM tarbox.inode WHERE tenant_id = v_id;
+    DELETE FROM tarbox.layer_tag WHERE tenant_id = v_id;
+    DELETE FROM tarbox.layer WHERE tenant_id = v_id;  -- tenant.current_layer's check is deferred
     DELETE FROM tarbox.tenant WHERE tenant_id = v_id;
-    DELETE FROM tarbox.layer WHERE tenant_id = v_id;
     EXECUTE format('DROP SEQUENCE IF EXISTS tarbox.%I', 'ino_seq_' || v_id);
     EXECUTE format('DROP ROLE IF EXISTS %I', 'tarbox_tenant_' || v_id);
 END
