@@ -6,13 +6,15 @@
 -- its own connections.
 CREATE OR REPLACE FUNCTION tarbox._notify(p_tenant bigint, p_ino bigint, p_parent bigint, p_name bytea)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-    SELECT pg_notify(t.notify_channel,
-                     format('%s %s %s %s', pg_backend_pid(), coalesce(p_ino::text, '-'),
-                            coalesce(p_parent::text, '-'), coalesce(encode(p_name, 'hex'), '-')))
-      FROM tarbox.tenant t
-     WHERE t.tenant_id = p_tenant
+BEGIN
+    PERFORM pg_notify(t.notify_channel,
+                      format('%s %s %s %s', pg_backend_pid(), coalesce(p_ino::text, '-'),
+                             coalesce(p_parent::text, '-'), coalesce(encode(p_name, 'hex'), '-')))
+       FROM tarbox.tenant t
+      WHERE t.tenant_id = p_tenant;
+END
 $$;
 ALTER FUNCTION tarbox._notify(bigint, bigint, bigint, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._notify(bigint, bigint, bigint, bytea) FROM PUBLIC;
@@ -21,11 +23,13 @@ REVOKE ALL ON FUNCTION tarbox._notify(bigint, bigint, bigint, bytea) FROM PUBLIC
 -- `layer` (payload '<backend pid> layer <id>'), so they drop every cached entry and attribute.
 CREATE OR REPLACE FUNCTION tarbox._notify_layer(p_tenant bigint, p_layer int)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-    SELECT pg_notify(t.notify_channel, format('%s layer %s', pg_backend_pid(), p_layer))
-      FROM tarbox.tenant t
-     WHERE t.tenant_id = p_tenant
+BEGIN
+    PERFORM pg_notify(t.notify_channel, format('%s layer %s', pg_backend_pid(), p_layer))
+       FROM tarbox.tenant t
+      WHERE t.tenant_id = p_tenant;
+END
 $$;
 ALTER FUNCTION tarbox._notify_layer(bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._notify_layer(bigint, int) FROM PUBLIC;

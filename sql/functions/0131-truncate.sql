@@ -1,9 +1,10 @@
--- tarbox._truncate(ctx, ino, size): set a regular file's size (bytes) in the head layer. Shrinking
+-- tarbox._truncate(ctx, ino, size, always): set a regular file's size (bytes) in the head layer. Shrinking
 -- ends the block mappings past the new end and trims the block that holds it, so a later
 -- extension reads zeros there; growing only changes the size (the new range is a hole).
--- mtime/ctime are updated when the size changes. Caller holds the inode lock.
+-- mtime/ctime are updated when the size changes, or always with p_always (open(2) with O_TRUNC
+-- marks them even on an empty file). Caller holds the inode lock.
 -- Errors: EINVAL (negative size, not a regular file), EFBIG (over 16 TiB), ENOENT.
-CREATE OR REPLACE FUNCTION tarbox._truncate(c tarbox._context, p_ino bigint, p_size bigint)
+CREATE OR REPLACE FUNCTION tarbox._truncate(c tarbox._context, p_ino bigint, p_size bigint, p_always boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -23,7 +24,7 @@ BEGIN
     ELSIF p_size > 17592186044416 THEN
         PERFORM tarbox._raise('EFBIG', format('size %s exceeds the 16 TiB file size limit', p_size));
     END IF;
-    IF p_size = v.size THEN
+    IF p_size = v.size AND NOT p_always THEN
         RETURN;
     END IF;
     IF p_size < v.size THEN
@@ -47,5 +48,5 @@ BEGIN
     PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
-ALTER FUNCTION tarbox._truncate(tarbox._context, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._truncate(tarbox._context, bigint, bigint) FROM PUBLIC;
+ALTER FUNCTION tarbox._truncate(tarbox._context, bigint, bigint, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._truncate(tarbox._context, bigint, bigint, boolean) FROM PUBLIC;

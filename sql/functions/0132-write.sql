@@ -40,7 +40,8 @@ BEGIN
     IF v_n = 0 THEN
         RETURN 0;
     END IF;
-    FOR v_b IN (v_off / 65536) .. ((v_off + v_n - 1) / 65536) LOOP
+    -- (a FOR i IN a..b loop variable is int: block numbers past 2^31 / 65536 need bigint)
+    FOR v_b IN SELECT generate_series(v_off / 65536, (v_off + v_n - 1) / 65536) LOOP
         v_s := greatest(v_off - v_b * 65536, 0)::int;
         v_from := v_b * 65536 + v_s - v_off;
         v_len := least(65536 - v_s, v_n - v_from)::int;

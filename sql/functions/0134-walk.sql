@@ -28,17 +28,20 @@ BEGIN
         PERFORM tarbox._raise('ENAMETOOLONG',
             format('path is %s bytes; the limit is 4096 (PATH_MAX)', octet_length(p_path)));
     END IF;
+    IF right(p_path, 1) = '/' THEN
+        p_follow := true;  -- a trailing '/' resolves a final symbolic link (POSIX)
+    END IF;
     v_parts := array_remove(string_to_array(p_path, '/'), '');
     WHILE v_i <= coalesce(array_length(v_parts, 1), 0) LOOP
         v_last := v_i = array_length(v_parts, 1);
+        v_node := tarbox._inode_at(c.tenant_id, v_cur, c.layer);
+        IF (v_node.mode & 61440) <> 16384 THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory', p_path));
+        END IF;
         IF v_parts[v_i] = '.' THEN
             v_name := NULL;
             v_i := v_i + 1;
             CONTINUE;
-        END IF;
-        v_node := tarbox._inode_at(c.tenant_id, v_cur, c.layer);
-        IF (v_node.mode & 61440) <> 16384 THEN
-            PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory', p_path));
         END IF;
         IF v_parts[v_i] = '..' THEN
             v_cur := tarbox._parent_of(c.tenant_id, v_cur, c.layer);
@@ -80,6 +83,11 @@ BEGIN
         v_cur := v_next;
         v_i := v_i + 1;
     END LOOP;
+    -- A trailing '/' names a directory (POSIX pathname resolution).
+    IF right(p_path, 1) = '/' AND v_cur <> 1
+       AND (tarbox._inode_at(c.tenant_id, v_cur, c.layer)).mode & 61440 <> 16384 THEN
+        PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_path));
+    END IF;
     RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
                v_name, v_cur)::tarbox._resolved;
 END

@@ -24,7 +24,7 @@ BEGIN
         PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_name)));
     END IF;
     IF (coalesce(p_flags, 0) & 512) <> 0 AND (v.mode & 61440) = 32768 THEN
-        PERFORM tarbox._truncate(c, v_ino, 0);
+        PERFORM tarbox._truncate(c, v_ino, 0, true);
     END IF;
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, v_ino, c.head));
 END

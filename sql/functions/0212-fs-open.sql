@@ -18,7 +18,7 @@ BEGIN
         PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
     END IF;
     IF (v_flags & 512) <> 0 AND (v_flags & 3) <> 0 AND (v.mode & 61440) = 32768 THEN
-        PERFORM tarbox._truncate(c, p_ino, 0);
+        PERFORM tarbox._truncate(c, p_ino, 0, true);
         v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
     END IF;
     RETURN tarbox._attr(v);

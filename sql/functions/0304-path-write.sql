@@ -8,7 +8,7 @@ DECLARE
 BEGIN
     IF p_offset IS NULL THEN
         PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
-        PERFORM tarbox._truncate(c, v_ino, 0);
+        PERFORM tarbox._truncate(c, v_ino, 0, true);
     END IF;
     RETURN tarbox._write(c, v_ino, coalesce(p_offset, 0), coalesce(p_data, ''::bytea), false);
 END

@@ -6,6 +6,7 @@ DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     s tarbox._resolved := tarbox._walk(c, p_src, false);
     d tarbox._resolved := tarbox._walk(c, p_dst, true);
+    v_old bigint;
 BEGIN
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_src));
@@ -22,7 +23,12 @@ BEGIN
             PERFORM tarbox._raise('EBUSY', format('cannot replace %s', p_dst));
         END IF;
     END IF;
+    v_old := tarbox._dentry_at(c.tenant_id, d.parent, d.name, c.head);
     PERFORM tarbox.fs_rename(s.parent, s.name, d.parent, d.name, 0);
+    -- The SQL API holds no open files: a replaced inode left without links goes at once.
+    IF v_old IS NOT NULL AND v_old <> s.ino THEN
+        PERFORM tarbox._purge(c.tenant_id, c.head, v_old);
+    END IF;
 END
 $$;
 ALTER FUNCTION tarbox.mv(text, text) OWNER TO tarbox_owner;

@@ -21,7 +21,7 @@ $$;
 CREATE FUNCTION tarbox._tenant_id() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT (pg_catalog.regexp_match(tarbox._caller(), '^tarbox_tenant_([0-9]{1,18})$'))[1]::bigint
+    SELECT (pg_catalog.regexp_match(tarbox._caller(), '^tarbox_tenant_([1-9][0-9]{0,17})$'))[1]::bigint
 $$;
 
 CREATE FUNCTION tarbox._is_admin() RETURNS boolean
