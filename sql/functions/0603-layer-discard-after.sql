@@ -6,10 +6,10 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    DELETE FROM tarbox.inode WHERE tenant_id = p_tenant AND born > p_keep;
-    DELETE FROM tarbox.dentry WHERE tenant_id = p_tenant AND born > p_keep;
-    DELETE FROM tarbox.blockmap WHERE tenant_id = p_tenant AND born > p_keep;
-    DELETE FROM tarbox.xattr WHERE tenant_id = p_tenant AND born > p_keep;
+    DELETE FROM tarbox.inode WHERE tenant_id = p_tenant AND born > 1 AND born > p_keep;
+    DELETE FROM tarbox.dentry WHERE tenant_id = p_tenant AND born > 1 AND born > p_keep;
+    DELETE FROM tarbox.blockmap WHERE tenant_id = p_tenant AND born > 1 AND born > p_keep;
+    DELETE FROM tarbox.xattr WHERE tenant_id = p_tenant AND born > 1 AND born > p_keep;
     UPDATE tarbox.inode SET died = 2147483647 WHERE tenant_id = p_tenant AND died <> 2147483647 AND died > p_keep;
     UPDATE tarbox.dentry SET died = 2147483647 WHERE tenant_id = p_tenant AND died <> 2147483647 AND died > p_keep;
     UPDATE tarbox.blockmap SET died = 2147483647 WHERE tenant_id = p_tenant AND died <> 2147483647 AND died > p_keep;

@@ -31,14 +31,14 @@ BEGIN
     ELSE
         -- A layer in the middle: its changes are merged into the next layer, whose view does not
         -- change; rows seen only by the dropped layer go.
-        DELETE FROM tarbox.inode WHERE tenant_id = c.tenant_id AND born = v_id AND died = v_next;
-        DELETE FROM tarbox.dentry WHERE tenant_id = c.tenant_id AND born = v_id AND died = v_next;
-        DELETE FROM tarbox.blockmap WHERE tenant_id = c.tenant_id AND born = v_id AND died = v_next;
-        DELETE FROM tarbox.xattr WHERE tenant_id = c.tenant_id AND born = v_id AND died = v_next;
-        UPDATE tarbox.inode SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id;
-        UPDATE tarbox.dentry SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id;
-        UPDATE tarbox.blockmap SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id;
-        UPDATE tarbox.xattr SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id;
+        DELETE FROM tarbox.inode WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
+        DELETE FROM tarbox.dentry WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
+        DELETE FROM tarbox.blockmap WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
+        DELETE FROM tarbox.xattr WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
+        UPDATE tarbox.inode SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
+        UPDATE tarbox.dentry SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
+        UPDATE tarbox.blockmap SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
+        UPDATE tarbox.xattr SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
         UPDATE tarbox.inode SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         UPDATE tarbox.dentry SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         UPDATE tarbox.blockmap SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;

@@ -19,7 +19,7 @@ BEGIN
     RETURN QUERY
     WITH entries AS (
         SELECT DISTINCT d.parent_ino, d.name FROM tarbox.dentry d
-         WHERE d.tenant_id = t AND d.born > lo AND d.born <= hi
+         WHERE d.tenant_id = t AND d.born > 1 AND d.born > lo AND d.born <= hi
         UNION
         SELECT d.parent_ino, d.name FROM tarbox.dentry d
          WHERE d.tenant_id = t AND d.died <> 2147483647 AND d.died > lo AND d.died <= hi
@@ -29,14 +29,14 @@ BEGIN
                tarbox._dentry_at(t, en.parent_ino, en.name, hi) AS ino_hi
           FROM entries en
     ), data_changed AS (
-        SELECT m.ino FROM tarbox.blockmap m WHERE m.tenant_id = t AND m.born > lo AND m.born <= hi
+        SELECT m.ino FROM tarbox.blockmap m WHERE m.tenant_id = t AND m.born > 1 AND m.born > lo AND m.born <= hi
         UNION SELECT m.ino FROM tarbox.blockmap m
          WHERE m.tenant_id = t AND m.died <> 2147483647 AND m.died > lo AND m.died <= hi
-        UNION SELECT x.ino FROM tarbox.xattr x WHERE x.tenant_id = t AND x.born > lo AND x.born <= hi
+        UNION SELECT x.ino FROM tarbox.xattr x WHERE x.tenant_id = t AND x.born > 1 AND x.born > lo AND x.born <= hi
         UNION SELECT x.ino FROM tarbox.xattr x
          WHERE x.tenant_id = t AND x.died <> 2147483647 AND x.died > lo AND x.died <= hi
     ), attr_changed AS (
-        SELECT i.ino FROM tarbox.inode i WHERE i.tenant_id = t AND i.born > lo AND i.born <= hi
+        SELECT i.ino FROM tarbox.inode i WHERE i.tenant_id = t AND i.born > 1 AND i.born > lo AND i.born <= hi
         UNION SELECT i.ino FROM tarbox.inode i
          WHERE i.tenant_id = t AND i.died <> 2147483647 AND i.died > lo AND i.died <= hi
     ), changes AS (

@@ -14,7 +14,6 @@ CREATE TABLE tarbox.blockmap (
 );
 ALTER TABLE tarbox.blockmap OWNER TO tarbox_owner;
 CREATE UNIQUE INDEX blockmap_live ON tarbox.blockmap (tenant_id, ino, blkno) WHERE died = 2147483647;
-CREATE INDEX blockmap_by_hash ON tarbox.blockmap (tenant_id, hash);
 COMMENT ON TABLE tarbox.blockmap IS
     'Versioned file block maps: block blkno of inode ino holds the block with this hash (born <= layer < died).';
 
