@@ -1,0 +1,494 @@
+"""Copy whole trees between the host and a tenant (``tarbox import`` / ``export``).
+
+Both directions use the inode API (``fs_*``) so that every tarbox path is resolved
+exactly once: the destination (import) or source (export) root is resolved with
+one path call, everything below it is addressed by inode number and name.
+
+Preserved: file content and size, permission bits (incl. setuid/setgid/sticky),
+file types (dirs, regular files, symlinks with their exact target bytes, fifos,
+sockets and device nodes where the host allows), hard links, atime/mtime in
+nanoseconds, owner uid/gid, and ``user.*`` extended attributes. Names are bytes
+end to end (non-UTF-8 names survive).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as st
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psycopg
+from psycopg.rows import namedtuple_row
+
+from .errors import TarboxError, message_of, translate
+
+#: Bytes per fs_write / fs_read call.
+CHUNK = 1 << 20
+#: Commit an import batch after this many entries ...
+BATCH_ENTRIES = 2000
+#: ... or this many bytes of file content.
+BATCH_BYTES = 64 << 20
+#: Rows per fs_readdir call.
+READDIR_LIMIT = 1000
+ROOT_INO = 1
+
+ATTR_COLS = "ino, mode, nlink, uid, gid, rdev, size, blocks, atime_ns, mtime_ns, ctime_ns, btime_ns"
+
+#: ``progress(entries_done_delta, bytes_done_delta)`` is called as work advances.
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class TransferStats:
+    """Counters of one import or export.
+
+    Attributes: ``files``, ``dirs`` (not counting the root), ``symlinks``,
+    ``hardlinks`` (extra names of an already copied inode), ``specials`` (fifos,
+    sockets, devices), ``skipped`` (special files the host refused to create),
+    ``bytes`` (file content bytes copied), ``seconds`` (wall clock, float).
+    """
+
+    files: int = 0
+    dirs: int = 0
+    symlinks: int = 0
+    hardlinks: int = 0
+    specials: int = 0
+    skipped: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    skipped_paths: list[str] = field(default_factory=list)
+
+    @property
+    def entries(self) -> int:
+        """Total names created (int), root excluded."""
+        return self.files + self.dirs + self.symlinks + self.hardlinks + self.specials
+
+    def as_dict(self) -> dict:
+        """Return the counters as a JSON-ready dict."""
+        return {
+            "files": self.files, "dirs": self.dirs, "symlinks": self.symlinks,
+            "hardlinks": self.hardlinks, "specials": self.specials, "skipped": self.skipped,
+            "entries": self.entries, "bytes": self.bytes, "seconds": round(self.seconds, 3),
+        }
+
+
+def scan_host_tree(root: str | os.PathLike) -> tuple[int, int]:
+    """Count what an import of ``root`` will copy, without following symlinks.
+
+    Returns ``(entries, bytes)``: names below ``root`` (int) and the total size of
+    regular files, counting each hard-linked inode once (int). Raises
+    :class:`TarboxError` for unreadable directories.
+    """
+    entries = 0
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    stack = [os.fsencode(root)]
+    try:
+        while stack:
+            d = stack.pop()
+            with os.scandir(d) as it:
+                for e in it:
+                    entries += 1
+                    s = e.stat(follow_symlinks=False)
+                    if st.S_ISDIR(s.st_mode):
+                        stack.append(e.path)
+                    elif st.S_ISREG(s.st_mode):
+                        if s.st_nlink > 1:
+                            key = (s.st_dev, s.st_ino)
+                            if key in seen:
+                                continue
+                            seen.add(key)
+                        total += s.st_size
+    except OSError as exc:
+        raise translate(exc) from exc
+    return entries, total
+
+
+def _attr(cur: psycopg.Cursor, func: str, args_sql: str, params: tuple) -> tuple:
+    row = cur.execute(f"SELECT {ATTR_COLS} FROM tarbox.{func}({args_sql})", params).fetchone()
+    if row is None:
+        raise TarboxError(f"tarbox.{func} returned no row", errno.EIO)
+    return row
+
+
+def _user_xattrs(path: bytes) -> list[tuple[bytes, bytes]]:
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        if n.startswith("user."):
+            try:
+                out.append((os.fsencode(n), os.getxattr(path, n, follow_symlinks=False)))
+            except OSError:
+                continue
+    return out
+
+
+def _dir_is_empty(cur: psycopg.Cursor, ino: int) -> bool:
+    rows = cur.execute(
+        "SELECT name FROM tarbox.fs_readdir(%s::bigint, 0::bigint, 3::int)", (ino,)).fetchall()
+    return all(bytes(r[0]) in (b".", b"..") for r in rows)
+
+
+def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
+    cur = conn.cursor()
+    try:
+        row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+    except psycopg.Error as exc:
+        if translate(exc).errno != errno.ENOENT:
+            raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
+        row = None
+    if row is None:
+        try:
+            cur.execute("SELECT tarbox.mkdir(%s, 493, true)", (dest,))
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+        except psycopg.Error as exc:
+            raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
+    ino, kind = row
+    if kind != "dir":
+        raise TarboxError(f"{dest}: destination exists and is not a directory", errno.ENOTDIR)
+    if not _dir_is_empty(cur, ino):
+        raise TarboxError(f"{dest}: destination directory is not empty", errno.ENOTEMPTY)
+    return ino
+
+
+def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
+                progress: Progress | None = None, preserve_owner: bool = True,
+                batch_entries: int = BATCH_ENTRIES, batch_bytes: int = BATCH_BYTES) -> TransferStats:
+    """Copy host directory ``src`` into the tenant directory ``dest``.
+
+    Args:
+        conn: a tenant connection (``SET ROLE`` done), autocommit, no open
+            transaction. Work is committed in batches (``batch_entries`` names or
+            ``batch_bytes`` bytes); a failure rolls back only the current batch.
+        src: host directory (str/bytes/PathLike); symlinks below it are copied as
+            symlinks, never followed.
+        dest: absolute tenant path; created (with parents) if missing, else it
+            must be an empty directory. It receives ``src``'s mode, owner and times.
+        progress: optional ``progress(entries_delta, bytes_delta)`` callback.
+        preserve_owner: copy host uid/gid (default); False = the tenant's default
+            owner (uid/gid 0 unless the tenant was created otherwise).
+
+    Returns :class:`TransferStats`. Raises :class:`TarboxError` naming the host
+    path and the reason (errno from the SQL error) on failure.
+    """
+    t0 = time.monotonic()
+    stats = TransferStats()
+    src_b = os.fsencode(src)
+    try:
+        root_st = os.stat(src_b)
+    except OSError as exc:
+        raise translate(exc) from exc
+    if not st.S_ISDIR(root_st.st_mode):
+        raise TarboxError(f"{os.fsdecode(src_b)}: not a directory", errno.ENOTDIR)
+
+    was_autocommit = conn.autocommit
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise TarboxError("import needs a connection with no open transaction", errno.EINVAL)
+    root_ino = _resolve_dest_dir(conn, dest)
+    conn.autocommit = False
+    cur = conn.cursor()
+    links: dict[tuple[int, int], int] = {}
+    dir_attrs: list[tuple[int, os.stat_result]] = [(root_ino, root_st)]
+    pending_entries = 0
+    pending_bytes = 0
+    current = src_b
+
+    def owner(s: os.stat_result) -> tuple[int | None, int | None]:
+        return (s.st_uid, s.st_gid) if preserve_owner else (None, None)
+
+    def set_times(ino: int, s: os.stat_result, mode: int | None = None, own: bool = False) -> None:
+        uid, gid = owner(s) if own else (None, None)
+        cur.execute(
+            "SELECT ino FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, NULL::bigint,"
+            " %s::bigint, %s::bigint)",
+            (ino, mode, uid, gid, s.st_atime_ns, s.st_mtime_ns))
+
+    def set_xattrs(ino: int, path: bytes) -> None:
+        for name, value in _user_xattrs(path):
+            cur.execute("SELECT tarbox.fs_setxattr(%s::bigint, %b::bytea, %b::bytea, 0)",
+                        (ino, name, value))
+
+    try:
+        stack = [(src_b, root_ino)]
+        set_xattrs(root_ino, src_b)
+        while stack:
+            hdir, parent = stack.pop()
+            current = hdir
+            with os.scandir(hdir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for e in entries:
+                current = e.path
+                s = e.stat(follow_symlinks=False)
+                mode = s.st_mode
+                uid, gid = owner(s)
+                uid = 0 if uid is None else uid
+                gid = 0 if gid is None else gid
+                key = (s.st_dev, s.st_ino)
+                nbytes = 0
+                if not st.S_ISDIR(mode) and s.st_nlink > 1 and key in links:
+                    cur.execute("SELECT ino FROM tarbox.fs_link(%s::bigint, %s::bigint, %b::bytea)",
+                                (links[key], parent, e.name))
+                    stats.hardlinks += 1
+                elif st.S_ISDIR(mode):
+                    a = _attr(cur, "fs_mkdir", "%s::bigint, %b::bytea, %s::int, %s::bigint, %s::bigint",
+                              (parent, e.name, st.S_IMODE(mode), uid, gid))
+                    dir_attrs.append((a[0], s))
+                    set_xattrs(a[0], e.path)
+                    stack.append((e.path, a[0]))
+                    stats.dirs += 1
+                elif st.S_ISREG(mode):
+                    a = _attr(cur, "fs_create", "%s::bigint, %b::bytea, %s::int, %s::bigint, %s::bigint, 0",
+                              (parent, e.name, st.S_IMODE(mode) | st.S_IFREG, uid, gid))
+                    ino = a[0]
+                    with open(e.path, "rb") as fh:
+                        offset = 0
+                        while True:
+                            chunk = fh.read(CHUNK)
+                            if not chunk:
+                                break
+                            cur.execute("SELECT tarbox.fs_write(%s::bigint, %s::bigint, %b::bytea)",
+                                        (ino, offset, chunk))
+                            offset += len(chunk)
+                            if progress:
+                                progress(0, len(chunk))
+                    nbytes = offset
+                    set_xattrs(ino, e.path)
+                    set_times(ino, s)
+                    if s.st_nlink > 1:
+                        links[key] = ino
+                    stats.files += 1
+                    stats.bytes += nbytes
+                elif st.S_ISLNK(mode):
+                    target = os.readlink(e.path)
+                    a = _attr(cur, "fs_symlink", "%s::bigint, %b::bytea, %b::bytea, %s::bigint, %s::bigint",
+                              (parent, e.name, target, uid, gid))
+                    set_times(a[0], s)
+                    if s.st_nlink > 1:
+                        links[key] = a[0]
+                    stats.symlinks += 1
+                else:  # fifo, socket, char/block device
+                    a = _attr(cur, "fs_mknod",
+                              "%s::bigint, %b::bytea, %s::int, %s::bigint, %s::bigint, %s::bigint",
+                              (parent, e.name, mode, s.st_rdev if (st.S_ISCHR(mode) or st.S_ISBLK(mode)) else 0,
+                               uid, gid))
+                    set_times(a[0], s)
+                    if s.st_nlink > 1:
+                        links[key] = a[0]
+                    stats.specials += 1
+                if progress:
+                    progress(1, 0)
+                pending_entries += 1
+                pending_bytes += nbytes
+                if pending_entries >= batch_entries or pending_bytes >= batch_bytes:
+                    conn.commit()
+                    pending_entries = pending_bytes = 0
+        current = src_b
+        # Directory mtimes change while children are added: set them last.
+        for ino, s in reversed(dir_attrs):
+            set_times(ino, s, st.S_IMODE(s.st_mode), own=(ino == root_ino))
+        conn.commit()
+    except psycopg.Error as exc:
+        _rollback(conn)
+        err = translate(exc)
+        raise TarboxError(f"import of {os.fsdecode(current)} failed: {err.message}", err.errno) from exc
+    except OSError as exc:
+        _rollback(conn)
+        err = translate(exc)
+        raise TarboxError(f"import failed: {err.message}", err.errno) from exc
+    except BaseException:
+        _rollback(conn)
+        raise
+    finally:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE and not conn.closed:
+            conn.autocommit = was_autocommit
+    stats.seconds = time.monotonic() - t0
+    return stats
+
+
+def _rollback(conn: psycopg.Connection) -> None:
+    try:
+        conn.rollback()
+    except psycopg.Error:
+        pass
+
+
+def _host_mkdir_empty(dest: bytes) -> None:
+    try:
+        os.mkdir(dest, 0o700)
+        return
+    except FileExistsError:
+        pass
+    if not os.path.isdir(dest) or os.path.islink(dest):
+        raise TarboxError(f"{os.fsdecode(dest)}: exists and is not a directory", errno.ENOTDIR)
+    if os.listdir(dest):
+        raise TarboxError(f"{os.fsdecode(dest)}: destination directory is not empty", errno.ENOTEMPTY)
+
+
+def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
+                progress: Progress | None = None, preserve_owner: bool | None = None) -> TransferStats:
+    """Copy tenant directory ``src`` to host directory ``dest``.
+
+    Args:
+        conn: a tenant connection, autocommit, no open transaction. The whole
+            export reads one consistent snapshot (one REPEATABLE READ transaction).
+        src: absolute tenant path of a directory (symlinks in it are followed to
+            find the root; nothing below the root is followed).
+        dest: host directory; created if missing, else it must be empty. It
+            receives ``src``'s mode and times.
+        progress: optional ``progress(entries_delta, bytes_delta)`` callback.
+        preserve_owner: chown to the stored uid/gid; default: only when root.
+
+    Returns :class:`TransferStats` (device nodes the host refuses are counted in
+    ``skipped``). Raises :class:`TarboxError` on failure.
+    """
+    t0 = time.monotonic()
+    stats = TransferStats()
+    dest_b = os.fsencode(dest)
+    if preserve_owner is None:
+        preserve_owner = os.geteuid() == 0
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise TarboxError("export needs a connection with no open transaction", errno.EINVAL)
+    was_autocommit = conn.autocommit
+    conn.autocommit = False
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    cur = conn.cursor(row_factory=namedtuple_row)
+    bcur = conn.cursor(binary=True)
+    links: dict[int, bytes] = {}
+    dirs: list[tuple[bytes, object]] = []
+    current = dest_b
+
+    def chown(path: bytes, a) -> None:
+        if preserve_owner:
+            try:
+                os.chown(path, a.uid, a.gid, follow_symlinks=False)
+            except OSError:
+                pass
+
+    def copy_xattrs(path: bytes, ino: int) -> None:
+        names = [bytes(r[0]) for r in conn.execute(
+            "SELECT * FROM tarbox.fs_listxattr(%s::bigint)", (ino,)).fetchall()]
+        for n in names:
+            if not n.startswith(b"user."):
+                continue
+            value = conn.execute("SELECT tarbox.fs_getxattr(%s::bigint, %b::bytea)", (ino, n)).fetchone()[0]
+            try:
+                os.setxattr(path, n, bytes(value) if value is not None else b"", follow_symlinks=False)
+            except OSError:
+                pass
+
+    try:
+        try:
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (src,)).fetchone()
+        except psycopg.Error as exc:
+            raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
+        if row.type != "dir":
+            raise TarboxError(f"{src}: not a directory", errno.ENOTDIR)
+        root = cur.execute(f"SELECT {ATTR_COLS} FROM tarbox.fs_getattr(%s::bigint)", (row.ino,)).fetchone()
+        _host_mkdir_empty(dest_b)
+        dirs.append((dest_b, root))
+        stack = [(root.ino, dest_b)]
+        while stack:
+            dino, hdir = stack.pop()
+            offset = 0
+            while True:
+                rows = cur.execute(
+                    "SELECT d.name, d.next_offset, (d.a).* FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int) d",
+                    (dino, offset, READDIR_LIMIT)).fetchall()
+                if not rows:
+                    break
+                for r in rows:
+                    offset = r.next_offset
+                    name = bytes(r.name)
+                    if name in (b".", b".."):
+                        continue
+                    path = os.path.join(hdir, name)
+                    current = path
+                    mode = r.mode
+                    if not st.S_ISDIR(mode) and r.nlink > 1 and r.ino in links:
+                        os.link(links[r.ino], path, follow_symlinks=False)
+                        stats.hardlinks += 1
+                    elif st.S_ISDIR(mode):
+                        os.mkdir(path, 0o700)
+                        dirs.append((path, r))
+                        stack.append((r.ino, path))
+                        stats.dirs += 1
+                    elif st.S_ISREG(mode):
+                        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                        with os.fdopen(fd, "wb") as fh:
+                            pos = 0
+                            while pos < r.size:
+                                data = bcur.execute(
+                                    "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)",
+                                    (r.ino, pos, min(CHUNK, r.size - pos))).fetchone()[0]
+                                if not data:
+                                    break
+                                fh.write(data)
+                                pos += len(data)
+                                if progress:
+                                    progress(0, len(data))
+                        if pos != r.size:
+                            raise TarboxError(
+                                f"{os.fsdecode(path)}: short read ({pos} of {r.size} bytes)", errno.EIO)
+                        copy_xattrs(path, r.ino)
+                        chown(path, r)
+                        os.chmod(path, st.S_IMODE(mode))
+                        os.utime(path, ns=(r.atime_ns, r.mtime_ns))
+                        stats.files += 1
+                        stats.bytes += pos
+                    elif st.S_ISLNK(mode):
+                        target = bytes(bcur.execute("SELECT tarbox.fs_readlink(%s::bigint)", (r.ino,)).fetchone()[0])
+                        os.symlink(target, path)
+                        chown(path, r)
+                        os.utime(path, ns=(r.atime_ns, r.mtime_ns), follow_symlinks=False)
+                        stats.symlinks += 1
+                    else:
+                        try:
+                            if st.S_ISFIFO(mode):
+                                os.mkfifo(path, st.S_IMODE(mode))
+                            else:
+                                os.mknod(path, mode, r.rdev)
+                        except OSError:
+                            stats.skipped += 1
+                            stats.skipped_paths.append(os.fsdecode(path))
+                            continue
+                        chown(path, r)
+                        os.chmod(path, st.S_IMODE(mode))
+                        os.utime(path, ns=(r.atime_ns, r.mtime_ns))
+                        stats.specials += 1
+                    if r.nlink > 1 and not st.S_ISDIR(mode) and r.ino not in links:
+                        links[r.ino] = path
+                    if progress:
+                        progress(1, 0)
+                if len(rows) < READDIR_LIMIT:
+                    break
+        for path, a in reversed(dirs):
+            current = path
+            copy_xattrs(path, a.ino)
+            chown(path, a)
+            os.chmod(path, st.S_IMODE(a.mode))
+            os.utime(path, ns=(a.atime_ns, a.mtime_ns))
+        conn.commit()
+    except psycopg.Error as exc:
+        _rollback(conn)
+        err = translate(exc)
+        raise TarboxError(f"export to {os.fsdecode(current)} failed: {err.message}", err.errno) from exc
+    except OSError as exc:
+        _rollback(conn)
+        err = translate(exc)
+        raise TarboxError(f"export failed: {err.message}", err.errno) from exc
+    except BaseException:
+        _rollback(conn)
+        raise
+    finally:
+        if not conn.closed:
+            conn.isolation_level = None
+            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                conn.autocommit = was_autocommit
+    stats.seconds = time.monotonic() - t0
+    return stats

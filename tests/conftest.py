@@ -1,0 +1,120 @@
+"""Shared fixtures: a real PostgreSQL (never mocks).
+
+``dsn``: ``$TARBOX_TEST_DSN`` (exported by ``make test``), else this session starts
+the private test cluster (``/tmp/tarbox-test-<hash of the repo path>``, the same one
+the Makefile uses) with :mod:`tarbox_shell.cluster`, recreates database
+``tarbox_test`` and installs Tarbox into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tarbox_shell import cluster, db, migrate
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_DB = "tarbox_test"
+
+DROP_TENANT_ROLES = """
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tarbox_tenant_[0-9]+$' LOOP
+        BEGIN
+            EXECUTE format('DROP ROLE %I', r.rolname);
+        EXCEPTION WHEN others THEN
+            RAISE NOTICE 'kept role %: %', r.rolname, SQLERRM;
+        END;
+    END LOOP;
+END
+$$
+"""
+
+
+def test_home() -> str:
+    """The private test cluster's TARBOX_HOME (str), as the Makefile computes it."""
+    env = os.environ.get("TARBOX_TEST_HOME")
+    if env:
+        return env
+    digest = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    return f"/tmp/tarbox-test-{digest}"
+
+
+test_home.__test__ = False  # not a test
+
+
+@pytest.fixture(scope="session")
+def dsn() -> str:
+    """libpq DSN (str) of an installed, superuser-reachable test database."""
+    env = os.environ.get("TARBOX_TEST_DSN")
+    if env:
+        return env
+    home = test_home()
+    cluster.start(home)
+    with psycopg.connect(cluster.dsn(home, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
+        conn.execute(DROP_TENANT_ROLES)
+        conn.execute(f"CREATE DATABASE {TEST_DB}")
+    target = cluster.dsn(home, TEST_DB)
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS plpython3u")
+        migrate.install(conn)
+    return target
+
+
+@pytest.fixture
+def admin(dsn):
+    """An autocommit superuser psycopg connection to the test database."""
+    conn = psycopg.connect(dsn, autocommit=True)
+    yield conn
+    conn.close()
+
+
+@dataclass
+class Tenant:
+    """A throw-away tenant: ``name``, ``role``, ``conn`` (SET ROLE done, autocommit), ``dsn``."""
+
+    name: str
+    role: str
+    conn: psycopg.Connection
+    dsn: str
+
+    def tpath(self, path: str = "/") -> str:
+        """Return the CLI spelling ``name:path``."""
+        return f"{self.name}:{path}"
+
+
+def unique_tenant_name(prefix: str = "t") -> str:
+    """A fresh valid tenant name (str)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def tenant(dsn, admin):
+    """Create a uniquely named tenant; after the test assert ``tarbox.fsck()`` is
+    empty for it, then delete it."""
+    name = unique_tenant_name()
+    row = admin.execute("SELECT * FROM tarbox.tenant_create(%s)", (name,)).fetchone()
+    role = row[2]
+    conn = db.tenant_connection(name, dsn)
+    t = Tenant(name=name, role=role, conn=conn, dsn=dsn)
+    try:
+        yield t
+    finally:
+        problems = None
+        try:
+            if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()
+                conn = db.tenant_connection(name, dsn)
+            problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+        finally:
+            conn.close()
+            admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))
+        assert problems == [], f"fsck found problems for tenant {name}: {problems}"
