@@ -15,6 +15,7 @@ import re
 import shutil
 import stat as st
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -22,7 +23,7 @@ import click
 import psycopg
 from psycopg import sql
 
-from . import __version__, cluster, db, migrate, transfer
+from . import __version__, cluster, db, migrate, tarstream, transfer
 from .errors import TarboxError, message_of, one_line, translate
 
 CHUNK = 1 << 20
@@ -807,32 +808,87 @@ def _summary(verb: str, stats: transfer.TransferStats) -> str:
 
 
 @cli.command("import")
-@click.argument("hostdir", type=click.Path(exists=True, file_okay=False, path_type=str))
-@click.argument("dest", type=TPATH)
+@click.argument("source", type=str)
+@click.argument("dest", type=str)
+@click.option("--layer", "layer", default=None, metavar="NAME",
+              help="Tar import: the name of the new layer (default import-<time>).")
+@click.option("--yes", "confirm", is_flag=True,
+              help="Tar import on a historical layer: delete the later layers.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counters as JSON.")
 @pass_state
-def import_cmd(state: State, hostdir: str, dest: TPath, as_json: bool) -> None:
-    """Copy host directory HOSTDIR into TENANT:/path (created; must be empty)."""
-    conn = state.tenant(dest.tenant)
-    entries, nbytes = transfer.scan_host_tree(hostdir)
-    prog, advance = _progress(f"import {dest}", entries, nbytes)
+def import_cmd(state: State, source: str, dest: str, layer: str | None, confirm: bool, as_json: bool) -> None:
+    """Copy host directory SOURCE into TENANT:/path (created; must be empty), or import the tar
+    archive SOURCE (a file, or - for standard input) as a new layer of TENANT[:/path]."""
+    if source == "-" or os.path.isfile(source):
+        tp = _tenant_or_tpath(dest)
+        conn = state.tenant(tp.tenant)
+        name = layer or time.strftime("import-%Y%m%d-%H%M%S")
+        prog, advance = _progress(f"import {source} as layer {name}", None, None)
+        with prog, (click.open_file(source, "rb") if source != "-" else _stdin_binary()) as fh:
+            counts = tarstream.import_tar(conn, fh, name, path=tp.path, progress=advance, confirm=confirm)
+        click.echo(json.dumps(counts) if as_json else
+                   f"imported {counts['entries']} entries ({counts['bytes'] / 1e6:.1f} MB) as layer "
+                   f"{counts['layer_id']} {name} in {counts['seconds']:.2f} s")
+        return
+    if not os.path.isdir(source):
+        raise TarboxError(f"{source}: no such directory or tar file", errno.ENOENT)
+    tp = parse_tpath(dest)
+    conn = state.tenant(tp.tenant)
+    entries, nbytes = transfer.scan_host_tree(source)
+    prog, advance = _progress(f"import {tp}", entries, nbytes)
     with prog:
-        stats = transfer.import_tree(conn, hostdir, dest.path, progress=advance)
+        stats = transfer.import_tree(conn, source, tp.path, progress=advance)
     click.echo(json.dumps(stats.as_dict()) if as_json else _summary("imported", stats))
 
 
+def _tenant_or_tpath(value: str) -> TPath:
+    """``TENANT`` (meaning its root) or ``TENANT:/path``; usage error otherwise."""
+    return parse_tpath(value if ":" in value else value + ":/")
+
+
+def _stdin_binary():
+    """Standard input as a binary file object that is not closed afterwards."""
+    import contextlib
+    return contextlib.nullcontext(sys.stdin.buffer)
+
+
 @cli.command("export")
-@click.argument("src", type=TPATH)
-@click.argument("hostdir", type=click.Path(file_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the counters as JSON.")
+@click.argument("src", type=str)
+@click.argument("dest", type=str)
+@click.option("--layer", "layer", default=None, metavar="LAYER",
+              help="Export the tree as of this layer (name, tag, id); implies a tar archive.")
+@click.option("--tar", "as_tar", is_flag=True, help="Write a tar archive (also when DEST is - or *.tar).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counters as JSON (to stderr for -).")
 @pass_state
-def export_cmd(state: State, src: TPath, hostdir: str, as_json: bool) -> None:
-    """Copy TENANT:/path (a directory) to host directory HOSTDIR (created; must be empty)."""
-    conn = state.tenant(src.tenant)
-    prog, advance = _progress(f"export {src}", None, None)
+def export_cmd(state: State, src: str, dest: str, layer: str | None, as_tar: bool, as_json: bool) -> None:
+    """Copy TENANT:/path (a directory) to host directory DEST (created; must be empty), or write
+    TENANT[:/path] as of a layer as a tar archive to DEST (a file, or - for standard output)."""
+    if layer is not None or as_tar or dest == "-" or dest.endswith(".tar"):
+        tp = _tenant_or_tpath(src)
+        conn = state.tenant(tp.tenant)
+        if dest == "-":
+            counts = tarstream.export_tar(conn, sys.stdout.buffer, layer=layer, path=tp.path)
+            sys.stdout.buffer.flush()
+        else:
+            prog, advance = _progress(f"export {tp} as of {layer or 'current'}", None, None)
+            with prog, open(dest, "wb") as fh:
+                counts = tarstream.export_tar(conn, fh, layer=layer, path=tp.path, progress=advance)
+        text = (json.dumps(counts) if as_json else
+                f"exported {counts['entries']} entries ({counts['bytes'] / 1e6:.1f} MB) of layer "
+                f"{counts['layer']} in {counts['seconds']:.2f} s")
+        click.echo(text, err=dest == "-")
+        return
+    tp = parse_tpath(src)
+    conn = state.tenant(tp.tenant)
+    prog, advance = _progress(f"export {tp}", None, None)
     with prog:
-        stats = transfer.export_tree(conn, src.path, hostdir, progress=advance)
+        stats = transfer.export_tree(conn, tp.path, dest, progress=advance)
     click.echo(json.dumps(stats.as_dict()) if as_json else _summary("exported", stats))
+
+
+from .cli_layers import layer_group  # noqa: E402  (needs the names above)
+
+cli.add_command(layer_group)
 
 
 if __name__ == "__main__":
