@@ -57,6 +57,8 @@ BASE_SETTINGS = {
     "logging_collector": "off",
     "log_line_prefix": "'%m [%p] %q%u@%d '",
     "unix_socket_permissions": "0777",
+    # PL/pgSQL keeps plans per session until an ANALYZE invalidates them: analyze soon.
+    "autovacuum_naptime": "'10s'",
 }
 
 

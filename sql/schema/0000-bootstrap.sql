@@ -50,6 +50,15 @@ END
 $db$;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
+-- The embedded cluster's superuser is called tarbox like the schema, so the default search
+-- path "$user", public would put anything created without a schema (an extension such as
+-- pgTAP) into schema tarbox. Every Tarbox name is schema-qualified; sessions start in public.
+DO $db$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET search_path = public', current_database());
+END
+$db$;
+
 CREATE TABLE IF NOT EXISTS tarbox.schema_migration (
     name       text        PRIMARY KEY CHECK (name ~ '^[0-9]{4}-[a-z0-9-]+\.sql$'),
     checksum   text        NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
