@@ -23,7 +23,7 @@ TEST_DB   := tarbox_test
 TEST_DSN  := host=$(TEST_HOME)/run dbname=$(TEST_DB) user=tarbox
 TEST_ADMIN_DSN := host=$(TEST_HOME)/run dbname=postgres user=tarbox
 
-.PHONY: help deps venv db run test test-setup pgtap pytest bench clean
+.PHONY: help deps venv db run test test-setup pgtap pytest bench bench-quick clean
 
 help:
 	@echo "make deps   - install the Debian packages (postgresql, plpython3, pgtap, fuse3, ...)"
@@ -106,9 +106,14 @@ pgtap:
 pytest:
 	TARBOX_TEST_DSN="$(TEST_DSN)" TARBOX_TEST_HOME="$(TEST_HOME)" $(PY) -m pytest tests
 
-bench: venv
-	@if $(PY) -c "import importlib.util,sys; sys.exit(0 if importlib.util.find_spec('tarbox_shell.bench') else 1)"; then \
-	  $(PY) -m tarbox_shell.bench; else echo "no benchmark yet (tarbox_shell/bench.py)"; fi
+# A report, not a test: Tarbox vs JuiceFS-on-PostgreSQL vs bindfs vs tmpfs, and the layer figures.
+BENCH_ARGS ?=
+bench: db $(DJANGO_DIR).extracted
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m tarbox_shell.bench $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) --no-print-directory bench BENCH_ARGS=--quick
 
 clean:
 	-TARBOX_HOME=$(TEST_HOME) $(TARBOX) db stop 2>/dev/null

@@ -31,9 +31,9 @@ BEGIN
         PERFORM tarbox._blockmap_cut(c.tenant_id, c.head, p_ino, (p_size + 65535) / 65536);
         v_keep := (p_size % 65536)::int;
         IF v_keep > 0 THEN
-            SELECT b.data INTO v_data
+            SELECT (SELECT b.data FROM tarbox.block b WHERE b.tenant_id = c.tenant_id AND b.hash = m.hash)
+              INTO v_data
               FROM tarbox.blockmap m
-              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
              WHERE m.tenant_id = c.tenant_id AND m.ino = p_ino AND m.blkno = p_size / 65536
                AND m.died = 2147483647;
             IF octet_length(v_data) > v_keep THEN

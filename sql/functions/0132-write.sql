@@ -49,9 +49,9 @@ BEGIN
             v_new := substring(p_data FROM (v_from + 1)::int FOR v_len);
         ELSE
             v_old := NULL;
-            SELECT b.data INTO v_old
+            SELECT (SELECT b.data FROM tarbox.block b WHERE b.tenant_id = c.tenant_id AND b.hash = m.hash)
+              INTO v_old
               FROM tarbox.blockmap m
-              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
              WHERE m.tenant_id = c.tenant_id AND m.ino = p_ino AND m.blkno = v_b
                AND m.died = 2147483647;
             v_old := coalesce(v_old, ''::bytea);

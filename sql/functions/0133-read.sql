@@ -24,9 +24,10 @@ BEGIN
       INTO v_buf
       FROM generate_series(p_offset / 65536, (v_end - 1) / 65536) g
       LEFT JOIN LATERAL (
-            SELECT b.data
+            -- the content by its primary key, whatever the statistics (a join may scan
+            -- every block of the tenant when the tables have not been analyzed yet)
+            SELECT (SELECT b.data FROM tarbox.block b WHERE b.tenant_id = p_tenant AND b.hash = m.hash) AS data
               FROM tarbox.blockmap m
-              JOIN tarbox.block b ON b.tenant_id = m.tenant_id AND b.hash = m.hash
              WHERE m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = g
                AND m.born <= p_layer AND m.died > p_layer) x ON true;
     RETURN substring(v_buf FROM ((p_offset % 65536) + 1)::int FOR (v_end - p_offset)::int);
