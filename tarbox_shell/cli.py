@@ -887,8 +887,11 @@ def export_cmd(state: State, src: str, dest: str, layer: str | None, as_tar: boo
 
 
 from .cli_layers import layer_group  # noqa: E402  (needs the names above)
+from .mount import mount_command, umount_command  # noqa: E402
 
 cli.add_command(layer_group)
+cli.add_command(mount_command)
+cli.add_command(umount_command)
 
 
 if __name__ == "__main__":

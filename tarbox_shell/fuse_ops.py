@@ -1,0 +1,865 @@
+"""The FUSE bridge: a :class:`pyfuse3.Operations` whose every kernel request is one call
+of the SQL inode API (``tarbox.fs_*``, see ``sql/functions/02*.sql``).
+
+The bridge is deliberately thin. Filesystem semantics (permissions aside, which the
+kernel checks with ``default_permissions``) live in SQL; Python only keeps what the FUSE
+protocol itself requires:
+
+* lookup counts per inode (raised by lookup/create/mkdir/mknod/symlink/link and accepted
+  readdirplus entries, lowered by forget) and open-handle counts; when both reach 0 the
+  bridge calls ``tarbox.fs_forget(ino)``, which removes the inode only if it has no links
+  (so a file unlinked while open stays readable and writable until its last close);
+* file handles: ``fh`` is a counter mapped to the inode and the open flags (O_APPEND is
+  passed to ``fs_write`` as ``p_append``);
+* errno mapping (:func:`tarbox_shell.errors.errno_of`, in :meth:`TarboxOperations._execute`):
+  only :class:`pyfuse3.FUSEError` ever leaves a handler;
+* kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
+
+SQL runs in worker threads (psycopg's async API is asyncio-only, pyfuse3 runs on trio):
+``trio.to_thread.run_sync`` with a capacity limiter as large as the connection pool.
+Every call is one autocommit transaction; serialization failures and deadlocks
+(SQLSTATE 40001/40P01) are retried with backoff; a database that is down gives EIO after
+the pool timeout (a few seconds) and the mount recovers when it returns.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import psycopg
+import pyfuse3
+import trio
+from psycopg import sql
+
+from .errors import errno_of, is_retryable, message_of
+
+log = logging.getLogger("tarbox.mount")
+
+ROOT_INODE = pyfuse3.ROOT_INODE  # 1, the same number the SQL uses for the root
+BLKSIZE = 65536                  # st_blksize: the SQL block size
+MAX_RETRIES = 8                  # 40001/40P01 retries per call
+CAPS_XATTR = b"security.capability"
+MAX_ROOT_NAMES = 100_000         # negative entries under / remembered for layer switches
+READDIR_BATCH = 48               # entries fetched per fs_readdir call (one kernel page holds ~25)
+
+# open(2) flags (Linux values, as the kernel sends them and the SQL expects them).
+O_ACCMODE = os.O_ACCMODE
+O_TRUNC = os.O_TRUNC
+O_APPEND = os.O_APPEND
+O_EXCL = os.O_EXCL
+
+# The SQL inode API. Explicit casts pin the function signature whatever Python types (or
+# NULLs) psycopg sends. Functions returning tarbox.attr are expanded with SELECT *.
+Q_LOOKUP = "SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea)"
+Q_GETATTR = "SELECT * FROM tarbox.fs_getattr(%s::bigint)"
+Q_SETATTR = ("SELECT * FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, "
+             "%s::bigint, %s::bigint, %s::bigint, %s::bigint)")
+Q_READLINK = "SELECT tarbox.fs_readlink(%s::bigint)"
+Q_MKNOD = "SELECT * FROM tarbox.fs_mknod(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, %s::bigint)"
+Q_MKDIR = "SELECT * FROM tarbox.fs_mkdir(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint)"
+Q_CREATE = ("SELECT * FROM tarbox.fs_create(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
+            "%s::int)")
+Q_SYMLINK = "SELECT * FROM tarbox.fs_symlink(%s::bigint, %s::bytea, %s::bytea, %s::bigint, %s::bigint)"
+Q_LINK = "SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea)"
+Q_UNLINK = "SELECT tarbox.fs_unlink(%s::bigint, %s::bytea)"
+Q_RMDIR = "SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea)"
+Q_RENAME = "SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int)"
+Q_OPEN = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int)"
+Q_READ = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)"
+Q_WRITE = "SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean)"
+Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
+             "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int) r")
+Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
+Q_GETXATTR = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea)"
+Q_SETXATTR = "SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::int)"
+Q_LISTXATTR = "SELECT * FROM tarbox.fs_listxattr(%s::bigint)"
+Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
+Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
+Q_FORGET_MANY = "SELECT count(*) FILTER (WHERE tarbox.fs_forget(i)) FROM unnest(%s::bigint[]) AS i"
+Q_FSYNC = "SELECT tarbox.fs_fsync()"
+
+_ONE, _ALL, _NONE = 1, 2, 0
+
+
+def _is_disconnect(exc: BaseException, conn: psycopg.Connection) -> bool:
+    """True when ``exc`` means the connection is gone (closed socket, SQLSTATE class 08,
+    or the server terminating the session: 57P01..57P03)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    return conn.broken or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
+class _StaleConnection(Exception):
+    """A pooled connection failed its liveness ping (internal to _execute)."""
+
+
+@dataclass
+class _Handle:
+    """An open file or directory: its inode, the open(2) flags, whether writes append."""
+
+    ino: int
+    flags: int
+    append: bool
+    is_dir: bool = False
+
+
+def _guard(fn: Callable) -> Callable:
+    """Decorate a handler so that nothing but :class:`pyfuse3.FUSEError` escapes it
+    (pyfuse3 ends the whole main loop on any other exception): unexpected exceptions are
+    logged and become EIO."""
+
+    async def wrapper(self, *args, **kwargs):
+        try:
+            return await fn(self, *args, **kwargs)
+        except pyfuse3.FUSEError:
+            raise
+        except (trio.Cancelled, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a handler must never crash the loop
+            log.exception("%s failed unexpectedly: %s", fn.__name__, exc)
+            raise pyfuse3.FUSEError(errno.EIO) from None
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+class TarboxOperations(pyfuse3.Operations):
+    """pyfuse3 request handlers for one mounted tenant (FUSE low-level protocol).
+
+    Args:
+        pool: a started :class:`psycopg_pool.ConnectionPool` whose connections act as the
+            tenant (its ``configure`` callback ran ``SET ROLE``) in autocommit mode.
+        pool_size: the pool's maximum size; SQL calls run in at most this many threads.
+        read_only: refuse every change with EROFS (the mount also has ``ro``).
+        timeout: seconds the kernel may cache entries, negative lookups and attributes
+            (long when :class:`ChangeListener` invalidates them, else short).
+        keep_cache: keep the kernel page cache of a file across opens (only when changes
+            made elsewhere are invalidated by notifications).
+        idle_check: a pooled connection unused for longer than this (seconds) is pinged
+            before use and replaced if the server cut it.
+
+    Every handler follows the FUSE/POSIX semantics documented on the corresponding SQL
+    function (``COMMENT ON FUNCTION tarbox.fs_*``) and raises only
+    ``pyfuse3.FUSEError(errno)``.
+    """
+
+    supports_dot_lookup = True
+    # The writeback cache is off on purpose: with it the kernel trusts its own i_size and
+    # mtime of regular files and ignores the server's, so a change made by another mount
+    # or through SQL would never show, and O_APPEND would be resolved against a possibly
+    # stale size instead of atomically in SQL.
+    enable_writeback_cache = False
+    enable_acl = False
+
+    def __init__(self, pool: Any, pool_size: int = 8, *, read_only: bool = False,
+                 timeout: float = 1.0, keep_cache: bool = False, idle_check: float = 5.0) -> None:
+        super().__init__()
+        self._pool = pool
+        self.idle_check = idle_check
+        self._last_used: dict[int, float] = {}  # id(connection) -> monotonic time of last use
+        self._warned: dict[str, float] = {}
+        self._limiter = trio.CapacityLimiter(max(1, pool_size))
+        self.read_only = read_only
+        self.timeout = float(timeout)
+        self.keep_cache = keep_cache
+        self._lookups: dict[int, int] = {}     # ino -> kernel lookup count
+        self._opens: dict[int, int] = {}       # ino -> open handles (files and directories)
+        self._handles: dict[int, _Handle] = {}
+        self._next_fh = 0
+        # Names under / the kernel may hold (positive or negative) dentries for: on a layer
+        # switch, invalidating them drops every dentry below as well.
+        self._root_names: set[bytes] = set()
+        self._no_caps: set[int] = set()        # inodes known to have no security.capability
+        #: Bumped by the change listener for every change made elsewhere; a reply computed
+        #: while it moved is given a zero cache timeout (see :meth:`_ttl`).
+        self.change_generation = 0
+
+    # ------------------------------------------------------------------ SQL plumbing
+
+    def _execute(self, query: str, params: Sequence[Any], fetch: int, idempotent: bool) -> Any:
+        """Run one SQL call in the calling (worker) thread, in its own autocommit transaction.
+
+        Args:
+            query: SQL text with ``%s`` placeholders.
+            params: parameters (ints, bytes, bools, None).
+            fetch: ``_ONE`` (first row or None), ``_ALL`` (list of rows) or ``_NONE``.
+            idempotent: the call may be re-run once on a fresh connection when the
+                connection broke under it (reads and fs_forget only: a write might have
+                committed before the connection broke).
+
+        Returns the rows. Raises ``pyfuse3.FUSEError`` with the errno of
+        :func:`tarbox_shell.errors.errno_of` (TXnnn -> nnn, 22021 -> EILSEQ, anything else
+        including an unreachable database -> EIO); retries 40001/40P01 with backoff.
+        """
+        attempt = 0
+        broken_retries = 0
+        stale = 0
+        while True:
+            broken = False
+            try:
+                with self._pool.connection() as conn:
+                    key = id(conn)
+                    now = time.monotonic()
+                    if now - self._last_used.get(key, 0.0) > self.idle_check:
+                        # Idle for a while: the server may have cut it (restart, admin
+                        # kill). Ping before sending anything that might not be repeatable;
+                        # a dead one is discarded by the pool on return and we take another.
+                        try:
+                            conn.execute("")
+                        except psycopg.Error:
+                            conn.close()  # the pool discards closed connections
+                            if stale <= self._pool.max_size:
+                                raise _StaleConnection() from None
+                            raise
+                    try:
+                        cur = conn.execute(query, params, binary=True)
+                        if fetch == _ONE:
+                            result = cur.fetchone()
+                        elif fetch == _ALL:
+                            result = cur.fetchall()
+                        else:
+                            result = None
+                        self._last_used[key] = time.monotonic()
+                        return result
+                    except psycopg.Error as exc:
+                        broken = _is_disconnect(exc, conn)
+                        if broken:
+                            conn.close()
+                        raise
+            except _StaleConnection:
+                stale += 1
+                continue
+            except psycopg.Error as exc:
+                if is_retryable(exc) and attempt < MAX_RETRIES:
+                    attempt += 1
+                    time.sleep(min(0.5, 0.002 * 2 ** attempt))
+                    continue
+                if broken and idempotent and broken_retries < self._pool.max_size:
+                    broken_retries += 1
+                    continue
+                code = errno_of(exc)
+                state = getattr(exc, "sqlstate", None)
+                if state is None or not state.startswith("TX"):
+                    self._warn(f"SQL error ({errno.errorcode.get(code, code)}): "
+                               f"{message_of(exc)} [{query.split('(')[0]}]")
+                else:
+                    log.debug("%s -> %s: %s", query.split("(")[0], errno.errorcode.get(code, code),
+                              message_of(exc))
+                raise pyfuse3.FUSEError(code) from None
+            except pyfuse3.FUSEError:
+                raise
+            except Exception as exc:  # programming errors, pool closed, ...
+                log.exception("SQL call failed: %s", exc)
+                raise pyfuse3.FUSEError(errno.EIO) from None
+
+    def _warn(self, message: str, every: float = 10.0) -> None:
+        """Log a warning, the same message at most once per ``every`` seconds (a database
+        that is down fails every request)."""
+        now = time.monotonic()
+        key = message[:80]
+        if now - self._warned.get(key, -every) >= every:
+            self._warned[key] = now
+            log.warning("%s", message)
+
+    async def _sql(self, query: str, params: Sequence[Any] = (), fetch: int = _ONE, *,
+                   write: bool = False, idempotent: bool = False) -> Any:
+        """Run one SQL API call in a worker thread (see :meth:`_execute`).
+
+        ``write=True`` marks a change: refused with EROFS on a read-only mount.
+        """
+        if write and self.read_only:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        return await trio.to_thread.run_sync(self._execute, query, params, fetch, idempotent,
+                                             limiter=self._limiter)
+
+    def _ttl(self, generation: int) -> float:
+        """Cache timeout (seconds) for a reply computed since ``generation``: 0 when a change
+        made elsewhere was announced meanwhile (the reply may predate it), else the mount's
+        timeout."""
+        return self.timeout if generation == self.change_generation else 0.0
+
+    @staticmethod
+    def _entry(row: Sequence[Any], ttl: float) -> pyfuse3.EntryAttributes:
+        """Build EntryAttributes from the 12 columns of a ``tarbox.attr`` (ino, mode, nlink,
+        uid, gid, rdev, size, blocks [512-byte units], atime_ns, mtime_ns, ctime_ns,
+        btime_ns); st_blksize 65536, generation 0, entry and attribute timeout ``ttl`` s.
+        Raises FUSEError(ENOENT) for an all-NULL attr (an inode that is not there)."""
+        if row is None or row[0] is None:
+            raise pyfuse3.FUSEError(errno.ENOENT)
+        e = pyfuse3.EntryAttributes()
+        e.st_ino = row[0]
+        e.generation = 0
+        e.st_mode = row[1]
+        e.st_nlink = row[2]
+        e.st_uid = row[3]
+        e.st_gid = row[4]
+        e.st_rdev = row[5]
+        e.st_size = row[6]
+        e.st_blocks = row[7]
+        e.st_blksize = BLKSIZE
+        e.st_atime_ns = row[8]
+        e.st_mtime_ns = row[9]
+        e.st_ctime_ns = row[10]
+        e.entry_timeout = ttl
+        e.attr_timeout = ttl
+        return e
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _looked_up(self, ino: int, parent: int | None = None, name: bytes | None = None) -> None:
+        """The kernel now holds one more reference to ``ino`` (via entry parent/name)."""
+        self._lookups[ino] = self._lookups.get(ino, 0) + 1
+        if parent == ROOT_INODE and name is not None and name not in (b".", b".."):
+            self._root_names.add(name)
+
+    def _new_handle(self, ino: int, flags: int, is_dir: bool = False) -> int:
+        """Allocate a file handle (int) for ``ino`` opened with ``flags``."""
+        self._next_fh += 1
+        fh = self._next_fh
+        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir)
+        self._opens[ino] = self._opens.get(ino, 0) + 1
+        return fh
+
+    def _handle(self, fh: int) -> _Handle:
+        """The handle ``fh``; EBADF if unknown."""
+        h = self._handles.get(fh)
+        if h is None:
+            raise pyfuse3.FUSEError(errno.EBADF)
+        return h
+
+    async def _drop_handle(self, fh: int) -> None:
+        """Release handle ``fh``; forget the inode in SQL when nothing refers to it."""
+        h = self._handles.pop(fh, None)
+        if h is None:
+            return
+        left = self._opens.get(h.ino, 0) - 1
+        if left > 0:
+            self._opens[h.ino] = left
+            return
+        self._opens.pop(h.ino, None)
+        if self._lookups.get(h.ino, 0) == 0:
+            await self._purge(h.ino)
+
+    async def _purge(self, ino: int) -> None:
+        """Call ``tarbox.fs_forget(ino)`` (removes the inode only if it has no links left).
+        Never raises: a failure leaves an orphan for ``tarbox.purge_orphans()``."""
+        if ino == ROOT_INODE or self.read_only:
+            return
+        try:
+            await self._sql(Q_FORGET, (ino,), _NONE, idempotent=True)
+        except pyfuse3.FUSEError as exc:
+            log.info("fs_forget(%s) failed with %s; purge_orphans will remove it if unlinked",
+                     ino, errno.errorcode.get(exc.errno, exc.errno))
+
+    def known_inodes(self) -> list[int]:
+        """Snapshot (list of ints) of the inodes the kernel holds (lookup count > 0)."""
+        return list(self._lookups)
+
+    def knows(self, ino: int) -> bool:
+        """True if the kernel may cache something about inode ``ino`` (thread-safe read)."""
+        return ino == ROOT_INODE or ino in self._lookups
+
+    def xattrs_changed(self, ino: int) -> None:
+        """Forget what is cached about inode ``ino``'s xattrs (thread-safe)."""
+        self._no_caps.discard(ino)
+
+    def clear_caches(self) -> None:
+        """Drop every cached answer of the bridge itself (thread-safe)."""
+        self._no_caps.clear()
+
+    def root_names(self) -> list[bytes]:
+        """Snapshot of the names under / the kernel may hold dentries for."""
+        return list(self._root_names)
+
+    def forget_all_sync(self) -> int:
+        """After unmount: forget every inode still referenced (the kernel may not have sent
+        its forgets), in one SQL statement. Returns how many unlinked inodes were removed;
+        0 on error (logged)."""
+        inos = sorted(i for i in set(self._lookups) | set(self._opens) if i != ROOT_INODE)
+        self._lookups.clear()
+        self._opens.clear()
+        self._handles.clear()
+        if not inos or self.read_only:
+            return 0
+        try:
+            row = self._execute(Q_FORGET_MANY, (inos,), _ONE, True)
+            return int(row[0] or 0)
+        except pyfuse3.FUSEError as exc:
+            log.warning("final forget of %d inodes failed (%s)", len(inos), exc.errno)
+            return 0
+
+    # ------------------------------------------------------------------ handlers
+
+    @_guard
+    async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext
+                     ) -> pyfuse3.EntryAttributes:
+        """FUSE LOOKUP: ``tarbox.fs_lookup(parent, name)``. A missing name is returned as a
+        negative entry (st_ino 0) cached for the mount's timeout; other errors as errno."""
+        gen = self.change_generation
+        try:
+            row = await self._sql(Q_LOOKUP, (parent_inode, name), idempotent=True)
+        except pyfuse3.FUSEError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+            ttl = self._ttl(gen)
+            if ttl <= 0:
+                raise
+            neg = pyfuse3.EntryAttributes()
+            neg.st_ino = 0
+            neg.entry_timeout = ttl
+            neg.attr_timeout = ttl
+            if parent_inode == ROOT_INODE and len(self._root_names) < MAX_ROOT_NAMES:
+                self._root_names.add(name)
+            return neg
+        entry = self._entry(row, self._ttl(gen))
+        self._looked_up(entry.st_ino, parent_inode, name)
+        return entry
+
+    async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
+        """FUSE FORGET / BATCH_FORGET: lower lookup counts; the inodes left with no lookups
+        and no open handles go to ``tarbox.fs_forget`` (removed if unlinked), all of one
+        request in one SQL statement. Never raises (pyfuse3 has no reply to send and would
+        end the main loop on any exception)."""
+        try:
+            await self._forget(inode_list)
+        except (trio.Cancelled, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            log.exception("forget failed: %s", exc)
+
+    async def _forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
+        gone = []
+        for ino, n in inode_list:
+            left = self._lookups.get(ino, 0) - n
+            if left > 0:
+                self._lookups[ino] = left
+                continue
+            self._lookups.pop(ino, None)
+            self._no_caps.discard(ino)
+            if self._opens.get(ino, 0) == 0 and ino != ROOT_INODE:
+                gone.append(ino)
+        if len(gone) == 1:
+            await self._purge(gone[0])
+        elif gone and not self.read_only:
+            try:
+                await self._sql(Q_FORGET_MANY, (sorted(gone),), _NONE, idempotent=True)
+            except pyfuse3.FUSEError as exc:
+                log.info("fs_forget of %d inodes failed with %s; purge_orphans will remove "
+                         "the unlinked ones", len(gone), errno.errorcode.get(exc.errno, exc.errno))
+
+    @_guard
+    async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE GETATTR / stat(2): ``tarbox.fs_getattr(ino)``."""
+        gen = self.change_generation
+        row = await self._sql(Q_GETATTR, (inode,), idempotent=True)
+        return self._entry(row, self._ttl(gen))
+
+    @_guard
+    async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes,
+                      fields: pyfuse3.SetattrFields, fh: int | None,
+                      ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE SETATTR (chmod, chown, truncate/ftruncate, utimensat): one
+        ``tarbox.fs_setattr`` with NULL for every attribute not being changed; mode
+        passed as permission bits (07777); times in ns (UTIME_NOW resolved by pyfuse3)."""
+        gen = self.change_generation
+        row = await self._sql(Q_SETATTR, (
+            inode,
+            (attr.st_mode & 0o7777) if fields.update_mode else None,
+            attr.st_uid if fields.update_uid else None,
+            attr.st_gid if fields.update_gid else None,
+            attr.st_size if fields.update_size else None,
+            attr.st_atime_ns if fields.update_atime else None,
+            attr.st_mtime_ns if fields.update_mtime else None,
+            attr.st_ctime_ns if fields.update_ctime else None,
+        ), write=True)
+        return self._entry(row, self._ttl(gen))
+
+    @_guard
+    async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
+        """FUSE READLINK: the target bytes from ``tarbox.fs_readlink``."""
+        row = await self._sql(Q_READLINK, (inode,), idempotent=True)
+        return bytes(row[0])
+
+    async def _create_entry(self, query: str, params: tuple, parent: int, name: bytes
+                            ) -> pyfuse3.EntryAttributes:
+        """Shared tail of mknod/mkdir/symlink/link: run the call, count the lookup."""
+        gen = self.change_generation
+        row = await self._sql(query, params, write=True)
+        entry = self._entry(row, self._ttl(gen))
+        self._looked_up(entry.st_ino, parent, name)
+        return entry
+
+    @_guard
+    async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE MKNOD / mknod(2) (FIFO, socket, device, regular file): ``tarbox.fs_mknod``
+        with the caller's umask applied and the caller's uid/gid as owner."""
+        return await self._create_entry(
+            Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid),
+            parent_inode, name)
+
+    @_guard
+    async def mkdir(self, parent_inode: int, name: bytes, mode: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE MKDIR / mkdir(2): ``tarbox.fs_mkdir`` (umask applied, caller's uid/gid;
+        the SQL applies set-group-ID directory inheritance)."""
+        return await self._create_entry(
+            Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid),
+            parent_inode, name)
+
+    @_guard
+    async def symlink(self, parent_inode: int, name: bytes, target: bytes,
+                      ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE SYMLINK / symlink(2): ``tarbox.fs_symlink`` owned by the caller."""
+        return await self._create_entry(
+            Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid), parent_inode, name)
+
+    @_guard
+    async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
+                   ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """FUSE LINK / link(2): ``tarbox.fs_link``."""
+        return await self._create_entry(
+            Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name)
+
+    @_guard
+    async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """FUSE UNLINK / unlink(2): ``tarbox.fs_unlink``. The inode itself stays until the
+        kernel forgets it and its last handle is released (then ``fs_forget``)."""
+        await self._sql(Q_UNLINK, (parent_inode, name), _NONE, write=True)
+        if parent_inode == ROOT_INODE:
+            self._root_names.discard(name)
+
+    @_guard
+    async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """FUSE RMDIR / rmdir(2): ``tarbox.fs_rmdir``."""
+        await self._sql(Q_RMDIR, (parent_inode, name), _NONE, write=True)
+        if parent_inode == ROOT_INODE:
+            self._root_names.discard(name)
+
+    @_guard
+    async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
+                     name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
+        """FUSE RENAME / renameat2(2): ``tarbox.fs_rename`` with the flags passed through
+        (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2; anything else EINVAL in SQL)."""
+        await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags),
+                        _NONE, write=True)
+        if parent_inode_old == ROOT_INODE and not flags & pyfuse3.RENAME_EXCHANGE:
+            self._root_names.discard(name_old)
+        if parent_inode_new == ROOT_INODE:
+            self._root_names.add(name_new)
+
+    @_guard
+    async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
+        """FUSE OPEN / open(2) of an existing inode: ``tarbox.fs_open(ino, flags)`` (O_TRUNC
+        truncates there). O_APPEND handles append atomically in SQL (``p_append``) and use
+        direct I/O so the page cache never holds data at an offset the kernel guessed."""
+        writing = (flags & O_ACCMODE) != os.O_RDONLY or (flags & O_TRUNC)
+        if writing and self.read_only:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        await self._sql(Q_OPEN, (inode, flags), idempotent=not writing)
+        return self._file_info(self._new_handle(inode, flags), flags)
+
+    def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
+        """FileInfo for a new handle: direct I/O for O_APPEND, page cache kept across
+        opens only when notifications keep it coherent."""
+        fi = pyfuse3.FileInfo(fh=fh)
+        if flags & O_APPEND:
+            fi.direct_io = True
+            fi.keep_cache = False
+        else:
+            fi.direct_io = False
+            fi.keep_cache = self.keep_cache
+        return fi
+
+    @_guard
+    async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
+                     ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
+        """FUSE CREATE / open(2) with O_CREAT: ``tarbox.fs_create`` (umask applied, caller's
+        uid/gid, O_EXCL/O_TRUNC honoured in SQL when the name appeared meanwhile)."""
+        gen = self.change_generation
+        row = await self._sql(Q_CREATE, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777),
+                                         ctx.uid, ctx.gid, flags), write=True)
+        entry = self._entry(row, self._ttl(gen))
+        self._looked_up(entry.st_ino, parent_inode, name)
+        fh = self._new_handle(entry.st_ino, flags)
+        return self._file_info(fh, flags), entry
+
+    @_guard
+    async def read(self, fh: int, off: int, size: int) -> bytes:
+        """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF)."""
+        h = self._handle(fh)
+        row = await self._sql(Q_READ, (h.ino, off, size), idempotent=True)
+        data = row[0]
+        return b"" if data is None else bytes(data)
+
+    @_guard
+    async def write(self, fh: int, off: int, buf: bytes) -> int:
+        """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf, append)``; with O_APPEND
+        the SQL writes at the end of file atomically. Returns the bytes written."""
+        h = self._handle(fh)
+        row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append), write=True)
+        return int(row[0])
+
+    @_guard
+    async def flush(self, fh: int) -> None:
+        """FUSE FLUSH (close(2) of a descriptor): nothing is buffered in the bridge (every
+        write is already committed), so nothing to do; durability is fsync's job."""
+        self._handle(fh)
+
+    @_guard
+    async def release(self, fh: int) -> None:
+        """FUSE RELEASE (last close of an open file): drop the handle; an unlinked inode
+        no longer referenced is removed with ``tarbox.fs_forget``."""
+        await self._drop_handle(fh)
+
+    @_guard
+    async def fsync(self, fh: int, datasync: bool) -> None:
+        """FUSE FSYNC / fsync(2), fdatasync(2): ``tarbox.fs_fsync()`` makes everything
+        committed so far durable (ordinary calls commit asynchronously)."""
+        await self._sql(Q_FSYNC, (), _NONE)
+
+    @_guard
+    async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
+        """FUSE OPENDIR: allocate a directory handle (no SQL: readdir checks the inode)."""
+        return self._new_handle(inode, os.O_RDONLY, is_dir=True)
+
+    @_guard
+    async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
+        """FUSE READDIRPLUS / getdents(2): entries of ``tarbox.fs_readdir(ino, start_id, n)``
+        ('.' and '..' first, then by stable hash offsets), each with its attributes, until
+        the kernel buffer is full. Accepted entries other than '.'/'..' count as lookups."""
+        h = self._handle(fh)
+        offset = start_id
+        while True:
+            gen = self.change_generation
+            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), _ALL, idempotent=True)
+            ttl = self._ttl(gen)
+            for row in rows:
+                name = bytes(row[0])
+                entry = self._entry(row[2:], ttl)
+                if not pyfuse3.readdir_reply(token, name, entry, row[1]):
+                    return
+                if name not in (b".", b".."):
+                    self._looked_up(entry.st_ino, h.ino, name)
+                offset = row[1]
+            if len(rows) < READDIR_BATCH:
+                return
+
+    @_guard
+    async def releasedir(self, fh: int) -> None:
+        """FUSE RELEASEDIR: drop the directory handle."""
+        await self._drop_handle(fh)
+
+    @_guard
+    async def fsyncdir(self, fh: int, datasync: bool) -> None:
+        """FUSE FSYNCDIR / fsync(2) on a directory: ``tarbox.fs_fsync()``."""
+        await self._sql(Q_FSYNC, (), _NONE)
+
+    @_guard
+    async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
+        """FUSE STATFS / statvfs(3): ``tarbox.fs_statfs()``."""
+        row = await self._sql(Q_STATFS, (), idempotent=True)
+        s = pyfuse3.StatvfsData()
+        (s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail,
+         s.f_files, s.f_ffree, s.f_favail, s.f_namemax) = row
+        return s
+
+    @_guard
+    async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
+        """FUSE GETXATTR: ``tarbox.fs_getxattr`` (ENODATA when absent).
+
+        The kernel asks for ``security.capability`` before every write(2) (to drop file
+        capabilities); when change notifications keep caches coherent, the answer "none"
+        is remembered per inode until that inode's xattrs change (here or, via the
+        listener, anywhere) or the kernel forgets it."""
+        caps = name == CAPS_XATTR and self.keep_cache
+        if caps and inode in self._no_caps:
+            raise pyfuse3.FUSEError(errno.ENODATA)
+        gen = self.change_generation
+        try:
+            row = await self._sql(Q_GETXATTR, (inode, name), idempotent=True)
+        except pyfuse3.FUSEError as exc:
+            if caps and exc.errno == errno.ENODATA and gen == self.change_generation:
+                self._no_caps.add(inode)
+            raise
+        return bytes(row[0])
+
+    @_guard
+    async def setxattr(self, inode: int, name: bytes, value: bytes,
+                       ctx: pyfuse3.RequestContext) -> None:
+        """FUSE SETXATTR: ``tarbox.fs_setxattr(ino, name, value, 0)``. pyfuse3 checks
+        XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on."""
+        self._no_caps.discard(inode)
+        await self._sql(Q_SETXATTR, (inode, name, value, 0), _NONE, write=True)
+
+    @_guard
+    async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
+        """FUSE LISTXATTR: the names from ``tarbox.fs_listxattr``."""
+        rows = await self._sql(Q_LISTXATTR, (inode,), _ALL, idempotent=True)
+        return [bytes(r[0]) for r in rows]
+
+    @_guard
+    async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """FUSE REMOVEXATTR: ``tarbox.fs_removexattr`` (ENODATA when absent)."""
+        self._no_caps.discard(inode)
+        await self._sql(Q_REMOVEXATTR, (inode, name), _NONE, write=True)
+
+    @_guard
+    async def access(self, inode: int, mode: int, ctx: pyfuse3.RequestContext) -> bool:
+        """FUSE ACCESS: never called with ``default_permissions`` (the kernel checks);
+        grants everything if it is."""
+        return True
+
+
+# ---------------------------------------------------------------------- invalidation
+
+
+class ChangeListener(threading.Thread):
+    """A thread holding one ``LISTEN <channel>`` connection (the tenant's secret
+    ``tarbox.tenant.notify_channel``) that turns change notifications made by other
+    sessions into kernel cache invalidations.
+
+    Payloads (sent by the SQL at commit): ``"<backend_pid> <ino|-> <parent|-> <name hex|->"``
+    for a changed inode and/or directory entry, ``"<backend_pid> layer <layer_id>"`` when
+    the tenant's current layer changed. Notifications from this mount's own pool
+    connections (``own_pids``) are ignored: the kernel already knows about those changes.
+    Others call ``pyfuse3.invalidate_inode(ino)`` and ``pyfuse3.invalidate_entry(parent,
+    name)`` for what the kernel holds; a layer change, and a reconnect after the listening
+    connection was lost (notifications may have been missed), invalidate everything known.
+
+    Args:
+        conninfo: libpq DSN (admin; LISTEN needs no privilege).
+        channel: channel name (``tarbox.tenant.notify_channel`` of the tenant).
+        ops: the mount's :class:`TarboxOperations` (inode knowledge, change generation).
+        own_pids: set of backend pids of the mount's pool connections (shared, grows).
+        trio_token: token of the trio loop running pyfuse3 (for consistent snapshots).
+        connect_timeout: seconds per connection attempt.
+    """
+
+    def __init__(self, conninfo: str, channel: str, ops: TarboxOperations, own_pids: set[int],
+                 trio_token: Any, connect_timeout: int = 5) -> None:
+        super().__init__(name="tarbox-listen", daemon=True)
+        self.conninfo = conninfo
+        self.channel = channel
+        self.ops = ops
+        self.own_pids = own_pids
+        self.trio_token = trio_token
+        self.connect_timeout = connect_timeout
+        self.stop_event = threading.Event()
+        self.ready = threading.Event()
+        self.received = 0
+        self.handled = 0
+
+    def stop(self) -> None:
+        """Ask the thread to end (it checks at least once a second)."""
+        self.stop_event.set()
+
+    def run(self) -> None:
+        """Listen, dispatch, reconnect with backoff until :meth:`stop`. Never raises."""
+        first = True
+        delay = 0.2
+        while not self.stop_event.is_set():
+            conn = None
+            try:
+                conn = psycopg.connect(self.conninfo, autocommit=True,
+                                       connect_timeout=self.connect_timeout,
+                                       application_name="tarbox-mount-listen")
+                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                if not first:
+                    log.info("change listener reconnected; invalidating every cached inode")
+                    self.invalidate_everything()
+                first = False
+                delay = 0.2
+                self.ready.set()
+                while not self.stop_event.is_set():
+                    for note in conn.notifies(timeout=0.5):
+                        self.received += 1
+                        self.dispatch(note.payload)
+                        if self.stop_event.is_set():
+                            break
+            except psycopg.Error as exc:
+                if self.stop_event.is_set():
+                    break
+                (log.warning if delay <= 0.2 else log.debug)(
+                    "change listener: %s; reconnecting", message_of(exc))
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception:  # noqa: BLE001 - keep listening whatever happens
+                log.exception("change listener failed; restarting")
+                self.stop_event.wait(1.0)
+            finally:
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+
+    def dispatch(self, payload: str) -> None:
+        """Handle one notification payload (see the class docstring). Never raises."""
+        parts = payload.split()
+        try:
+            if len(parts) < 2 or int(parts[0]) in self.own_pids:
+                return
+            log.debug("change notification %r", payload)
+            self.ops.change_generation += 1
+            self.handled += 1
+            if parts[1] == "layer":
+                log.info("current layer changed to %s; invalidating every cached inode",
+                         parts[2] if len(parts) > 2 else "?")
+                self.invalidate_everything()
+                return
+            ino = None if parts[1] == "-" else int(parts[1])
+            parent = None if len(parts) < 3 or parts[2] == "-" else int(parts[2])
+            name = None if len(parts) < 4 or parts[3] == "-" else bytes.fromhex(parts[3])
+        except (ValueError, IndexError):
+            log.warning("ignoring malformed change notification %r", payload)
+            return
+        if ino is not None:
+            self.ops.xattrs_changed(ino)
+            if self.ops.knows(ino):
+                self._inval_inode(ino)
+        if parent is not None and self.ops.knows(parent):
+            if name is not None:
+                self._inval_entry(parent, name)
+            self._inval_inode(parent, attr_only=True)
+
+    def invalidate_everything(self) -> None:
+        """Invalidate attributes and data of every inode the kernel holds and every entry
+        under / (dropping those drops the dentries below them). Never raises."""
+        try:
+            inos, names = trio.from_thread.run_sync(
+                lambda: (self.ops.known_inodes(), self.ops.root_names()),
+                trio_token=self.trio_token)
+        except Exception:  # noqa: BLE001 - the loop is gone: nothing to invalidate
+            return
+        self.ops.clear_caches()
+        for name in names:
+            self._inval_entry(ROOT_INODE, name)
+        for ino in [ROOT_INODE, *inos]:
+            self._inval_inode(ino)
+
+    @staticmethod
+    def _inval_inode(ino: int, attr_only: bool = False) -> None:
+        try:
+            pyfuse3.invalidate_inode(ino, attr_only)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTCONN, errno.EBADF):
+                log.debug("invalidate_inode(%s): %s", ino, exc)
+
+    @staticmethod
+    def _inval_entry(parent: int, name: bytes) -> None:
+        try:
+            pyfuse3.invalidate_entry(parent, name)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTCONN, errno.EBADF):
+                log.debug("invalidate_entry(%s, %r): %s", parent, name, exc)
+
+
+__all__ = ["ChangeListener", "TarboxOperations"]

@@ -1,0 +1,518 @@
+"""``tarbox mount`` / ``tarbox umount``: serve a tenant's filesystem through FUSE.
+
+:func:`prepare` checks everything that can be checked in the foreground (FUSE device,
+``fusermount3``, the mount point, the database, the tenant) so that errors are printed
+as one line before anything is forked; :func:`serve` runs the pyfuse3/trio loop with a
+connection pool acting as the tenant and a :class:`~tarbox_shell.fuse_ops.ChangeListener`;
+:func:`mount` daemonizes (by default) and reports the outcome of the actual mount through
+a pipe, so ``tarbox mount`` returns only once the filesystem is mounted (or has failed).
+
+``mount_command`` and ``umount_command`` are standalone click commands the CLI group
+adds; ``python -m tarbox_shell.mount {mount,umount} ...`` runs them without it.
+"""
+
+from __future__ import annotations
+
+import errno
+import faulthandler
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import click
+import psycopg
+from psycopg import sql
+
+from . import db
+from .errors import TarboxError, message_of, one_line
+
+log = logging.getLogger("tarbox.mount")
+
+POOL_SIZE = 8
+POOL_TIMEOUT = 4.0       # seconds a request waits for a connection before EIO
+CONNECT_TIMEOUT = 5      # seconds per connection attempt
+IDLE_CHECK = 5.0         # a pooled connection idle longer than this is pinged before use
+LONG_TIMEOUT = 60.0      # kernel cache timeout when changes made elsewhere are notified
+SHORT_TIMEOUT = 1.0      # ... when they are not: changes from elsewhere show within 1 s
+FSTYPE = "fuse.tarbox"
+ROLE_RE = re.compile(r"^tarbox_tenant_([0-9]+)$")
+
+
+@dataclass
+class MountPlan:
+    """Everything :func:`serve` needs, established by :func:`prepare`.
+
+    Attributes: ``tenant`` name, absolute ``mountpoint``, libpq ``conninfo`` (admin),
+    tenant ``role`` and ``tenant_id``, ``notify`` (the SQL sends change notifications),
+    ``read_only``, ``allow_other``, ``timeout`` (kernel cache seconds), ``pool_size``,
+    ``debug`` (libfuse debug output), ``purged`` (orphans removed at start) and
+    ``ops_factory`` (what builds the Operations object; default TarboxOperations).
+    """
+
+    tenant: str
+    mountpoint: str
+    conninfo: str
+    role: str
+    tenant_id: int
+    notify: bool
+    channel: str = ""
+    read_only: bool = False
+    allow_other: bool = False
+    timeout: float = SHORT_TIMEOUT
+    pool_size: int = POOL_SIZE
+    debug: bool = False
+    purged: int = 0
+    #: Pin the mount to this layer id (read-only), or None for the tenant's current layer.
+    layer: int | None = None
+    #: Builds the pyfuse3 Operations: called like :class:`~tarbox_shell.fuse_ops.TarboxOperations`
+    #: (pool, pool_size, read_only=, timeout=, keep_cache=, idle_check=); None = that class.
+    ops_factory: Callable[..., Any] | None = None
+
+    def fuse_options(self) -> set[str]:
+        """The FUSE mount options (set of str): ``default_permissions`` (the kernel checks
+        permissions and the sticky bit), ``fsname=tarbox:<tenant>``, ``subtype=tarbox``,
+        plus ``allow_other``, ``ro`` and ``debug`` when asked."""
+        opts = {"default_permissions", f"fsname=tarbox:{self.tenant}", "subtype=tarbox"}
+        if self.allow_other:
+            opts.add("allow_other")
+        if self.read_only:
+            opts.add("ro")
+        if self.debug:
+            opts.add("debug")
+        return opts
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def check_fuse() -> None:
+    """Check that FUSE can be used: ``/dev/fuse`` exists and opens read-write, and
+    ``fusermount3`` is installed. Raises :class:`TarboxError` with a one-line hint."""
+    if not os.path.exists("/dev/fuse"):
+        raise TarboxError("/dev/fuse does not exist: load the fuse module (modprobe fuse) or, "
+                          "in a container, pass --device /dev/fuse --cap-add SYS_ADMIN",
+                          errno.ENODEV)
+    try:
+        fd = os.open("/dev/fuse", os.O_RDWR)
+        os.close(fd)
+    except OSError as exc:
+        raise TarboxError(f"cannot open /dev/fuse: {exc.strerror}", exc.errno or errno.EACCES)
+    if shutil.which("fusermount3") is None:
+        raise TarboxError("fusermount3 not found: install fuse3 (apt-get install fuse3)",
+                          errno.ENOENT)
+
+
+def check_mountpoint(path: str) -> str:
+    """Validate a mount point and return its absolute path (str).
+
+    Raises :class:`TarboxError`: ENOENT missing, ENOTDIR not a directory, EBUSY already
+    a mount point, ENOTCONN a stale FUSE mount (left by a mount process that died).
+    """
+    absolute = os.path.realpath(path)
+    try:
+        st = os.stat(absolute)
+    except FileNotFoundError:
+        raise TarboxError(f"mount point {path} does not exist", errno.ENOENT) from None
+    except OSError as exc:
+        if exc.errno == errno.ENOTCONN:
+            raise TarboxError(f"{path} is a stale mount (transport endpoint is not connected): "
+                              f"run `tarbox umount {path}` first", errno.ENOTCONN) from None
+        raise TarboxError(f"mount point {path}: {exc.strerror}", exc.errno or errno.EIO) from None
+    import stat as _stat
+    if not _stat.S_ISDIR(st.st_mode):
+        raise TarboxError(f"mount point {path} is not a directory", errno.ENOTDIR)
+    if os.path.ismount(absolute) or find_mount(absolute) is not None:
+        raise TarboxError(f"mount point {path} is busy: something is already mounted there",
+                          errno.EBUSY)
+    return absolute
+
+
+def _unescape_mountinfo(field_: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field_)
+
+
+def find_mount(path: str) -> tuple[str, str] | None:
+    """Look ``path`` (absolute) up in /proc/self/mountinfo. Returns ``(fstype, source)``
+    of the topmost mount at exactly that path, or None. Never raises."""
+    found = None
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                parts = left.split()
+                rparts = right.split()
+                if len(parts) >= 5 and len(rparts) >= 2 and _unescape_mountinfo(parts[4]) == path:
+                    found = (rparts[0], _unescape_mountinfo(rparts[1]))
+    except OSError:
+        return None
+    return found
+
+
+def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: bool = False,
+            allow_other: bool = False, debug: bool = False) -> MountPlan:
+    """Check the environment, the database and the tenant; purge the tenant's orphans.
+
+    Args:
+        tenant: tenant name.
+        mountpoint: directory to mount on.
+        dsn: admin DSN (None: ``$TARBOX_DSN`` or the embedded cluster).
+        read_only / allow_other / debug: mount flags.
+
+    Returns a :class:`MountPlan`. Raises :class:`TarboxError` (one line) when FUSE is
+    unusable, the mount point is wrong or busy, the database is unreachable or the
+    tenant does not exist. Calls ``tarbox.purge_orphans()`` as the tenant (files unlinked
+    while open by a mount that went away), except on read-only mounts.
+    """
+    check_fuse()
+    absolute = check_mountpoint(mountpoint)
+    conninfo = db.resolve_dsn(dsn)
+    conn = db.connect(dsn, connect_timeout=CONNECT_TIMEOUT)
+    try:
+        role = db.tenant_role(conn, tenant)
+        m = ROLE_RE.match(role)
+        if not m:
+            raise TarboxError(f"tenant {tenant} has an unexpected role name {role}", errno.EIO)
+        notify = bool(db.run(conn, "SELECT to_regprocedure("
+                                   "'tarbox._notify(bigint,bigint,bigint,bytea)') IS NOT NULL"
+                             ).fetchone()[0])
+        has_channel = bool(db.run(conn, "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE "
+                                        "attrelid = 'tarbox.tenant'::regclass AND "
+                                        "attname = 'notify_channel' AND NOT attisdropped)"
+                                  ).fetchone()[0])
+        db.set_role(conn, role)
+        channel = f"tarbox_{m.group(1)}"
+        if has_channel:  # the tenant's secret channel (RLS: a tenant reads only its own row)
+            row = db.run(conn, "SELECT notify_channel FROM tarbox.tenant").fetchone()
+            if row is None or not row[0]:
+                raise TarboxError(f"tenant {tenant} has no notify channel", errno.EIO)
+            channel = row[0]
+        purged = 0
+        if not read_only:
+            purged = int(db.run(conn, "SELECT tarbox.purge_orphans()").fetchone()[0] or 0)
+    finally:
+        conn.close()
+    return MountPlan(tenant=tenant, mountpoint=absolute, conninfo=conninfo, role=role,
+                     tenant_id=int(m.group(1)), notify=notify, channel=channel,
+                     read_only=read_only, allow_other=allow_other, debug=debug, purged=purged,
+                     timeout=LONG_TIMEOUT if notify else SHORT_TIMEOUT)
+
+
+# ---------------------------------------------------------------------- serving
+
+
+def _make_pool(plan: MountPlan, own_pids: set[int]):
+    """A started :class:`psycopg_pool.ConnectionPool` of ``plan.pool_size`` autocommit
+    connections, each ``SET ROLE <tenant role>`` and ``SET synchronous_commit = off``
+    (fs_fsync forces durability); their backend pids are added to ``own_pids``.
+    Raises :class:`TarboxError` (EIO) if the database cannot be reached."""
+    from psycopg_pool import ConnectionPool, PoolTimeout
+
+    def configure(conn: psycopg.Connection) -> None:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
+        conn.execute("SET synchronous_commit = off")
+        own_pids.add(conn.info.backend_pid)
+
+    pool = ConnectionPool(
+        plan.conninfo, min_size=plan.pool_size, max_size=plan.pool_size, open=False,
+        name=f"tarbox-mount-{plan.tenant}",
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
+                "application_name": f"tarbox-mount:{plan.tenant}"},
+        configure=configure, timeout=POOL_TIMEOUT,
+        reconnect_timeout=60.0, max_idle=3600.0)
+    try:
+        pool.open(wait=True, timeout=max(10.0, CONNECT_TIMEOUT * 2))
+    except PoolTimeout as exc:
+        pool.close()
+        raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
+                          f"{message_of(exc)}", errno.EIO) from exc
+    return pool
+
+
+def serve(plan: MountPlan, on_ready=None) -> int:
+    """Mount ``plan.mountpoint`` and serve requests until unmounted or SIGINT/SIGTERM/SIGHUP.
+
+    Args:
+        plan: from :func:`prepare`.
+        on_ready: called without arguments once the kernel mount exists.
+
+    Returns 0 after a clean unmount. Raises :class:`TarboxError` when the pool cannot
+    connect or the mount fails. On the way out the filesystem is unmounted (lazily if
+    busy), inodes still referenced are passed to ``tarbox.fs_forget`` and the pool closed.
+    """
+    import pyfuse3
+    import trio
+
+    from .control import ControlOperations
+    from .fuse_ops import ChangeListener
+
+    own_pids: set[int] = set()
+    pool = _make_pool(plan, own_pids)
+    factory = plan.ops_factory or ControlOperations
+    extra = {"layer": plan.layer} if plan.layer is not None else {}
+    ops = factory(pool, plan.pool_size, read_only=plan.read_only, timeout=plan.timeout,
+                  keep_cache=plan.notify, idle_check=IDLE_CHECK, **extra)
+    try:
+        pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
+    except Exception as exc:
+        pool.close()
+        raise TarboxError(f"cannot mount on {plan.mountpoint}: {one_line(exc)} "
+                          "(see the fuse message above)", errno.EIO) from exc
+    log.info("mounted tenant %s on %s (%s, cache timeout %ss, %s)", plan.tenant, plan.mountpoint,
+             "read-only" if plan.read_only else "read-write", plan.timeout,
+             "change notifications" if plan.notify else "no change notifications")
+    if on_ready is not None:
+        on_ready()
+
+    async def watch_signals() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            async for signum in signals:
+                log.info("signal %s: unmounting", signal.Signals(signum).name)
+                pyfuse3.terminate()
+                return
+
+    async def main() -> None:
+        token = trio.lowlevel.current_trio_token()
+        listener = None
+        if plan.notify:
+            listener = ChangeListener(plan.conninfo, plan.channel, ops, own_pids,
+                                      token, CONNECT_TIMEOUT)
+            ops.listener = listener  # layer commands of this mount invalidate through it
+            listener.start()
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(watch_signals)
+                await pyfuse3.main(min_tasks=1, max_tasks=64)
+                nursery.cancel_scope.cancel()
+        finally:
+            if listener is not None:
+                listener.stop()
+                await trio.to_thread.run_sync(listener.join, 5.0)
+
+    try:
+        trio.run(main)
+    finally:
+        try:
+            pyfuse3.close(unmount=True)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("unmount at exit: %s", one_line(exc))
+        removed = ops.forget_all_sync()
+        if removed:
+            log.info("removed %d unlinked inodes at unmount", removed)
+        pool.close()
+    log.info("unmounted %s", plan.mountpoint)
+    return 0
+
+
+def _setup_logging(debug: bool, log_file: str | None) -> None:
+    handlers: list[logging.Handler]
+    if log_file:
+        handlers = [logging.FileHandler(log_file)]
+    else:
+        handlers = [logging.StreamHandler(sys.stderr)]
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=handlers,
+                        format="%(asctime)s tarbox-mount[%(process)d] %(levelname)s %(message)s",
+                        force=True)
+    # `kill -USR1 <pid>` writes every thread's stack to the log (diagnosing a hang).
+    stream = getattr(handlers[0], "stream", None)
+    if stream is not None:
+        try:
+            faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
+        except (AttributeError, ValueError, OSError):
+            pass
+    # psycopg_pool logs every failed reconnection attempt; the bridge reports the
+    # resulting errors itself (rate-limited).
+    logging.getLogger("psycopg").setLevel(logging.DEBUG if debug else logging.WARNING)
+    logging.getLogger("psycopg.pool").setLevel(logging.DEBUG if debug else logging.ERROR)
+    logging.getLogger("pyfuse3").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def mount(plan: MountPlan, foreground: bool = False, log_file: str | None = None) -> int:
+    """Mount as planned: in this process when ``foreground``, else in a daemon child.
+
+    In the background case the parent waits until the child has mounted (or failed) and
+    returns 0, or raises :class:`TarboxError` with the child's error; the child detaches
+    (new session, stdio to /dev/null or ``log_file``) and serves until unmounted.
+    Returns 0 on success (foreground: after unmount).
+    """
+    if foreground:
+        _setup_logging(plan.debug, log_file)
+        return serve(plan)
+
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid > 0:  # parent: wait for the verdict
+        os.close(wfd)
+        chunks = []
+        while True:
+            chunk = os.read(rfd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(rfd)
+        verdict = b"".join(chunks).decode("utf-8", "replace")
+        if verdict.startswith("OK"):
+            return 0
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        if verdict.startswith("ERR "):
+            raise TarboxError(verdict[4:].strip(), errno.EIO)
+        raise TarboxError("the mount process exited before mounting", errno.EIO)
+
+    # child
+    code = 1
+    try:
+        os.close(rfd)
+        os.setsid()
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        _setup_logging(plan.debug, log_file)
+
+        def ready() -> None:
+            os.write(wfd, b"OK\n")
+            os.close(wfd)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            if not log_file:
+                logging.getLogger().handlers.clear()
+                logging.getLogger().addHandler(logging.NullHandler())
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+        try:
+            code = serve(plan, on_ready=ready)
+        except TarboxError as exc:
+            _report(wfd, exc.message)
+        except BaseException as exc:  # noqa: BLE001
+            log.exception("mount failed")
+            _report(wfd, f"mount failed: {type(exc).__name__}: {one_line(exc)}")
+    finally:
+        os._exit(code)
+
+
+def _report(fd: int, message: str) -> None:
+    try:
+        os.write(fd, f"ERR {one_line(message)}\n".encode())
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def umount(mountpoint: str, lazy: bool = False, wait: float = 10.0) -> None:
+    """Unmount a tarbox mount with ``fusermount3 -u`` (``-z`` when ``lazy``).
+
+    Args:
+        mountpoint: the mount point (str).
+        lazy: detach now even if busy; the mount goes away when no longer used.
+        wait: seconds to wait for the mount to disappear.
+
+    Raises :class:`TarboxError`: EINVAL not mounted or not a tarbox mount, ENOENT no
+    fusermount3, EBUSY/EIO with fusermount3's message when it fails.
+    """
+    absolute = os.path.realpath(mountpoint)
+    found = find_mount(absolute)
+    if found is None:
+        raise TarboxError(f"{mountpoint} is not mounted", errno.EINVAL)
+    if found[0] != FSTYPE:
+        raise TarboxError(f"{mountpoint} is not a tarbox mount (it is {found[0]})", errno.EINVAL)
+    exe = shutil.which("fusermount3")
+    if exe is None:
+        raise TarboxError("fusermount3 not found: install fuse3 (apt-get install fuse3)", errno.ENOENT)
+    cmd = [exe, "-u"] + (["-z"] if lazy else []) + [absolute]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        msg = one_line(res.stderr) or f"fusermount3 exited with {res.returncode}"
+        code = errno.EBUSY if "busy" in msg.lower() else errno.EIO
+        hint = " (files are open there; close them or use --lazy)" if code == errno.EBUSY else ""
+        raise TarboxError(f"cannot unmount {mountpoint}: {msg}{hint}", code)
+    deadline = time.monotonic() + wait
+    while find_mount(absolute) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------- click
+
+
+def resolve_layer(plan: MountPlan, ref: str) -> int:
+    """The id (int) of the tenant's layer named ``ref`` (name, tag, id). Raises
+    :class:`TarboxError` (ENOENT) when there is none."""
+    conn = db.connect(plan.conninfo, connect_timeout=CONNECT_TIMEOUT)
+    try:
+        db.set_role(conn, plan.role)
+        return int(db.run(conn, "SELECT layer_id FROM tarbox.layer_info(%s)", (ref,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _group_dsn(ctx: click.Context) -> str | None:
+    root = ctx.find_root()
+    return getattr(root.obj, "dsn", None) if root is not ctx else None
+
+
+@click.command("mount")
+@click.argument("tenant")
+@click.argument("mountpoint")
+@click.option("--read-only", is_flag=True, help="Mount read-only (ro; changes fail with EROFS).")
+@click.option("--foreground", "-f", is_flag=True, help="Stay in the foreground, log to stderr.")
+@click.option("--allow-other", is_flag=True, help="Let other users access the mount (allow_other).")
+@click.option("--dsn", metavar="DSN", default=None,
+              help="libpq connection string (default: the tarbox --dsn, $TARBOX_DSN, "
+                   "else the embedded cluster).")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
+              help="Append the mount's log to this file.")
+@click.option("--debug", is_flag=True, help="Verbose logging, including every FUSE request.")
+@click.option("--layer", "layer", default=None, metavar="LAYER",
+              help="Mount this layer (name, tag or id) read-only, pinned: it does not follow switches.")
+@click.pass_context
+def mount_command(ctx: click.Context, tenant: str, mountpoint: str, read_only: bool,
+                  foreground: bool, allow_other: bool, dsn: str | None, log_file: str | None,
+                  debug: bool, layer: str | None) -> None:
+    """Mount TENANT's filesystem on MOUNTPOINT (FUSE).
+
+    Runs in the background once mounted unless --foreground; SIGINT/SIGTERM unmount.
+    Unmount with `tarbox umount MOUNTPOINT`.
+    """
+    plan = prepare(tenant, mountpoint, dsn or _group_dsn(ctx), read_only=read_only or layer is not None,
+                   allow_other=allow_other, debug=debug)
+    if layer is not None:
+        plan.layer = resolve_layer(plan, layer)
+    if log_file:
+        log_file = os.path.abspath(log_file)
+    mount(plan, foreground=foreground, log_file=log_file)
+
+
+@click.command("umount")
+@click.argument("mountpoint")
+@click.option("--lazy", "-z", is_flag=True, help="Detach even if busy (fusermount3 -u -z).")
+def umount_command(mountpoint: str, lazy: bool) -> None:
+    """Unmount a tarbox MOUNTPOINT (fusermount3 -u)."""
+    umount(mountpoint, lazy=lazy)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tarbox_shell.mount {mount,umount} ...``: the two commands without the
+    rest of the CLI, with the CLI's one-line error handling."""
+    from .cli import TarboxGroup
+
+    @click.group(cls=TarboxGroup)
+    def group() -> None:
+        """tarbox mount commands."""
+
+    group.add_command(mount_command)
+    group.add_command(umount_command)
+    group.main(args=argv, prog_name="tarbox")
+
+
+if __name__ == "__main__":
+    main()

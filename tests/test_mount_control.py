@@ -1,0 +1,159 @@
+"""The /.tarbox control directory and layer views on a real mount, driven through the shell
+(echo, cat, ls) as an agent would."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+import time
+
+import pytest
+
+from tests.test_mount_support import Mount, fsck, needs_fuse
+
+pytestmark = needs_fuse
+
+
+def sh(cmd: str, cwd) -> subprocess.CompletedProcess:
+    """Run a shell command line in ``cwd``; returns the CompletedProcess (text)."""
+    return subprocess.run(["bash", "-c", cmd], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def mounted(tenant, tmp_path):
+    m = Mount(tenant, tmp_path / "mnt").start()
+    try:
+        yield m
+    finally:
+        m.stop()
+    assert fsck(tenant) == []
+
+
+def test_layers_through_the_shell(mounted):
+    root = mounted.path
+    (root / "notes.txt").write_text("first\n")
+    assert sh("cat .tarbox/layers/current", root).stdout == "1 base\n"
+    r = sh("echo v1 > .tarbox/layers/new", root)
+    assert r.returncode == 0, r.stderr
+    assert sh("cat .tarbox/layers/current", root).stdout == "2 v1\n"
+    assert "ok: layer 2 v1 is current" in sh("cat .tarbox/layers/result", root).stdout
+    (root / "notes.txt").write_text("second\n")
+    (root / "added.txt").write_text("new\n")
+    listing = sh("cat .tarbox/layers/list", root).stdout.splitlines()
+    assert [line.split()[:2] for line in listing] == [["1", "base"], ["2", "v1"]]
+    assert "*current*" in listing[1] and "(read-only)" in listing[0]
+    diff = sh("cat .tarbox/layers/diff", root).stdout
+    assert "M /notes.txt +1 +1 -1" in diff and "A /added.txt +4 +1 -0" in diff
+    r = sh("echo 'base v1 /added.txt' > .tarbox/layers/diff && cat .tarbox/layers/diff", root)
+    assert r.stdout.splitlines()[1:] == ["A /added.txt +4 +1 -0"]
+    tree = sh("cat .tarbox/layers/tree", root).stdout
+    assert tree.startswith("* 2 v1") and "A1 M1" in tree
+
+
+def test_modes_and_visibility(mounted):
+    root = mounted.path
+    ctl = root / ".tarbox" / "layers"
+    assert stat.S_IMODE(os.stat(ctl / "new").st_mode) == 0o200
+    assert stat.S_IMODE(os.stat(ctl / "switch").st_mode) == 0o200
+    assert stat.S_IMODE(os.stat(ctl / "list").st_mode) == 0o444
+    assert stat.S_IMODE(os.stat(ctl / "diff").st_mode) == 0o644
+    assert ".tarbox" not in os.listdir(root), "the control directory is never listed"
+    assert sorted(os.listdir(root / ".tarbox")) == ["layers", "snapshots"]
+    # Only the root's .tarbox is special: elsewhere, and .tarboxrc, are ordinary names.
+    (root / ".tarboxrc").write_text("rc")
+    (root / "sub").mkdir()
+    (root / "sub" / ".tarbox").mkdir()
+    (root / "sub" / ".tarbox" / "f").write_text("plain")
+    assert (root / "sub" / ".tarbox" / "f").read_text() == "plain"
+    assert sorted(os.listdir(root)) == [".tarboxrc", "sub"]
+    with pytest.raises(OSError) as exc:
+        (ctl / "list").write_text("x")
+    assert exc.value.errno in (errno.EACCES, errno.EPERM)
+
+
+def test_bad_commands_fail_with_errno_and_message(mounted):
+    root = mounted.path
+    r = sh("echo 'bad name!' > .tarbox/layers/new", root)
+    assert r.returncode != 0 and "Invalid argument" in r.stderr
+    assert sh("cat .tarbox/layers/result", root).stdout.startswith("error EINVAL: invalid layer or tag name")
+    r = sh("echo nosuch > .tarbox/layers/switch", root)
+    assert r.returncode != 0 and "No such file" in r.stderr
+    assert sh("cat .tarbox/layers/current", root).stdout == "1 base\n", "nothing changed"
+    r = sh("echo base > .tarbox/layers/drop", root)
+    assert r.returncode != 0
+    assert "error EPERM" in sh("cat .tarbox/layers/result", root).stdout
+
+
+def test_switch_snapshots_and_confirmation(mounted):
+    root = mounted.path
+    (root / "f.txt").write_text("base content\n")
+    assert sh("echo v1 > .tarbox/layers/new", root).returncode == 0
+    (root / "f.txt").write_text("v1 content\n")
+    (root / "g.txt").write_text("only in v1\n")
+    # Every layer browsable read-only, by name and by id.
+    assert sorted(os.listdir(root / ".tarbox" / "snapshots")) == ["base", "v1"]
+    assert (root / ".tarbox/snapshots/base/f.txt").read_text() == "base content\n"
+    assert (root / ".tarbox/snapshots/1/f.txt").read_text() == "base content\n"
+    assert not (root / ".tarbox/snapshots/base/g.txt").exists()
+    with pytest.raises(OSError) as exc:
+        (root / ".tarbox/snapshots/base/f.txt").write_text("x")
+    assert exc.value.errno == errno.EROFS
+    # Switch the whole tenant to base: the mount shows base and refuses writes.
+    assert sh("echo base > .tarbox/layers/switch", root).returncode == 0
+    assert (root / "f.txt").read_text() == "base content\n"
+    assert not (root / "g.txt").exists()
+    with pytest.raises(OSError) as exc:
+        (root / "h.txt").write_text("x")
+    assert exc.value.errno == errno.EROFS
+    # A new layer on a historical one needs confirmation.
+    r = sh("echo v2 > .tarbox/layers/new", root)
+    assert r.returncode != 0 and "busy" in r.stderr.lower()
+    assert "confirm" in sh("cat .tarbox/layers/result", root).stdout
+    assert sh("""echo '{"name": "v2", "confirm": true}' > .tarbox/layers/new""", root).returncode == 0
+    assert sh("cat .tarbox/layers/current", root).stdout == "2 v2\n"
+    assert sorted(os.listdir(root / ".tarbox" / "snapshots")) == ["base", "v2"]
+    (root / "h.txt").write_text("writable again\n")
+    # Tags.
+    assert sh("echo base > .tarbox/layers/tags/release", root).returncode == 0
+    assert sh("cat .tarbox/layers/tags/release", root).stdout == "1 base\n"
+    assert (root / ".tarbox/snapshots/release/f.txt").read_text() == "base content\n"
+
+
+def test_switch_reaches_every_mount(tenant, tmp_path):
+    a = Mount(tenant, tmp_path / "a").start()
+    b = Mount(tenant, tmp_path / "b").start()
+    try:
+        (a.path / "f.txt").write_text("one\n")
+        assert (b.path / "f.txt").read_text() == "one\n"
+        assert sh("echo v1 > .tarbox/layers/new", a.path).returncode == 0
+        (a.path / "f.txt").write_text("two\n")
+        deadline = time.monotonic() + 1.0
+        while (b.path / "f.txt").read_text() != "two\n":
+            assert time.monotonic() < deadline, "change from the other mount not seen in 1 s"
+            time.sleep(0.05)
+        tenant.conn.execute("SELECT tarbox.layer_switch('base')")
+        deadline = time.monotonic() + 1.0
+        while (b.path / "f.txt").read_text() != "one\n":
+            assert time.monotonic() < deadline, "layer switch not seen by the other mount in 1 s"
+            time.sleep(0.05)
+        assert (a.path / "f.txt").read_text() == "one\n"
+        tenant.conn.execute("SELECT tarbox.layer_switch('head')")
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_pinned_layer_mount(tenant, tmp_path):
+    tenant.conn.execute("SELECT tarbox.write('/f.txt', 'old')")
+    tenant.conn.execute("SELECT tarbox.layer_new('v1')")
+    tenant.conn.execute("SELECT tarbox.write('/f.txt', 'new')")
+    m = Mount(tenant, tmp_path / "pinned", ["--layer", "base"]).start()
+    try:
+        assert (m.path / "f.txt").read_text() == "old"
+        with pytest.raises(OSError) as exc:
+            (m.path / "g.txt").write_text("x")
+        assert exc.value.errno == errno.EROFS
+    finally:
+        m.stop()
