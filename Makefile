@@ -29,7 +29,7 @@ help:
 	@echo "make deps   - install the Debian packages (postgresql, plpython3, pgtap, fuse3, ...)"
 	@echo "make venv   - create .venv and pip install -e .[test]"
 	@echo "make db     - start the embedded cluster and install the schema (tarbox init)"
-	@echo "make run    - demo: import the Django $(DJANGO_VERSION) sdist into tenant demo and list it with SQL"
+	@echo "make run    - demo: import the Django $(DJANGO_VERSION) sdist into tenant demo, list it with SQL, mount it on ./mnt"
 	@echo "make test   - pgTAP (sql/tests) + pytest against a private test cluster ($(TEST_HOME))"
 	@echo "make clean  - remove .venv, caches and the private test cluster"
 
@@ -66,13 +66,25 @@ $(DJANGO_DIR).extracted:
 	rm -rf $(DJANGO_DIR) && mv $(DJANGO_DIR).tmp $(DJANGO_DIR)
 	@touch $@
 
+MNT := $(CURDIR)/mnt
+
 run: db $(DJANGO_DIR).extracted
 	@$(TARBOX) tenant info demo >/dev/null 2>&1 || $(TARBOX) tenant create demo
+	@if grep -qs " $(MNT) " /proc/mounts; then $(TARBOX) umount $(MNT); fi
 	@$(TARBOX) rm -r -f demo:/django
 	$(TARBOX) import $(DJANGO_DIR) demo:/django
 	$(TARBOX) db psql --tenant demo -c "SELECT * FROM tarbox.ls('/django')"
-	$(TARBOX) db psql --tenant demo -c "SELECT * FROM tarbox.ls('/django/django/db/models') LIMIT 15"
 	$(TARBOX) db psql --tenant demo -c "SELECT tarbox.read_text('/django/django/__init__.py')"
+	@mkdir -p $(MNT)
+	$(TARBOX) mount demo $(MNT)
+	@echo
+	@echo "Tenant demo is mounted on $(MNT) with the Django $(DJANGO_VERSION) sources in /django. Try:"
+	@echo "  ls $(MNT)/django; grep -rn 'def get_version' $(MNT)/django/django | head"
+	@echo "  echo before-edit > $(MNT)/.tarbox/layers/new      # checkpoint"
+	@echo "  echo '# edited' >> $(MNT)/django/README.rst; cat $(MNT)/.tarbox/layers/diff"
+	@echo "  ls $(MNT)/.tarbox/snapshots/; cat $(MNT)/.tarbox/snapshots/base/django/README.rst | tail -1"
+	@echo "  $(TARBOX) layer tree demo; $(TARBOX) db psql --tenant demo   # SQL: SELECT * FROM tarbox.ls('/')"
+	@echo "  $(TARBOX) umount $(MNT)"
 
 # ---------------------------------------------------------------- tests
 # Both suites run; either failing fails the target (pytest's exit 5, "no tests ran",
