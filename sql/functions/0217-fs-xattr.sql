@@ -45,6 +45,12 @@ BEGIN
         PERFORM tarbox._raise('E2BIG' , 'attribute value over 64 KiB');
     ELSIF coalesce(p_flags, 0) NOT IN (0, 1, 2) THEN
         PERFORM tarbox._raise('EINVAL', format('invalid flags %s (XATTR_CREATE = 1, XATTR_REPLACE = 2)', p_flags));
+    ELSIF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
+        -- system.* (POSIX ACLs above all) is interpreted by file systems that support it;
+        -- storing it as plain data would make cp -a and tar believe the mode was set through
+        -- an ACL. EOPNOTSUPP makes them fall back to chmod, as on a file system without ACLs.
+        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
+                                                   tarbox._name_text(p_name)));
     END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     IF NOT tarbox._inode_cow(c.tenant_id, c.head, p_ino) THEN
@@ -74,7 +80,7 @@ ALTER FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) OWNER TO tarbox_own
 REVOKE ALL ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) IS
-'FUSE setxattr / setxattr(2): set extended attribute p_name (1..255 bytes) of inode p_ino to p_value (at most 64 KiB). p_flags: 0, 1 = XATTR_CREATE (EEXIST if present), 2 = XATTR_REPLACE (ENODATA if absent). Updates ctime. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034) name too long, E2BIG (TX007) value too large, EINVAL (TX022), EROFS (TX030).';
+'FUSE setxattr / setxattr(2): set extended attribute p_name (1..255 bytes) of inode p_ino to p_value (at most 64 KiB). p_flags: 0, 1 = XATTR_CREATE (EEXIST if present), 2 = XATTR_REPLACE (ENODATA if absent). Updates ctime. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034) name too long, E2BIG (TX007) value too large, EINVAL (TX022), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported), EROFS (TX030).';
 
 CREATE OR REPLACE FUNCTION tarbox.fs_listxattr(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS SETOF bytea

@@ -1,7 +1,7 @@
 -- Extended attributes, setattr (chmod, chown, utimens, size) and the life of unlinked-but-open
 -- inodes (fs_forget, purge_orphans).
 BEGIN;
-SELECT plan(107);
+SELECT plan(108);
 
 CREATE FUNCTION pg_temp.now_ns() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$;
 
@@ -29,6 +29,10 @@ SELECT is(tarbox.fs_getxattr(:x, 'user.b'::bytea), 'vb'::bytea, 'the failed XATT
 SELECT throws_ok(format($$SELECT tarbox.fs_setxattr(%s, 'user.none'::bytea, 'v'::bytea, 2)$$, :x), 'TX061', NULL, 'XATTR_REPLACE of a missing name -> ENODATA');
 SELECT throws_ok(format($$SELECT tarbox.fs_getxattr(%s, 'user.none'::bytea)$$, :x), 'TX061', NULL, 'the failed XATTR_REPLACE created nothing');
 SELECT lives_ok(format($$SELECT tarbox.fs_setxattr(%s, 'user.b'::bytea, 'replaced'::bytea, 2)$$, :x), 'XATTR_REPLACE of an existing name');
+-- POSIX ACLs are not supported: system.* must fail (EOPNOTSUPP) so that cp -a and tar fall back
+-- to chmod instead of believing an ACL set the mode.
+SELECT throws_ok(format($$SELECT tarbox.fs_setxattr(%s, 'system.posix_acl_access'::bytea, '\x02000000'::bytea, 0)$$, :x),
+                 'TX095', NULL, 'setxattr system.posix_acl_access -> EOPNOTSUPP');
 SELECT is(tarbox.fs_getxattr(:x, 'user.b'::bytea), 'replaced'::bytea, 'XATTR_REPLACE replaced the value');
 SELECT lives_ok(format($$SELECT tarbox.fs_setxattr(%s, 'user.d'::bytea, 'd'::bytea, 1)$$, :x), 'XATTR_CREATE of a new name');
 SELECT lives_ok(format($$SELECT tarbox.fs_setxattr(%s, 'user.d'::bytea, 'd2'::bytea, 0)$$, :x), 'flags 0 replace an existing value');
