@@ -215,9 +215,9 @@ class ControlOperations(TarboxOperations):
             e.st_mode &= ~0o222  # a historical layer is read-only
         return e
 
-    @_guard
     async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
-        """FUSE FORGET: virtual inodes are not counted; the rest as :class:`TarboxOperations`."""
+        """FUSE FORGET: virtual inodes are not counted; the rest as :class:`TarboxOperations`
+        (which never raises: an exception here would end pyfuse3's main loop)."""
         real = [(i, n) for i, n in inode_list if i < SNAP_BASE]
         if real and self.layer is None:
             await super().forget(real)

@@ -695,7 +695,8 @@ class TarboxOperations(pyfuse3.Operations):
     async def setxattr(self, inode: int, name: bytes, value: bytes,
                        ctx: pyfuse3.RequestContext) -> None:
         """FUSE SETXATTR: ``tarbox.fs_setxattr(ino, name, value, 0)``. pyfuse3 checks
-        XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on."""
+        XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on.
+        The SQL refuses system.* names (POSIX ACLs are not supported) with EOPNOTSUPP."""
         self._no_caps.discard(inode)
         await self._sql(Q_SETXATTR, (inode, name, value, 0), _NONE, write=True)
 

@@ -712,3 +712,42 @@ def test_o_append_mixed_with_sql_appends(mnt, tenant):
     expected = b"".join(b"mount %02d\nsql   %02d\n" % (i, i) for i in range(20))
     assert wait_for(lambda: p.read_bytes() == expected, 1.0), p.read_bytes()
     assert os.stat(p).st_size == len(expected)
+
+
+def test_cp_a_preserves_modes_without_acls(mnt, tmp_path):
+    """cp -a sets modes with chmod: POSIX ACL xattrs are refused (EOPNOTSUPP), never stored
+    as plain xattrs that would leave the mode at cp's initial 0600."""
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "d" / "f").write_text("x")
+    os.chmod(src / "d" / "f", 0o664)
+    os.chmod(src / "d", 0o775)
+    os.utime(src / "d" / "f", ns=(1_600_000_000_000_000_000, 1_600_000_000_123_456_789))
+    subprocess.run(["cp", "-a", str(src / "d"), str(mnt / "d")], check=True)
+    assert stat.S_IMODE(os.stat(mnt / "d" / "f").st_mode) == 0o664
+    assert stat.S_IMODE(os.stat(mnt / "d").st_mode) == 0o775
+    assert os.stat(mnt / "d" / "f").st_mtime_ns == 1_600_000_000_123_456_789
+    for name in ("system.posix_acl_access", "system.posix_acl_default"):
+        with pytest.raises(OSError) as exc:
+            os.setxattr(mnt / "d", name, b"\x02\x00\x00\x00")
+        assert exc.value.errno == errno.EOPNOTSUPP
+    assert os.listxattr(mnt / "d" / "f") == []
+
+
+def test_missing_fuse_pieces_are_one_line_errors(tenant, tmp_path, monkeypatch):
+    """No fusermount3 on PATH, no /dev/fuse: one clear line each, nothing mounted."""
+    target = tmp_path / "m"
+    target.mkdir()
+    env = dict(os.environ, PATH="/nonexistent")
+    r = run_tarbox("mount", tenant.name, str(target), "--dsn", tenant.dsn, env=env)
+    assert r.returncode == 1
+    assert r.stderr == "tarbox: fusermount3 not found: install fuse3 (apt-get install fuse3)\n"
+    from tarbox_shell import mount as mount_mod
+    from tarbox_shell.errors import TarboxError
+    real_exists = os.path.exists
+    monkeypatch.setattr(mount_mod.os.path, "exists",
+                        lambda p: False if p == "/dev/fuse" else real_exists(p))
+    with pytest.raises(TarboxError) as exc:
+        mount_mod.check_fuse()
+    assert str(exc.value).startswith("/dev/fuse does not exist")
+    assert not os.path.ismount(target)

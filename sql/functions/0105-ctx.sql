@@ -20,8 +20,12 @@ BEGIN
     IF p_write THEN
         PERFORM pg_advisory_xact_lock_shared(v.tenant_id);
     END IF;
+    -- The newest layer by a backward probe of the layer primary key (ORDER BY .. LIMIT 1 keeps
+    -- the planner on the index even before the layer table has statistics; max() did not,
+    -- and scanned every layer of every tenant on each call).
     SELECT t.current_layer,
-           (SELECT max(l.layer_id) FROM tarbox.layer l WHERE l.tenant_id = t.tenant_id)
+           (SELECT l.layer_id FROM tarbox.layer l WHERE l.tenant_id = t.tenant_id
+             ORDER BY l.layer_id DESC LIMIT 1)
       INTO v.layer, v.head
       FROM tarbox.tenant t
      WHERE t.tenant_id = v.tenant_id;

@@ -10,7 +10,8 @@ BEGIN
     IF p_ref IS NULL OR p_ref = 'current' THEN
         SELECT t.current_layer INTO v_id FROM tarbox.tenant t WHERE t.tenant_id = p_tenant;
     ELSIF p_ref = 'head' THEN
-        SELECT max(l.layer_id) INTO v_id FROM tarbox.layer l WHERE l.tenant_id = p_tenant;
+        SELECT l.layer_id INTO v_id FROM tarbox.layer l WHERE l.tenant_id = p_tenant
+         ORDER BY l.layer_id DESC LIMIT 1;
     ELSE
         SELECT l.layer_id INTO v_id FROM tarbox.layer l WHERE l.tenant_id = p_tenant AND l.name = p_ref;
         IF v_id IS NULL THEN
