@@ -157,3 +157,45 @@ def test_pinned_layer_mount(tenant, tmp_path):
         assert exc.value.errno == errno.EROFS
     finally:
         m.stop()
+
+
+def test_tar_round_trip_of_a_real_tree_through_mounts(tenant, admin, tmp_path):
+    """A real source tree (the docs/ of the Django sdist) extracted onto a mount with tar,
+    checkpointed from the shell, changed, then exported as of the checkpoint with
+    `tarbox export --layer` and imported as a layer of another tenant: mounted, it equals an
+    extraction on local disk byte for byte (diff -r), and the change is not in it."""
+    from tests.test_mount_support import run_tarbox
+    from tests.test_tarstream import sdist
+    from tests.conftest import unique_tenant_name
+
+    archive = sdist()
+    local = tmp_path / "local"
+    local.mkdir()
+    members = "Django-5.1.4/docs"
+    assert sh(f"tar xzf {archive} -C {local} {members}", tmp_path).returncode == 0
+    m = Mount(tenant, tmp_path / "a").start()
+    try:
+        r = sh(f"tar xzf {archive} -C {m.path} {members} && echo snap > .tarbox/layers/new", m.path)
+        assert r.returncode == 0, r.stderr
+        (m.path / members / "conf.py").unlink()
+    finally:
+        m.stop()
+    out = tmp_path / "base.tar"
+    r = run_tarbox("--dsn", tenant.dsn, "export", "--layer", "base", f"{tenant.name}:/", str(out))
+    assert r.returncode == 0, r.stderr
+
+    other = unique_tenant_name("tar")
+    admin.execute("SELECT * FROM tarbox.tenant_create(%s)", (other,))
+    try:
+        r = run_tarbox("--dsn", tenant.dsn, "import", "--layer", "restored", str(out), other)
+        assert r.returncode == 0, r.stderr
+        m2 = Mount(type(tenant)(name=other, role="", conn=None, dsn=tenant.dsn), tmp_path / "b").start()
+        try:
+            r = sh(f"diff -r --no-dereference {local / members} {m2.path / members}", tmp_path)
+            assert r.returncode == 0, r.stdout + r.stderr
+            assert (m2.path / members / "conf.py").exists()
+            assert sh("cat .tarbox/layers/current", m2.path).stdout == "2 restored\n"
+        finally:
+            m2.stop()
+    finally:
+        admin.execute("SELECT tarbox.tenant_delete(%s)", (other,))
