@@ -11,6 +11,9 @@ DECLARE
 BEGIN
     IF tarbox._inode_at(c.tenant_id, p_ino, c.layer) IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+    ELSIF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
+        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
+                                                   tarbox._name_text(p_name)));
     END IF;
     SELECT x.value INTO v_value
       FROM (SELECT x.value, x.died FROM tarbox.xattr x
@@ -27,7 +30,7 @@ ALTER FUNCTION tarbox.fs_getxattr(bigint, bytea, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) IS
-'FUSE getxattr / getxattr(2): the value (bytes) of extended attribute p_name of inode p_ino at layer p_layer (NULL = current). Errors: ENODATA (TX061) no such attribute, ENOENT (TX002).';
+'FUSE getxattr / getxattr(2): the value (bytes) of extended attribute p_name of inode p_ino at layer p_layer (NULL = current). Errors: ENODATA (TX061) no such attribute, ENOENT (TX002), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported).';
 
 CREATE OR REPLACE FUNCTION tarbox.fs_setxattr(p_ino bigint, p_name bytea, p_value bytea, p_flags int DEFAULT 0)
 RETURNS void
@@ -111,6 +114,10 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
 BEGIN
+    IF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
+        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
+                                                   tarbox._name_text(p_name)));
+    END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     IF NOT tarbox._inode_cow(c.tenant_id, c.head, p_ino) THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
@@ -133,4 +140,4 @@ ALTER FUNCTION tarbox.fs_removexattr(bigint, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_removexattr(bigint, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_removexattr(bigint, bytea) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_removexattr(bigint, bytea) IS
-'FUSE removexattr / removexattr(2): remove extended attribute p_name of inode p_ino. Updates ctime. Errors: ENODATA (TX061), ENOENT (TX002), EROFS (TX030).';
+'FUSE removexattr / removexattr(2): remove extended attribute p_name of inode p_ino. Updates ctime. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) system.* names, EROFS (TX030).';
