@@ -4,11 +4,13 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM tarbox._ctx(NULL, false);
-    -- Commit this transaction synchronously and give it a transaction id, so that its commit
-    -- record is written and flushed; the WAL is flushed in order, so every change committed
-    -- before (asynchronously) is durable when this call's commit returns.
+    -- Commit this transaction synchronously after writing one WAL record of its own, so that
+    -- its commit flushes the WAL up to its commit record; the WAL is flushed in order, so every
+    -- change committed before (asynchronously) is durable when this call's commit returns.
+    -- (A transaction whose only WAL is its commit record is committed asynchronously whatever
+    -- synchronous_commit says: PostgreSQL flushes only if the transaction wrote WAL before.)
     PERFORM set_config('synchronous_commit', 'on', true);
-    PERFORM pg_current_xact_id();
+    PERFORM pg_logical_emit_message(true, 'tarbox.fsync', '');
 END
 $$;
 ALTER FUNCTION tarbox.fs_fsync() OWNER TO tarbox_owner;
