@@ -35,7 +35,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import pyfuse3
 
