@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.test_mount_support import Mount, fsck, needs_fuse
+from test_mount_support import Mount, mnt, needs_fuse  # noqa: F401 - mnt is a fixture
 
 pytestmark = needs_fuse
 
@@ -21,18 +21,8 @@ def sh(cmd: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-c", cmd], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-@pytest.fixture
-def mounted(tenant, tmp_path):
-    m = Mount(tenant, tmp_path / "mnt").start()
-    try:
-        yield m
-    finally:
-        m.stop()
-    assert fsck(tenant) == []
-
-
-def test_layers_through_the_shell(mounted):
-    root = mounted.path
+def test_layers_through_the_shell(mnt):
+    root = mnt.path
     (root / "notes.txt").write_text("first\n")
     assert sh("cat .tarbox/layers/current", root).stdout == "1 base\n"
     r = sh("echo v1 > .tarbox/layers/new", root)
@@ -52,8 +42,8 @@ def test_layers_through_the_shell(mounted):
     assert tree.startswith("* 2 v1") and "A1 M1" in tree
 
 
-def test_modes_and_visibility(mounted):
-    root = mounted.path
+def test_modes_and_visibility(mnt):
+    root = mnt.path
     ctl = root / ".tarbox" / "layers"
     assert stat.S_IMODE(os.stat(ctl / "new").st_mode) == 0o200
     assert stat.S_IMODE(os.stat(ctl / "switch").st_mode) == 0o200
@@ -73,8 +63,8 @@ def test_modes_and_visibility(mounted):
     assert exc.value.errno in (errno.EACCES, errno.EPERM)
 
 
-def test_bad_commands_fail_with_errno_and_message(mounted):
-    root = mounted.path
+def test_bad_commands_fail_with_errno_and_message(mnt):
+    root = mnt.path
     r = sh("echo 'bad name!' > .tarbox/layers/new", root)
     assert r.returncode != 0 and "Invalid argument" in r.stderr
     assert sh("cat .tarbox/layers/result", root).stdout.startswith("error EINVAL: invalid layer or tag name")
@@ -86,8 +76,8 @@ def test_bad_commands_fail_with_errno_and_message(mounted):
     assert "error EPERM" in sh("cat .tarbox/layers/result", root).stdout
 
 
-def test_switch_snapshots_and_confirmation(mounted):
-    root = mounted.path
+def test_switch_snapshots_and_confirmation(mnt):
+    root = mnt.path
     (root / "f.txt").write_text("base content\n")
     assert sh("echo v1 > .tarbox/layers/new", root).returncode == 0
     (root / "f.txt").write_text("v1 content\n")
@@ -164,7 +154,7 @@ def test_tar_round_trip_of_a_real_tree_through_mounts(tenant, admin, tmp_path):
     checkpointed from the shell, changed, then exported as of the checkpoint with
     `tarbox export --layer` and imported as a layer of another tenant: mounted, it equals an
     extraction on local disk byte for byte (diff -r), and the change is not in it."""
-    from tests.test_mount_support import run_tarbox
+    from test_mount_support import run_tarbox
     from tests.test_tarstream import sdist
     from tests.conftest import unique_tenant_name
 
