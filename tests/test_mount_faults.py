@@ -96,11 +96,18 @@ def test_immediate_stop_of_postgresql_keeps_fsynced_data(own_cluster, tmp_path):
     stop.set()
     assert len(durable) >= 30, "the workload did not get going"
     deadline = time.monotonic() + 30
-    while cluster.status(home) and time.monotonic() < deadline:
+    while cluster.status(home) == 0 and time.monotonic() < deadline:  # 0 = still running
         time.sleep(0.2)
     cluster.start(home)  # crash recovery replays the WAL
     try:
-        conn = psycopg.connect(target, autocommit=True)
+        deadline = time.monotonic() + 30
+        while True:  # the server may still be finishing recovery
+            try:
+                conn = psycopg.connect(target, autocommit=True)
+                break
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline, "the server did not come back"
+                time.sleep(0.5)
         conn.execute(f'SET ROLE "{role}"')
         _check_durable(conn, durable)
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
