@@ -44,6 +44,7 @@ import trio
 
 from .errors import errno_of, message_of
 from .fuse_ops import _ALL, _NONE, ROOT_INODE, TarboxOperations, _guard
+from .trio_pg import PoolTimeout
 
 CONTROL_NAME = b".tarbox"
 SNAP_BASE = 1 << 61        # layer views: SNAP_BASE | layer << 40 | ino
@@ -584,18 +585,14 @@ class ControlOperations(TarboxOperations):
         self.invalidate_after_layer_change()
 
     async def _command_sql(self, query: str, params: tuple) -> Any:
-        """Run one layer command in a worker thread; on failure raise :class:`_Refused` with
-        the errno and the database's own message (for ``layers/result``)."""
-        def run() -> tuple[Any, BaseException | None]:
-            try:
-                with self._pool.connection() as conn:
-                    return conn.execute(query, params).fetchone(), None
-            except psycopg.Error as exc:
-                return None, exc
-        row, exc = await trio.to_thread.run_sync(run, limiter=self._limiter)
-        if exc is not None:
-            raise _Refused(errno_of(exc), message_of(exc))
-        return row
+        """Run one layer command on a pooled connection; on failure raise :class:`_Refused`
+        with the errno and the database's own message (for ``layers/result``)."""
+        try:
+            async with self._pool.connection() as conn:
+                cur = await conn.execute(query, params)
+                return await cur.fetchone()
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise _Refused(errno_of(exc), message_of(exc)) from None
 
     def invalidate_after_layer_change(self) -> None:
         """After a layer command of this mount: drop what the kernel caches (the change

@@ -15,11 +15,12 @@ protocol itself requires:
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
-SQL runs in worker threads (psycopg's async API is asyncio-only, pyfuse3 runs on trio):
-``trio.to_thread.run_sync`` with a capacity limiter as large as the connection pool.
-Every call is one autocommit transaction; serialization failures and deadlocks
-(SQLSTATE 40001/40P01) are retried with backoff; a database that is down gives EIO after
-the pool timeout (a few seconds) and the mount recovers when it returns.
+SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.trio_pg.TrioPool`
+(psycopg's async API with trio socket waits: no thread hand-off per request), so one slow
+request does not stall the others. Every call is one autocommit transaction; serialization
+failures and deadlocks (SQLSTATE 40001/40P01) are retried with backoff; a database that is
+down gives EIO after the pool timeout (a few seconds) and the mount recovers when it
+returns.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import trio
 from psycopg import sql
 
 from .errors import errno_of, is_retryable, message_of
+from .trio_pg import PoolTimeout
 
 log = logging.getLogger("tarbox.mount")
 
@@ -108,14 +110,51 @@ class _Handle:
     is_dir: bool = False
 
 
+class RequestProfile:
+    """Per-handler request counts and wall time (ns), kept when the mount runs with
+    ``TARBOX_PROFILE=<file>``: a profiling aid (see README "Performance"), written as JSON
+    at unmount by :meth:`dump`. Not thread-safe: only the trio thread records."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[int]] = {}  # handler -> [count, total ns, max ns, errors]
+
+    def record(self, name: str, elapsed_ns: int, failed: bool) -> None:
+        """Account one request of handler ``name`` that took ``elapsed_ns``."""
+        c = self.calls.get(name)
+        if c is None:
+            c = self.calls[name] = [0, 0, 0, 0]
+        c[0] += 1
+        c[1] += elapsed_ns
+        c[2] = max(c[2], elapsed_ns)
+        c[3] += failed
+
+    def dump(self, path: str) -> None:
+        """Write ``{handler: {count, total_s, mean_us, max_us, errors}}`` to ``path``."""
+        import json
+
+        out = {name: {"count": c[0], "total_s": round(c[1] / 1e9, 3),
+                      "mean_us": round(c[1] / c[0] / 1e3, 1), "max_us": round(c[2] / 1e3, 1),
+                      "errors": c[3]}
+               for name, c in sorted(self.calls.items(), key=lambda kv: -kv[1][1])}
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(out, fh, indent=1)
+
+
 def _guard(fn: Callable) -> Callable:
     """Decorate a handler so that nothing but :class:`pyfuse3.FUSEError` escapes it
     (pyfuse3 ends the whole main loop on any other exception): unexpected exceptions are
-    logged and become EIO."""
+    logged and become EIO. With a :class:`RequestProfile` on ``self.profile`` each
+    request's wall time is recorded."""
+    name = fn.__name__
 
     async def wrapper(self, *args, **kwargs):
+        profile = self.profile
+        start = time.perf_counter_ns() if profile is not None else 0
+        failed = True
         try:
-            return await fn(self, *args, **kwargs)
+            result = await fn(self, *args, **kwargs)
+            failed = False
+            return result
         except pyfuse3.FUSEError:
             raise
         except (trio.Cancelled, KeyboardInterrupt):
@@ -123,6 +162,9 @@ def _guard(fn: Callable) -> Callable:
         except BaseException as exc:  # noqa: BLE001 - a handler must never crash the loop
             log.exception("%s failed unexpectedly: %s", fn.__name__, exc)
             raise pyfuse3.FUSEError(errno.EIO) from None
+        finally:
+            if profile is not None:
+                profile.record(name, time.perf_counter_ns() - start, failed)
 
     wrapper.__name__ = fn.__name__
     wrapper.__qualname__ = fn.__qualname__
@@ -134,9 +176,10 @@ class TarboxOperations(pyfuse3.Operations):
     """pyfuse3 request handlers for one mounted tenant (FUSE low-level protocol).
 
     Args:
-        pool: a started :class:`psycopg_pool.ConnectionPool` whose connections act as the
+        pool: a :class:`tarbox_shell.trio_pg.TrioPool` whose connections act as the
             tenant (its ``configure`` callback ran ``SET ROLE``) in autocommit mode.
-        pool_size: the pool's maximum size; SQL calls run in at most this many threads.
+        pool_size: the pool's maximum size (kept for subclasses; the pool itself limits
+            concurrent SQL calls).
         read_only: refuse every change with EROFS (the mount also has ``ro``).
         timeout: seconds the kernel may cache entries, negative lookups and attributes
             (long when :class:`ChangeListener` invalidates them, else short).
@@ -165,7 +208,7 @@ class TarboxOperations(pyfuse3.Operations):
         self.idle_check = idle_check
         self._last_used: dict[int, float] = {}  # id(connection) -> monotonic time of last use
         self._warned: dict[str, float] = {}
-        self._limiter = trio.CapacityLimiter(max(1, pool_size))
+        self.pool_size = max(1, pool_size)
         self.read_only = read_only
         self.timeout = float(timeout)
         self.keep_cache = keep_cache
@@ -180,11 +223,14 @@ class TarboxOperations(pyfuse3.Operations):
         #: Bumped by the change listener for every change made elsewhere; a reply computed
         #: while it moved is given a zero cache timeout (see :meth:`_ttl`).
         self.change_generation = 0
+        #: Per-handler timings when profiling (``TARBOX_PROFILE``), else None.
+        self.profile: RequestProfile | None = None
 
     # ------------------------------------------------------------------ SQL plumbing
 
-    def _execute(self, query: str, params: Sequence[Any], fetch: int, idempotent: bool) -> Any:
-        """Run one SQL call in the calling (worker) thread, in its own autocommit transaction.
+    async def _execute(self, query: str, params: Sequence[Any], fetch: int,
+                       idempotent: bool) -> Any:
+        """Run one SQL call on a pooled connection, in its own autocommit transaction.
 
         Args:
             query: SQL text with ``%s`` placeholders.
@@ -204,26 +250,26 @@ class TarboxOperations(pyfuse3.Operations):
         while True:
             broken = False
             try:
-                with self._pool.connection() as conn:
+                async with self._pool.connection() as conn:
                     key = id(conn)
                     now = time.monotonic()
                     if now - self._last_used.get(key, 0.0) > self.idle_check:
                         # Idle for a while: the server may have cut it (restart, admin
                         # kill). Ping before sending anything that might not be repeatable;
-                        # a dead one is discarded by the pool on return and we take another.
+                        # a dead one is closed (the pool drops it) and we take another.
                         try:
-                            conn.execute("")
+                            await conn.execute("")
                         except psycopg.Error:
-                            conn.close()  # the pool discards closed connections
+                            await conn.close()
                             if stale <= self._pool.max_size:
                                 raise _StaleConnection() from None
                             raise
                     try:
-                        cur = conn.execute(query, params, binary=True)
+                        cur = await conn.execute(query, params, binary=True)
                         if fetch == _ONE:
-                            result = cur.fetchone()
+                            result = await cur.fetchone()
                         elif fetch == _ALL:
-                            result = cur.fetchall()
+                            result = await cur.fetchall()
                         else:
                             result = None
                         self._last_used[key] = time.monotonic()
@@ -231,15 +277,15 @@ class TarboxOperations(pyfuse3.Operations):
                     except psycopg.Error as exc:
                         broken = _is_disconnect(exc, conn)
                         if broken:
-                            conn.close()
+                            await conn.close()
                         raise
             except _StaleConnection:
                 stale += 1
                 continue
-            except psycopg.Error as exc:
+            except (psycopg.Error, PoolTimeout) as exc:
                 if is_retryable(exc) and attempt < MAX_RETRIES:
                     attempt += 1
-                    time.sleep(min(0.5, 0.002 * 2 ** attempt))
+                    await trio.sleep(min(0.5, 0.002 * 2 ** attempt))
                     continue
                 if broken and idempotent and broken_retries < self._pool.max_size:
                     broken_retries += 1
@@ -254,6 +300,8 @@ class TarboxOperations(pyfuse3.Operations):
                               message_of(exc))
                 raise pyfuse3.FUSEError(code) from None
             except pyfuse3.FUSEError:
+                raise
+            except trio.Cancelled:
                 raise
             except Exception as exc:  # programming errors, pool closed, ...
                 log.exception("SQL call failed: %s", exc)
@@ -270,14 +318,13 @@ class TarboxOperations(pyfuse3.Operations):
 
     async def _sql(self, query: str, params: Sequence[Any] = (), fetch: int = _ONE, *,
                    write: bool = False, idempotent: bool = False) -> Any:
-        """Run one SQL API call in a worker thread (see :meth:`_execute`).
+        """Run one SQL API call (see :meth:`_execute`).
 
         ``write=True`` marks a change: refused with EROFS on a read-only mount.
         """
         if write and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
-        return await trio.to_thread.run_sync(self._execute, query, params, fetch, idempotent,
-                                             limiter=self._limiter)
+        return await self._execute(query, params, fetch, idempotent)
 
     def _ttl(self, generation: int) -> float:
         """Cache timeout (seconds) for a reply computed since ``generation``: 0 when a change
@@ -312,6 +359,12 @@ class TarboxOperations(pyfuse3.Operations):
         return e
 
     # ------------------------------------------------------------------ bookkeeping
+
+    def _created(self, ino: int, generation: int) -> None:
+        """Inode ``ino`` was just made by this mount: it has no xattrs, so the kernel's
+        ``security.capability`` probe before each write needs no SQL (see getxattr)."""
+        if self.keep_cache and generation == self.change_generation:
+            self._no_caps.add(ino)
 
     def _looked_up(self, ino: int, parent: int | None = None, name: bytes | None = None) -> None:
         """The kernel now holds one more reference to ``ino`` (via entry parent/name)."""
@@ -378,8 +431,8 @@ class TarboxOperations(pyfuse3.Operations):
         """Snapshot of the names under / the kernel may hold dentries for."""
         return list(self._root_names)
 
-    def forget_all_sync(self) -> int:
-        """After unmount: forget every inode still referenced (the kernel may not have sent
+    async def forget_all(self) -> int:
+        """At unmount: forget every inode still referenced (the kernel may not have sent
         its forgets), in one SQL statement. Returns how many unlinked inodes were removed;
         0 on error (logged)."""
         inos = sorted(i for i in set(self._lookups) | set(self._opens) if i != ROOT_INODE)
@@ -389,7 +442,7 @@ class TarboxOperations(pyfuse3.Operations):
         if not inos or self.read_only:
             return 0
         try:
-            row = self._execute(Q_FORGET_MANY, (inos,), _ONE, True)
+            row = await self._execute(Q_FORGET_MANY, (inos,), _ONE, True)
             return int(row[0] or 0)
         except pyfuse3.FUSEError as exc:
             log.warning("final forget of %d inodes failed (%s)", len(inos), exc.errno)
@@ -494,6 +547,8 @@ class TarboxOperations(pyfuse3.Operations):
         row = await self._sql(query, params, write=True)
         entry = self._entry(row, self._ttl(gen))
         self._looked_up(entry.st_ino, parent, name)
+        if query is not Q_LINK:
+            self._created(entry.st_ino, gen)
         return entry
 
     @_guard
@@ -557,13 +612,17 @@ class TarboxOperations(pyfuse3.Operations):
 
     @_guard
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
-        """FUSE OPEN / open(2) of an existing inode: ``tarbox.fs_open(ino, flags)`` (O_TRUNC
-        truncates there). O_APPEND handles append atomically in SQL (``p_append``) and use
-        direct I/O so the page cache never holds data at an offset the kernel guessed."""
+        """FUSE OPEN / open(2) of an existing inode: ``tarbox.fs_open(ino, flags)`` when
+        opening for writing (O_TRUNC truncates there; a directory gives EISDIR). A read-only
+        open changes nothing and the kernel has just resolved the inode, so it needs no SQL
+        call: reads check the inode themselves (ENOENT if another session removed it).
+        O_APPEND handles append atomically in SQL (``p_append``) and use direct I/O so the
+        page cache never holds data at an offset the kernel guessed."""
         writing = (flags & O_ACCMODE) != os.O_RDONLY or (flags & O_TRUNC)
         if writing and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
-        await self._sql(Q_OPEN, (inode, flags), idempotent=not writing)
+        if writing:
+            await self._sql(Q_OPEN, (inode, flags))
         return self._file_info(self._new_handle(inode, flags), flags)
 
     def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
@@ -588,6 +647,8 @@ class TarboxOperations(pyfuse3.Operations):
                                          ctx.uid, ctx.gid, flags), write=True)
         entry = self._entry(row, self._ttl(gen))
         self._looked_up(entry.st_ino, parent_inode, name)
+        if flags & O_EXCL:  # certainly a new file (without it an existing one may be opened)
+            self._created(entry.st_ino, gen)
         fh = self._new_handle(entry.st_ino, flags)
         return self._file_info(fh, flags), entry
 

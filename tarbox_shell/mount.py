@@ -208,31 +208,20 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
 
 
 def _make_pool(plan: MountPlan, own_pids: set[int]):
-    """A started :class:`psycopg_pool.ConnectionPool` of ``plan.pool_size`` autocommit
-    connections, each ``SET ROLE <tenant role>`` and ``SET synchronous_commit = off``
-    (fs_fsync forces durability); their backend pids are added to ``own_pids``.
-    Raises :class:`TarboxError` (EIO) if the database cannot be reached."""
-    from psycopg_pool import ConnectionPool, PoolTimeout
+    """A :class:`tarbox_shell.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
+    connections (made when first needed; :meth:`~tarbox_shell.trio_pg.TrioPool.fill` makes
+    them all), each ``SET ROLE <tenant role>`` and ``SET synchronous_commit = off``
+    (fs_fsync forces durability); their backend pids are added to ``own_pids``."""
+    from .trio_pg import TrioPool
 
-    def configure(conn: psycopg.Connection) -> None:
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
-        conn.execute("SET synchronous_commit = off")
+    async def configure(conn) -> None:
+        await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
+        await conn.execute("SET synchronous_commit = off")
         own_pids.add(conn.info.backend_pid)
 
-    pool = ConnectionPool(
-        plan.conninfo, min_size=plan.pool_size, max_size=plan.pool_size, open=False,
-        name=f"tarbox-mount-{plan.tenant}",
-        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
-                "application_name": f"tarbox-mount:{plan.tenant}"},
-        configure=configure, timeout=POOL_TIMEOUT,
-        reconnect_timeout=60.0, max_idle=3600.0)
-    try:
-        pool.open(wait=True, timeout=max(10.0, CONNECT_TIMEOUT * 2))
-    except PoolTimeout as exc:
-        pool.close()
-        raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
-                          f"{message_of(exc)}", errno.EIO) from exc
-    return pool
+    return TrioPool(plan.conninfo, plan.pool_size, configure, timeout=POOL_TIMEOUT,
+                    autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                    application_name=f"tarbox-mount:{plan.tenant}")
 
 
 def serve(plan: MountPlan, on_ready=None) -> int:
@@ -258,17 +247,12 @@ def serve(plan: MountPlan, on_ready=None) -> int:
     extra = {"layer": plan.layer} if plan.layer is not None else {}
     ops = factory(pool, plan.pool_size, read_only=plan.read_only, timeout=plan.timeout,
                   keep_cache=plan.notify, idle_check=IDLE_CHECK, **extra)
-    try:
-        pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
-    except Exception as exc:
-        pool.close()
-        raise TarboxError(f"cannot mount on {plan.mountpoint}: {one_line(exc)} "
-                          "(see the fuse message above)", errno.EIO) from exc
-    log.info("mounted tenant %s on %s (%s, cache timeout %ss, %s)", plan.tenant, plan.mountpoint,
-             "read-only" if plan.read_only else "read-write", plan.timeout,
-             "change notifications" if plan.notify else "no change notifications")
-    if on_ready is not None:
-        on_ready()
+    profile_path = os.environ.get("TARBOX_PROFILE")
+    if profile_path:
+        from .fuse_ops import RequestProfile
+
+        ops.profile = RequestProfile()
+    mounted = False
 
     async def watch_signals() -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
@@ -277,35 +261,68 @@ def serve(plan: MountPlan, on_ready=None) -> int:
                 pyfuse3.terminate()
                 return
 
-    async def main() -> None:
-        token = trio.lowlevel.current_trio_token()
-        listener = None
-        if plan.notify:
-            listener = ChangeListener(plan.conninfo, plan.channel, ops, own_pids,
-                                      token, CONNECT_TIMEOUT)
-            ops.listener = listener  # layer commands of this mount invalidate through it
-            listener.start()
+    async def start() -> None:
+        """Connect the pool (fail before mounting), then mount."""
+        nonlocal mounted
         try:
+            with trio.fail_after(max(10.0, CONNECT_TIMEOUT * 2)):
+                await pool.fill()
+        except (psycopg.Error, trio.TooSlowError) as exc:
+            raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
+                              f"{message_of(exc) or 'timed out'}", errno.EIO) from None
+        try:
+            pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
+        except Exception as exc:
+            raise TarboxError(f"cannot mount on {plan.mountpoint}: {one_line(exc)} "
+                              "(see the fuse message above)", errno.EIO) from exc
+        mounted = True
+        log.info("mounted tenant %s on %s (%s, cache timeout %ss, %s)", plan.tenant,
+                 plan.mountpoint, "read-only" if plan.read_only else "read-write", plan.timeout,
+                 "change notifications" if plan.notify else "no change notifications")
+        if on_ready is not None:
+            on_ready()
+
+    async def finish() -> None:
+        """After the last request: profile, final forgets, close the pool."""
+        if profile_path and ops.profile is not None:
+            try:
+                ops.profile.dump(profile_path)
+            except OSError as exc:
+                log.warning("cannot write the request profile: %s", one_line(exc))
+        if mounted:
+            removed = await ops.forget_all()
+            if removed:
+                log.info("removed %d unlinked inodes at unmount", removed)
+        await pool.close()
+
+    async def main() -> None:
+        listener = None
+        try:
+            await start()
+            if plan.notify:
+                listener = ChangeListener(plan.conninfo, plan.channel, ops, own_pids,
+                                          trio.lowlevel.current_trio_token(), CONNECT_TIMEOUT)
+                ops.listener = listener  # layer commands of this mount invalidate through it
+                listener.start()
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(watch_signals)
                 await pyfuse3.main(min_tasks=1, max_tasks=64)
                 nursery.cancel_scope.cancel()
         finally:
-            if listener is not None:
-                listener.stop()
-                await trio.to_thread.run_sync(listener.join, 5.0)
+            with trio.CancelScope(shield=True):
+                if listener is not None:
+                    listener.stop()
+                    await trio.to_thread.run_sync(listener.join, 5.0)
+                await finish()
 
     try:
         trio.run(main)
     finally:
-        try:
-            pyfuse3.close(unmount=True)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("unmount at exit: %s", one_line(exc))
-        removed = ops.forget_all_sync()
-        if removed:
-            log.info("removed %d unlinked inodes at unmount", removed)
-        pool.close()
+        if mounted:
+            try:
+                pyfuse3.close(unmount=True)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("unmount at exit: %s", one_line(exc))
     log.info("unmounted %s", plan.mountpoint)
     return 0
 
@@ -326,10 +343,8 @@ def _setup_logging(debug: bool, log_file: str | None) -> None:
             faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
         except (AttributeError, ValueError, OSError):
             pass
-    # psycopg_pool logs every failed reconnection attempt; the bridge reports the
-    # resulting errors itself (rate-limited).
+    # The bridge reports database errors itself (rate-limited).
     logging.getLogger("psycopg").setLevel(logging.DEBUG if debug else logging.WARNING)
-    logging.getLogger("psycopg.pool").setLevel(logging.DEBUG if debug else logging.ERROR)
     logging.getLogger("pyfuse3").setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
