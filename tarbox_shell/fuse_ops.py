@@ -102,12 +102,15 @@ class _StaleConnection(Exception):
 
 @dataclass
 class _Handle:
-    """An open file or directory: its inode, the open(2) flags, whether writes append."""
+    """An open file or directory: its inode, the open(2) flags, whether writes append;
+    for a directory, the readdir offset after its last entry once a listing reached it
+    (``eof_offset``; None until then)."""
 
     ino: int
     flags: int
     append: bool
     is_dir: bool = False
+    eof_offset: int | None = None
 
 
 class RequestProfile:
@@ -698,6 +701,10 @@ class TarboxOperations(pyfuse3.Operations):
         the kernel buffer is full. Accepted entries other than '.'/'..' count as lookups."""
         h = self._handle(fh)
         offset = start_id
+        if h.eof_offset is not None and offset == h.eof_offset:
+            # The kernel asks once more after the last entry; this handle's listing already
+            # reached the end there (entries added since need not show: POSIX readdir).
+            return
         while True:
             gen = self.change_generation
             rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), _ALL, idempotent=True)
@@ -711,6 +718,7 @@ class TarboxOperations(pyfuse3.Operations):
                     self._looked_up(entry.st_ino, h.ino, name)
                 offset = row[1]
             if len(rows) < READDIR_BATCH:
+                h.eof_offset = offset
                 return
 
     @_guard

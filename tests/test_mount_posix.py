@@ -671,6 +671,21 @@ def test_large_directory_listing(mnt):
     assert os.listdir(mnt.path) == []
 
 
+def test_rewinddir_sees_new_entries(mnt):
+    """After a listing reached its end, a rewind on the same open directory lists again from
+    the database: an entry added meanwhile appears (POSIX rewinddir), none twice."""
+    os.mkdir(mnt / "rw")
+    (mnt / "rw" / "a").write_bytes(b"")
+    fd = os.open(mnt / "rw", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        assert os.listdir(fd) == ["a"]       # fdopendir + readdir to the end
+        assert os.listdir(fd) == ["a"]       # listdir(fd) rewinds first
+        (mnt / "rw" / "b").write_bytes(b"")
+        assert sorted(os.listdir(fd)) == ["a", "b"]
+    finally:
+        os.close(fd)
+
+
 def test_mmap_and_sqlite(mnt):
     """Shared writable mmap and an SQLite database on the mount."""
     import mmap
