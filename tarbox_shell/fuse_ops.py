@@ -901,8 +901,12 @@ class ChangeListener(threading.Thread):
             self._inval_inode(parent, attr_only=True)
 
     def invalidate_everything(self) -> None:
-        """Invalidate attributes and data of every inode the kernel holds and every entry
-        under / (dropping those drops the dentries below them). Never raises."""
+        """Invalidate attributes and data of every inode the kernel holds, then every entry
+        under / (dropping those drops the dentries below them). Never raises.
+
+        Inodes go first: a name that appears or disappears with the change (entries are
+        invalidated last) is then never seen together with the old content of a file
+        the kernel still caches."""
         try:
             inos, names = trio.from_thread.run_sync(
                 lambda: (self.ops.known_inodes(), self.ops.root_names()),
@@ -910,10 +914,10 @@ class ChangeListener(threading.Thread):
         except Exception:  # noqa: BLE001 - the loop is gone: nothing to invalidate
             return
         self.ops.clear_caches()
-        for name in names:
-            self._inval_entry(ROOT_INODE, name)
         for ino in [ROOT_INODE, *inos]:
             self._inval_inode(ino)
+        for name in names:
+            self._inval_entry(ROOT_INODE, name)
 
     @staticmethod
     def _inval_inode(ino: int, attr_only: bool = False) -> None:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from test_mount_support import Mount, mnt, needs_fuse  # noqa: F401 - mnt is a fixture
+from test_mount_support import Mount, mnt, needs_fuse, wait_for  # noqa: F401 - mnt is a fixture
 
 pytestmark = needs_fuse
 
@@ -92,8 +92,9 @@ def test_switch_snapshots_and_confirmation(mnt):
     assert exc.value.errno == errno.EROFS
     # Switch the whole tenant to base: the mount shows base and refuses writes.
     assert sh("echo base > .tarbox/layers/switch", root).returncode == 0
-    assert (root / "f.txt").read_text() == "base content\n"
-    assert not (root / "g.txt").exists()
+    # The kernel caches are invalidated right after the command (within a second).
+    assert wait_for(lambda: (root / "f.txt").read_text() == "base content\n", 1.0)
+    assert wait_for(lambda: not (root / "g.txt").exists(), 1.0)
     with pytest.raises(OSError) as exc:
         (root / "h.txt").write_text("x")
     assert exc.value.errno == errno.EROFS
@@ -128,7 +129,7 @@ def test_switch_reaches_every_mount(tenant, tmp_path):
         while (b.path / "f.txt").read_text() != "one\n":
             assert time.monotonic() < deadline, "layer switch not seen by the other mount in 1 s"
             time.sleep(0.05)
-        assert (a.path / "f.txt").read_text() == "one\n"
+        assert wait_for(lambda: (a.path / "f.txt").read_text() == "one\n", 1.0)
         tenant.conn.execute("SELECT tarbox.layer_switch('head')")
     finally:
         a.stop()
