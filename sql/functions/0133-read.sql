@@ -5,6 +5,10 @@ CREATE OR REPLACE FUNCTION tarbox._read(p_tenant bigint, p_layer int, v tarbox.i
                                         p_offset bigint, p_length bigint)
 RETURNS bytea
 LANGUAGE plpgsql STABLE
+-- A generic plan: with custom plans (the plan cache's choice here, the generic estimate of
+-- generate_series being worse) the query was planned on every call: 355 us of a 533 us
+-- fs_read of a small file; 51 us with the generic plan (pg_stat_user_functions, 2,000 calls).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_end bigint;
