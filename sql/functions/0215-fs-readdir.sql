@@ -27,12 +27,20 @@ BEGIN
     IF v_limit <= 0 THEN
         RETURN;
     END IF;
+    -- The inode version visible at the layer, probed per entry inside this one query (as in
+    -- tarbox._inode_at, without a function call per entry: 11 us each).
     RETURN QUERY
-        SELECT d.name, d.cookie, tarbox._attr(i)
+        SELECT d.name, d.cookie,
+               ROW(i.ino, i.mode, i.nlink, i.uid, i.gid, i.rdev, i.size, (i.size + 511) / 512,
+                   i.atime_ns, i.mtime_ns, i.ctime_ns, i.btime_ns)::tarbox.attr
           FROM tarbox.dentry d
-          CROSS JOIN LATERAL tarbox._inode_at(c.tenant_id, d.ino, c.layer) i
+          CROSS JOIN LATERAL (
+                SELECT * FROM tarbox.inode n
+                 WHERE n.tenant_id = c.tenant_id AND n.ino = d.ino AND n.born <= c.layer
+                 ORDER BY n.born DESC LIMIT 1) i
          WHERE d.tenant_id = c.tenant_id AND d.parent_ino = p_ino
            AND d.cookie > v_off AND d.born <= c.layer AND d.died > c.layer
+           AND i.died > c.layer
          ORDER BY d.cookie
          LIMIT v_limit;
 END
