@@ -149,10 +149,13 @@ class TrioPool:
         cannot be made."""
         if self._closed:
             raise psycopg.OperationalError("the connection pool is closed")
-        with trio.move_on_after(self.timeout) as scope:
-            await self._slots.acquire()
-        if scope.cancelled_caught:
-            raise PoolTimeout(f"no database connection free within {self.timeout:g} s")
+        try:
+            self._slots.acquire_nowait()  # the common case: no cancel scope to set up
+        except trio.WouldBlock:
+            with trio.move_on_after(self.timeout) as scope:
+                await self._slots.acquire()
+            if scope.cancelled_caught:
+                raise PoolTimeout(f"no database connection free within {self.timeout:g} s") from None
         try:
             if self._idle:
                 conn = self._idle.pop()
