@@ -1,7 +1,7 @@
 -- Regular files through the path API and the inode API: content round trips, 64 KiB block
 -- boundaries, holes, truncate, append, open flags, timestamps and the file-type errors.
 BEGIN;
-SELECT plan(134);
+SELECT plan(137);
 
 -- Helpers (pg_temp, rolled back): a position-dependent pattern (period 251, so any misplaced
 -- byte shows), n zero bytes, and the transaction's time in ns as tarbox stamps it.
@@ -71,6 +71,15 @@ SELECT is((SELECT row(size, blocks)::text FROM tarbox.stat('/sparse')), '(104857
 SELECT is(md5(tarbox.fs_read(:sparse, 0, 1048576)), md5(pg_temp.zeros(1048576)), 'the 1 MiB hole reads as zeros');
 SELECT is(tarbox.fs_read(:sparse, 1048575, 10), '\x0078'::bytea, 'last hole byte then the data');
 SELECT is((SELECT count(*) FROM tarbox.blockmap WHERE ino = :sparse AND died = 2147483647), 1::bigint, 'the hole stores no block');
+-- Reads of up to four blocks (a loop of probes) and of more (one query) agree, holes included:
+-- blocks 0-1 data, 2-3 a hole, 4 data.
+SELECT is(tarbox.write('/mix', pg_temp.pat(70000)), 70000::bigint, 'mix: 70000 bytes of data');
+SELECT (tarbox.stat('/mix')).ino AS mix \gset
+SELECT is(tarbox.fs_write(:mix, 262145, 'xy'::bytea), 2::bigint, 'mix: 2 bytes in block 4, a hole before');
+SELECT ok(tarbox.fs_read(:mix, 0, 262147) = pg_temp.pat(70000) || pg_temp.zeros(192145) || 'xy'::bytea
+          AND tarbox.fs_read(:mix, 65536, 196611) = substring(pg_temp.pat(70000) FROM 65537) || pg_temp.zeros(192145) || 'xy'::bytea
+          AND tarbox.fs_read(:mix, 69990, 131072) = substring(pg_temp.pat(70000) FROM 69991) || pg_temp.zeros(131062),
+          'reads of 5 blocks, of 4 blocks across the hole, and of 3 blocks from data into the hole');
 SELECT is(tarbox.write('/sparse2', 'ab'::bytea, 100000), 2::bigint, 'path write at an offset creates the file');
 SELECT is(tarbox.read('/sparse2'), pg_temp.zeros(100000) || 'ab'::bytea, 'path write at an offset leaves a hole before');
 
