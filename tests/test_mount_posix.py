@@ -690,6 +690,37 @@ def test_rewinddir_sees_new_entries(mnt):
         os.close(fd)
 
 
+def test_request_waiting_in_the_database_does_not_stall_the_mount(mnt, tenant):
+    """One request blocked in the database (on an inode lock held by an open SQL
+    transaction) leaves the mount serving the others; it completes once the lock goes."""
+    import threading
+
+    (mnt / "x").write_text("x")
+    ino = os.stat(mnt / "x").st_ino
+    done = threading.Event()
+    conn = tenant.conn
+    with conn.transaction():
+        conn.execute("SELECT * FROM tarbox.fs_setattr(%s, 420, NULL, NULL, NULL, NULL, NULL)",
+                     (ino,))
+        writer = threading.Thread(target=lambda: ((mnt / "x").write_text("z"), done.set()))
+        writer.start()
+        time.sleep(0.5)
+        assert not done.is_set()  # waiting for the inode lock
+        # Other SQL calls (create, write, read, readdir) in a thread, so that a stalled
+        # mount fails the test instead of hanging it.
+        other = threading.Event()
+        meanwhile = threading.Thread(target=lambda: (
+            (mnt / "other").write_text("meanwhile"),
+            (mnt / "other").read_text() == "meanwhile" and "other" in os.listdir(mnt.path)
+            and other.set()))
+        meanwhile.start()
+        meanwhile.join(2.0)
+        assert other.is_set(), "the mount stalled behind one blocked request"
+        assert not done.is_set()
+    writer.join(10)
+    assert done.is_set() and (mnt / "x").read_text() == "z"
+
+
 def test_mmap_and_sqlite(mnt):
     """Shared writable mmap and an SQLite database on the mount."""
     import mmap
