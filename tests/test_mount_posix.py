@@ -721,6 +721,27 @@ def test_request_waiting_in_the_database_does_not_stall_the_mount(mnt, tenant):
     assert done.is_set() and (mnt / "x").read_text() == "z"
 
 
+def test_request_profile(tenant, tmp_path, monkeypatch):
+    """TARBOX_PROFILE=<file>: at unmount the mount writes every handler's request count and
+    wall time, each request counted once (also when an overriding handler calls the base)."""
+    import json
+
+    prof = tmp_path / "profile.json"
+    monkeypatch.setenv("TARBOX_PROFILE", str(prof))
+    m = Mount(tenant, tmp_path / "m").start()
+    try:
+        os.mkdir(m.path / "d")
+        for i in range(3):
+            with open(m.path / "d" / f"f{i}", "xb") as f:
+                f.write(b"x")
+    finally:
+        m.stop()
+    data = json.loads(prof.read_text())
+    assert (data["mkdir"]["count"], data["create"]["count"], data["write"]["count"]) == (1, 3, 3)
+    assert all(v["count"] > 0 and v["mean_us"] > 0 and v["max_us"] >= v["mean_us"]
+               for v in data.values())
+
+
 def test_mmap_and_sqlite(mnt):
     """Shared writable mmap and an SQLite database on the mount."""
     import mmap
