@@ -3,8 +3,9 @@
 Why: pyfuse3 runs on trio and psycopg's async API waits on asyncio only, so the bridge used
 to run every SQL call in a worker thread. On this kind of machine each thread hand-off
 costs two context switches plus GIL traffic: a ``fs_getattr`` took 750 us through
-``trio.to_thread`` + ``psycopg_pool`` against 280 us awaited directly on trio (measured with
-the same query, 2,000 calls, see README "Performance"). Here the socket waits of psycopg's
+``trio.to_thread`` + ``psycopg_pool`` against 277 us awaited directly on trio and 229 us from
+one synchronous connection (the same query, 2,000 calls each, in one run). Here the socket
+waits of psycopg's
 protocol generators are done with ``trio.lowlevel.wait_readable/wait_writable``: the
 technique the psycopg author shows for other event loops (override
 ``AsyncConnection.wait``). Connection establishment still runs psycopg's own asyncio code,
