@@ -183,8 +183,8 @@ class TarboxOperations(pyfuse3.Operations):
     Args:
         pool: a :class:`tarbox_shell.trio_pg.TrioPool` whose connections act as the
             tenant (its ``configure`` callback ran ``SET ROLE``) in autocommit mode.
-        pool_size: the pool's maximum size (kept for subclasses; the pool itself limits
-            concurrent SQL calls).
+        pool_size: unused (the pool itself limits concurrent SQL calls); kept so that
+            every Operations factory is called alike (see ``MountPlan.ops_factory``).
         read_only: refuse every change with EROFS (the mount also has ``ro``).
         timeout: seconds the kernel may cache entries, negative lookups and attributes
             (long when :class:`ChangeListener` invalidates them, else short).
@@ -213,7 +213,6 @@ class TarboxOperations(pyfuse3.Operations):
         self.idle_check = idle_check
         self._last_used: dict[int, float] = {}  # id(connection) -> monotonic time of last use
         self._warned: dict[str, float] = {}
-        self.pool_size = max(1, pool_size)
         self.read_only = read_only
         self.timeout = float(timeout)
         self.keep_cache = keep_cache
@@ -545,14 +544,15 @@ class TarboxOperations(pyfuse3.Operations):
         row = await self._sql(Q_READLINK, (inode,), idempotent=True)
         return bytes(row[0])
 
-    async def _create_entry(self, query: str, params: tuple, parent: int, name: bytes
-                            ) -> pyfuse3.EntryAttributes:
-        """Shared tail of mknod/mkdir/symlink/link: run the call, count the lookup."""
+    async def _create_entry(self, query: str, params: tuple, parent: int, name: bytes,
+                            new_inode: bool = True) -> pyfuse3.EntryAttributes:
+        """Shared tail of mknod/mkdir/symlink/link: run the call, count the lookup;
+        ``new_inode`` is False for link (an existing inode gets a name)."""
         gen = self.change_generation
         row = await self._sql(query, params, write=True)
         entry = self._entry(row, self._ttl(gen))
         self._looked_up(entry.st_ino, parent, name)
-        if query is not Q_LINK:
+        if new_inode:
             self._created(entry.st_ino, gen)
         return entry
 
@@ -586,7 +586,8 @@ class TarboxOperations(pyfuse3.Operations):
                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE LINK / link(2): ``tarbox.fs_link``."""
         return await self._create_entry(
-            Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name)
+            Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name,
+            new_inode=False)
 
     @_guard
     async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:

@@ -46,6 +46,18 @@ def _writer(root: Path, durable: list[int], stop: threading.Event) -> threading.
     return t
 
 
+def _writer_going(root: Path) -> tuple[list[int], threading.Event, threading.Thread]:
+    """Start :func:`_writer` on ``root`` and wait (up to 30 s) until 30 files are durable.
+    Returns (durable file numbers, stop event, writer thread)."""
+    durable: list[int] = []
+    stop = threading.Event()
+    t = _writer(root, durable, stop)
+    deadline = time.monotonic() + 30
+    while len(durable) < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return durable, stop, t
+
+
 def _check_durable(conn: psycopg.Connection, durable: list[int]) -> None:
     for i in durable:
         data = conn.execute("SELECT tarbox.read(%s)", (f"/w{i}",)).fetchone()[0]
@@ -54,12 +66,7 @@ def _check_durable(conn: psycopg.Connection, durable: list[int]) -> None:
 
 def test_sigkill_of_the_mount_keeps_fsynced_data(tenant, tmp_path):
     m = Mount(tenant, tmp_path / "m").start()
-    durable: list[int] = []
-    stop = threading.Event()
-    t = _writer(m.path, durable, stop)
-    deadline = time.monotonic() + 30
-    while len(durable) < 30 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    durable, stop, t = _writer_going(m.path)
     m.proc.send_signal(signal.SIGKILL)
     m.proc.wait(timeout=30)
     stop.set()
@@ -84,12 +91,7 @@ def test_immediate_stop_of_postgresql_keeps_fsynced_data(own_cluster, tmp_path):
     with psycopg.connect(target, autocommit=True) as admin:
         role = admin.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (name,)).fetchone()[0]
     m = Mount(_Tenant(name, target, None), tmp_path / "m").start()
-    durable: list[int] = []
-    stop = threading.Event()
-    t = _writer(m.path, durable, stop)
-    deadline = time.monotonic() + 30
-    while len(durable) < 30 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    durable, stop, t = _writer_going(m.path)
     pid = int((Path(home) / "pgdata" / "postmaster.pid").read_text().split()[0])
     os.kill(pid, signal.SIGQUIT)  # what pg_ctl stop -m immediate does
     t.join(timeout=60)
