@@ -101,7 +101,7 @@ test: deps venv
 
 # Fresh test database in the private cluster (leftover tenant roles dropped: roles are
 # cluster-wide), schema installed, pgTAP available.
-test-setup: venv
+test-setup: deps venv
 	TARBOX_HOME=$(TEST_HOME) $(TARBOX) db start
 	psql -X -q -v ON_ERROR_STOP=1 "$(TEST_ADMIN_DSN)" \
 	  -c "DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)" \
