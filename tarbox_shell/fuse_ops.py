@@ -85,6 +85,7 @@ Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT count(*) FILTER (WHERE tarbox.fs_forget(i)) FROM unnest(%s::bigint[]) AS i"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
+Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 
 _ONE, _ALL, _NONE = 1, 2, 0
 
@@ -436,20 +437,23 @@ class TarboxOperations(pyfuse3.Operations):
         return list(self._root_names)
 
     async def forget_all(self) -> int:
-        """At unmount: forget every inode still referenced (the kernel may not have sent
-        its forgets), in one SQL statement. Returns how many unlinked inodes were removed;
-        0 on error (logged)."""
-        inos = sorted(i for i in set(self._lookups) | set(self._opens) if i != ROOT_INODE)
+        """At unmount: the kernel's references all end (it may not have sent its forgets),
+        so every inode without links can go: ``tarbox.purge_orphans()``, which also takes
+        those that other mounts of the tenant left while this one ran, and removes nothing
+        while another mount still runs (it may hold them open). Returns how many inodes
+        were removed; 0 on a read-only mount or on error (logged)."""
+        held = len(set(self._lookups) | set(self._opens))
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
-        if not inos or self.read_only:
+        if self.read_only:
             return 0
         try:
-            row = await self._execute(Q_FORGET_MANY, (inos,), _ONE, True)
+            row = await self._execute(Q_PURGE_ORPHANS, (), _ONE, True)
             return int(row[0] or 0)
         except pyfuse3.FUSEError as exc:
-            log.warning("final forget of %d inodes failed (%s)", len(inos), exc.errno)
+            log.warning("final purge of unlinked inodes failed (%s; %d inodes were referenced)",
+                        exc.errno, held)
             return 0
 
     # ------------------------------------------------------------------ handlers

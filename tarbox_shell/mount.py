@@ -207,16 +207,21 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
 # ---------------------------------------------------------------------- serving
 
 
-def _make_pool(plan: MountPlan, own_pids: set[int]):
+def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     """A :class:`tarbox_shell.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
     connections (made when first needed; :meth:`~tarbox_shell.trio_pg.TrioPool.fill` makes
-    them all), each ``SET ROLE <tenant role>`` and ``SET synchronous_commit = off``
-    (fs_fsync forces durability); their backend pids are added to ``own_pids``."""
+    them all), each ``SET ROLE <tenant role>``, ``SET synchronous_commit = off``
+    (fs_fsync forces durability) and, when ``session`` (a registered
+    :class:`~tarbox_shell.mount_session.MountSession`) is given, ``SET
+    tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
     from .trio_pg import TrioPool
 
     async def configure(conn) -> None:
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
         await conn.execute("SET synchronous_commit = off")
+        if session is not None and session.session_id is not None:
+            await conn.execute("SELECT set_config('tarbox.mount_session', %s, false)",
+                               (str(session.session_id),))
         own_pids.add(conn.info.backend_pid)
 
     return TrioPool(plan.conninfo, plan.pool_size, configure, timeout=POOL_TIMEOUT,
@@ -241,8 +246,11 @@ def serve(plan: MountPlan, on_ready=None) -> int:
     from .control import ControlOperations
     from .fuse_ops import ChangeListener
 
+    from .mount_session import MountSession
+
     own_pids: set[int] = set()
-    pool = _make_pool(plan, own_pids)
+    session = MountSession(plan.conninfo, plan.role, plan.read_only, CONNECT_TIMEOUT)
+    pool = _make_pool(plan, own_pids, session)
     factory = plan.ops_factory or ControlOperations
     extra = {"layer": plan.layer} if plan.layer is not None else {}
     ops = factory(pool, plan.pool_size, read_only=plan.read_only, timeout=plan.timeout,
@@ -262,8 +270,19 @@ def serve(plan: MountPlan, on_ready=None) -> int:
                 return
 
     async def start() -> None:
-        """Connect the pool (fail before mounting), then mount."""
+        """Register the mount session and connect the pool (fail before mounting), then
+        mount."""
         nonlocal mounted
+        try:
+            await trio.to_thread.run_sync(session.register)
+            session.start()
+        except psycopg.Error as exc:
+            if not plan.read_only:
+                raise TarboxError(f"cannot register the mount of tenant {plan.tenant} in the "
+                                  f"database: {message_of(exc)}", errno.EIO) from None
+            # A read-only mount (of a standby, say) works without: it never purges, and
+            # writers then do not know it may hold unlinked files open.
+            log.warning("read-only mount without a mount session: %s", message_of(exc))
         try:
             with trio.fail_after(max(10.0, CONNECT_TIMEOUT * 2)):
                 await pool.fill()
@@ -294,6 +313,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
             if removed:
                 log.info("removed %d unlinked inodes at unmount", removed)
         await pool.close()
+        await trio.to_thread.run_sync(session.stop)
 
     async def main() -> None:
         listener = None

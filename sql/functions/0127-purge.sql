@@ -1,6 +1,9 @@
 -- tarbox._purge(tenant, head, ino): remove an inode whose link count is 0 from the head layer,
 -- with its block map and xattrs (rows born in the head layer are deleted, older ones die at
--- head, so earlier layers keep them). Returns false when the inode is still linked or absent.
+-- head, so earlier layers keep them). Returns false when the inode is still linked or absent,
+-- and also, leaving the orphan for later, while another mount of the tenant is running (it may
+-- hold the inode open: POSIX keeps an unlinked file alive while it is open anywhere); the last
+-- mount to leave, or the next one to start alone, purges it (tarbox.purge_orphans).
 -- Caller holds the inode lock.
 CREATE OR REPLACE FUNCTION tarbox._purge(p_tenant bigint, p_head int, p_ino bigint) RETURNS boolean
 LANGUAGE plpgsql
@@ -9,6 +12,9 @@ BEGIN
     PERFORM 1 FROM tarbox.inode i
      WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647 AND i.nlink = 0;
     IF NOT FOUND OR p_ino = 1 THEN
+        RETURN false;
+    END IF;
+    IF tarbox._other_mounts_live(p_tenant) THEN
         RETURN false;
     END IF;
     PERFORM tarbox._blockmap_cut(p_tenant, p_head, p_ino, 0);

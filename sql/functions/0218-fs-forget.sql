@@ -17,4 +17,4 @@ ALTER FUNCTION tarbox.fs_forget(bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_forget(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_forget(bigint) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_forget(bigint) IS
-'FUSE forget (last kernel reference and last open handle gone): if inode p_ino has no links left, remove it with its data and xattrs from the newest layer (earlier layers keep their versions). Returns true when it was removed, false when it is still linked or absent. Errors: EACCES (TX013) caller is not a tenant.';
+'FUSE forget (last kernel reference and last open handle gone): if inode p_ino has no links left, remove it with its data and xattrs from the newest layer (earlier layers keep their versions). Returns true when it was removed, false when it is still linked or absent, or when another mount of the tenant is running (it may hold the inode open; tarbox.purge_orphans removes it once no other mount runs). Errors: EACCES (TX013) caller is not a tenant.';

@@ -11,6 +11,9 @@ BEGIN
         RETURN 0;
     END IF;
     c := tarbox._ctx(NULL, true);
+    IF tarbox._other_mounts_live(c.tenant_id) THEN
+        RETURN 0;  -- one of them may hold an orphan open; the last mount to leave purges
+    END IF;
     FOR v_ino IN SELECT i.ino FROM tarbox.inode i
                   WHERE i.tenant_id = c.tenant_id AND i.died = 2147483647 AND i.nlink = 0 LOOP
         PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
@@ -25,4 +28,4 @@ ALTER FUNCTION tarbox.purge_orphans() OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.purge_orphans() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.purge_orphans() TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.purge_orphans() IS
-'Remove every inode of the calling tenant that has no links left (files unlinked while open by a mount that has since gone away); run when a mount starts. Returns how many were removed. Errors: EACCES (TX013) caller is not a tenant.';
+'Remove every inode of the calling tenant that has no links left (files unlinked while open, kept while a mount might hold them); a mount runs it when it starts and when it ends. Removes nothing while a mount of the tenant other than the caller''s own (setting tarbox.mount_session) is running, as one may still hold an orphan open. Returns how many were removed. Errors: EACCES (TX013) caller is not a tenant.';

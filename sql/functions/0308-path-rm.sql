@@ -18,4 +18,4 @@ ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.rm(text, boolean) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.rm(text, boolean) IS
-'Remove the entry at an absolute path (a symbolic link itself, not its target), like rm(1); a directory needs p_recursive (rm -r) and then goes with everything below it. Inodes left without links are removed at once (the SQL API holds no open files). Returns the number of entries removed. Errors: ENOENT (TX002), EISDIR (TX021) directory without p_recursive, EBUSY (TX016) the root, ENOTDIR (TX020), EROFS (TX030).';
+'Remove the entry at an absolute path (a symbolic link itself, not its target), like rm(1); a directory needs p_recursive (rm -r) and then goes with everything below it. Inodes left without links are removed at once, unless a mount of the tenant is running (one may hold them open; tarbox.purge_orphans removes them once no mount runs). Returns the number of entries removed. Errors: ENOENT (TX002), EISDIR (TX021) directory without p_recursive, EBUSY (TX016) the root, ENOTDIR (TX020), EROFS (TX030).';

@@ -25,7 +25,8 @@ BEGIN
     END IF;
     v_old := tarbox._dentry_at(c.tenant_id, d.parent, d.name, c.head);
     PERFORM tarbox.fs_rename(s.parent, s.name, d.parent, d.name, 0);
-    -- The SQL API holds no open files: a replaced inode left without links goes at once.
+    -- The SQL API holds no open files: a replaced inode left without links goes at once, unless
+    -- a mount is running (tarbox._purge keeps it while one may hold it open).
     IF v_old IS NOT NULL AND v_old <> s.ino THEN
         PERFORM tarbox._purge(c.tenant_id, c.head, v_old);
     END IF;

@@ -17,6 +17,7 @@ BEGIN
     DELETE FROM tarbox.block WHERE tenant_id = v_id;
     DELETE FROM tarbox.dentry WHERE tenant_id = v_id;
     DELETE FROM tarbox.inode WHERE tenant_id = v_id;
+    DELETE FROM tarbox.mount_session WHERE tenant_id = v_id;
     DELETE FROM tarbox.layer_tag WHERE tenant_id = v_id;
     DELETE FROM tarbox.layer WHERE tenant_id = v_id;  -- tenant.current_layer's check is deferred
     DELETE FROM tarbox.tenant WHERE tenant_id = v_id;

@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -13,6 +13,7 @@ SELECT has_table('tarbox', 'dentry',   'table tarbox.dentry exists');
 SELECT has_table('tarbox', 'block',    'table tarbox.block exists');
 SELECT has_table('tarbox', 'blockmap', 'table tarbox.blockmap exists');
 SELECT has_table('tarbox', 'xattr',    'table tarbox.xattr exists');
+SELECT has_table('tarbox', 'mount_session', 'table tarbox.mount_session exists');
 SELECT has_table('tarbox', 'errno',    'table tarbox.errno exists');
 SELECT has_table('tarbox', 'schema_migration', 'table tarbox.schema_migration exists');
 
@@ -23,6 +24,7 @@ SELECT col_is_pk('tarbox', 'dentry',   ARRAY['tenant_id', 'parent_ino', 'name', 
 SELECT col_is_pk('tarbox', 'block',    ARRAY['tenant_id', 'hash'], 'block PK is (tenant_id, hash): dedup is per tenant');
 SELECT col_is_pk('tarbox', 'blockmap', ARRAY['tenant_id', 'ino', 'blkno', 'born'], 'blockmap PK is (tenant_id, ino, blkno, born)');
 SELECT col_is_pk('tarbox', 'xattr',    ARRAY['tenant_id', 'ino', 'name', 'born'], 'xattr PK is (tenant_id, ino, name, born)');
+SELECT col_is_pk('tarbox', 'mount_session', ARRAY['tenant_id', 'session_id'], 'mount_session PK is (tenant_id, session_id)');
 SELECT col_is_pk('tarbox', 'errno',    ARRAY['name'], 'errno PK is (name)');
 SELECT col_is_pk('tarbox', 'schema_migration', ARRAY['name'], 'schema_migration PK is (name)');
 
