@@ -8,6 +8,15 @@ AS $$
 DECLARE
     v_now bigint := tarbox._now_ns();
 BEGIN
+    -- The live row was born in the newest layer (the common case): change it in place.
+    UPDATE tarbox.inode i
+       SET nlink = i.nlink + p_nlink_delta,
+           mtime_ns = CASE WHEN p_mtime THEN v_now ELSE i.mtime_ns END,
+           ctime_ns = CASE WHEN p_ctime THEN v_now ELSE i.ctime_ns END
+     WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647 AND i.born = p_head;
+    IF FOUND THEN
+        RETURN;
+    END IF;
     IF NOT tarbox._inode_cow(p_tenant, p_head, p_ino) THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
     END IF;

@@ -65,7 +65,9 @@ BEGIN
         PERFORM tarbox._blockmap_put(c.tenant_id, c.head, p_ino, v_b,
                                      tarbox._block_store(c.tenant_id, v_new));
     END LOOP;
-    PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+    IF v.born <> c.head THEN  -- (the caller holds the inode lock: v is the live row)
+        PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+    END IF;
     UPDATE tarbox.inode i
        SET size = greatest(i.size, v_off + v_n), mtime_ns = v_now, ctime_ns = v_now
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;

@@ -7,8 +7,22 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     v tarbox.inode;
-    v_now bigint := tarbox._now_ns();
 BEGIN
+    -- Valid attribute changes (no size) of an inode whose live row was born in the newest layer
+    -- (no copy-on-write needed: the common case) are one UPDATE; its row lock orders it with
+    -- the other writers of the inode. Anything else takes the general path below.
+    IF p_size IS NULL
+       AND num_nonnulls(p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns, p_ctime_ns) > 0
+       AND (p_mode IS NULL OR (p_mode & ~(61440 | 4095)) = 0)
+       AND (p_uid IS NULL OR p_uid BETWEEN 0 AND 4294967295)
+       AND (p_gid IS NULL OR p_gid BETWEEN 0 AND 4294967295) THEN
+        v := tarbox._inode_set(c.tenant_id, c.head, p_ino, p_mode, p_uid, p_gid, p_atime_ns,
+                               p_mtime_ns, p_ctime_ns);
+        IF v.ino IS NOT NULL THEN
+            PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
+            RETURN tarbox._attr(v);
+        END IF;
+    END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     v := tarbox._inode_at(c.tenant_id, p_ino, c.head);
     IF v.ino IS NULL THEN
@@ -30,14 +44,8 @@ BEGIN
     IF p_mode IS NOT NULL OR p_uid IS NOT NULL OR p_gid IS NOT NULL OR p_atime_ns IS NOT NULL
        OR p_mtime_ns IS NOT NULL OR p_ctime_ns IS NOT NULL THEN
         PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
-        UPDATE tarbox.inode i
-           SET mode = CASE WHEN p_mode IS NULL THEN i.mode ELSE (i.mode & 61440) | (p_mode & 4095) END,
-               uid = coalesce(p_uid, i.uid),
-               gid = coalesce(p_gid, i.gid),
-               atime_ns = coalesce(p_atime_ns, i.atime_ns),
-               mtime_ns = coalesce(p_mtime_ns, i.mtime_ns),
-               ctime_ns = coalesce(p_ctime_ns, v_now)
-         WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+        PERFORM tarbox._inode_set(c.tenant_id, c.head, p_ino, p_mode, p_uid, p_gid, p_atime_ns,
+                                  p_mtime_ns, p_ctime_ns);
     END IF;
     PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
