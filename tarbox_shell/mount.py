@@ -77,9 +77,10 @@ class MountPlan:
 
     def fuse_options(self) -> set[str]:
         """The FUSE mount options (set of str): ``default_permissions`` (the kernel checks
-        permissions and the sticky bit), ``fsname=tarbox:<tenant>``, ``subtype=tarbox``,
-        plus ``allow_other``, ``ro`` and ``debug`` when asked."""
-        opts = {"default_permissions", f"fsname=tarbox:{self.tenant}", "subtype=tarbox"}
+        permissions and the sticky bit), ``noatime`` (reads do not write the access time,
+        and the mount says so: statvfs ST_NOATIME, /proc/mounts), ``fsname=tarbox:<tenant>``,
+        ``subtype=tarbox``, plus ``allow_other``, ``ro`` and ``debug`` when asked."""
+        opts = {"default_permissions", "noatime", f"fsname=tarbox:{self.tenant}", "subtype=tarbox"}
         if self.allow_other:
             opts.add("allow_other")
         if self.read_only:

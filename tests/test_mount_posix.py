@@ -339,10 +339,17 @@ def test_xattrs(mnt):
     assert os.getxattr(mnt / "l", "user.bin") == bytes(range(256))  # follows the link
 
 
-def test_statvfs(mnt):
-    """statvfs(3) and df(1) report the SQL's figures and the fsname."""
+def test_statvfs(mnt, tenant):
+    """statvfs(3) and df(1) report the SQL's figures and the fsname; the mount says that
+    reads do not update the access time (noatime), which is what it does."""
     (mnt / "f").write_bytes(b"x" * 100_000)
     sv = os.statvfs(mnt.path)
+    assert sv.f_flag & os.ST_NOATIME
+    atime = "SELECT atime_ns FROM tarbox.stat('/f')"
+    before = tenant.conn.execute(atime).fetchone()[0]
+    time.sleep(0.01)
+    assert (mnt / "f").read_bytes() == b"x" * 100_000
+    assert tenant.conn.execute(atime).fetchone()[0] == before
     assert sv.f_bsize == 65536 and sv.f_frsize == 4096
     assert sv.f_namemax == 255
     assert 0 < sv.f_bfree <= sv.f_blocks and sv.f_bavail <= sv.f_blocks
