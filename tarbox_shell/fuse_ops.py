@@ -83,7 +83,7 @@ Q_SETXATTR = "SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::in
 Q_LISTXATTR = "SELECT * FROM tarbox.fs_listxattr(%s::bigint)"
 Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
-Q_FORGET_MANY = "SELECT count(*) FILTER (WHERE tarbox.fs_forget(i)) FROM unnest(%s::bigint[]) AS i"
+Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 

@@ -246,7 +246,6 @@ def serve(plan: MountPlan, on_ready=None) -> int:
 
     from .control import ControlOperations
     from .fuse_ops import ChangeListener
-
     from .mount_session import MountSession
 
     own_pids: set[int] = set()

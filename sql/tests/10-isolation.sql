@@ -3,7 +3,7 @@
 -- Alice acts through SET SESSION AUTHORIZATION (session_user = alice, as when she logs in with
 -- her own role), so SET ROLE is checked against her memberships, not the test's superuser.
 BEGIN;
-SELECT plan(147);
+SELECT plan(148);
 
 -- Helpers (superuser-created, pg_temp, rolled back): a fingerprint of every row a tenant owns in
 -- every table with a tenant_id column, and the number of rows of other tenants the caller sees.
@@ -133,6 +133,7 @@ SELECT throws_ok($$SELECT tarbox.fs_create(5, 'x'::bytea, 420, 0, 0)$$, 'TX002',
 SELECT throws_ok($$SELECT tarbox.fs_symlink(5, 'x'::bytea, '/'::bytea, 0, 0)$$, 'TX002', NULL, 'fs_symlink in bob''s dir -> ENOENT');
 SELECT throws_ok($$SELECT tarbox.fs_mknod(5, 'x'::bytea, 4516, 0, 0, 0)$$, 'TX002', NULL, 'fs_mknod in bob''s dir -> ENOENT');
 SELECT is(tarbox.fs_forget(7), false, 'fs_forget of bob''s orphan ino 7 does nothing for alice');
+SELECT is(tarbox.fs_forget(ARRAY[7]::bigint[]), 0::bigint, 'nor does a batch forget of it');
 SELECT is(tarbox.purge_orphans(), 0::bigint, 'purge_orphans as alice purges none of bob''s orphans');
 
 -- ---- Inode numbers alice also has: the call acts on alice's own inode ------------------------

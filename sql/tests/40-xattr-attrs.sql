@@ -1,7 +1,7 @@
 -- Extended attributes, setattr (chmod, chown, utimens, size) and the life of unlinked-but-open
 -- inodes (fs_forget, purge_orphans).
 BEGIN;
-SELECT plan(108);
+SELECT plan(113);
 
 CREATE FUNCTION pg_temp.now_ns() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$;
 
@@ -149,6 +149,19 @@ SELECT is(tarbox.fs_forget(:u), false, 'a second fs_forget does nothing');
 SELECT is(tarbox.fs_forget(:x), false, 'fs_forget of a linked inode does nothing');
 SELECT is(tarbox.read('/x'), 'con'::bytea, '... and the file is intact');
 SELECT is_empty('SELECT * FROM tarbox.fsck()', 'fsck clean after fs_forget');
+
+-- ---- fs_forget(bigint[]): a kernel BATCH_FORGET in one call ----------------------------------
+SELECT (tarbox.fs_create(1, 'b1'::bytea, 420, 0, 0)).ino AS b1 \gset
+SELECT (tarbox.fs_create(1, 'b2'::bytea, 420, 0, 0)).ino AS b2 \gset
+SELECT tarbox.fs_write(:b1, 0, 'batch'::bytea) AS w \gset
+SELECT tarbox.fs_unlink(1, 'b1'::bytea) AS w \gset
+SELECT tarbox.fs_unlink(1, 'b2'::bytea) AS w \gset
+SELECT is(tarbox.fs_forget(ARRAY[:x, :b1, 999999, :b2, :b1]::bigint[]), 2::bigint,
+          'fs_forget(array) removes the 2 unlinked inodes; linked, absent and repeated ones count nothing');
+SELECT is((SELECT count(*) FROM tarbox.inode WHERE ino IN (:b1, :b2) AND died = 2147483647), 0::bigint, 'they are gone');
+SELECT is(tarbox.read('/x'), 'con'::bytea, 'the linked file in the batch is intact');
+SELECT is(tarbox.fs_forget(ARRAY[]::bigint[]), 0::bigint, 'an empty batch removes nothing');
+SELECT is_empty('SELECT * FROM tarbox.fsck()', 'fsck clean after fs_forget(array)');
 
 -- ---- purge_orphans: everything left with nlink 0 goes, nothing else --------------------------
 SELECT (tarbox.fs_create(1, 'o1'::bytea, 420, 0, 0)).ino AS o1 \gset
