@@ -104,7 +104,8 @@ BEGIN
     PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_parent, 0, true, true);
     IF p_newparent <> p_parent THEN
         PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_newparent, 0, true, true);
-    END IF;    PERFORM tarbox._notify(c.tenant_id, v_src, p_parent, p_name);
+    END IF;
+    PERFORM tarbox._notify(c.tenant_id, v_src, p_parent, p_name);
     PERFORM tarbox._notify(c.tenant_id, coalesce(v_dst, v_src), p_newparent, p_newname);
 END
 $$;
