@@ -65,7 +65,7 @@ BEGIN
         PERFORM tarbox._blockmap_put(c.tenant_id, c.head, p_ino, v_b,
                                      tarbox._block_store(c.tenant_id, v_new));
     END LOOP;
-    IF v.born <> c.head THEN  -- (the caller holds the inode lock: v is the live row)
+    IF v.born <> c.head THEN  -- (read under the inode lock taken above: v is the live row)
         PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
     END IF;
     UPDATE tarbox.inode i
