@@ -15,8 +15,8 @@ import time
 import pytest
 
 from test_mount_support import (  # noqa: F401 - mnt is a fixture
-    RENAME_EXCHANGE, RENAME_NOREPLACE, Mount, fsck, mnt, needs_fuse, needs_root, orphans,
-    renameat2, run_tarbox, wait_for)
+    RENAME_EXCHANGE, RENAME_NOREPLACE, Mount, append_and_reread, fsck, mnt, needs_fuse, needs_root,
+    orphans, renameat2, run_tarbox, wait_for)
 
 pytestmark = needs_fuse
 
@@ -366,13 +366,7 @@ def test_unlinked_open_file(mnt, tenant):
     try:
         os.unlink(p)
         assert not p.exists()
-        assert f.read() == b"before"
-        f.seek(0, os.SEEK_END)
-        f.write(b" after")
-        f.flush()
-        os.fsync(f.fileno())
-        f.seek(0)
-        assert f.read() == b"before after"
+        append_and_reread(f, b"before", b" after")
         assert os.fstat(f.fileno()).st_nlink == 0
         assert orphans(tenant) == 1
     finally:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tarbox_shell import db
-from test_mount_support import Mount, fsck, needs_fuse, needs_root, orphans
+from test_mount_support import Mount, append_and_reread, fsck, needs_fuse, needs_root, orphans
 
 
 def _tenant_conn(tenant) -> psycopg.Connection:
@@ -85,13 +85,7 @@ def test_file_unlinked_by_another_mount_stays_open(tenant, tmp_path):
             time.sleep(1.0)  # B's kernel forgets the unlinked inode; B calls fs_forget
             c = Mount(tenant, tmp_path / "c").start()
             assert not (c / "held").exists()
-            assert f.read() == b"before"
-            f.seek(0, os.SEEK_END)
-            f.write(b" after")
-            f.flush()
-            os.fsync(f.fileno())
-            f.seek(0)
-            assert f.read() == b"before after"
+            append_and_reread(f, b"before", b" after")
             assert g.read() == b"sql"
             assert os.fstat(f.fileno()).st_nlink == 0
             assert orphans(tenant) == 2

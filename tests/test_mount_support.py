@@ -117,6 +117,18 @@ class Mount:
         return self.path / name
 
 
+def append_and_reread(f, before: bytes, more: bytes) -> None:
+    """On open binary file ``f`` (r+b) holding ``before``: read it, append ``more``, fsync,
+    and assert that reading from the start gives both (an unlinked file still works)."""
+    assert f.read() == before
+    f.seek(0, os.SEEK_END)
+    f.write(more)
+    f.flush()
+    os.fsync(f.fileno())
+    f.seek(0)
+    assert f.read() == before + more
+
+
 def fsck(tenant) -> list:
     """Rows of ``tarbox.fsck()`` for the tenant (empty = clean)."""
     return tenant.conn.execute("SELECT * FROM tarbox.fsck()").fetchall()

@@ -8,23 +8,19 @@ AS $$
 DECLARE
     v_now bigint := tarbox._now_ns();
 BEGIN
-    -- The live row was born in the newest layer (the common case): change it in place.
-    UPDATE tarbox.inode i
-       SET nlink = i.nlink + p_nlink_delta,
-           mtime_ns = CASE WHEN p_mtime THEN v_now ELSE i.mtime_ns END,
-           ctime_ns = CASE WHEN p_ctime THEN v_now ELSE i.ctime_ns END
-     WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647 AND i.born = p_head;
-    IF FOUND THEN
-        RETURN;
-    END IF;
-    IF NOT tarbox._inode_cow(p_tenant, p_head, p_ino) THEN
-        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
-    END IF;
-    UPDATE tarbox.inode i
-       SET nlink = i.nlink + p_nlink_delta,
-           mtime_ns = CASE WHEN p_mtime THEN v_now ELSE i.mtime_ns END,
-           ctime_ns = CASE WHEN p_ctime THEN v_now ELSE i.ctime_ns END
-     WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647;
+    -- Change the live row in place when it was born in the newest layer (the common case);
+    -- otherwise copy it on write first, then change the copy.
+    FOR v_attempt IN 1..2 LOOP
+        UPDATE tarbox.inode i
+           SET nlink = i.nlink + p_nlink_delta,
+               mtime_ns = CASE WHEN p_mtime THEN v_now ELSE i.mtime_ns END,
+               ctime_ns = CASE WHEN p_ctime THEN v_now ELSE i.ctime_ns END
+         WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647 AND i.born = p_head;
+        EXIT WHEN FOUND;
+        IF v_attempt = 2 OR NOT tarbox._inode_cow(p_tenant, p_head, p_ino) THEN
+            PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
+        END IF;
+    END LOOP;
 END
 $$;
 ALTER FUNCTION tarbox._inode_touch(bigint, int, bigint, int, boolean, boolean) OWNER TO tarbox_owner;

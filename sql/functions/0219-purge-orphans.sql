@@ -4,24 +4,16 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
-    v_ino bigint;
-    v_count bigint := 0;
 BEGIN
     IF c.layer <> c.head THEN
         RETURN 0;
     END IF;
-    c := tarbox._ctx(NULL, true);
     IF tarbox._other_mounts_live(c.tenant_id) THEN
         RETURN 0;  -- one of them may hold an orphan open; the last mount to leave purges
     END IF;
-    FOR v_ino IN SELECT i.ino FROM tarbox.inode i
-                  WHERE i.tenant_id = c.tenant_id AND i.died = 2147483647 AND i.nlink = 0 LOOP
-        PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
-        IF tarbox._purge(c.tenant_id, c.head, v_ino) THEN
-            v_count := v_count + 1;
-        END IF;
-    END LOOP;
-    RETURN v_count;
+    RETURN tarbox.fs_forget(ARRAY(SELECT i.ino FROM tarbox.inode i
+                                   WHERE i.tenant_id = c.tenant_id AND i.died = 2147483647
+                                     AND i.nlink = 0));
 END
 $$;
 ALTER FUNCTION tarbox.purge_orphans() OWNER TO tarbox_owner;
