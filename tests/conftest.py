@@ -8,8 +8,11 @@ the Makefile uses) with :mod:`tarbox_shell.cluster`, recreates database
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tarbox_shell import cluster, db, migrate
+from tarbox_shell import db
+from tarbox_shell.db import cluster, migrate
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DB = "tarbox_test"
+DJANGO_VERSION = "5.1.4"
+CACHE = REPO / ".cache"
 
 DROP_TENANT_ROLES = """
 DO $$
@@ -118,3 +124,26 @@ def tenant(dsn, admin):
             conn.close()
             admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))
         assert problems == [], f"fsck found problems for tenant {name}: {problems}"
+
+
+def django_sdist_path() -> Path:
+    """Path of the Django 5.1.4 sdist tarball (real input for the workload tests), downloaded
+    once into .cache/ with pip (the Makefile's `make run` keeps it there too). Raises
+    RuntimeError when it can neither be found nor downloaded."""
+    pattern = str(CACHE / f"[dD]jango-{DJANGO_VERSION}.tar.gz")
+    found = glob.glob(pattern)
+    if not found:
+        CACHE.mkdir(exist_ok=True)
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                            "--no-binary", ":all:", f"django=={DJANGO_VERSION}", "-d", str(CACHE)],
+                           capture_output=True, text=True)
+        found = glob.glob(pattern)
+        if not found:
+            raise RuntimeError(f"cannot download the Django sdist: {r.stderr.strip()[-200:]}")
+    return Path(found[0])
+
+
+@pytest.fixture(scope="session")
+def django_sdist() -> Path:
+    """The Django sdist tarball (see :func:`django_sdist_path`)."""
+    return django_sdist_path()

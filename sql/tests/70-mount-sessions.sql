@@ -1,7 +1,7 @@
 -- Mount sessions: a running mount registers (tarbox.mount_register) and holds an advisory lock;
 -- while another mount of the tenant runs, inodes without links are kept (it may hold them open)
 -- and purged only once no other mount runs. One backend cannot hold another's lock, so the
--- live-elsewhere case is tested in tests/test_mount_session.py; here: registration, errors,
+-- live-elsewhere case is tested in tests/fuse/test_session.py; here: registration, errors,
 -- the registering connection never counting as "another" mount, dead sessions reaped, isolation.
 BEGIN;
 SELECT plan(23);

@@ -5,12 +5,12 @@ A benchmark, not a test: it prints measured figures and saves them as JSON
 it exits non-zero only when it could not run at all.
 
 Part A compares filesystems in one run on this machine with the same workloads
-(:mod:`tarbox_shell.bench_workloads`): a Tarbox mount of a fresh tenant, JuiceFS with
+(:mod:`tarbox_shell.bench.workloads`): a Tarbox mount of a fresh tenant, JuiceFS with
 PostgreSQL as metadata engine and object storage on the same PostgreSQL server, bindfs
 over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
-:mod:`tarbox_shell.bench_fs`. Each filesystem runs in a child process with a time limit.
+:mod:`tarbox_shell.bench.targets`. Each filesystem runs in a child process with a time limit.
 
-Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench_layers`).
+Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
@@ -34,9 +34,13 @@ from pathlib import Path
 
 import psycopg
 
-from . import bench_fs, bench_layers, bench_report, bench_workloads, db
+from .. import db
+from . import layers as bench_layers
+from . import report as bench_report
+from . import targets as bench_targets
+from . import workloads as bench_workloads
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DJANGO_VERSION = "5.1.4"
 
 
@@ -99,7 +103,7 @@ def host_info(admin_dsn: str) -> dict:
     return info
 
 
-def run_filesystem(target: bench_fs.Target, tarball: Path, quick: bool, timeout: float,
+def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, timeout: float,
                    drop: bool, workdir: Path) -> dict:
     """Mount ``target``, run the workloads on it in a child process (at most ``timeout``
     seconds), unmount. Returns ``{"status", "error", "config", "results", "notes",
@@ -112,7 +116,7 @@ def run_filesystem(target: bench_fs.Target, tarball: Path, quick: bool, timeout:
         with target:
             out["config"] = target.config
             print(f"[{target.name}] mounted on {target.mountpoint}", flush=True)
-            cmd = [sys.executable, "-m", "tarbox_shell.bench_workloads", "--dir", str(target.mountpoint),
+            cmd = [sys.executable, "-m", "tarbox_shell.bench.workloads", "--dir", str(target.mountpoint),
                    "--out", str(jsonl), "--tarball", str(tarball)]
             if quick:
                 cmd.append("--quick")
@@ -134,7 +138,7 @@ def run_filesystem(target: bench_fs.Target, tarball: Path, quick: bool, timeout:
             if target.name == "juicefs":
                 out["config"]["local_cache_bytes_at_end"] = _du(workdir / "juicefs-cache")
             _attach_log(out, target)
-    except bench_fs.TargetUnavailable as exc:
+    except bench_targets.TargetUnavailable as exc:
         out["status"], out["error"] = "unavailable", str(exc)
         print(f"[{target.name}] not measured: {exc}", flush=True)
     except Exception as exc:
@@ -156,7 +160,7 @@ def run_filesystem(target: bench_fs.Target, tarball: Path, quick: bool, timeout:
     return out
 
 
-def _stop_group(proc: subprocess.Popen, target: bench_fs.Target) -> None:
+def _stop_group(proc: subprocess.Popen, target: bench_targets.Target) -> None:
     """Kill the workload process group; if it does not die (stuck in a hung FUSE
     request), abort the mount and kill again."""
     for attempt in range(2):
@@ -177,7 +181,7 @@ def _raise_interrupt(signum, _frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _attach_log(out: dict, target: bench_fs.Target, lines: int = 40) -> None:
+def _attach_log(out: dict, target: bench_targets.Target, lines: int = 40) -> None:
     """When a workload failed, keep the last ``lines`` lines of the mount's log in ``out``."""
     failed = out["status"] != "ok" or any(not r.get("ok", True) for r in _read_jsonl(out, target))
     log = getattr(target, "log", None)
@@ -186,7 +190,7 @@ def _attach_log(out: dict, target: bench_fs.Target, lines: int = 40) -> None:
         out["mount_log_tail"] = text[-lines:]
 
 
-def _read_jsonl(out: dict, target: bench_fs.Target) -> list[dict]:
+def _read_jsonl(out: dict, target: bench_targets.Target) -> list[dict]:
     path = target.workdir / f"results-{target.name}.jsonl"
     rows = []
     if path.exists():
@@ -292,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         tenant = f"bench-{stamp}-fs"
-        targets = bench_fs.make_targets(
+        targets = bench_targets.make_targets(
             [n for n in ["tmpfs", "bindfs", "juicefs", "tarbox"] if n in fs_names]
             + [n for n in fs_names if n not in ("tmpfs", "bindfs", "juicefs", "tarbox")],
             workdir, admin_dsn, tenant, args.juicefs_cache_size)
@@ -313,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if report["filesystems"]:
             report["table"] = bench_report.table_rows(report["filesystems"])
         bench_report.save_json(out_path, report)
-        bench_fs.unmount_all_under(workdir)
+        bench_targets.unmount_all_under(workdir)
         shutil.rmtree(workdir, ignore_errors=True)
         try:
             workdir.parent.rmdir()
@@ -347,6 +351,3 @@ def run() -> int:
         print("bench: interrupted (partial results saved)", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(run())

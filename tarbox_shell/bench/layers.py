@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import psycopg
 
-from . import db
+from .. import db
 
 #: Alternating measurement rounds per operation in figure 2 (the best round is reported).
 ROUNDS = 7

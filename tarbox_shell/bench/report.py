@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .bench_workloads import UNITS
+from .workloads import UNITS
 
 #: Filesystem columns in display order.
 FS_ORDER = ["tarbox", "juicefs", "bindfs", "tmpfs"]

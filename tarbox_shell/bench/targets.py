@@ -417,23 +417,13 @@ class TarboxTarget(Target):
         self.created = False
 
     @staticmethod
-    def mount_command() -> list[str] | None:
-        """Return the argv prefix that runs ``tarbox mount`` (``python -m tarbox_shell mount``
-        when the CLI has it, else ``python -m tarbox_shell.mount mount``), or None when no
-        mount command exists yet."""
-        for prefix in ([sys.executable, "-m", "tarbox_shell"], [sys.executable, "-m", "tarbox_shell.mount"]):
-            try:
-                res = subprocess.run(prefix + ["mount", "--help"], capture_output=True, timeout=60)
-            except (OSError, subprocess.TimeoutExpired):
-                continue
-            if res.returncode == 0:
-                return prefix
-        return None
+    def mount_command() -> list[str]:
+        """Return the argv prefix (list of str) that runs the ``tarbox`` CLI:
+        ``python -m tarbox_shell``."""
+        return [sys.executable, "-m", "tarbox_shell"]
 
     def _mount(self) -> None:
         prefix = self.mount_command()
-        if prefix is None:
-            raise TargetUnavailable("no `tarbox mount` command yet (tarbox_shell/mount.py)")
         try:
             with psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=10) as conn:
                 row = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)",
@@ -459,7 +449,7 @@ class TarboxTarget(Target):
 
     def _cleanup(self) -> None:
         if find_mount(self.mountpoint) is not None:
-            prefix = self.mount_command() or [sys.executable, "-m", "tarbox_shell.mount"]
+            prefix = self.mount_command()
             try:
                 subprocess.run(prefix + ["umount", str(self.mountpoint)], capture_output=True,
                                timeout=60)

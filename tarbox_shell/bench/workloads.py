@@ -8,7 +8,7 @@ every read-side workload (``sync`` then ``echo 3 > /proc/sys/vm/drop_caches``) s
 figures are those of the filesystem, not of the kernel's caches.
 
 The parent harness (:mod:`tarbox_shell.bench`) runs this module in a child process per
-filesystem (``python -m tarbox_shell.bench_workloads --dir D --out F.jsonl ...``): a
+filesystem (``python -m tarbox_shell.bench.workloads --dir D --out F.jsonl ...``): a
 filesystem that hangs can then be cut off without losing the figures already measured,
 since each result is appended to ``F.jsonl`` as soon as it is known.
 """

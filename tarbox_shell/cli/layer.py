@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from .cli import State, _q, pass_state
+from .context import State, pass_state, query
 
 
-def _rows(conn, query: str, params: tuple = ()) -> tuple[list[str], list[tuple]]:
+def _rows(conn, sql_text: str, params: tuple = ()) -> tuple[list[str], list[tuple]]:
     """Run one API call; return (column names, rows). Raises TarboxError (one line)."""
-    cur = _q(conn, query, params)
+    cur = query(conn, sql_text, params)
     names = [d.name for d in cur.description] if cur.description else []
     return names, cur.fetchall()
 
@@ -108,7 +108,7 @@ def layer_drop(state: State, tenant: str, layer: str, confirm: bool) -> None:
 @pass_state
 def layer_tag(state: State, tenant: str, layer: str, tag: str) -> None:
     """Give LAYER of TENANT the extra name TAG."""
-    _q(state.tenant(tenant), "SELECT tarbox.layer_tag(%s, %s)", (layer, tag))
+    query(state.tenant(tenant), "SELECT tarbox.layer_tag(%s, %s)", (layer, tag))
     click.echo(f"tagged {layer} as {tag}")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .errors import TarboxError, message_of, one_line
+from ..errors import TarboxError, message_of, one_line
 
 #: Minimum PostgreSQL major version.
 MIN_MAJOR = 15

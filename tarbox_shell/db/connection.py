@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.rows import namedtuple_row
 
 from . import cluster
-from .errors import TarboxError, is_retryable, message_of, one_line, translate
+from ..errors import TarboxError, is_retryable, message_of, one_line, translate
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def explicit_dsn(dsn: str | None = None) -> str | None:
 
 def resolve_dsn(dsn: str | None = None) -> str:
     """Return the libpq DSN (str) to use: ``dsn``, else ``$TARBOX_DSN``, else the
-    embedded cluster's (:func:`tarbox_shell.cluster.dsn`)."""
+    embedded cluster's (:func:`tarbox_shell.db.cluster.dsn`)."""
     return explicit_dsn(dsn) or cluster.dsn()
 
 

@@ -6,7 +6,8 @@ In ONE transaction, under ``pg_advisory_xact_lock(hashtext('tarbox.init'))``:
 2. run every other ``sql/schema/*.sql`` (plus ``extra_dirs``) in file-name order
    that ``tarbox.schema_migration`` does not record, and record it with the
    sha256 of its text. A recorded migration whose file changed is refused;
-3. run every ``sql/functions/*.sql`` in name order (CREATE OR REPLACE).
+3. run every ``sql/functions/<area>/*.sql`` (CREATE OR REPLACE): the area folders in name
+   order (``00-internal``, ``10-inode-api``, ...), then the files of each in name order.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Iterable
 
 import psycopg
 
-from . import SQL_DIR
-from .errors import TarboxError, message_of
+from .. import SQL_DIR
+from ..errors import TarboxError, message_of
 
 BOOTSTRAP_PREFIX = "0000-"
 LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('tarbox.init'))"
@@ -76,8 +77,14 @@ def migration_files(sql_dir: Path = SQL_DIR, extra_dirs: Iterable[str | os.PathL
 
 
 def function_files(sql_dir: Path = SQL_DIR) -> list[SqlFile]:
-    """Return ``<sql_dir>/functions/*.sql`` in name order."""
-    return _sql_files(sql_dir / "functions")
+    """Return every ``*.sql`` file under ``<sql_dir>/functions`` (list of :class:`SqlFile`,
+    ``name`` = the path relative to ``functions/``), ordered by that path: area folders in
+    name order, then files in name order, at any depth."""
+    root = sql_dir / "functions"
+    if not root.is_dir():
+        return []
+    files = [SqlFile(p.relative_to(root).as_posix(), p) for p in root.rglob("*.sql") if p.is_file()]
+    return sorted(files, key=lambda f: f.path.relative_to(root).parts)
 
 
 def _select_upto(files: list[SqlFile], upto: str | int | None) -> list[SqlFile]:

@@ -42,8 +42,8 @@ import pyfuse3
 import psycopg
 import trio
 
-from .errors import errno_of, message_of
-from .fuse_ops import _ALL, _NONE, ROOT_INODE, TarboxOperations, _guard
+from ..errors import errno_of, message_of
+from .operations import FETCH_ALL, FETCH_NONE, ROOT_INODE, TarboxOperations, fuse_handler
 from .trio_pg import PoolTimeout
 
 CONTROL_NAME = b".tarbox"
@@ -179,7 +179,7 @@ class ControlOperations(TarboxOperations):
 
     # ------------------------------------------------------------------ lookups
 
-    @_guard
+    @fuse_handler
     async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE LOOKUP: ``/.tarbox`` and below from the control tree, layer views with
         ``tarbox.fs_lookup(parent, name, layer)``, everything else as :class:`TarboxOperations`."""
@@ -194,7 +194,7 @@ class ControlOperations(TarboxOperations):
                 row = await self._sql(Q_GETATTR_AT, (ROOT_INODE, layer), idempotent=True)
                 return self._view_entry(row, layer, True)
             if parent_inode == C_TAGS:
-                rows = await self._sql(Q_LAYERS, (), _ALL, idempotent=True)
+                rows = await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True)
                 tag = os.fsdecode(name)
                 if not any(tag in (r[6] or []) for r in rows):
                     raise pyfuse3.FUSEError(errno.ENOENT)
@@ -223,7 +223,7 @@ class ControlOperations(TarboxOperations):
         if real and self.layer is None:
             await super().forget(real)
 
-    @_guard
+    @fuse_handler
     async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE GETATTR for control nodes, layer views and the rest."""
         if self._is_ctrl(inode):
@@ -234,7 +234,7 @@ class ControlOperations(TarboxOperations):
             return self._view_entry(row, layer, self._is_snap(inode))
         return await super().getattr(inode, ctx)
 
-    @_guard
+    @fuse_handler
     async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
         """FUSE READLINK, as of the layer for layer views."""
         if self._is_snap(inode) or self.layer is not None:
@@ -245,12 +245,12 @@ class ControlOperations(TarboxOperations):
 
     # ------------------------------------------------------------------ directories
 
-    @_guard
+    @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """FUSE OPENDIR (control directories need no SQL)."""
         return self._new_handle(inode, os.O_RDONLY, is_dir=True)
 
-    @_guard
+    @fuse_handler
     async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
         """FUSE READDIRPLUS: control directories list their nodes (snapshots/: every layer by
         name, tags/: every tag); layer views list ``tarbox.fs_readdir(ino, off, n, layer)``.
@@ -259,11 +259,11 @@ class ControlOperations(TarboxOperations):
         if self._is_ctrl(h.ino):
             entries: list[tuple[bytes, pyfuse3.EntryAttributes]] = []
             if h.ino == C_SNAPS:
-                for r in await self._sql(Q_LAYERS, (), _ALL, idempotent=True):
+                for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
                     row = await self._sql(Q_GETATTR_AT, (ROOT_INODE, r[0]), idempotent=True)
                     entries.append((os.fsencode(r[1]), self._view_entry(row, r[0], True)))
             elif h.ino == C_TAGS:
-                for r in await self._sql(Q_LAYERS, (), _ALL, idempotent=True):
+                for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
                     for tag in r[6] or []:
                         entries.append((os.fsencode(tag), self._ctrl_attr(self._tag_ino(tag))))
             else:
@@ -277,7 +277,7 @@ class ControlOperations(TarboxOperations):
             layer, real = self._real(h.ino)
             offset = start_id
             while True:
-                rows = await self._sql(Q_READDIR_AT, (real, offset, 48, layer), _ALL, idempotent=True)
+                rows = await self._sql(Q_READDIR_AT, (real, offset, 48, layer), FETCH_ALL, idempotent=True)
                 for row in rows:
                     if not pyfuse3.readdir_reply(token, bytes(row[0]), self._view_entry(row[2:], layer, snap), row[1]):
                         return
@@ -288,7 +288,7 @@ class ControlOperations(TarboxOperations):
 
     # ------------------------------------------------------------------ files
 
-    @_guard
+    @fuse_handler
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
         """FUSE OPEN: control files get their content now (direct I/O); layer views open
         read-only (EROFS for writing); the rest as :class:`TarboxOperations`."""
@@ -316,7 +316,7 @@ class ControlOperations(TarboxOperations):
             return fi
         return await super().open(inode, flags, ctx)
 
-    @_guard
+    @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
         """FUSE READ: generated content for control files, ``fs_read(.., layer)`` for views."""
         doc = self._docs.get(fh)
@@ -329,7 +329,7 @@ class ControlOperations(TarboxOperations):
             return b"" if row[0] is None else bytes(row[0])
         return await super().read(fh, off, size)
 
-    @_guard
+    @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
         """FUSE WRITE: a control file carries out the command in ``buf`` (EINVAL when the file
         takes no commands, the SQL error's errno when the command fails)."""
@@ -339,7 +339,7 @@ class ControlOperations(TarboxOperations):
         await self._command(doc, buf)
         return len(buf)
 
-    @_guard
+    @fuse_handler
     async def release(self, fh: int) -> None:
         """FUSE RELEASE."""
         self._docs.pop(fh, None)
@@ -350,19 +350,19 @@ class ControlOperations(TarboxOperations):
             return
         await super().release(fh)
 
-    @_guard
+    @fuse_handler
     async def releasedir(self, fh: int) -> None:
         """FUSE RELEASEDIR."""
         await self.release(fh)
 
-    @_guard
+    @fuse_handler
     async def flush(self, fh: int) -> None:
         """FUSE FLUSH."""
         if fh in self._docs:
             return
         await super().flush(fh)
 
-    @_guard
+    @fuse_handler
     async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes, fields: pyfuse3.SetattrFields,
                       fh: int | None, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SETATTR: the truncation a shell's ``>`` sends to a control file is accepted and
@@ -375,7 +375,7 @@ class ControlOperations(TarboxOperations):
             raise pyfuse3.FUSEError(errno.EROFS)
         return await super().setattr(inode, attr, fields, fh, ctx)
 
-    @_guard
+    @fuse_handler
     async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
                      ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
         """FUSE CREATE: ``layers/tags/<new tag>`` makes a tag file (the tag exists once a
@@ -403,40 +403,40 @@ class ControlOperations(TarboxOperations):
             if self._is_snap(ino):
                 raise pyfuse3.FUSEError(errno.EROFS)
 
-    @_guard
+    @fuse_handler
     async def mknod(self, parent_inode, name, mode, rdev, ctx):
         """FUSE MKNOD (refused in the control tree and layer views)."""
         await self._refuse(parent_inode)
         return await super().mknod(parent_inode, name, mode, rdev, ctx)
 
-    @_guard
+    @fuse_handler
     async def mkdir(self, parent_inode, name, mode, ctx):
         """FUSE MKDIR (refused in the control tree and layer views)."""
         await self._refuse(parent_inode)
         return await super().mkdir(parent_inode, name, mode, ctx)
 
-    @_guard
+    @fuse_handler
     async def symlink(self, parent_inode, name, target, ctx):
         """FUSE SYMLINK (refused in the control tree and layer views)."""
         await self._refuse(parent_inode)
         return await super().symlink(parent_inode, name, target, ctx)
 
-    @_guard
+    @fuse_handler
     async def link(self, inode, new_parent_inode, new_name, ctx):
         """FUSE LINK (refused in the control tree and layer views)."""
         await self._refuse(inode, new_parent_inode)
         return await super().link(inode, new_parent_inode, new_name, ctx)
 
-    @_guard
+    @fuse_handler
     async def unlink(self, parent_inode, name, ctx):
         """FUSE UNLINK (a tag file: removes the tag; refused elsewhere in the control tree)."""
         if parent_inode == C_TAGS:
-            await self._sql("SELECT tarbox.layer_untag(%s)", (os.fsdecode(name),), _NONE)
+            await self._sql("SELECT tarbox.layer_untag(%s)", (os.fsdecode(name),), FETCH_NONE)
             return
         await self._refuse(parent_inode)
         await super().unlink(parent_inode, name, ctx)
 
-    @_guard
+    @fuse_handler
     async def rmdir(self, parent_inode, name, ctx):
         """FUSE RMDIR (refused in the control tree and layer views)."""
         await self._refuse(parent_inode)
@@ -444,7 +444,7 @@ class ControlOperations(TarboxOperations):
             raise pyfuse3.FUSEError(errno.EPERM)
         await super().rmdir(parent_inode, name, ctx)
 
-    @_guard
+    @fuse_handler
     async def rename(self, parent_inode_old, name_old, parent_inode_new, name_new, flags, ctx):
         """FUSE RENAME (refused in the control tree and layer views)."""
         await self._refuse(parent_inode_old, parent_inode_new)
@@ -452,7 +452,7 @@ class ControlOperations(TarboxOperations):
             raise pyfuse3.FUSEError(errno.EPERM)
         await super().rename(parent_inode_old, name_old, parent_inode_new, name_new, flags, ctx)
 
-    @_guard
+    @fuse_handler
     async def getxattr(self, inode, name, ctx):
         """FUSE GETXATTR (as of the layer in views; control nodes have none)."""
         if self._is_ctrl(inode):
@@ -463,24 +463,24 @@ class ControlOperations(TarboxOperations):
             return bytes(row[0])
         return await super().getxattr(inode, name, ctx)
 
-    @_guard
+    @fuse_handler
     async def listxattr(self, inode, ctx):
         """FUSE LISTXATTR (as of the layer in views; control nodes have none)."""
         if self._is_ctrl(inode):
             return []
         if self._is_snap(inode) or self.layer is not None:
             layer, real = self._real(inode)
-            rows = await self._sql(Q_LISTXATTR_AT, (real, layer), _ALL, idempotent=True)
+            rows = await self._sql(Q_LISTXATTR_AT, (real, layer), FETCH_ALL, idempotent=True)
             return [bytes(r[0]) for r in rows]
         return await super().listxattr(inode, ctx)
 
-    @_guard
+    @fuse_handler
     async def setxattr(self, inode, name, value, ctx):
         """FUSE SETXATTR (refused in the control tree and layer views)."""
         await self._refuse(inode)
         await super().setxattr(inode, name, value, ctx)
 
-    @_guard
+    @fuse_handler
     async def removexattr(self, inode, name, ctx):
         """FUSE REMOVEXATTR (refused in the control tree and layer views)."""
         await self._refuse(inode)
@@ -493,7 +493,7 @@ class ControlOperations(TarboxOperations):
         if node == C_RESULT:
             return self._result
         if node in self._tags:
-            rows = await self._sql(Q_LAYERS, (), _ALL, idempotent=True)
+            rows = await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True)
             for r in rows:
                 if self._tags[node] in (r[6] or []):
                     return f"{r[0]} {r[1]}\n".encode()
@@ -501,7 +501,7 @@ class ControlOperations(TarboxOperations):
         if node == C_CURRENT:
             row = await self._sql("SELECT layer_id, name FROM tarbox.layer_current()", (), idempotent=True)
             return f"{row[0]} {row[1]}\n".encode()
-        rows = await self._sql(Q_LAYERS, (), _ALL, idempotent=True)
+        rows = await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True)
         if node == C_LIST:
             return "".join(_layer_line(r) + "\n" for r in rows).encode()
         if node == C_TREE:
@@ -511,7 +511,7 @@ class ControlOperations(TarboxOperations):
                 counts = ""
                 if prev is not None:
                     ch = await self._sql("SELECT change, count(*) FROM tarbox.diff(%s, %s) GROUP BY 1 ORDER BY 1",
-                                         (str(prev), str(r[0])), _ALL, idempotent=True)
+                                         (str(prev), str(r[0])), FETCH_ALL, idempotent=True)
                     counts = "  " + (" ".join(f"{c}{n}" for c, n in ch) or "(no changes)")
                 lines.append(("* " if r[4] else "o ") + _layer_line(r) + counts)
                 prev = r[0]
@@ -530,7 +530,7 @@ class ControlOperations(TarboxOperations):
         to = words[1] if len(words) > 1 else "current"
         path = words[2] if len(words) > 2 else "/"
         rows = await self._sql("SELECT path, change, type, size_delta, lines_added, lines_deleted "
-                               "FROM tarbox.diff(%s, %s, %s)", (frm, to, path), _ALL, idempotent=True)
+                               "FROM tarbox.diff(%s, %s, %s)", (frm, to, path), FETCH_ALL, idempotent=True)
         out = [f"# diff {frm} {to} {path}\n"]
         for p, change, kind, delta, added, deleted in rows:
             lines = f" +{added} -{deleted}" if added is not None else ""

@@ -1,14 +1,13 @@
-"""``tarbox mount`` / ``tarbox umount``: serve a tenant's filesystem through FUSE.
+"""Mount plumbing: serve a tenant's filesystem through FUSE (``tarbox mount`` / ``umount``).
 
 :func:`prepare` checks everything that can be checked in the foreground (FUSE device,
 ``fusermount3``, the mount point, the database, the tenant) so that errors are printed
 as one line before anything is forked; :func:`serve` runs the pyfuse3/trio loop with a
-connection pool acting as the tenant and a :class:`~tarbox_shell.fuse_ops.ChangeListener`;
+connection pool acting as the tenant and a :class:`~tarbox_shell.fuse.operations.ChangeListener`;
 :func:`mount` daemonizes (by default) and reports the outcome of the actual mount through
 a pipe, so ``tarbox mount`` returns only once the filesystem is mounted (or has failed).
 
-``mount_command`` and ``umount_command`` are standalone click commands the CLI group
-adds; ``python -m tarbox_shell.mount {mount,umount} ...`` runs them without it.
+The click commands are in :mod:`tarbox_shell.cli.mount`.
 """
 
 from __future__ import annotations
@@ -26,12 +25,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import click
 import psycopg
 from psycopg import sql
 
-from . import db
-from .errors import TarboxError, message_of, one_line
+from .. import db
+from ..errors import TarboxError, message_of, one_line
 
 log = logging.getLogger("tarbox.mount")
 
@@ -71,7 +69,7 @@ class MountPlan:
     purged: int = 0
     #: Pin the mount to this layer id (read-only), or None for the tenant's current layer.
     layer: int | None = None
-    #: Builds the pyfuse3 Operations: called like :class:`~tarbox_shell.fuse_ops.TarboxOperations`
+    #: Builds the pyfuse3 Operations: called like :class:`~tarbox_shell.fuse.operations.TarboxOperations`
     #: (pool, pool_size, read_only=, timeout=, keep_cache=, idle_check=); None = that class.
     ops_factory: Callable[..., Any] | None = None
 
@@ -209,11 +207,11 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
 
 
 def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
-    """A :class:`tarbox_shell.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
-    connections (made when first needed; :meth:`~tarbox_shell.trio_pg.TrioPool.fill` makes
+    """A :class:`tarbox_shell.fuse.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
+    connections (made when first needed; :meth:`~tarbox_shell.fuse.trio_pg.TrioPool.fill` makes
     them all), each ``SET ROLE <tenant role>``, ``SET synchronous_commit = off``
     (fs_fsync forces durability) and, when ``session`` (a registered
-    :class:`~tarbox_shell.mount_session.MountSession`) is given, ``SET
+    :class:`~tarbox_shell.fuse.session.MountSession`) is given, ``SET
     tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
     from .trio_pg import TrioPool
 
@@ -245,8 +243,8 @@ def serve(plan: MountPlan, on_ready=None) -> int:
     import trio
 
     from .control import ControlOperations
-    from .fuse_ops import ChangeListener
-    from .mount_session import MountSession
+    from .operations import ChangeListener
+    from .session import MountSession
 
     own_pids: set[int] = set()
     session = MountSession(plan.conninfo, plan.role, plan.read_only, CONNECT_TIMEOUT)
@@ -257,7 +255,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
                   keep_cache=plan.notify, idle_check=IDLE_CHECK, **extra)
     profile_path = os.environ.get("TARBOX_PROFILE")
     if profile_path:
-        from .fuse_ops import RequestProfile
+        from .operations import RequestProfile
 
         ops.profile = RequestProfile()
     mounted = False
@@ -476,7 +474,7 @@ def umount(mountpoint: str, lazy: bool = False, wait: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-# ---------------------------------------------------------------------- click
+# ---------------------------------------------------------------------- layers
 
 
 def resolve_layer(plan: MountPlan, ref: str) -> int:
@@ -488,66 +486,3 @@ def resolve_layer(plan: MountPlan, ref: str) -> int:
         return int(db.run(conn, "SELECT layer_id FROM tarbox.layer_info(%s)", (ref,)).fetchone()[0])
     finally:
         conn.close()
-
-
-def _group_dsn(ctx: click.Context) -> str | None:
-    root = ctx.find_root()
-    return getattr(root.obj, "dsn", None) if root is not ctx else None
-
-
-@click.command("mount")
-@click.argument("tenant")
-@click.argument("mountpoint")
-@click.option("--read-only", is_flag=True, help="Mount read-only (ro; changes fail with EROFS).")
-@click.option("--foreground", "-f", is_flag=True, help="Stay in the foreground, log to stderr.")
-@click.option("--allow-other", is_flag=True, help="Let other users access the mount (allow_other).")
-@click.option("--dsn", metavar="DSN", default=None,
-              help="libpq connection string (default: the tarbox --dsn, $TARBOX_DSN, "
-                   "else the embedded cluster).")
-@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
-              help="Append the mount's log to this file.")
-@click.option("--debug", is_flag=True, help="Verbose logging, including every FUSE request.")
-@click.option("--layer", "layer", default=None, metavar="LAYER",
-              help="Mount this layer (name, tag or id) read-only, pinned: it does not follow switches.")
-@click.pass_context
-def mount_command(ctx: click.Context, tenant: str, mountpoint: str, read_only: bool,
-                  foreground: bool, allow_other: bool, dsn: str | None, log_file: str | None,
-                  debug: bool, layer: str | None) -> None:
-    """Mount TENANT's filesystem on MOUNTPOINT (FUSE).
-
-    Runs in the background once mounted unless --foreground; SIGINT/SIGTERM unmount.
-    Unmount with `tarbox umount MOUNTPOINT`.
-    """
-    plan = prepare(tenant, mountpoint, dsn or _group_dsn(ctx), read_only=read_only or layer is not None,
-                   allow_other=allow_other, debug=debug)
-    if layer is not None:
-        plan.layer = resolve_layer(plan, layer)
-    if log_file:
-        log_file = os.path.abspath(log_file)
-    mount(plan, foreground=foreground, log_file=log_file)
-
-
-@click.command("umount")
-@click.argument("mountpoint")
-@click.option("--lazy", "-z", is_flag=True, help="Detach even if busy (fusermount3 -u -z).")
-def umount_command(mountpoint: str, lazy: bool) -> None:
-    """Unmount a tarbox MOUNTPOINT (fusermount3 -u)."""
-    umount(mountpoint, lazy=lazy)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m tarbox_shell.mount {mount,umount} ...``: the two commands without the
-    rest of the CLI, with the CLI's one-line error handling."""
-    from .cli import TarboxGroup
-
-    @click.group(cls=TarboxGroup)
-    def group() -> None:
-        """tarbox mount commands."""
-
-    group.add_command(mount_command)
-    group.add_command(umount_command)
-    group.main(args=argv, prog_name="tarbox")
-
-
-if __name__ == "__main__":
-    main()

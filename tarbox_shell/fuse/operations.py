@@ -1,5 +1,5 @@
 """The FUSE bridge: a :class:`pyfuse3.Operations` whose every kernel request is one call
-of the SQL inode API (``tarbox.fs_*``, see ``sql/functions/02*.sql``).
+of the SQL inode API (``tarbox.fs_*``, see ``sql/functions/10-inode-api/``).
 
 The bridge is deliberately thin. Filesystem semantics (permissions aside, which the
 kernel checks with ``default_permissions``) live in SQL; Python only keeps what the FUSE
@@ -15,7 +15,7 @@ protocol itself requires:
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
-SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.trio_pg.TrioPool`
+SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
 (psycopg's async API with trio socket waits: no thread hand-off per request), so one slow
 request does not stall the others. Every call is one autocommit transaction; serialization
 failures and deadlocks (SQLSTATE 40001/40P01) are retried with backoff; a database that is
@@ -38,7 +38,7 @@ import pyfuse3
 import trio
 from psycopg import sql
 
-from .errors import errno_of, is_retryable, message_of
+from ..errors import errno_of, is_retryable, message_of
 from .trio_pg import PoolTimeout
 
 log = logging.getLogger("tarbox.mount")
@@ -87,7 +87,7 @@ Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 
-_ONE, _ALL, _NONE = 1, 2, 0
+FETCH_ONE, FETCH_ALL, FETCH_NONE = 1, 2, 0
 
 
 def _is_disconnect(exc: BaseException, conn: psycopg.Connection) -> bool:
@@ -144,7 +144,7 @@ class RequestProfile:
             json.dump(out, fh, indent=1)
 
 
-def _guard(fn: Callable) -> Callable:
+def fuse_handler(fn: Callable) -> Callable:
     """Decorate a handler so that nothing but :class:`pyfuse3.FUSEError` escapes it
     (pyfuse3 ends the whole main loop on any other exception): unexpected exceptions are
     logged and become EIO. With a :class:`RequestProfile` on ``self.profile`` each
@@ -182,7 +182,7 @@ class TarboxOperations(pyfuse3.Operations):
     """pyfuse3 request handlers for one mounted tenant (FUSE low-level protocol).
 
     Args:
-        pool: a :class:`tarbox_shell.trio_pg.TrioPool` whose connections act as the
+        pool: a :class:`tarbox_shell.fuse.trio_pg.TrioPool` whose connections act as the
             tenant (its ``configure`` callback ran ``SET ROLE``) in autocommit mode.
         pool_size: unused (the pool itself limits concurrent SQL calls); kept so that
             every Operations factory is called alike (see ``MountPlan.ops_factory``).
@@ -240,7 +240,7 @@ class TarboxOperations(pyfuse3.Operations):
         Args:
             query: SQL text with ``%s`` placeholders.
             params: parameters (ints, bytes, bools, None).
-            fetch: ``_ONE`` (first row or None), ``_ALL`` (list of rows) or ``_NONE``.
+            fetch: ``FETCH_ONE`` (first row or None), ``FETCH_ALL`` (list of rows) or ``FETCH_NONE``.
             idempotent: the call may be re-run once on a fresh connection when the
                 connection broke under it (reads and fs_forget only: a write might have
                 committed before the connection broke).
@@ -271,9 +271,9 @@ class TarboxOperations(pyfuse3.Operations):
                             raise
                     try:
                         cur = await conn.execute(query, params, binary=True)
-                        if fetch == _ONE:
+                        if fetch == FETCH_ONE:
                             result = await cur.fetchone()
-                        elif fetch == _ALL:
+                        elif fetch == FETCH_ALL:
                             result = await cur.fetchall()
                         else:
                             result = None
@@ -321,7 +321,7 @@ class TarboxOperations(pyfuse3.Operations):
             self._warned[key] = now
             log.warning("%s", message)
 
-    async def _sql(self, query: str, params: Sequence[Any] = (), fetch: int = _ONE, *,
+    async def _sql(self, query: str, params: Sequence[Any] = (), fetch: int = FETCH_ONE, *,
                    write: bool = False, idempotent: bool = False) -> Any:
         """Run one SQL API call (see :meth:`_execute`).
 
@@ -411,7 +411,7 @@ class TarboxOperations(pyfuse3.Operations):
         if ino == ROOT_INODE or self.read_only:
             return
         try:
-            await self._sql(Q_FORGET, (ino,), _NONE, idempotent=True)
+            await self._sql(Q_FORGET, (ino,), FETCH_NONE, idempotent=True)
         except pyfuse3.FUSEError as exc:
             log.info("fs_forget(%s) failed with %s; purge_orphans will remove it if unlinked",
                      ino, errno.errorcode.get(exc.errno, exc.errno))
@@ -449,7 +449,7 @@ class TarboxOperations(pyfuse3.Operations):
         if self.read_only:
             return 0
         try:
-            row = await self._execute(Q_PURGE_ORPHANS, (), _ONE, True)
+            row = await self._execute(Q_PURGE_ORPHANS, (), FETCH_ONE, True)
             return int(row[0] or 0)
         except pyfuse3.FUSEError as exc:
             log.warning("final purge of unlinked inodes failed (%s; %d inodes were referenced)",
@@ -458,7 +458,7 @@ class TarboxOperations(pyfuse3.Operations):
 
     # ------------------------------------------------------------------ handlers
 
-    @_guard
+    @fuse_handler
     async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext
                      ) -> pyfuse3.EntryAttributes:
         """FUSE LOOKUP: ``tarbox.fs_lookup(parent, name)``. A missing name is returned as a
@@ -510,19 +510,19 @@ class TarboxOperations(pyfuse3.Operations):
             await self._purge(gone[0])
         elif gone and not self.read_only:
             try:
-                await self._sql(Q_FORGET_MANY, (sorted(gone),), _NONE, idempotent=True)
+                await self._sql(Q_FORGET_MANY, (sorted(gone),), FETCH_NONE, idempotent=True)
             except pyfuse3.FUSEError as exc:
                 log.info("fs_forget of %d inodes failed with %s; purge_orphans will remove "
                          "the unlinked ones", len(gone), errno.errorcode.get(exc.errno, exc.errno))
 
-    @_guard
+    @fuse_handler
     async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE GETATTR / stat(2): ``tarbox.fs_getattr(ino)``."""
         gen = self.change_generation
         row = await self._sql(Q_GETATTR, (inode,), idempotent=True)
         return self._entry(row, self._ttl(gen))
 
-    @_guard
+    @fuse_handler
     async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes,
                       fields: pyfuse3.SetattrFields, fh: int | None,
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
@@ -542,7 +542,7 @@ class TarboxOperations(pyfuse3.Operations):
         ), write=True)
         return self._entry(row, self._ttl(gen))
 
-    @_guard
+    @fuse_handler
     async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
         """FUSE READLINK: the target bytes from ``tarbox.fs_readlink``."""
         row = await self._sql(Q_READLINK, (inode,), idempotent=True)
@@ -560,7 +560,7 @@ class TarboxOperations(pyfuse3.Operations):
             self._created(entry.st_ino, gen)
         return entry
 
-    @_guard
+    @fuse_handler
     async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
                     ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE MKNOD / mknod(2) (FIFO, socket, device, regular file): ``tarbox.fs_mknod``
@@ -569,7 +569,7 @@ class TarboxOperations(pyfuse3.Operations):
             Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid),
             parent_inode, name)
 
-    @_guard
+    @fuse_handler
     async def mkdir(self, parent_inode: int, name: bytes, mode: int,
                     ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE MKDIR / mkdir(2): ``tarbox.fs_mkdir`` (umask applied, caller's uid/gid;
@@ -578,14 +578,14 @@ class TarboxOperations(pyfuse3.Operations):
             Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid),
             parent_inode, name)
 
-    @_guard
+    @fuse_handler
     async def symlink(self, parent_inode: int, name: bytes, target: bytes,
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SYMLINK / symlink(2): ``tarbox.fs_symlink`` owned by the caller."""
         return await self._create_entry(
             Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid), parent_inode, name)
 
-    @_guard
+    @fuse_handler
     async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE LINK / link(2): ``tarbox.fs_link``."""
@@ -593,34 +593,34 @@ class TarboxOperations(pyfuse3.Operations):
             Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name,
             new_inode=False)
 
-    @_guard
+    @fuse_handler
     async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE UNLINK / unlink(2): ``tarbox.fs_unlink``. The inode itself stays until the
         kernel forgets it and its last handle is released (then ``fs_forget``)."""
-        await self._sql(Q_UNLINK, (parent_inode, name), _NONE, write=True)
+        await self._sql(Q_UNLINK, (parent_inode, name), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
-    @_guard
+    @fuse_handler
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RMDIR / rmdir(2): ``tarbox.fs_rmdir``."""
-        await self._sql(Q_RMDIR, (parent_inode, name), _NONE, write=True)
+        await self._sql(Q_RMDIR, (parent_inode, name), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
-    @_guard
+    @fuse_handler
     async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
                      name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RENAME / renameat2(2): ``tarbox.fs_rename`` with the flags passed through
         (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2; anything else EINVAL in SQL)."""
         await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags),
-                        _NONE, write=True)
+                        FETCH_NONE, write=True)
         if parent_inode_old == ROOT_INODE and not flags & pyfuse3.RENAME_EXCHANGE:
             self._root_names.discard(name_old)
         if parent_inode_new == ROOT_INODE:
             self._root_names.add(name_new)
 
-    @_guard
+    @fuse_handler
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
         """FUSE OPEN / open(2) of an existing inode: ``tarbox.fs_open(ino, flags)`` when
         opening for writing (O_TRUNC truncates there; a directory gives EISDIR). A read-only
@@ -647,7 +647,7 @@ class TarboxOperations(pyfuse3.Operations):
             fi.keep_cache = self.keep_cache
         return fi
 
-    @_guard
+    @fuse_handler
     async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
                      ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
         """FUSE CREATE / open(2) with O_CREAT: ``tarbox.fs_create`` (umask applied, caller's
@@ -662,7 +662,7 @@ class TarboxOperations(pyfuse3.Operations):
         fh = self._new_handle(entry.st_ino, flags)
         return self._file_info(fh, flags), entry
 
-    @_guard
+    @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
         """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF)."""
         h = self._handle(fh)
@@ -670,7 +670,7 @@ class TarboxOperations(pyfuse3.Operations):
         data = row[0]
         return b"" if data is None else bytes(data)
 
-    @_guard
+    @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
         """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf, append)``; with O_APPEND
         the SQL writes at the end of file atomically. Returns the bytes written."""
@@ -678,30 +678,30 @@ class TarboxOperations(pyfuse3.Operations):
         row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append), write=True)
         return int(row[0])
 
-    @_guard
+    @fuse_handler
     async def flush(self, fh: int) -> None:
         """FUSE FLUSH (close(2) of a descriptor): nothing is buffered in the bridge (every
         write is already committed), so nothing to do; durability is fsync's job."""
         self._handle(fh)
 
-    @_guard
+    @fuse_handler
     async def release(self, fh: int) -> None:
         """FUSE RELEASE (last close of an open file): drop the handle; an unlinked inode
         no longer referenced is removed with ``tarbox.fs_forget``."""
         await self._drop_handle(fh)
 
-    @_guard
+    @fuse_handler
     async def fsync(self, fh: int, datasync: bool) -> None:
         """FUSE FSYNC / fsync(2), fdatasync(2): ``tarbox.fs_fsync()`` makes everything
         committed so far durable (ordinary calls commit asynchronously)."""
-        await self._sql(Q_FSYNC, (), _NONE)
+        await self._sql(Q_FSYNC, (), FETCH_NONE)
 
-    @_guard
+    @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """FUSE OPENDIR: allocate a directory handle (no SQL: readdir checks the inode)."""
         return self._new_handle(inode, os.O_RDONLY, is_dir=True)
 
-    @_guard
+    @fuse_handler
     async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
         """FUSE READDIRPLUS / getdents(2): entries of ``tarbox.fs_readdir(ino, start_id, n)``
         ('.' and '..' first, then by stable hash offsets), each with its attributes, until
@@ -714,7 +714,7 @@ class TarboxOperations(pyfuse3.Operations):
             return
         while True:
             gen = self.change_generation
-            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), _ALL, idempotent=True)
+            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), FETCH_ALL, idempotent=True)
             ttl = self._ttl(gen)
             for row in rows:
                 name = bytes(row[0])
@@ -728,17 +728,17 @@ class TarboxOperations(pyfuse3.Operations):
                 h.eof_offset = offset
                 return
 
-    @_guard
+    @fuse_handler
     async def releasedir(self, fh: int) -> None:
         """FUSE RELEASEDIR: drop the directory handle."""
         await self._drop_handle(fh)
 
-    @_guard
+    @fuse_handler
     async def fsyncdir(self, fh: int, datasync: bool) -> None:
         """FUSE FSYNCDIR / fsync(2) on a directory: ``tarbox.fs_fsync()``."""
-        await self._sql(Q_FSYNC, (), _NONE)
+        await self._sql(Q_FSYNC, (), FETCH_NONE)
 
-    @_guard
+    @fuse_handler
     async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
         """FUSE STATFS / statvfs(3): ``tarbox.fs_statfs()``."""
         row = await self._sql(Q_STATFS, (), idempotent=True)
@@ -747,7 +747,7 @@ class TarboxOperations(pyfuse3.Operations):
          s.f_files, s.f_ffree, s.f_favail, s.f_namemax) = row
         return s
 
-    @_guard
+    @fuse_handler
     async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
         """FUSE GETXATTR: ``tarbox.fs_getxattr`` (ENODATA when absent).
 
@@ -767,28 +767,28 @@ class TarboxOperations(pyfuse3.Operations):
             raise
         return bytes(row[0])
 
-    @_guard
+    @fuse_handler
     async def setxattr(self, inode: int, name: bytes, value: bytes,
                        ctx: pyfuse3.RequestContext) -> None:
         """FUSE SETXATTR: ``tarbox.fs_setxattr(ino, name, value, 0)``. pyfuse3 checks
         XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on.
         The SQL refuses system.* names (POSIX ACLs are not supported) with EOPNOTSUPP."""
         self._no_caps.discard(inode)
-        await self._sql(Q_SETXATTR, (inode, name, value, 0), _NONE, write=True)
+        await self._sql(Q_SETXATTR, (inode, name, value, 0), FETCH_NONE, write=True)
 
-    @_guard
+    @fuse_handler
     async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
         """FUSE LISTXATTR: the names from ``tarbox.fs_listxattr``."""
-        rows = await self._sql(Q_LISTXATTR, (inode,), _ALL, idempotent=True)
+        rows = await self._sql(Q_LISTXATTR, (inode,), FETCH_ALL, idempotent=True)
         return [bytes(r[0]) for r in rows]
 
-    @_guard
+    @fuse_handler
     async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE REMOVEXATTR: ``tarbox.fs_removexattr`` (ENODATA when absent)."""
         self._no_caps.discard(inode)
-        await self._sql(Q_REMOVEXATTR, (inode, name), _NONE, write=True)
+        await self._sql(Q_REMOVEXATTR, (inode, name), FETCH_NONE, write=True)
 
-    @_guard
+    @fuse_handler
     async def access(self, inode: int, mode: int, ctx: pyfuse3.RequestContext) -> bool:
         """FUSE ACCESS: never called with ``default_permissions`` (the kernel checks);
         grants everything if it is."""

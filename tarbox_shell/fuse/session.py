@@ -19,7 +19,7 @@ import threading
 import psycopg
 from psycopg import sql
 
-from .errors import message_of
+from ..errors import message_of
 
 log = logging.getLogger("tarbox.mount")
 

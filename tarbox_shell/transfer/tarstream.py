@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable
 
 import psycopg
 
-from .errors import TarboxError, message_of, translate
+from ..errors import TarboxError, message_of, translate
 
 #: Bytes per fs_read / fs_write call.
 CHUNK = 1 << 20

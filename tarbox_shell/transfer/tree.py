@@ -23,7 +23,7 @@ from typing import Callable
 import psycopg
 from psycopg.rows import namedtuple_row
 
-from .errors import TarboxError, message_of, translate
+from ..errors import TarboxError, message_of, translate
 
 #: Bytes per fs_write / fs_read call.
 CHUNK = 1 << 20

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tarbox_shell import cluster
+from tarbox_shell.db import cluster
 from tarbox_shell.errors import TarboxError
 
 

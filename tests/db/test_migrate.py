@@ -7,6 +7,8 @@ Upgrade tests run in scratch databases of the same cluster, dropped afterwards.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import uuid
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tarbox_shell import SQL_DIR, migrate
+from tarbox_shell import SQL_DIR
+from tarbox_shell.db import migrate
 from tarbox_shell.errors import TarboxError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "migrations"
@@ -160,5 +163,30 @@ def test_unknown_upto_is_an_error(scratch):
 
 
 def test_sql_dir_location():
-    assert SQL_DIR == Path(__file__).resolve().parent.parent / "sql"
+    assert SQL_DIR == Path(__file__).resolve().parents[2] / "sql"
     assert (SQL_DIR / "schema").is_dir()
+
+
+CREATE_FUNCTION = re.compile(
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+tarbox\.([a-z_0-9]+)\s*\(", re.I)
+
+
+def test_every_function_file_is_loaded(admin):
+    """Every ``.sql`` file under ``sql/functions`` (found here with os.walk, not with the
+    loader's own search) is in the loader's list, in area-then-name order, and every
+    function it creates exists in the installed schema."""
+    root = SQL_DIR / "functions"
+    on_disk = sorted(os.path.relpath(os.path.join(d, f), root)
+                     for d, _, names in os.walk(root) for f in names if f.endswith(".sql"))
+    loaded = [f.name for f in migrate.function_files()]
+    assert sorted(loaded) == on_disk
+    assert loaded == sorted(loaded, key=lambda name: name.split("/")), "not in area-then-name order"
+    assert all("/" in name for name in loaded), "function files belong in an area folder"
+    installed = {r[0] for r in admin.execute(
+        "SELECT proname FROM pg_proc WHERE pronamespace = 'tarbox'::regnamespace")}
+    missing = {}
+    for name in on_disk:
+        for fn in CREATE_FUNCTION.findall((root / name).read_text(encoding="utf-8")):
+            if fn not in installed:
+                missing.setdefault(name, []).append(fn)
+    assert missing == {}

@@ -12,13 +12,15 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from tarbox_shell.mount import find_mount
+from tarbox_shell.fuse.mount import find_mount
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 needs_fuse = pytest.mark.skipif(
     not os.path.exists("/dev/fuse") or shutil.which("fusermount3") is None,
@@ -27,15 +29,9 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
 
 def tarbox_cmd() -> list[str]:
-    """The command prefix (list of str) that runs ``tarbox mount``/``umount``: the real
-    CLI when it has the commands, else ``python -m tarbox_shell.mount``."""
-    try:
-        from tarbox_shell.cli import cli
-        if "mount" in cli.commands and "umount" in cli.commands:
-            return [sys.executable, "-m", "tarbox_shell"]
-    except Exception:  # noqa: BLE001
-        pass
-    return [sys.executable, "-m", "tarbox_shell.mount"]
+    """The command prefix (list of str) that runs the ``tarbox`` CLI: ``python -m
+    tarbox_shell``."""
+    return [sys.executable, "-m", "tarbox_shell"]
 
 
 def run_tarbox(*args: str, timeout: float = 60, env: dict | None = None
@@ -43,6 +39,15 @@ def run_tarbox(*args: str, timeout: float = 60, env: dict | None = None
     """Run a tarbox command; returns the CompletedProcess (text output)."""
     return subprocess.run([*tarbox_cmd(), *args], capture_output=True, text=True, timeout=timeout,
                           cwd=REPO, env=env)
+
+
+@dataclass
+class ClusterTenant:
+    """A tenant of the cluster of :func:`own_cluster`: name, admin DSN, connection or None."""
+
+    name: str
+    dsn: str
+    conn: psycopg.Connection
 
 
 class Mount:
@@ -138,17 +143,6 @@ def orphans(tenant) -> int:
     """Number of live inodes of the tenant with no links (unlinked, maybe still open)."""
     return tenant.conn.execute(
         "SELECT count(*) FROM tarbox.inode WHERE died = 2147483647 AND nlink = 0").fetchone()[0]
-
-
-@pytest.fixture
-def mnt(tenant, tmp_path):
-    """A mounted tenant (:class:`Mount`); unmounted after the test, then fsck must be empty."""
-    m = Mount(tenant, tmp_path / "mnt").start()
-    try:
-        yield m
-    finally:
-        m.stop()
-    assert fsck(tenant) == []
 
 
 _libc = ctypes.CDLL(None, use_errno=True)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from test_mount_support import Mount, mnt, needs_fuse, wait_for  # noqa: F401 - mnt is a fixture
+from tests.fuse.support import Mount, needs_fuse, wait_for
 
 pytestmark = needs_fuse
 
@@ -155,11 +155,10 @@ def test_tar_round_trip_of_a_real_tree_through_mounts(tenant, admin, tmp_path):
     checkpointed from the shell, changed, then exported as of the checkpoint with
     `tarbox export --layer` and imported as a layer of another tenant: mounted, it equals an
     extraction on local disk byte for byte (diff -r), and the change is not in it."""
-    from test_mount_support import run_tarbox
-    from tests.test_tarstream import sdist
-    from tests.conftest import unique_tenant_name
+    from tests.conftest import django_sdist_path, unique_tenant_name
+    from tests.fuse.support import run_tarbox
 
-    archive = sdist()
+    archive = django_sdist_path()
     local = tmp_path / "local"
     local.mkdir()
     members = "Django-5.1.4/docs"

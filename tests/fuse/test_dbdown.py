@@ -6,50 +6,16 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 
 import psycopg
 import pytest
 
-from tarbox_shell import cluster, migrate
-from test_mount_support import Mount, fsck, needs_fuse, needs_root, wait_for
+from tarbox_shell.db import cluster
+from tests.fuse.support import ClusterTenant, Mount, fsck, needs_fuse, needs_root, wait_for
 
 pytestmark = [needs_fuse, needs_root]
-
-
-@dataclass
-class _Tenant:
-    name: str
-    dsn: str
-    conn: psycopg.Connection
-
-
-@pytest.fixture
-def own_cluster():
-    """(home, dsn) of a fresh embedded cluster with Tarbox installed; removed afterwards."""
-    try:
-        cluster.find_bindir()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"no PostgreSQL binaries: {exc}")
-    home = tempfile.mkdtemp(prefix="tarbox-dbdown-", dir="/tmp")
-    os.chmod(home, 0o755)
-    try:
-        cluster.start(home)
-        target = cluster.dsn(home, "postgres")
-        with psycopg.connect(target, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS plpython3u")
-            migrate.install(conn)
-        yield home, target
-    finally:
-        try:
-            cluster.stop(home)
-        except Exception:  # noqa: BLE001
-            pass
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_database_down_gives_eio_then_recovers(own_cluster, tmp_path):
@@ -60,7 +26,7 @@ def test_database_down_gives_eio_then_recovers(own_cluster, tmp_path):
         role = admin.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (name,)).fetchone()[0]
     conn = psycopg.connect(target, autocommit=True)
     conn.execute(f'SET ROLE "{role}"')
-    tenant = _Tenant(name, target, conn)
+    tenant = ClusterTenant(name, target, conn)
     m = Mount(tenant, tmp_path / "m").start()
     try:
         (m / "before").write_text("kept")

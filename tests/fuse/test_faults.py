@@ -15,9 +15,8 @@ from pathlib import Path
 
 import psycopg
 
-from tarbox_shell import cluster
-from test_mount_dbdown import _Tenant, own_cluster  # noqa: F401  (fixture)
-from test_mount_support import Mount, fsck, needs_fuse, needs_root
+from tarbox_shell.db import cluster
+from tests.fuse.support import ClusterTenant, Mount, fsck, needs_fuse, needs_root
 
 pytestmark = [needs_fuse, needs_root]
 
@@ -90,7 +89,7 @@ def test_immediate_stop_of_postgresql_keeps_fsynced_data(own_cluster, tmp_path):
     name = f"t-{uuid.uuid4().hex[:10]}"
     with psycopg.connect(target, autocommit=True) as admin:
         role = admin.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (name,)).fetchone()[0]
-    m = Mount(_Tenant(name, target, None), tmp_path / "m").start()
+    m = Mount(ClusterTenant(name, target, None), tmp_path / "m").start()
     durable, stop, t = _writer_going(m.path)
     pid = int((Path(home) / "pgdata" / "postmaster.pid").read_text().split()[0])
     os.kill(pid, signal.SIGQUIT)  # what pg_ctl stop -m immediate does

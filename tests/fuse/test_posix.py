@@ -14,9 +14,8 @@ import time
 
 import pytest
 
-from test_mount_support import (  # noqa: F401 - mnt is a fixture
-    RENAME_EXCHANGE, RENAME_NOREPLACE, Mount, append_and_reread, fsck, mnt, needs_fuse, needs_root,
-    orphans, renameat2, run_tarbox, wait_for)
+from tests.fuse.support import (RENAME_EXCHANGE, RENAME_NOREPLACE, Mount, append_and_reread, fsck,
+                                needs_fuse, needs_root, orphans, renameat2, run_tarbox, wait_for)
 
 pytestmark = needs_fuse
 
@@ -814,7 +813,7 @@ def test_missing_fuse_pieces_are_one_line_errors(tenant, tmp_path, monkeypatch):
     r = run_tarbox("mount", tenant.name, str(target), "--dsn", tenant.dsn, env=env)
     assert r.returncode == 1
     assert r.stderr == "tarbox: fusermount3 not found: install fuse3 (apt-get install fuse3)\n"
-    from tarbox_shell import mount as mount_mod
+    from tarbox_shell.fuse import mount as mount_mod
     from tarbox_shell.errors import TarboxError
     real_exists = os.path.exists
     monkeypatch.setattr(mount_mod.os.path, "exists",

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tarbox_shell import db
-from test_mount_support import Mount, append_and_reread, fsck, needs_fuse, needs_root, orphans
+from tests.fuse.support import Mount, append_and_reread, fsck, needs_fuse, needs_root, orphans
 
 
 def _tenant_conn(tenant) -> psycopg.Connection:

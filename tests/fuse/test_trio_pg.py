@@ -1,4 +1,4 @@
-"""tarbox_shell.trio_pg: psycopg connections driven by trio, on the real test database."""
+"""tarbox_shell.fuse.trio_pg: psycopg connections driven by trio, on the real test database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import trio
 from psycopg import sql
 
-from tarbox_shell.trio_pg import PoolTimeout, TrioConnection, TrioPool
+from tarbox_shell.fuse.trio_pg import PoolTimeout, TrioConnection, TrioPool
 
 
 def _role_configure(role: str, pids: list[int]):

@@ -5,7 +5,6 @@ editor-style atomic save. Timings of the extraction are printed (pytest -s)."""
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import stat
@@ -14,14 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
-from test_mount_support import REPO, mnt, needs_fuse  # noqa: F401 - mnt is a fixture
+from tests.conftest import DJANGO_VERSION
+from tests.fuse.support import needs_fuse
 
 pytestmark = needs_fuse
 
-DJANGO_VERSION = "5.1.4"
-CACHE = REPO / ".cache"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Tarbox Test", "GIT_AUTHOR_EMAIL": "test@tarbox.invalid",
     "GIT_AUTHOR_DATE": "2024-12-04T12:00:00+00:00",
@@ -33,21 +30,6 @@ GIT_ENV = {
     "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*",
     "GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
 }
-
-
-@pytest.fixture(scope="module")
-def django_sdist() -> Path:
-    """Path of the Django sdist tarball, downloaded once into .cache/ with pip."""
-    found = glob.glob(str(CACHE / f"[dD]jango-{DJANGO_VERSION}.tar.gz"))
-    if not found:
-        CACHE.mkdir(exist_ok=True)
-        r = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                            "--no-binary", ":all:", f"django=={DJANGO_VERSION}", "-d", str(CACHE)],
-                           capture_output=True, text=True)
-        found = glob.glob(str(CACHE / f"[dD]jango-{DJANGO_VERSION}.tar.gz"))
-        if r.returncode != 0 or not found:
-            pytest.skip(f"cannot download the Django sdist: {r.stderr.strip()[-200:]}")
-    return Path(found[0])
 
 
 def tree_digest(root: Path) -> dict[str, tuple]:

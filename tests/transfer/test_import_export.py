@@ -19,10 +19,10 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from tarbox_shell import transfer
+from tarbox_shell.transfer import tree as transfer
 from tarbox_shell.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache"
 DJANGO = "5.1.4"
 

@@ -6,28 +6,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from tarbox_shell import tarstream
+from tarbox_shell.transfer import tarstream
+from tests.conftest import django_sdist_path
 
-REPO = Path(__file__).resolve().parent.parent
-SDIST = REPO / ".cache" / "Django-5.1.4.tar.gz"
-
-
-def sdist() -> Path:
-    """The Django 5.1.4 sdist from PyPI, downloaded once into .cache/."""
-    if not SDIST.exists():
-        SDIST.parent.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                        "django==5.1.4", "-d", str(SDIST.parent)], check=True, capture_output=True)
-    return SDIST
-
-
+REPO = Path(__file__).resolve().parents[2]
 def members(tar: tarfile.TarFile) -> dict:
     """name -> (type, mode, uid, gid, size, mtime, linkname, sha256) for every member."""
     out = {}
@@ -43,9 +30,9 @@ def members(tar: tarfile.TarFile) -> dict:
 
 def test_real_sdist_round_trip(tenant):
     """Import the Django sdist as a layer, export that layer: every member comes back equal."""
-    with open(sdist(), "rb") as fh:
+    with open(django_sdist_path(), "rb") as fh:
         counts = tarstream.import_tar(tenant.conn, fh, "django")
-    with tarfile.open(sdist()) as tar:
+    with tarfile.open(django_sdist_path()) as tar:
         original = members(tar)
     assert counts["entries"] == len(original)
     out = io.BytesIO()

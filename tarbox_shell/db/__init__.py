@@ -1,0 +1,20 @@
+"""The database side of the shell: which server and how to reach it.
+
+* :mod:`.connection` — DSNs (``--dsn`` / ``$TARBOX_DSN`` / the embedded cluster), admin and
+  tenant connections, one-statement calls with retries (re-exported here, so
+  ``db.connect(...)`` and ``db.run(...)`` read as they did);
+* :mod:`.cluster` — the embedded PostgreSQL cluster (initdb, start, stop, status);
+* :mod:`.migrate` — the migration runner behind ``tarbox init`` (``sql/schema`` migrations
+  recorded once, ``sql/functions`` reloaded every time).
+
+Imports: :mod:`tarbox_shell.errors` (and ``tarbox_shell.SQL_DIR``) only; everything else in the
+package may import this.
+"""
+
+from .connection import (connect, explicit_dsn, in_transaction, namedtuple_row, resolve_dsn, run,
+                         set_role, tenant_connection, tenant_role)
+
+__all__ = [
+    "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
+    "set_role", "tenant_connection", "tenant_role",
+]
