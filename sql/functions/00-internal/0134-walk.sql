@@ -5,7 +5,8 @@
 -- middle of the path are always followed, the last one only when p_follow; at most 40 links
 -- (ELOOP), as Linux does.
 -- Errors: EINVAL (relative or empty path), ENAMETOOLONG (path over 4096 bytes or a component over
--- 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
+-- 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP, EREMOTE (the path is below a
+-- native mount: tarbox._native_guard; the mount point itself resolves as its directory).
 CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path text, p_follow boolean)
 RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE
@@ -57,6 +58,7 @@ BEGIN
         END IF;
         v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
         IF v_next IS NULL THEN
+            PERFORM tarbox._native_guard(c, v_cur, v_name, p_path);  -- EREMOTE below a native mount
             IF v_last THEN
                 RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
             END IF;
@@ -88,6 +90,7 @@ BEGIN
        AND (tarbox._inode_at(c.tenant_id, v_cur, c.layer)).mode & 61440 <> 16384 THEN
         PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_path));
     END IF;
+    PERFORM tarbox._native_guard(c, v_cur, NULL, p_path);  -- EREMOTE below a native mount
     RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
                v_name, v_cur)::tarbox._resolved;
 END
