@@ -20,6 +20,7 @@ from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
 from .mount import mount_command, umount_command
+from .native import native_group
 from .tenant import tenant_group
 
 
@@ -43,5 +44,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
-                layer_group, mount_command, umount_command]:
+                layer_group, mount_command, umount_command, native_group]:
     cli.add_command(command)
