@@ -1,0 +1,675 @@
+"""Native mounts: one host directory passed through at a path of the tenant's tree, as a
+component of the mount (:mod:`.dispatch`). Nothing here touches PostgreSQL: every request is
+one or two host system calls.
+
+Containment (the daemon runs as root and acts for the tenant):
+
+* a host object is reached only from its parent's descriptor by one name
+  (:func:`.beneath.open_beneath`: ``openat2`` with ``RESOLVE_BENEATH``, never following a
+  symbolic link), starting at the source directory opened when the mount starts; from then on
+  it is addressed by its own ``O_PATH`` descriptor, kept while the kernel holds the inode, so a
+  rename that swaps a directory for a symbolic link between two requests changes nothing the
+  daemon already holds, and no path is ever resolved again;
+* symbolic links are returned to the kernel as symbolic links (READLINK), which resolves them
+  in the caller's own namespace, as for any filesystem; chown, utimens and link act on the
+  link itself, chmod of a link is EOPNOTSUPP (as lchmod), xattrs of a link are not served;
+* ``..`` is never sent to the host: the parent of the mount's root is the tree's directory
+  holding the mount point, and a directory's parent is the one it was looked up in;
+* LINK and RENAME stay inside one native mount (the dispatcher answers EXDEV across);
+* a file, directory, node or link made through the mount belongs to the caller (uid/gid of
+  the FUSE request; the group of a set-group-ID parent directory, as Linux does);
+* set-user-ID bits (and set-group-ID bits on anything but a directory) and
+  ``security.capability`` are refused with EPERM, and device nodes (including a rename's
+  whiteout) with EPERM, unless the definition allows them (``allow_setuid``,
+  ``allow_devices``);
+* a read-only (``ro``) mount refuses every change with EROFS.
+
+Inode numbers: ``native_ino_base(slot) + n``, ``n`` given once per host (device, inode) pair
+and kept for the life of the mount, so they never collide with the tree's, another native
+mount's or the control directory's, and a host file keeps its number however often the kernel
+forgets it.
+
+Audit: :attr:`NativeMount.audit` (default None) is called after every request with the
+mount, the operation's name, its arguments, the errno (0 on success) and the time taken; the
+audit of issue 11 plugs in there (``is_native_mount``, the source path, :meth:`NativeMount.path_of`).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import os
+import resource
+import stat
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import pyfuse3
+
+from . import beneath
+from .dispatch import CID_NATIVE, Component, native_ino_base
+
+log = logging.getLogger("tarbox.mount")
+
+NATIVE_TIMEOUT = 1.0   # kernel cache seconds: the host may change files behind the mount
+BLOCKED_XATTRS = (b"security.capability",)
+
+
+@dataclass(frozen=True)
+class NativeSpec:
+    """One effective native mount (a row of ``tarbox.native_list``): ``mount_path`` (absolute,
+    in the tree), ``source_path`` (host directory, variables expanded), ``mode`` ('ro'/'rw'),
+    ``allow_setuid``, ``allow_devices``, ``mount_id`` (None for a --config entry), ``origin``."""
+
+    mount_path: str
+    source_path: str
+    mode: str
+    allow_setuid: bool = False
+    allow_devices: bool = False
+    mount_id: int | None = None
+    origin: str = "table"
+
+
+@dataclass
+class _Node:
+    """A host object the kernel knows: its O_PATH descriptor, file type bits, lookup count,
+    and the directory (our number) and name it was last reached through."""
+
+    fd: int
+    kind: int
+    lookups: int
+    parent: int
+    name: bytes
+
+
+@dataclass
+class _Handle:
+    """An open file or directory: a real descriptor; for a directory, the listing taken when
+    it was read from the start."""
+
+    fd: int
+    ino: int
+    entries: list[bytes] | None = None
+
+
+def raise_nofile_limit() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (a native mount keeps one descriptor per
+    inode the kernel holds). Returns the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def host_call(fn: Callable) -> Callable:
+    """Decorate a handler: :class:`OSError` becomes :class:`pyfuse3.FUSEError` with its errno,
+    and :attr:`NativeMount.audit` is called after the request."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    async def wrapper(self: "NativeMount", *args: Any) -> Any:
+        start = time.perf_counter_ns()
+        code = 0
+        try:
+            return await fn(self, *args)
+        except OSError as exc:
+            code = exc.errno or errno.EIO
+            raise pyfuse3.FUSEError(code) from None
+        except pyfuse3.FUSEError as exc:
+            code = exc.errno
+            raise
+        finally:
+            if self.audit is not None:
+                try:
+                    self.audit(self, name, args, code, time.perf_counter_ns() - start)
+                except Exception:  # noqa: BLE001 - the hook must not break the request
+                    log.exception("native mount audit hook failed")
+
+    return wrapper
+
+
+class NativeMount(Component):
+    """The passthrough of one host directory (see the module docstring).
+
+    Args:
+        slot: which slot of native inode numbers (0 .. 65535) and component id it uses.
+        spec: the definition (:class:`NativeSpec`).
+        read_only: the whole mount is read-only (an ``rw`` definition then refuses changes too).
+        timeout: kernel entry/attribute cache seconds.
+
+    The source directory is opened at construction (following symbolic links in the path
+    the administrator wrote, once); raises :class:`OSError` when it is missing or not a
+    directory.
+    """
+
+    def __init__(self, slot: int, spec: NativeSpec, *, read_only: bool = False,
+                 timeout: float = NATIVE_TIMEOUT) -> None:
+        super().__init__()
+        self.slot = slot
+        self.cid = CID_NATIVE + slot
+        self.spec = spec
+        self.base = native_ino_base(slot)
+        self.timeout = timeout
+        self.read_only = read_only or spec.mode != "rw"
+        #: Called after every request: audit(mount, op, args, errno, elapsed_ns), or None.
+        self.audit: Callable[..., None] | None = None
+        fd = os.open(spec.source_path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        st = os.fstat(fd)
+        self.root = self.base + 1
+        self._next = 2
+        self._ids: dict[tuple[int, int], int] = {(st.st_dev, st.st_ino): self.root}
+        self._nodes: dict[int, _Node] = {self.root: _Node(fd, stat.S_IFDIR, 0, 0, b"")}
+        self._handles: dict[int, _Handle] = {}
+        self.attach_parent = 0
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _node(self, ino: int) -> _Node:
+        node = self._nodes.get(ino)
+        if node is None:
+            raise pyfuse3.FUSEError(errno.ESTALE)
+        return node
+
+    def _dir(self, ino: int) -> _Node:
+        node = self._node(ino)
+        if node.kind != stat.S_IFDIR:
+            raise pyfuse3.FUSEError(errno.ENOTDIR)
+        return node
+
+    def _handle(self, fh: int) -> _Handle:
+        h = self._handles.get(fh)
+        if h is None:
+            raise pyfuse3.FUSEError(errno.EBADF)
+        return h
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise pyfuse3.FUSEError(errno.EROFS)
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Follow a remount of the whole mount (an ``ro`` definition stays read-only)."""
+        self.read_only = read_only or self.spec.mode != "rw"
+
+    def _intern(self, fd: int, st: os.stat_result, parent: int, name: bytes) -> tuple[int, bool]:
+        """Our number for the host object of descriptor ``fd`` (taking ownership of ``fd``):
+        (number, whether a new node was made)."""
+        key = (st.st_dev, st.st_ino)
+        ino = self._ids.get(key)
+        if ino is None:
+            ino = self.base + self._next
+            self._next += 1
+            self._ids[key] = ino
+        node = self._nodes.get(ino)
+        if node is not None:
+            os.close(fd)
+            if node.kind != stat.S_IFMT(st.st_mode):  # cannot happen while we hold its descriptor
+                node.kind = stat.S_IFMT(st.st_mode)
+            node.parent, node.name = parent, name
+            return ino, False
+        self._nodes[ino] = _Node(fd, stat.S_IFMT(st.st_mode), 0, parent, name)
+        return ino, True
+
+    def _drop_if_unused(self, ino: int) -> None:
+        node = self._nodes.get(ino)
+        if node is not None and node.lookups <= 0 and ino != self.root:
+            del self._nodes[ino]
+            os.close(node.fd)
+
+    def count_lookup(self, ino: int, parent: int, name: bytes) -> None:
+        """One more kernel reference to ``ino``."""
+        node = self._nodes.get(ino)
+        if node is not None:
+            node.lookups += 1
+
+    async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
+        """FORGET: lower lookup counts; an object no longer referenced gets its descriptor
+        closed (its number stays reserved for it). Never raises."""
+        for ino, n in inode_list:
+            node = self._nodes.get(ino)
+            if node is None:
+                continue
+            node.lookups -= n
+            self._drop_if_unused(ino)
+
+    async def forget_all(self) -> int:
+        """At unmount: close every descriptor. Returns how many objects were held."""
+        held = len(self._nodes)
+        for h in self._handles.values():
+            _close(h.fd)
+        self._handles.clear()
+        for node in self._nodes.values():
+            _close(node.fd)
+        self._nodes.clear()
+        return held
+
+    def path_of(self, ino: int) -> bytes | None:
+        """The path (bytes, relative to the source directory; b'' for the root) through which
+        inode ``ino`` was last reached, or None if unknown (for audit and logs; names may
+        have changed on the host since)."""
+        parts = []
+        seen = 0
+        while ino != self.root:
+            node = self._nodes.get(ino)
+            if node is None or seen > 4096:
+                return None
+            parts.append(node.name)
+            ino = node.parent
+            seen += 1
+        return b"/".join(reversed(parts))
+
+    def _entry(self, ino: int, st: os.stat_result) -> pyfuse3.EntryAttributes:
+        e = pyfuse3.EntryAttributes()
+        e.st_ino = ino
+        e.generation = 0
+        e.st_mode = st.st_mode
+        e.st_nlink = st.st_nlink
+        e.st_uid = st.st_uid
+        e.st_gid = st.st_gid
+        e.st_rdev = st.st_rdev
+        e.st_size = st.st_size
+        e.st_blocks = st.st_blocks
+        e.st_blksize = st.st_blksize
+        e.st_atime_ns = st.st_atime_ns
+        e.st_mtime_ns = st.st_mtime_ns
+        e.st_ctime_ns = st.st_ctime_ns
+        e.entry_timeout = self.timeout
+        e.attr_timeout = self.timeout
+        return e
+
+    def _attr(self, ino: int) -> pyfuse3.EntryAttributes:
+        return self._entry(ino, os.fstat(self._node(ino).fd))
+
+    def _lookup_name(self, parent: int, name: bytes, count: bool = True) -> tuple[int, pyfuse3.EntryAttributes, bool]:
+        """Open ``name`` beneath directory ``parent`` (O_PATH, not following), intern it.
+        Returns (ino, entry, new node); counts one lookup when ``count``."""
+        pnode = self._dir(parent)
+        fd = beneath.open_beneath(pnode.fd, name, os.O_PATH)
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        ino, new = self._intern(fd, st, parent, name)
+        if count:
+            self._nodes[ino].lookups += 1
+        return ino, self._entry(ino, st), new
+
+    def _check_mode(self, mode: int, kind: int) -> None:
+        if self.spec.allow_setuid:
+            return
+        if mode & stat.S_ISUID or (mode & stat.S_ISGID and kind != stat.S_IFDIR):
+            raise pyfuse3.FUSEError(errno.EPERM)
+
+    def _owner_of_new(self, parent: _Node, ctx: pyfuse3.RequestContext) -> tuple[int, int]:
+        """(uid, gid) of an object made for ``ctx`` in ``parent``: the caller's, with the
+        parent's group when the parent is set-group-ID."""
+        pst = os.fstat(parent.fd)
+        gid = pst.st_gid if pst.st_mode & stat.S_ISGID else ctx.gid
+        return ctx.uid, gid
+
+    def _made(self, parent: int, name: bytes, ctx: pyfuse3.RequestContext, kind: int) -> pyfuse3.EntryAttributes:
+        """After mkdir/mknod/symlink of ``name``: give it to the caller, intern it (one lookup)."""
+        pnode = self._dir(parent)
+        fd = beneath.open_beneath(pnode.fd, name, os.O_PATH)
+        try:
+            st = os.fstat(fd)
+            if stat.S_IFMT(st.st_mode) == kind:  # not replaced by someone else meanwhile
+                beneath.chown_fd(fd, *self._owner_of_new(pnode, ctx))
+                st = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        ino, _ = self._intern(fd, st, parent, name)
+        self._nodes[ino].lookups += 1
+        return self._entry(ino, st)
+
+    # ------------------------------------------------------------------ the dispatcher's side
+
+    async def root_entry(self, parent: int) -> pyfuse3.EntryAttributes:
+        """The source directory's attributes, shown at the mount point in tree directory
+        ``parent`` (the dispatcher counts the lookup)."""
+        self.attach_parent = parent
+        return self._attr(self.root)
+
+    # ------------------------------------------------------------------ names
+
+    @host_call
+    async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """LOOKUP: ``openat2(parent, name, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)``;
+        '.' is the directory itself, '..' the directory it was reached from (never the host's
+        parent; ENOENT above the mount's root)."""
+        if name == b".":
+            entry = self._attr(parent_inode)
+            self._node(parent_inode).lookups += 1
+            return entry
+        if name == b"..":
+            node = self._node(parent_inode)
+            if parent_inode == self.root or node.parent not in self._nodes:
+                raise pyfuse3.FUSEError(errno.ENOENT)
+            entry = self._attr(node.parent)
+            self._nodes[node.parent].lookups += 1
+            return entry
+        return self._lookup_name(parent_inode, name)[1]
+
+    @host_call
+    async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """GETATTR: fstat of the inode's descriptor (a symbolic link's own attributes)."""
+        return self._attr(inode)
+
+    @host_call
+    async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes, fields: pyfuse3.SetattrFields,
+                      fh: int | None, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """SETATTR: chown (fchownat AT_EMPTY_PATH), chmod (refused for setuid bits unless
+        allowed; EOPNOTSUPP on a symbolic link), truncate (regular files), utimens
+        (utimensat AT_EMPTY_PATH); each on the inode's own descriptor."""
+        self._writable()
+        node = self._node(inode)
+        if fields.update_uid or fields.update_gid:
+            beneath.chown_fd(node.fd, attr.st_uid if fields.update_uid else -1,
+                             attr.st_gid if fields.update_gid else -1)
+        if fields.update_mode:
+            if node.kind == stat.S_IFLNK:
+                raise pyfuse3.FUSEError(errno.EOPNOTSUPP)
+            mode = attr.st_mode & 0o7777
+            self._check_mode(mode, node.kind)
+            os.chmod(beneath.proc_path(node.fd), mode)
+        if fields.update_size:
+            if node.kind != stat.S_IFREG:
+                raise pyfuse3.FUSEError(errno.EINVAL)
+            h = self._handles.get(fh) if fh is not None else None
+            if h is not None and h.ino == inode:
+                os.ftruncate(h.fd, attr.st_size)
+            else:
+                wfd = beneath.reopen(node.fd, os.O_WRONLY)
+                try:
+                    os.ftruncate(wfd, attr.st_size)
+                finally:
+                    os.close(wfd)
+        if fields.update_atime or fields.update_mtime:
+            atime = attr.st_atime_ns if fields.update_atime else None
+            mtime = attr.st_mtime_ns if fields.update_mtime else None
+            try:
+                beneath.utimens_fd(node.fd, atime, mtime)
+            except OSError as exc:  # kernels without AT_EMPTY_PATH for utimensat
+                if exc.errno != errno.EINVAL or node.kind == stat.S_IFLNK:
+                    raise
+                st = os.fstat(node.fd)
+                os.utime(beneath.proc_path(node.fd),
+                         ns=(st.st_atime_ns if atime is None else atime, st.st_mtime_ns if mtime is None else mtime))
+        return self._attr(inode)
+
+    @host_call
+    async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
+        """READLINK: the target as stored (the kernel resolves it in the caller's namespace)."""
+        node = self._node(inode)
+        if node.kind != stat.S_IFLNK:
+            raise pyfuse3.FUSEError(errno.EINVAL)
+        return os.readlink(b"", dir_fd=node.fd)
+
+    @host_call
+    async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """MKNOD: FIFOs, sockets, regular files; device nodes only with ``allow_devices``."""
+        self._writable()
+        kind = stat.S_IFMT(mode)
+        if kind in (stat.S_IFCHR, stat.S_IFBLK) and not self.spec.allow_devices:
+            raise pyfuse3.FUSEError(errno.EPERM)
+        if kind not in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK, stat.S_IFREG):
+            raise pyfuse3.FUSEError(errno.EINVAL)
+        perms = mode & 0o7777 & ~(ctx.umask & 0o777)
+        self._check_mode(perms, kind)
+        beneath.check_name(name)
+        os.mknod(name, kind | perms, rdev, dir_fd=self._dir(parent_inode).fd)
+        return self._made(parent_inode, name, ctx, kind)
+
+    @host_call
+    async def mkdir(self, parent_inode: int, name: bytes, mode: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """MKDIR, owned by the caller (umask applied)."""
+        self._writable()
+        perms = mode & 0o7777 & ~(ctx.umask & 0o777)
+        self._check_mode(perms, stat.S_IFDIR)
+        beneath.check_name(name)
+        os.mkdir(name, perms, dir_fd=self._dir(parent_inode).fd)
+        return self._made(parent_inode, name, ctx, stat.S_IFDIR)
+
+    @host_call
+    async def symlink(self, parent_inode: int, name: bytes, target: bytes,
+                      ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """SYMLINK, owned by the caller (the target is stored, never followed here)."""
+        self._writable()
+        beneath.check_name(name)
+        os.symlink(target, name, dir_fd=self._dir(parent_inode).fd)
+        return self._made(parent_inode, name, ctx, stat.S_IFLNK)
+
+    @host_call
+    async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
+                   ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """LINK: linkat(inode's descriptor, "", AT_EMPTY_PATH) - the object itself, never a
+        symbolic link's target."""
+        self._writable()
+        node = self._node(inode)
+        if node.kind == stat.S_IFDIR:
+            raise pyfuse3.FUSEError(errno.EPERM)
+        beneath.link_fd(node.fd, self._dir(new_parent_inode).fd, new_name)
+        return self._lookup_name(new_parent_inode, new_name)[1]
+
+    @host_call
+    async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """UNLINK (unlinkat: a symbolic link is removed itself)."""
+        self._writable()
+        beneath.check_name(name)
+        os.unlink(name, dir_fd=self._dir(parent_inode).fd)
+
+    @host_call
+    async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """RMDIR."""
+        self._writable()
+        beneath.check_name(name)
+        os.rmdir(name, dir_fd=self._dir(parent_inode).fd)
+
+    @host_call
+    async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
+                     name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
+        """RENAME (renameat2 with RENAME_NOREPLACE / RENAME_EXCHANGE; a whiteout, which makes
+        a device node, only with ``allow_devices`` - and then EINVAL: not supported)."""
+        self._writable()
+        beneath.rename_at(self._dir(parent_inode_old).fd, name_old, self._dir(parent_inode_new).fd,
+                          name_new, flags)
+
+    # ------------------------------------------------------------------ files
+
+    @host_call
+    async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
+                     ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
+        """CREATE: a new file (O_CREAT|O_EXCL beneath the parent, not following a symbolic
+        link) owned by the caller, or, without O_EXCL, the existing one opened."""
+        self._writable()
+        perms = mode & 0o7777 & ~(ctx.umask & 0o777)
+        self._check_mode(perms, stat.S_IFREG)
+        pnode = self._dir(parent_inode)
+        try:
+            fd = beneath.open_beneath(pnode.fd, name, flags | os.O_CREAT | os.O_EXCL, perms)
+            created = True
+        except FileExistsError:
+            if flags & os.O_EXCL:
+                raise
+            fd = beneath.open_beneath(pnode.fd, name, flags & ~(os.O_CREAT | os.O_EXCL))
+            created = False
+        try:
+            if created:
+                os.fchown(fd, *self._owner_of_new(pnode, ctx))
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise pyfuse3.FUSEError(errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EACCES)
+            pfd = os.open(beneath.proc_path(fd), os.O_PATH | os.O_CLOEXEC)
+        except BaseException:
+            os.close(fd)
+            raise
+        ino, _ = self._intern(pfd, st, parent_inode, name)
+        self._nodes[ino].lookups += 1
+        fh = self.new_fh()
+        self._handles[fh] = _Handle(fd, ino)
+        return self._file_info(fh), self._entry(ino, st)
+
+    def _file_info(self, fh: int) -> pyfuse3.FileInfo:
+        fi = pyfuse3.FileInfo(fh=fh)
+        fi.direct_io = False
+        fi.keep_cache = False  # the host may change the file behind the mount
+        return fi
+
+    @host_call
+    async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
+        """OPEN of a regular file: a new descriptor of the same object (by descriptor, through
+        /proc/self/fd, not by name); EROFS for writing or O_TRUNC on a read-only mount."""
+        node = self._node(inode)
+        if (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC:
+            self._writable()
+        if node.kind != stat.S_IFREG:
+            raise pyfuse3.FUSEError(errno.EISDIR if node.kind == stat.S_IFDIR else errno.EACCES)
+        fd = beneath.reopen(node.fd, flags)
+        fh = self.new_fh()
+        self._handles[fh] = _Handle(fd, inode)
+        return self._file_info(fh)
+
+    @host_call
+    async def read(self, fh: int, off: int, size: int) -> bytes:
+        """READ: pread."""
+        return os.pread(self._handle(fh).fd, size, off)
+
+    @host_call
+    async def write(self, fh: int, off: int, buf: bytes) -> int:
+        """WRITE: pwrite (with O_APPEND the host appends at its end of file)."""
+        self._writable()
+        return os.pwrite(self._handle(fh).fd, buf, off)
+
+    async def flush(self, fh: int) -> None:
+        """FLUSH: nothing buffered here (every write went to the host)."""
+        self._handle(fh)
+
+    async def release(self, fh: int) -> None:
+        """RELEASE: close the descriptor."""
+        h = self._handles.pop(fh, None)
+        if h is not None:
+            _close(h.fd)
+
+    @host_call
+    async def fsync(self, fh: int, datasync: bool) -> None:
+        """FSYNC: fdatasync / fsync of the host file."""
+        fd = self._handle(fh).fd
+        (os.fdatasync if datasync else os.fsync)(fd)
+
+    @host_call
+    async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
+        """OPENDIR: a real descriptor of the directory (by descriptor, not by name)."""
+        self._dir(inode)
+        fd = beneath.reopen(self._node(inode).fd, os.O_RDONLY | os.O_DIRECTORY)
+        fh = self.new_fh()
+        self._handles[fh] = _Handle(fd, inode)
+        return fh
+
+    @host_call
+    async def readdir(self, fh: int, start_id: int, emit: Callable[..., bool]) -> None:
+        """READDIRPLUS: the names listed when the directory was read from the start ('.' and
+        '..' first), each opened beneath it and given with its attributes; entries that went
+        away meanwhile are skipped."""
+        h = self._handle(fh)
+        if start_id == 0 or h.entries is None:
+            h.entries = [b".", b"..", *sorted(os.listdir(h.fd))]
+            h.entries = [os.fsencode(n) if isinstance(n, str) else n for n in h.entries]
+        for i in range(start_id, len(h.entries)):
+            name = h.entries[i]
+            if name in (b".", b".."):
+                entry = self._attr(h.ino)
+                if name == b"..":
+                    node = self._node(h.ino)
+                    entry.st_ino = self.attach_parent if h.ino == self.root else node.parent
+                    if not entry.st_ino:
+                        entry.st_ino = h.ino
+                if not emit(name, entry, i + 1):
+                    return
+                continue
+            try:
+                ino, entry, new = self._lookup_name(h.ino, name, count=False)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            if not emit(name, entry, i + 1):
+                if new:
+                    self._drop_if_unused(ino)
+                return
+
+    async def releasedir(self, fh: int) -> None:
+        """RELEASEDIR: close the descriptor."""
+        h = self._handles.pop(fh, None)
+        if h is not None:
+            _close(h.fd)
+
+    @host_call
+    async def fsyncdir(self, fh: int, datasync: bool) -> None:
+        """FSYNCDIR: fsync of the host directory."""
+        os.fsync(self._handle(fh).fd)
+
+    @host_call
+    async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
+        """STATFS of the host filesystem of the source (not reached through pyfuse3 3.5, which
+        does not pass the inode of a STATFS request: the dispatcher answers with the tree's)."""
+        v = os.statvfs(beneath.proc_path(self._node(self.root).fd))
+        s = pyfuse3.StatvfsData()
+        s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail = (
+            v.f_bsize, v.f_frsize, v.f_blocks, v.f_bfree, v.f_bavail)
+        s.f_files, s.f_ffree, s.f_favail, s.f_namemax = v.f_files, v.f_ffree, v.f_favail, v.f_namemax
+        return s
+
+    # ------------------------------------------------------------------ xattrs
+
+    def _xattr_target(self, inode: int) -> str | None:
+        node = self._node(inode)
+        return None if node.kind == stat.S_IFLNK else beneath.proc_path(node.fd)
+
+    @host_call
+    async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
+        """GETXATTR (a symbolic link's are not served: ENODATA)."""
+        target = self._xattr_target(inode)
+        if target is None:
+            raise pyfuse3.FUSEError(errno.ENODATA)
+        return os.getxattr(target, name)
+
+    @host_call
+    async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
+        """LISTXATTR (none for a symbolic link)."""
+        target = self._xattr_target(inode)
+        return [] if target is None else [os.fsencode(n) for n in os.listxattr(target)]
+
+    def _xattr_change(self, inode: int, name: bytes) -> str:
+        self._writable()
+        if name.startswith(b"system."):
+            raise pyfuse3.FUSEError(errno.EOPNOTSUPP)  # POSIX ACLs are not passed through
+        if name in BLOCKED_XATTRS and not self.spec.allow_setuid:
+            raise pyfuse3.FUSEError(errno.EPERM)  # file capabilities are setuid in disguise
+        target = self._xattr_target(inode)
+        if target is None:
+            raise pyfuse3.FUSEError(errno.EPERM)
+        return target
+
+    @host_call
+    async def setxattr(self, inode: int, name: bytes, value: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """SETXATTR (not system.*: EOPNOTSUPP; security.capability only with ``allow_setuid``)."""
+        os.setxattr(self._xattr_change(inode, name), name, value)
+
+    @host_call
+    async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """REMOVEXATTR."""
+        os.removexattr(self._xattr_change(inode, name), name)
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
