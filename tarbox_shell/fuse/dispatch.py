@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import time
 from typing import Any, Callable, Iterable, Sequence
 
@@ -175,8 +176,14 @@ class Dispatcher(pyfuse3.Operations):
     enable_acl = False
 
     def __init__(self, tree: Component, others: Iterable[Component] = (),
-                 attach: dict[bytes, Component] | None = None) -> None:
+                 attach: dict[bytes, Component] | None = None, *, mountpoint: str | None = None,
+                 read_only: bool = False) -> None:
         super().__init__()
+        #: The mount was started read-only (``ro``), and where it is mounted: a change the
+        #: kernel lets through then means ``mount -o remount,rw`` (see :meth:`_writable`).
+        self.read_only = read_only
+        self.mountpoint = mountpoint
+        self._remount_checked = 0.0
         self.tree = tree
         self.components: dict[int, Component] = {tree.cid: tree}
         for comp in others:
@@ -232,6 +239,7 @@ class Dispatcher(pyfuse3.Operations):
     def set_read_only(self, read_only: bool) -> None:
         """Follow a remount (``mount -o remount,ro|rw``): every component that can change
         adopts the new state."""
+        self.read_only = read_only
         for comp in self.components.values():
             setter = getattr(type(comp), "set_read_only", None)
             if setter is not None:
@@ -247,6 +255,23 @@ class Dispatcher(pyfuse3.Operations):
             raise pyfuse3.FUSEError(comp.busy_errno)
         if path in self._ancestors:
             raise pyfuse3.FUSEError(errno.EBUSY)
+
+    def _writable(self) -> None:
+        """Before a change: on a mount started read-only, the kernel forwards a change only
+        once ``mount -o remount,rw`` made it writable (the kernel does not tell the daemon
+        of a remount), so look at the mount's flags (at most twice a second) and follow."""
+        if not self.read_only or self.mountpoint is None:
+            return
+        now = time.monotonic()
+        if now - self._remount_checked < 0.5:
+            return
+        self._remount_checked = now
+        from .mount import mount_options  # the mount plumbing reads /proc/self/mountinfo
+
+        opts = mount_options(self.mountpoint)
+        if "rw" in opts:
+            log.info("%s was remounted read-write: serving changes", self.mountpoint)
+            self.set_read_only(False)
 
     def _cross(self, a: Component, b: Component) -> int:
         """errno of a RENAME/LINK between components a and b."""
@@ -317,6 +342,7 @@ class Dispatcher(pyfuse3.Operations):
     async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes, fields: pyfuse3.SetattrFields,
                       fh: int | None, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """SETATTR: the owner of the inode."""
+        self._writable()
         return await self.owner(inode).setattr(inode, attr, fields, fh, ctx)
 
     @dispatched
@@ -333,30 +359,35 @@ class Dispatcher(pyfuse3.Operations):
     async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
                     ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """MKNOD: the parent's component (EEXIST on an attachment point)."""
+        self._writable()
         return await self._creating(parent_inode, name).mknod(parent_inode, name, mode, rdev, ctx)
 
     @dispatched
     async def mkdir(self, parent_inode: int, name: bytes, mode: int,
                     ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """MKDIR: the parent's component (EEXIST on an attachment point)."""
+        self._writable()
         return await self._creating(parent_inode, name).mkdir(parent_inode, name, mode, ctx)
 
     @dispatched
     async def symlink(self, parent_inode: int, name: bytes, target: bytes,
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """SYMLINK: the parent's component (EEXIST on an attachment point)."""
+        self._writable()
         return await self._creating(parent_inode, name).symlink(parent_inode, name, target, ctx)
 
     @dispatched
     async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
                      ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
         """CREATE: the parent's component (EEXIST on an attachment point)."""
+        self._writable()
         return await self._creating(parent_inode, name).create(parent_inode, name, mode, flags, ctx)
 
     @dispatched
     async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """LINK: within one component only (EXDEV across, EEXIST on an attachment point)."""
+        self._writable()
         comp = self._creating(new_parent_inode, new_name)
         source = self.owner(inode)
         if source is not comp:
@@ -366,12 +397,14 @@ class Dispatcher(pyfuse3.Operations):
     @dispatched
     async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """UNLINK: the parent's component (EBUSY on an attachment point)."""
+        self._writable()
         self._check_not_attached(parent_inode, name)
         await self.owner(parent_inode).unlink(parent_inode, name, ctx)
 
     @dispatched
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """RMDIR: the parent's component (EBUSY on an attachment point or on the way to one)."""
+        self._writable()
         self._check_not_attached(parent_inode, name)
         await self.owner(parent_inode).rmdir(parent_inode, name, ctx)
 
@@ -380,6 +413,7 @@ class Dispatcher(pyfuse3.Operations):
                      name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
         """RENAME: within one component only (EXDEV across); an attachment point, or a
         directory on the way to one, is neither moved nor replaced (EBUSY)."""
+        self._writable()
         self._check_not_attached(parent_inode_old, name_old)
         self._check_not_attached(parent_inode_new, name_new)
         old, new = self.owner(parent_inode_old), self.owner(parent_inode_new)
@@ -392,6 +426,8 @@ class Dispatcher(pyfuse3.Operations):
     @dispatched
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
         """OPEN: the owner of the inode (its handle carries the component id)."""
+        if (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC:
+            self._writable()
         return await self.owner(inode).open(inode, flags, ctx)
 
     @dispatched
@@ -402,6 +438,7 @@ class Dispatcher(pyfuse3.Operations):
     @dispatched
     async def write(self, fh: int, off: int, buf: bytes) -> int:
         """WRITE: the component of the handle."""
+        self._writable()
         return await self.owner_of_fh(fh).write(fh, off, buf)
 
     @dispatched
@@ -497,6 +534,7 @@ class Dispatcher(pyfuse3.Operations):
     @dispatched
     async def setxattr(self, inode: int, name: bytes, value: bytes, ctx: pyfuse3.RequestContext) -> None:
         """SETXATTR: the owner of the inode."""
+        self._writable()
         await self.owner(inode).setxattr(inode, name, value, ctx)
 
     @dispatched
@@ -507,6 +545,7 @@ class Dispatcher(pyfuse3.Operations):
     @dispatched
     async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """REMOVEXATTR: the owner of the inode."""
+        self._writable()
         await self.owner(inode).removexattr(inode, name, ctx)
 
     @dispatched

@@ -172,6 +172,28 @@ def default_user() -> str:
         return str(os.geteuid())
 
 
+def mount_options(path: str) -> set[str]:
+    """The options (set of str) of the topmost mount at absolute ``path`` in
+    /proc/self/mountinfo: its per-mount flags (``rw``/``ro``, ``nosuid``, ``nodev``,
+    ``noatime`` ...) and, for ``ro``, the superblock's too. Empty when nothing is mounted
+    there. Never raises."""
+    found: set[str] = set()
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                parts = left.split()
+                rparts = right.split()
+                if len(parts) >= 6 and _unescape_mountinfo(parts[4]) == path:
+                    found = set(parts[5].split(","))
+                    if len(rparts) >= 3 and "ro" in rparts[2].split(","):
+                        found.discard("rw")
+                        found.add("ro")
+    except OSError:
+        return set()
+    return found
+
+
 def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: bool = False,
             allow_other: bool = False, debug: bool = False, native_config: list[dict] | None = None,
             user: str | None = None) -> MountPlan:
@@ -322,7 +344,8 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
                               f"{exc.strerror}", exc.errno or errno.EIO) from None
         natives.append(native)
         attach[os.fsencode(spec.mount_path)] = native
-    ops = Dispatcher(main, [snapshots, control, *natives], attach=attach)
+    ops = Dispatcher(main, [snapshots, control, *natives], attach=attach,
+                     mountpoint=plan.mountpoint, read_only=plan.read_only and plan.layer is None)
     return ops, tree
 
 

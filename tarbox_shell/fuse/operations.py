@@ -366,6 +366,10 @@ class TarboxOperations(Component):
         if parent == ROOT_INODE and name is not None and name not in (b".", b".."):
             self._root_names.add(name)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Follow a remount of the mount (``mount -o remount,ro|rw``)."""
+        self.read_only = read_only
+
     def count_lookup(self, ino: int, parent: int, name: bytes) -> None:
         """A READDIRPLUS entry of ``ino`` was accepted by the kernel (the dispatcher counts)."""
         self._looked_up(ino, parent, name)
