@@ -12,6 +12,9 @@ over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
 
 Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
+Part C compares a read-write native mount of a Tarbox mount with bindfs over the same host
+directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
+
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
 ``mount -t tmpfs`` and for dropping the page cache (without root, tmpfs is skipped and
@@ -36,6 +39,7 @@ import psycopg
 
 from .. import db
 from . import layers as bench_layers
+from . import native as bench_native
 from . import report as bench_report
 from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
@@ -105,10 +109,11 @@ def host_info(admin_dsn: str) -> dict:
 
 
 def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, timeout: float,
-                   drop: bool, workdir: Path) -> dict:
-    """Mount ``target``, run the workloads on it in a child process (at most ``timeout``
-    seconds), unmount. Returns ``{"status", "error", "config", "results", "notes",
-    "seconds"}``; status is ``ok``, ``unavailable``, ``timeout`` or ``error``."""
+                   drop: bool, workdir: Path, only: list[str] | None = None) -> dict:
+    """Mount ``target``, run the workloads (all, or those named in ``only``) on it in a child
+    process (at most ``timeout`` seconds) in ``target.data_dir``, unmount. Returns
+    ``{"status", "error", "config", "results", "notes", "seconds"}``; status is ``ok``,
+    ``unavailable``, ``timeout`` or ``error``."""
     out: dict = {"status": "ok", "results": [], "notes": [], "config": {}, "loadavg_before": _loadavg()}
     jsonl = workdir / f"results-{target.name}.jsonl"
     jsonl.unlink(missing_ok=True)
@@ -117,10 +122,12 @@ def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, tim
         with target:
             out["config"] = target.config
             print(f"[{target.name}] mounted on {target.mountpoint}", flush=True)
-            cmd = [sys.executable, "-m", "tarbox_shell.bench.workloads", "--dir", str(target.mountpoint),
+            cmd = [sys.executable, "-m", "tarbox_shell.bench.workloads", "--dir", str(target.data_dir),
                    "--out", str(jsonl), "--tarball", str(tarball)]
             if quick:
                 cmd.append("--quick")
+            if only:
+                cmd += ["--only", ",".join(only)]
             if not drop:
                 cmd.append("--no-drop-caches")
             # own process group: tar/git/grep children are killed with it
@@ -262,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--juicefs-cache-size", type=int, default=None, metavar="MIB",
                     help="JuiceFS --cache-size in MiB (default: JuiceFS's own; 0 = no local disk "
                          "cache, every read goes to PostgreSQL)")
+    ap.add_argument("--native", default="on", choices=["on", "off"],
+                    help="a read-write native mount vs bindfs over the same host directory "
+                         "(default: %(default)s)")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     args = ap.parse_args(argv)
 
@@ -292,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "native": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -309,6 +319,12 @@ def main(argv: list[str] | None = None) -> int:
             report["filesystems"][target.name] = run_filesystem(
                 target, tarball, args.quick, timeout, is_root, workdir)
             bench_report.save_json(out_path, report)  # partial results survive an interruption
+        if args.native == "on":
+            print("== native mount vs bindfs over the same host directory", flush=True)
+            report["native"] = bench_native.run(
+                lambda t, only: run_filesystem(t, tarball, args.quick, timeout, is_root, workdir, only),
+                workdir, admin_dsn, f"bench-{stamp}-n")
+            bench_report.save_json(out_path, report)
         if layer_keys:
             print("== layers (SQL, as tenant roles)", flush=True)
             sizes = bench_layers.LayerSizes.quick() if args.quick else bench_layers.LayerSizes.full()
@@ -342,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for n in notes:
             print(f"* {n}")
+        print()
+    if report["native"]:
+        print(bench_native.format_native(report["native"]))
         print()
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
