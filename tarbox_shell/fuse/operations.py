@@ -1,5 +1,6 @@
-"""The FUSE bridge: a :class:`pyfuse3.Operations` whose every kernel request is one call
-of the SQL inode API (``tarbox.fs_*``, see ``sql/functions/10-inode-api/``).
+"""The tenant's tree: the component of the FUSE bridge (see :mod:`.dispatch`) whose every
+kernel request is one call of the SQL inode API (``tarbox.fs_*``, see
+``sql/functions/10-inode-api/``).
 
 The bridge is deliberately thin. Filesystem semantics (permissions aside, which the
 kernel checks with ``default_permissions``) live in SQL; Python only keeps what the FUSE

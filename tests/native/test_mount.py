@@ -340,3 +340,39 @@ def test_missing_sources_and_bad_configs_are_one_line_errors(tenant, tmp_path):
     r = run_tarbox("mount", tenant.name, str(target), "--dsn", tenant.dsn, "--config", str(cfg))
     assert r.returncode == 1 and r.stderr.startswith("tarbox: native mount #1: unknown key 'size'")
     assert not os.path.ismount(target)
+
+
+def test_nested_mounts_and_a_pinned_layer(tenant, tmp_path):
+    """/data from one host directory and /data/raw (inside it) from another: the longer
+    mount point wins below it, and both are there in a --layer mount too (read-only)."""
+    outer, inner = tmp_path / "outer", tmp_path / "inner"
+    outer.mkdir()
+    inner.mkdir()
+    (outer / "o.txt").write_text("outer")
+    (inner / "i.txt").write_text("inner")
+    mounts = ({"mount_path": "/data", "source_path": str(outer), "mode": "rw"},
+              {"mount_path": "/data/raw", "source_path": str(inner), "mode": "rw"})
+    m = native_mount(tenant, tmp_path, *mounts)
+    try:
+        assert (m.path / "data/o.txt").read_text() == "outer"
+        assert (m.path / "data/raw/i.txt").read_text() == "inner"
+        assert not (outer / "raw").exists(), "the inner mount point needs no directory on the host"
+        (m.path / "data/raw/new.txt").write_text("to inner")
+        assert (inner / "new.txt").read_text() == "to inner"
+        with pytest.raises(OSError) as exc:
+            os.rename(m.path / "data/o.txt", m.path / "data/raw/o.txt")
+        assert exc.value.errno == errno.EXDEV, "two native mounts are two filesystems"
+        with pytest.raises(OSError) as exc:
+            os.rmdir(m.path / "data")
+        assert exc.value.errno == errno.EBUSY
+        assert sh("echo v1 > .tarbox/layers/new", m.path).returncode == 0
+    finally:
+        m.stop()
+    pinned = native_mount(tenant, tmp_path, *mounts, name="pinned", extra=["--layer", "base"])
+    try:
+        assert (pinned.path / "data/raw/new.txt").read_text() == "to inner"
+        with pytest.raises(OSError) as exc:
+            (pinned.path / "data/raw/more.txt").write_text("x")
+        assert exc.value.errno == errno.EROFS
+    finally:
+        pinned.stop()
