@@ -336,9 +336,10 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
     main = tree if plan.layer is None else LayerView(tree, plan.layer)
     attach: dict[bytes, Any] = {CONTROL_PATH: control}
     natives = []
+    max_fds = int(os.environ["TARBOX_NATIVE_MAX_FDS"]) if os.environ.get("TARBOX_NATIVE_MAX_FDS") else None
     for slot, spec in enumerate(plan.natives):
         try:
-            native = NativeMount(slot, spec, read_only=read_only)
+            native = NativeMount(slot, spec, read_only=read_only, max_fds=max_fds)
         except OSError as exc:
             raise TarboxError(f"native mount {spec.mount_path}: cannot open {spec.source_path}: "
                               f"{exc.strerror}", exc.errno or errno.EIO) from None

@@ -6,10 +6,14 @@ Containment (the daemon runs as root and acts for the tenant):
 
 * a host object is reached only from its parent's descriptor by one name
   (:func:`.beneath.open_beneath`: ``openat2`` with ``RESOLVE_BENEATH``, never following a
-  symbolic link), starting at the source directory opened when the mount starts; from then on
-  it is addressed by its own ``O_PATH`` descriptor, kept while the kernel holds the inode, so a
-  rename that swaps a directory for a symbolic link between two requests changes nothing the
-  daemon already holds, and no path is ever resolved again;
+  symbolic link), starting at the source directory opened when the mount starts, and is then
+  addressed by an ``O_PATH`` descriptor of its own. The kernel may hold more inodes than a
+  process may hold descriptors (a ``find`` over ``/usr``), so descriptors are a cache (least
+  recently used first out; never the root's, nor that of an open file or directory): an inode
+  whose descriptor was closed is reopened by the names it was reached through, one component
+  at a time from the nearest held ancestor, each step checked to be the very object (device
+  and inode number) first seen there - a directory swapped for a symbolic link, or anything
+  renamed over it, is ESTALE, never followed;
 * symbolic links are returned to the kernel as symbolic links (READLINK), which resolves them
   in the caller's own namespace, as for any filesystem; chown, utimens and link act on the
   link itself, chmod of a link is EOPNOTSUPP (as lchmod), xattrs of a link are not served;
@@ -38,11 +42,13 @@ from __future__ import annotations
 
 import errno
 import functools
+import itertools
 import logging
 import os
 import resource
 import stat
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -74,14 +80,19 @@ class NativeSpec:
 
 @dataclass
 class _Node:
-    """A host object the kernel knows: its O_PATH descriptor, file type bits, lookup count,
-    and the directory (our number) and name it was last reached through."""
+    """A host object the kernel knows: its identity (device, inode), file type bits, the
+    directory (our number) and name it was last reached through (``b""`` once unlinked), the
+    kernel's lookup count, how many known nodes name it as their parent, how many open
+    handles pin its descriptor, and the descriptor (-1 when not cached)."""
 
-    fd: int
+    key: tuple[int, int]
     kind: int
-    lookups: int
     parent: int
     name: bytes
+    lookups: int = 0
+    children: int = 0
+    pins: int = 0
+    fd: int = -1
 
 
 @dataclass
@@ -95,15 +106,27 @@ class _Handle:
 
 
 def raise_nofile_limit() -> int:
-    """Raise the soft RLIMIT_NOFILE to the hard limit (a native mount keeps one descriptor per
-    inode the kernel holds). Returns the new soft limit."""
+    """Raise RLIMIT_NOFILE as far as allowed: a native mount keeps one descriptor per host
+    inode the kernel holds (the kernel forgets inodes under memory pressure, and each one it
+    holds costs it more than the descriptor costs us). Root raises the hard limit to
+    ``fs.nr_open``; anyone else raises the soft limit to the hard one. Returns the soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
+    want = hard
+    if os.geteuid() == 0:
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-            soft = hard
-        except (ValueError, OSError):
+            with open("/proc/sys/fs/nr_open", encoding="ascii") as fh:
+                want = max(hard, int(fh.read().strip()))
+        except (OSError, ValueError):
             pass
+    for limit in (want, hard):
+        if soft >= limit:
+            break
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, max(limit, hard)))
+            soft = limit
+            break
+        except (ValueError, OSError):
+            continue
     return soft
 
 
@@ -116,6 +139,8 @@ def host_call(fn: Callable) -> Callable:
     async def wrapper(self: "NativeMount", *args: Any) -> Any:
         start = time.perf_counter_ns()
         code = 0
+        if len(self._fds) > self.max_fds:
+            self._trim()
         try:
             return await fn(self, *args)
         except OSError as exc:
@@ -149,7 +174,7 @@ class NativeMount(Component):
     """
 
     def __init__(self, slot: int, spec: NativeSpec, *, read_only: bool = False,
-                 timeout: float = NATIVE_TIMEOUT) -> None:
+                 timeout: float = NATIVE_TIMEOUT, max_fds: int | None = None) -> None:
         super().__init__()
         self.slot = slot
         self.cid = CID_NATIVE + slot
@@ -164,7 +189,12 @@ class NativeMount(Component):
         self.root = self.base + 1
         self._next = 2
         self._ids: dict[tuple[int, int], int] = {(st.st_dev, st.st_ino): self.root}
-        self._nodes: dict[int, _Node] = {self.root: _Node(fd, stat.S_IFDIR, 0, 0, b"")}
+        self._nodes: dict[int, _Node] = {self.root: _Node((st.st_dev, st.st_ino), stat.S_IFDIR, 0, b"", fd=fd)}
+        self._by_name: dict[tuple[int, bytes], int] = {}
+        self._fds: OrderedDict[int, None] = OrderedDict()  # nodes holding a descriptor, oldest first
+        if max_fds is None:
+            max_fds = max(256, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2, 100_000))
+        self.max_fds = max_fds
         self._handles: dict[int, _Handle] = {}
         self.attach_parent = 0
 
@@ -176,11 +206,53 @@ class NativeMount(Component):
             raise pyfuse3.FUSEError(errno.ESTALE)
         return node
 
-    def _dir(self, ino: int) -> _Node:
+    def _fd(self, ino: int) -> int:
+        """The O_PATH descriptor of node ``ino``, reopened by name from its parent (which is
+        reopened first if need be) when the cache had closed it. Raises ESTALE when the
+        name no longer leads to the same object (renamed, replaced or unlinked on the host)."""
         node = self._node(ino)
-        if node.kind != stat.S_IFDIR:
+        if node.fd >= 0:
+            if ino != self.root:
+                self._fds.move_to_end(ino)
+            return node.fd
+        if not node.name:
+            raise pyfuse3.FUSEError(errno.ESTALE)  # unlinked, and not held open
+        pfd = self._fd(node.parent)
+        try:
+            fd = beneath.open_beneath(pfd, node.name, os.O_PATH)
+        except OSError as exc:
+            raise pyfuse3.FUSEError(errno.ESTALE if exc.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR)
+                                    else exc.errno or errno.EIO) from None
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != node.key:
+            os.close(fd)
+            raise pyfuse3.FUSEError(errno.ESTALE)
+        node.fd = fd
+        self._fds[ino] = None
+        return fd
+
+    def _trim(self) -> None:
+        """Close the least recently used descriptors beyond ``max_fds`` (between requests only:
+        a request never loses a descriptor it is using)."""
+        excess = len(self._fds) - self.max_fds
+        if excess <= 0:
+            return
+        for ino in list(itertools.islice(self._fds, excess + 64)):
+            if excess <= 0:
+                break
+            node = self._nodes.get(ino)
+            if node is None or node.pins > 0:
+                continue
+            del self._fds[ino]
+            _close(node.fd)
+            node.fd = -1
+            excess -= 1
+
+    def _dir(self, ino: int) -> int:
+        """The descriptor of directory ``ino``; ENOTDIR for anything else."""
+        if self._node(ino).kind != stat.S_IFDIR:
             raise pyfuse3.FUSEError(errno.ENOTDIR)
-        return node
+        return self._fd(ino)
 
     def _handle(self, fh: int) -> _Handle:
         h = self._handles.get(fh)
@@ -196,9 +268,32 @@ class NativeMount(Component):
         """Follow a remount of the whole mount (an ``ro`` definition stays read-only)."""
         self.read_only = read_only or self.spec.mode != "rw"
 
+    def _place(self, ino: int, parent: int, name: bytes) -> None:
+        """Record that node ``ino`` is now reached as ``name`` in directory ``parent``."""
+        node = self._nodes[ino]
+        old = (node.parent, node.name)
+        if old == (parent, name):
+            return
+        if self._by_name.get(old) == ino:
+            del self._by_name[old]
+        if parent != node.parent:
+            self._nodes[parent].children += 1
+            previous, node.parent = node.parent, parent
+            self._nodes[previous].children -= 1
+            self._maybe_drop(previous)
+        node.name = name
+        self._by_name[(parent, name)] = ino
+
+    def _unname(self, parent: int, name: bytes) -> None:
+        """``name`` in ``parent`` is gone (unlinked, or replaced by a rename)."""
+        ino = self._by_name.pop((parent, name), None)
+        if ino is not None:
+            self._nodes[ino].name = b""
+
     def _intern(self, fd: int, st: os.stat_result, parent: int, name: bytes) -> tuple[int, bool]:
-        """Our number for the host object of descriptor ``fd`` (taking ownership of ``fd``):
-        (number, whether a new node was made)."""
+        """Our number for the host object ``st`` (of descriptor ``fd``, or -1 when there is
+        none yet) reached as ``name`` in ``parent``, taking ownership of ``fd``: (number,
+        whether a new node was made)."""
         key = (st.st_dev, st.st_ino)
         ino = self._ids.get(key)
         if ino is None:
@@ -207,19 +302,44 @@ class NativeMount(Component):
             self._ids[key] = ino
         node = self._nodes.get(ino)
         if node is not None:
-            os.close(fd)
-            if node.kind != stat.S_IFMT(st.st_mode):  # cannot happen while we hold its descriptor
-                node.kind = stat.S_IFMT(st.st_mode)
-            node.parent, node.name = parent, name
+            if node.fd < 0 and fd >= 0:
+                node.fd = fd
+                self._fds[ino] = None
+            elif fd >= 0:
+                os.close(fd)
+            self._place(ino, parent, name)
             return ino, False
-        self._nodes[ino] = _Node(fd, stat.S_IFMT(st.st_mode), 0, parent, name)
+        self._nodes[ino] = _Node(key, stat.S_IFMT(st.st_mode), parent, name, fd=fd)
+        if fd >= 0:
+            self._fds[ino] = None
+        self._nodes[parent].children += 1
+        self._by_name[(parent, name)] = ino
         return ino, True
 
-    def _drop_if_unused(self, ino: int) -> None:
-        node = self._nodes.get(ino)
-        if node is not None and node.lookups <= 0 and ino != self.root:
+    def _maybe_drop(self, ino: int) -> None:
+        """Forget nodes nobody refers to any more (no lookups, children or pins), up the tree."""
+        while ino != self.root:
+            node = self._nodes.get(ino)
+            if node is None or node.lookups > 0 or node.children > 0 or node.pins > 0:
+                return
             del self._nodes[ino]
-            os.close(node.fd)
+            if node.fd >= 0:
+                self._fds.pop(ino, None)
+                _close(node.fd)
+            if self._by_name.get((node.parent, node.name)) == ino:
+                del self._by_name[(node.parent, node.name)]
+            ino = node.parent
+            self._nodes[ino].children -= 1
+
+    def _pin(self, ino: int) -> None:
+        self._fd(ino)
+        self._nodes[ino].pins += 1
+
+    def _unpin(self, ino: int) -> None:
+        node = self._nodes.get(ino)
+        if node is not None:
+            node.pins -= 1
+            self._maybe_drop(ino)
 
     def count_lookup(self, ino: int, parent: int, name: bytes) -> None:
         """One more kernel reference to ``ino``."""
@@ -228,25 +348,31 @@ class NativeMount(Component):
             node.lookups += 1
 
     async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
-        """FORGET: lower lookup counts; an object no longer referenced gets its descriptor
-        closed (its number stays reserved for it). Never raises."""
+        """FORGET: lower lookup counts; a node no longer referenced is dropped (its number
+        stays reserved for its host object). Never raises."""
         for ino, n in inode_list:
             node = self._nodes.get(ino)
-            if node is None:
+            if node is None or ino == self.root:
                 continue
             node.lookups -= n
-            self._drop_if_unused(ino)
+            self._maybe_drop(ino)
 
     async def forget_all(self) -> int:
-        """At unmount: close every descriptor. Returns how many objects were held."""
+        """At unmount: close every descriptor. Returns how many objects were known."""
         held = len(self._nodes)
         for h in self._handles.values():
             _close(h.fd)
         self._handles.clear()
         for node in self._nodes.values():
-            _close(node.fd)
+            if node.fd >= 0:
+                _close(node.fd)
         self._nodes.clear()
+        self._fds.clear()
         return held
+
+    def held_descriptors(self) -> int:
+        """How many O_PATH descriptors of inodes the cache holds now (the root's not counted)."""
+        return len(self._fds)
 
     def path_of(self, ino: int) -> bytes | None:
         """The path (bytes, relative to the source directory; b'' for the root) through which
@@ -283,13 +409,14 @@ class NativeMount(Component):
         return e
 
     def _attr(self, ino: int) -> pyfuse3.EntryAttributes:
-        return self._entry(ino, os.fstat(self._node(ino).fd))
+        return self._entry(ino, os.fstat(self._fd(ino)))
 
-    def _lookup_name(self, parent: int, name: bytes, count: bool = True) -> tuple[int, pyfuse3.EntryAttributes, bool]:
-        """Open ``name`` beneath directory ``parent`` (O_PATH, not following), intern it.
+    def _lookup_name(self, parent: int, name: bytes, count: bool = True,
+                     dirfd: int | None = None) -> tuple[int, pyfuse3.EntryAttributes, bool]:
+        """Open ``name`` beneath directory ``parent`` (O_PATH, not following; through
+        ``dirfd`` when given, a descriptor of that directory), intern it.
         Returns (ino, entry, new node); counts one lookup when ``count``."""
-        pnode = self._dir(parent)
-        fd = beneath.open_beneath(pnode.fd, name, os.O_PATH)
+        fd = beneath.open_beneath(self._dir(parent) if dirfd is None else dirfd, name, os.O_PATH)
         try:
             st = os.fstat(fd)
         except OSError:
@@ -306,21 +433,21 @@ class NativeMount(Component):
         if mode & stat.S_ISUID or (mode & stat.S_ISGID and kind != stat.S_IFDIR):
             raise pyfuse3.FUSEError(errno.EPERM)
 
-    def _owner_of_new(self, parent: _Node, ctx: pyfuse3.RequestContext) -> tuple[int, int]:
-        """(uid, gid) of an object made for ``ctx`` in ``parent``: the caller's, with the
-        parent's group when the parent is set-group-ID."""
-        pst = os.fstat(parent.fd)
+    def _owner_of_new(self, pfd: int, ctx: pyfuse3.RequestContext) -> tuple[int, int]:
+        """(uid, gid) of an object made for ``ctx`` in the directory of descriptor ``pfd``:
+        the caller's, with the directory's group when it is set-group-ID."""
+        pst = os.fstat(pfd)
         gid = pst.st_gid if pst.st_mode & stat.S_ISGID else ctx.gid
         return ctx.uid, gid
 
     def _made(self, parent: int, name: bytes, ctx: pyfuse3.RequestContext, kind: int) -> pyfuse3.EntryAttributes:
         """After mkdir/mknod/symlink of ``name``: give it to the caller, intern it (one lookup)."""
-        pnode = self._dir(parent)
-        fd = beneath.open_beneath(pnode.fd, name, os.O_PATH)
+        pfd = self._dir(parent)
+        fd = beneath.open_beneath(pfd, name, os.O_PATH)
         try:
             st = os.fstat(fd)
             if stat.S_IFMT(st.st_mode) == kind:  # not replaced by someone else meanwhile
-                beneath.chown_fd(fd, *self._owner_of_new(pnode, ctx))
+                beneath.chown_fd(fd, *self._owner_of_new(pfd, ctx))
                 st = os.fstat(fd)
         except OSError:
             os.close(fd)
@@ -350,7 +477,7 @@ class NativeMount(Component):
             return entry
         if name == b"..":
             node = self._node(parent_inode)
-            if parent_inode == self.root or node.parent not in self._nodes:
+            if parent_inode == self.root:
                 raise pyfuse3.FUSEError(errno.ENOENT)
             entry = self._attr(node.parent)
             self._nodes[node.parent].lookups += 1
@@ -370,15 +497,16 @@ class NativeMount(Component):
         (utimensat AT_EMPTY_PATH); each on the inode's own descriptor."""
         self._writable()
         node = self._node(inode)
+        fd = self._fd(inode)
         if fields.update_uid or fields.update_gid:
-            beneath.chown_fd(node.fd, attr.st_uid if fields.update_uid else -1,
+            beneath.chown_fd(fd, attr.st_uid if fields.update_uid else -1,
                              attr.st_gid if fields.update_gid else -1)
         if fields.update_mode:
             if node.kind == stat.S_IFLNK:
                 raise pyfuse3.FUSEError(errno.EOPNOTSUPP)
             mode = attr.st_mode & 0o7777
             self._check_mode(mode, node.kind)
-            os.chmod(beneath.proc_path(node.fd), mode)
+            os.chmod(beneath.proc_path(fd), mode)
         if fields.update_size:
             if node.kind != stat.S_IFREG:
                 raise pyfuse3.FUSEError(errno.EINVAL)
@@ -386,7 +514,7 @@ class NativeMount(Component):
             if h is not None and h.ino == inode:
                 os.ftruncate(h.fd, attr.st_size)
             else:
-                wfd = beneath.reopen(node.fd, os.O_WRONLY)
+                wfd = beneath.reopen(fd, os.O_WRONLY)
                 try:
                     os.ftruncate(wfd, attr.st_size)
                 finally:
@@ -395,12 +523,12 @@ class NativeMount(Component):
             atime = attr.st_atime_ns if fields.update_atime else None
             mtime = attr.st_mtime_ns if fields.update_mtime else None
             try:
-                beneath.utimens_fd(node.fd, atime, mtime)
+                beneath.utimens_fd(fd, atime, mtime)
             except OSError as exc:  # kernels without AT_EMPTY_PATH for utimensat
                 if exc.errno != errno.EINVAL or node.kind == stat.S_IFLNK:
                     raise
-                st = os.fstat(node.fd)
-                os.utime(beneath.proc_path(node.fd),
+                st = os.fstat(fd)
+                os.utime(beneath.proc_path(fd),
                          ns=(st.st_atime_ns if atime is None else atime, st.st_mtime_ns if mtime is None else mtime))
         return self._attr(inode)
 
@@ -410,7 +538,7 @@ class NativeMount(Component):
         node = self._node(inode)
         if node.kind != stat.S_IFLNK:
             raise pyfuse3.FUSEError(errno.EINVAL)
-        return os.readlink(b"", dir_fd=node.fd)
+        return os.readlink(b"", dir_fd=self._fd(inode))
 
     @host_call
     async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
@@ -425,7 +553,7 @@ class NativeMount(Component):
         perms = mode & 0o7777 & ~(ctx.umask & 0o777)
         self._check_mode(perms, kind)
         beneath.check_name(name)
-        os.mknod(name, kind | perms, rdev, dir_fd=self._dir(parent_inode).fd)
+        os.mknod(name, kind | perms, rdev, dir_fd=self._dir(parent_inode))
         return self._made(parent_inode, name, ctx, kind)
 
     @host_call
@@ -436,7 +564,7 @@ class NativeMount(Component):
         perms = mode & 0o7777 & ~(ctx.umask & 0o777)
         self._check_mode(perms, stat.S_IFDIR)
         beneath.check_name(name)
-        os.mkdir(name, perms, dir_fd=self._dir(parent_inode).fd)
+        os.mkdir(name, perms, dir_fd=self._dir(parent_inode))
         return self._made(parent_inode, name, ctx, stat.S_IFDIR)
 
     @host_call
@@ -445,7 +573,7 @@ class NativeMount(Component):
         """SYMLINK, owned by the caller (the target is stored, never followed here)."""
         self._writable()
         beneath.check_name(name)
-        os.symlink(target, name, dir_fd=self._dir(parent_inode).fd)
+        os.symlink(target, name, dir_fd=self._dir(parent_inode))
         return self._made(parent_inode, name, ctx, stat.S_IFLNK)
 
     @host_call
@@ -457,7 +585,7 @@ class NativeMount(Component):
         node = self._node(inode)
         if node.kind == stat.S_IFDIR:
             raise pyfuse3.FUSEError(errno.EPERM)
-        beneath.link_fd(node.fd, self._dir(new_parent_inode).fd, new_name)
+        beneath.link_fd(self._fd(inode), self._dir(new_parent_inode), new_name)
         return self._lookup_name(new_parent_inode, new_name)[1]
 
     @host_call
@@ -465,14 +593,16 @@ class NativeMount(Component):
         """UNLINK (unlinkat: a symbolic link is removed itself)."""
         self._writable()
         beneath.check_name(name)
-        os.unlink(name, dir_fd=self._dir(parent_inode).fd)
+        os.unlink(name, dir_fd=self._dir(parent_inode))
+        self._unname(parent_inode, name)
 
     @host_call
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """RMDIR."""
         self._writable()
         beneath.check_name(name)
-        os.rmdir(name, dir_fd=self._dir(parent_inode).fd)
+        os.rmdir(name, dir_fd=self._dir(parent_inode))
+        self._unname(parent_inode, name)
 
     @host_call
     async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
@@ -480,8 +610,20 @@ class NativeMount(Component):
         """RENAME (renameat2 with RENAME_NOREPLACE / RENAME_EXCHANGE; a whiteout, which makes
         a device node, only with ``allow_devices`` - and then EINVAL: not supported)."""
         self._writable()
-        beneath.rename_at(self._dir(parent_inode_old).fd, name_old, self._dir(parent_inode_new).fd,
+        beneath.rename_at(self._dir(parent_inode_old), name_old, self._dir(parent_inode_new),
                           name_new, flags)
+        moved = self._by_name.get((parent_inode_old, name_old))
+        other = self._by_name.get((parent_inode_new, name_new))
+        if flags & beneath.RENAME_EXCHANGE:
+            if moved is not None:
+                self._place(moved, parent_inode_new, name_new)
+            if other is not None:
+                self._place(other, parent_inode_old, name_old)
+            return
+        if other is not None and other != moved:
+            self._unname(parent_inode_new, name_new)
+        if moved is not None:
+            self._place(moved, parent_inode_new, name_new)
 
     # ------------------------------------------------------------------ files
 
@@ -493,27 +635,28 @@ class NativeMount(Component):
         self._writable()
         perms = mode & 0o7777 & ~(ctx.umask & 0o777)
         self._check_mode(perms, stat.S_IFREG)
-        pnode = self._dir(parent_inode)
+        pfd = self._dir(parent_inode)
         try:
-            fd = beneath.open_beneath(pnode.fd, name, flags | os.O_CREAT | os.O_EXCL, perms)
+            fd = beneath.open_beneath(pfd, name, flags | os.O_CREAT | os.O_EXCL, perms)
             created = True
         except FileExistsError:
             if flags & os.O_EXCL:
                 raise
-            fd = beneath.open_beneath(pnode.fd, name, flags & ~(os.O_CREAT | os.O_EXCL))
+            fd = beneath.open_beneath(pfd, name, flags & ~(os.O_CREAT | os.O_EXCL))
             created = False
         try:
             if created:
-                os.fchown(fd, *self._owner_of_new(pnode, ctx))
+                os.fchown(fd, *self._owner_of_new(pfd, ctx))
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise pyfuse3.FUSEError(errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EACCES)
-            pfd = os.open(beneath.proc_path(fd), os.O_PATH | os.O_CLOEXEC)
+            opath = os.open(beneath.proc_path(fd), os.O_PATH | os.O_CLOEXEC)
         except BaseException:
             os.close(fd)
             raise
-        ino, _ = self._intern(pfd, st, parent_inode, name)
+        ino, _ = self._intern(opath, st, parent_inode, name)
         self._nodes[ino].lookups += 1
+        self._pin(ino)
         fh = self.new_fh()
         self._handles[fh] = _Handle(fd, ino)
         return self._file_info(fh), self._entry(ino, st)
@@ -533,7 +676,8 @@ class NativeMount(Component):
             self._writable()
         if node.kind != stat.S_IFREG:
             raise pyfuse3.FUSEError(errno.EISDIR if node.kind == stat.S_IFDIR else errno.EACCES)
-        fd = beneath.reopen(node.fd, flags)
+        fd = beneath.reopen(self._fd(inode), flags)
+        self._pin(inode)
         fh = self.new_fh()
         self._handles[fh] = _Handle(fd, inode)
         return self._file_info(fh)
@@ -558,6 +702,7 @@ class NativeMount(Component):
         h = self._handles.pop(fh, None)
         if h is not None:
             _close(h.fd)
+            self._unpin(h.ino)
 
     @host_call
     async def fsync(self, fh: int, datasync: bool) -> None:
@@ -568,8 +713,8 @@ class NativeMount(Component):
     @host_call
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """OPENDIR: a real descriptor of the directory (by descriptor, not by name)."""
-        self._dir(inode)
-        fd = beneath.reopen(self._node(inode).fd, os.O_RDONLY | os.O_DIRECTORY)
+        fd = beneath.reopen(self._dir(inode), os.O_RDONLY | os.O_DIRECTORY)
+        self._pin(inode)
         fh = self.new_fh()
         self._handles[fh] = _Handle(fd, inode)
         return fh
@@ -596,12 +741,15 @@ class NativeMount(Component):
                     return
                 continue
             try:
-                ino, entry, new = self._lookup_name(h.ino, name, count=False)
+                # fstatat of one name, not following: no descriptor needed until it is used
+                st = os.stat(name, dir_fd=h.fd, follow_symlinks=False)
             except (FileNotFoundError, NotADirectoryError):
                 continue
+            ino, new = self._intern(-1, st, h.ino, name)
+            entry = self._entry(ino, st)
             if not emit(name, entry, i + 1):
                 if new:
-                    self._drop_if_unused(ino)
+                    self._maybe_drop(ino)
                 return
 
     async def releasedir(self, fh: int) -> None:
@@ -609,6 +757,7 @@ class NativeMount(Component):
         h = self._handles.pop(fh, None)
         if h is not None:
             _close(h.fd)
+            self._unpin(h.ino)
 
     @host_call
     async def fsyncdir(self, fh: int, datasync: bool) -> None:
@@ -619,7 +768,7 @@ class NativeMount(Component):
     async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
         """STATFS of the host filesystem of the source (not reached through pyfuse3 3.5, which
         does not pass the inode of a STATFS request: the dispatcher answers with the tree's)."""
-        v = os.statvfs(beneath.proc_path(self._node(self.root).fd))
+        v = os.statvfs(beneath.proc_path(self._fd(self.root)))
         s = pyfuse3.StatvfsData()
         s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail = (
             v.f_bsize, v.f_frsize, v.f_blocks, v.f_bfree, v.f_bavail)
@@ -630,7 +779,7 @@ class NativeMount(Component):
 
     def _xattr_target(self, inode: int) -> str | None:
         node = self._node(inode)
-        return None if node.kind == stat.S_IFLNK else beneath.proc_path(node.fd)
+        return None if node.kind == stat.S_IFLNK else beneath.proc_path(self._fd(inode))
 
     @host_call
     async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:

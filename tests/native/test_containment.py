@@ -213,6 +213,45 @@ async def test_read_only_definitions_refuse_every_change(layout):
     assert sorted(os.listdir(src)) == ["f"]
 
 
+@pytest.mark.trio
+async def test_the_descriptor_cache_reopens_by_name_and_checks_identity(layout):
+    """With room for 2 descriptors, inodes are reopened name by name from the root, each step
+    checked: a directory renamed away and replaced by a symlink on the host is ESTALE, never
+    followed; an open file keeps its descriptor, even unlinked."""
+    src, outside = layout
+    (src / "a/b/c").mkdir(parents=True)
+    (src / "a/b/c/f.txt").write_text("deep")
+    (src / "a/keep.txt").write_text("kept")
+    n = native(src)
+    n.max_fds = 2
+    a = (await n.lookup(n.root, b"a", CTX)).st_ino
+    b = (await n.lookup(a, b"b", CTX)).st_ino
+    c = (await n.lookup(b, b"c", CTX)).st_ino
+    f = (await n.lookup(c, b"f.txt", CTX)).st_ino
+    keep = (await n.lookup(a, b"keep.txt", CTX)).st_ino
+    await n.getattr(n.root, CTX)  # a request: the cache is trimmed before it
+    assert n.held_descriptors() <= 2
+    fi = await n.open(f, os.O_RDONLY, CTX)  # reopened: a, a/b, a/b/c, then f.txt
+    assert await n.read(fi.fh, 0, 100) == b"deep"
+    for _ in range(3):
+        await n.getattr(keep, CTX)
+    assert (await n.getattr(f, CTX)).st_size == 4, "an open file's descriptor is pinned"
+    os.unlink(src / "a/b/c/f.txt")
+    assert await n.read(fi.fh, 0, 100) == b"deep", "unlinked while open still reads"
+    assert (await n.getattr(f, CTX)).st_nlink == 0
+    await n.release(fi.fh)
+    os.rename(src / "a/b", src / "a/b-moved")
+    os.symlink("../../outside", src / "a/b")
+    for _ in range(3):
+        await n.getattr(keep, CTX)
+    await expect(errno.ESTALE, n.getattr(c, CTX))
+    await expect(errno.ESTALE, n.mkdir(c, b"planted", 0o755, CTX))
+    await expect(errno.ESTALE, n.create(c, b"planted.txt", 0o644, os.O_WRONLY, CTX))
+    assert (await n.getattr(keep, CTX)).st_size == 4
+    await n.forget_all()
+    untouched(outside)
+
+
 # ---------------------------------------------------------------------- through a real mount
 
 

@@ -376,3 +376,32 @@ def test_nested_mounts_and_a_pinned_layer(tenant, tmp_path):
         assert exc.value.errno == errno.EROFS
     finally:
         pinned.stop()
+
+
+def test_more_inodes_than_descriptors(tenant, tmp_path, monkeypatch):
+    """A mount allowed 32 descriptors walks /usr/lib/python3* (thousands of entries) and runs
+    the host's python3 through it: inodes whose descriptor was closed are reopened by name."""
+    import glob
+
+    monkeypatch.setenv("TARBOX_NATIVE_MAX_FDS", "32")
+    m = native_mount(tenant, tmp_path, {"mount_path": "/usr", "source_path": "/usr", "mode": "ro"})
+    try:
+        lib = sorted(glob.glob("/usr/lib/python3.[0-9]*"))[0]
+
+        def walk(root: str) -> list[tuple]:
+            out = []
+            for dirpath, dirnames, filenames in os.walk(root):
+                for name in dirnames + filenames:
+                    st = os.lstat(os.path.join(dirpath, name))
+                    out.append((os.path.relpath(os.path.join(dirpath, name), root), stat.S_IFMT(st.st_mode), st.st_size))
+            return sorted(out)
+
+        host = walk(lib)
+        assert len(host) > 500
+        assert walk(str(m.path) + lib) == host
+        version = run([str(m.path / "usr/bin/python3"), "-c", "import email, json, sqlite3, sys; print(sys.version)"])
+        assert version.stdout.strip()
+        fds = len(os.listdir(f"/proc/{m.proc.pid}/fd"))
+        assert fds < 32 + 60, f"{fds} descriptors open in the mount process"
+    finally:
+        m.stop()
