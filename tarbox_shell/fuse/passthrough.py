@@ -31,7 +31,9 @@ Containment (the daemon runs as root and acts for the tenant):
 Inode numbers: ``native_ino_base(slot) + n``, ``n`` given once per host (device, inode) pair
 and kept for the life of the mount, so they never collide with the tree's, another native
 mount's or the control directory's, and a host file keeps its number however often the kernel
-forgets it.
+forgets it. (Like NFS without generation numbers, a host inode number that the host reuses for
+a new object of the same type while the kernel still holds the old one is taken for it; one of
+another type gets a new number.)
 
 Audit: :attr:`NativeMount.audit` (default None) is called after every request with the
 mount, the operation's name, its arguments, the errno (0 on success) and the time taken; the
@@ -296,11 +298,14 @@ class NativeMount(Component):
         whether a new node was made)."""
         key = (st.st_dev, st.st_ino)
         ino = self._ids.get(key)
-        if ino is None:
+        node = None if ino is None else self._nodes.get(ino)
+        if ino is None or (node is not None and node.kind != stat.S_IFMT(st.st_mode)):
+            # new, or a host inode number reused (for an object of another type) while the
+            # kernel still holds the old one: a fresh number, never the old object's
             ino = self.base + self._next
             self._next += 1
             self._ids[key] = ino
-        node = self._nodes.get(ino)
+            node = None
         if node is not None:
             if node.fd < 0 and fd >= 0:
                 node.fd = fd

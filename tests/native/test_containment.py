@@ -357,3 +357,24 @@ def test_rename_race_swapping_a_directory_for_a_symlink(mounted):
         t.join()
     assert swaps[0] > 100 and created > 0, (swaps, created, errors, {errno.errorcode[k]: v for k, v in codes.items()})
     untouched(outside)
+
+
+@pytest.mark.trio
+async def test_the_audit_hook_sees_every_request(layout):
+    """NativeMount.audit (issue 11 plugs in here) is called after each request with the
+    mount, the operation, its arguments, the errno and the time taken; path_of names the
+    object inside the source."""
+    src, _ = layout
+    n = native(src)
+    seen = []
+    n.audit = lambda mount, op, args, code, ns: seen.append((mount.spec.source_path, op, code, ns >= 0))
+    d = await n.mkdir(n.root, b"d", 0o755, CTX)
+    fi, f = await n.create(d.st_ino, b"f.txt", 0o644, os.O_WRONLY, CTX)
+    await n.write(fi.fh, 0, b"abc")
+    await expect(errno.EEXIST, n.mkdir(n.root, b"d", 0o755, CTX))
+    assert [(op, code) for _, op, code, _ in seen] == [
+        ("mkdir", 0), ("create", 0), ("write", 0), ("mkdir", errno.EEXIST)]
+    assert all(source == str(src) and timed for source, _, _, timed in seen)
+    assert n.path_of(f.st_ino) == b"d/f.txt" and n.path_of(n.root) == b""
+    await n.release(fi.fh)
+    await n.forget_all()
