@@ -82,7 +82,8 @@ class WasiClient:
         backend: the :class:`tarbox_shell.wasi.Backend` that reaches the tenant.
 
     Descriptors 0-2 are free for a host's stdio (:meth:`reserve`); preopens (:meth:`preopen`)
-    and opened files take the lowest free number from 3. Every method raises
+    and opened files are numbered from 3, reusing the number freed last first, as wasmtime
+    does. Every method raises
     :class:`tarbox_shell.wasi.WasiError` (``.errno``, ``.wasi_errno``) on failure and
     :class:`tarbox_shell.wasi.DatabaseUnavailable` when the tenant cannot be reached.
 
@@ -95,6 +96,8 @@ class WasiClient:
     def __init__(self, backend: Backend):
         self.backend = backend
         self._fds: dict[int, Descriptor] = {}
+        self._free: list[int] = []
+        self._next = 3
 
     @classmethod
     def connect(cls, config: ClientConfig) -> "WasiClient":
@@ -124,10 +127,19 @@ class WasiClient:
 
     # -- the table ----------------------------------------------------------------------------
     def _alloc(self) -> int:
-        fd = 3
-        while fd in self._fds:
-            fd += 1
-        return fd
+        # As wasmtime's table: the number freed last, else the next never used.
+        while self._free:
+            fd = self._free.pop()
+            if fd not in self._fds:
+                return fd
+        while self._next in self._fds:
+            self._next += 1
+        self._next += 1
+        return self._next - 1
+
+    def _release(self, fd: int) -> None:
+        del self._fds[fd]
+        self._free.append(fd)
 
     def preopen(self, guest_path: str, tenant_path: str) -> int:
         """Preopen the tenant directory ``tenant_path`` (absolute) as ``guest_path``; returns
@@ -177,7 +189,8 @@ class WasiClient:
     def _dir(self, fd: int, what: str) -> Descriptor:
         d = self.descriptor(fd)
         if d.foreign is not None or d.filetype != FileType.DIRECTORY:
-            raise _err(E.ENOTDIR, f"{what}: descriptor {fd} ({d.path}) is not a directory")
+            # EBADF, not ENOTDIR: what wasmtime answers for a path call under a file.
+            raise _err(E.EBADF, f"{what}: descriptor {fd} ({d.path}) is not a directory")
         return d
 
     def _locate(self, path: str | bytes, dirfd: int | None, what: str) -> tuple[Descriptor, str]:
@@ -241,7 +254,7 @@ class WasiClient:
     def fd_close(self, fd: int) -> Descriptor:
         """WASI ``fd_close``: forget descriptor ``fd`` (no round trip); returns what it was."""
         d = self.descriptor(fd)
-        del self._fds[fd]
+        self._release(fd)
         return d
 
     def fd_renumber(self, fd: int, to: int) -> Descriptor | None:
@@ -251,7 +264,8 @@ class WasiClient:
         displaced = self.descriptor(to)
         if fd == to:
             return None
-        self._fds[to] = self._fds.pop(fd)
+        self._fds[to] = self._fds[fd]
+        self._release(fd)
         return displaced
 
     # -- reading and writing ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import wasmtime
 
 from .client import WasiClient
-from .errors import EBADF, EFAULT, EINVAL, DatabaseUnavailable, WasiError
+from .errors import EBADF, EINVAL, DatabaseUnavailable, WasiError
 from .types import ALL_RIGHTS
 
 MODULE = "wasi_snapshot_preview1"
@@ -75,7 +75,7 @@ class GuestTrap(Exception):
 
 
 class _Fault(Exception):
-    """A pointer or length outside the guest's memory (answered EFAULT)."""
+    """A pointer or length outside the guest's memory: wasmtime traps, and so does the host."""
 
 
 class _Memory:
@@ -201,8 +201,8 @@ class WasiHost:
                 raise
             except WasiError as exc:
                 return exc.wasi_errno
-            except _Fault:
-                return EFAULT
+            except _Fault as exc:
+                raise GuestTrap(f"{name}: pointer out of bounds: {exc}") from None
             return 0 if rv is None else rv
 
         call.__name__ = name

@@ -85,15 +85,15 @@ def _wasi_config(program: Program) -> wasmtime.WasiConfig:
     wasi.argv = [program.argv0 or os.path.basename(program.module), *program.args]
     wasi.env = [list(kv) for kv in program.env]
     if program.stdin:
-        wasi.stdin_file(program.stdin)
+        wasi.stdin_file = program.stdin
     else:
         wasi.inherit_stdin()
     if program.stdout:
-        wasi.stdout_file(program.stdout)
+        wasi.stdout_file = program.stdout
     else:
         wasi.inherit_stdout()
     if program.stderr:
-        wasi.stderr_file(program.stderr)
+        wasi.stderr_file = program.stderr
     else:
         wasi.inherit_stderr()
     return wasi

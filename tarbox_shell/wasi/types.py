@@ -122,12 +122,12 @@ READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR
 WRITE_RIGHTS = (Rights.FD_WRITE | Rights.FD_DATASYNC | Rights.FD_ALLOCATE
                 | Rights.FD_FILESTAT_SET_SIZE)
 #: The rights ``fd_fdstat_get`` reports, the values wasmtime reports (measured with
-#: wasmtime 50): a file open for writing has every right, one open for reading all but
-#: fd_write, a directory all but seek, write and the set-size rights, and a preopened
+#: wasmtime 50): a file open for reading and writing has every right, one open for reading
+#: all but fd_write, one open for writing all but fd_read and fd_readdir, a directory all but seek, write and the set-size rights, and a preopened
 #: directory the path rights (base) and every right to hand on (inheriting).
 FILE_RW_RIGHTS = ALL_RIGHTS
 FILE_RO_RIGHTS = ALL_RIGHTS & ~Rights.FD_WRITE
-FILE_WO_RIGHTS = ALL_RIGHTS & ~Rights.FD_READ
+FILE_WO_RIGHTS = ALL_RIGHTS & ~(Rights.FD_READ | Rights.FD_READDIR)
 DIR_RIGHTS = ALL_RIGHTS & ~(Rights.FD_SEEK | Rights.FD_WRITE | Rights.PATH_FILESTAT_SET_SIZE
                             | Rights.FD_FILESTAT_SET_SIZE)
 PREOPEN_RIGHTS_BASE = 0x07B7FE00
