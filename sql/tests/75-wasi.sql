@@ -2,7 +2,7 @@
 -- absolute paths, symbolic links: EPERM as wasmtime answers), and open/mkdir/rmdir/unlink/
 -- rename/symlink/readlink/link/set-times/write/allocate with the errors wasmtime gives.
 BEGIN;
-SELECT plan(100);
+SELECT plan(101);
 
 SELECT role_name AS tenant FROM tarbox.tenant_create('wasitest') \gset
 SELECT role_name AS other FROM tarbox.tenant_create('wasiother') \gset
@@ -80,6 +80,7 @@ SELECT throws_ok(format($$SELECT tarbox.wasi_mkdir(%s, 'lo')$$, :p), 'TX017', NU
 SELECT throws_ok(format($$SELECT tarbox.wasi_mkdir(%s, '.')$$, :p), 'TX017', NULL, 'mkdir "." -> EEXIST');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rmdir(%s, 'd2/')$$, :p), 'TX022', NULL, 'rmdir with a trailing / -> EINVAL (as wasmtime)');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rmdir(%s, '.')$$, :p), 'TX022', NULL, 'rmdir "." -> EINVAL');
+SELECT throws_ok(format($$SELECT tarbox.wasi_rmdir(%s, 'sub/..')$$, :p), 'TX022', NULL, 'rmdir "sub/.." -> EINVAL (as wasmtime)');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rmdir(%s, 'f')$$, :p), 'TX020', NULL, 'rmdir of a file -> ENOTDIR');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rmdir(%s, 'ld')$$, :p), 'TX020', NULL, 'rmdir of a link to a directory -> ENOTDIR');
 SELECT tarbox.wasi_mkdir(:p, 'sub/x');
