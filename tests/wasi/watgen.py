@@ -29,6 +29,10 @@ class I64:
     value: int
 
 
+#: Every WASI right, as the i64 argument of path_open.
+ALL_RIGHTS_ARG = I64((1 << 30) - 1)
+
+
 @dataclass(frozen=True)
 class Str:
     data: bytes
