@@ -52,19 +52,24 @@ def wasi_group() -> None:
 @click.option("--env", "envs", multiple=True, metavar="K=V",
               help="An environment variable of the guest (repeatable; none by default).")
 @click.option("--checkpoint", metavar="NAME",
-              help="After a run that exits 0, create layer NAME (roll back with a layer switch).")
+              help="After a run that exits 0, freeze the layer holding its changes and continue "
+                   "in a new layer NAME (as `tarbox layer new NAME`; `tarbox layer switch` to "
+                   "the frozen layer returns to the state the run left).")
 @click.option("--max-memory", metavar="SIZE",
               help="Limit the guest's linear memory (e.g. 256M, 2G; default: wasm32's 4G).")
 @click.option("--url", metavar="URL", help="HTTP mode: the base URL of `tarbox serve`.")
 @click.option("--token", metavar="TOKEN", envvar="TARBOX_TOKEN",
               help="HTTP mode: the bearer token (default: $TARBOX_TOKEN).")
+@click.option("--stats", is_flag=True,
+              help="After the run, print the number of filesystem calls (SQL calls) and the "
+                   "seconds it took on stderr.")
 @click.option("--dsn", metavar="DSN", default=None,
               help="libpq connection string (default: the tarbox --dsn, $TARBOX_DSN, else the "
                    "embedded cluster).")
 @click.pass_context
 def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, ...],
                 dirs: tuple[str, ...], envs: tuple[str, ...], checkpoint: str | None,
-                max_memory: str | None, url: str | None, token: str | None,
+                max_memory: str | None, url: str | None, token: str | None, stats: bool,
                 dsn: str | None) -> int:
     """Run MODULE.wasm with its filesystem served from TENANT (no FUSE, no host directory).
 
@@ -99,5 +104,10 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
             click.echo(f"tarbox: no checkpoint {checkpoint}: the program exited with status "
                        f"{outcome.status}", err=True)
         else:
-            click.echo(f"tarbox: checkpoint {checkpoint} (layer {outcome.checkpoint})", err=True)
+            click.echo(f"tarbox: checkpoint {checkpoint}: the run's changes are frozen in layer "
+                       f"{outcome.checkpoint - 1}; layer {checkpoint} ({outcome.checkpoint}) "
+                       "is current", err=True)
+    if stats:
+        click.echo(f"tarbox: {outcome.calls} filesystem calls (SQL), {outcome.seconds:.3f} s",
+                   err=True)
     return outcome.status
