@@ -12,7 +12,10 @@ over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
 
 Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
-Part C compares a read-write native mount of a Tarbox mount with bindfs over the same host
+Part C runs CPython for WASI on small files and one large file, with its filesystem in a
+tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.bench.wasi`).
+
+Part D compares a read-write native mount of a Tarbox mount with bindfs over the same host
 directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
 
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
@@ -43,6 +46,7 @@ from . import native as bench_native
 from . import report as bench_report
 from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
+from . import wasi as bench_wasi
 from . import workloads as bench_workloads
 
 REPO = Path(__file__).resolve().parents[2]
@@ -269,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--juicefs-cache-size", type=int, default=None, metavar="MIB",
                     help="JuiceFS --cache-size in MiB (default: JuiceFS's own; 0 = no local disk "
                          "cache, every read goes to PostgreSQL)")
+    ap.add_argument("--wasi", default="direct,http,fuse,tmpfs",
+                    help="WASI targets to measure (default: %(default)s); '' = none")
     ap.add_argument("--native", default="on", choices=["on", "off"],
                     help="a read-write native mount vs bindfs over the same host directory "
                          "(default: %(default)s)")
@@ -302,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "native": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "wasi": None,
+        "native": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -334,6 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.sqlapi == "on":
             print("== direct SQL path API vs AgentFS", flush=True)
             report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
+            bench_report.save_json(out_path, report)
+        wasi_names = [s.strip() for s in args.wasi.split(",") if s.strip()]
+        if wasi_names:
+            print("== wasi (CPython for WASI)", flush=True)
+            wb = bench_wasi.WasiBench(admin_dsn, workdir, f"bench-{stamp}-w",
+                                      files=20 if args.quick else 200,
+                                      big=(1 if args.quick else 10) * 2**20)
+            report["wasi"] = wb.run(wasi_names)
             bench_report.save_json(out_path, report)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
@@ -370,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
               f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")
         print(bench_sqlapi.format_sqlapi(report["sqlapi"]))
+        print()
+    if report["wasi"]:
+        print(bench_wasi.format_wasi(report["wasi"]))
         print()
     print(f"saved {out_path}")
     return 0

@@ -1,4 +1,4 @@
-"""Part C of the benchmark: a read-write native mount (a host directory passed through inside
+"""Part D of the benchmark: a read-write native mount (a host directory passed through inside
 a Tarbox mount, issue 15) against bindfs over the same host directory, on the Django extract
 and the small-file workloads, in one run. Both are FUSE passthroughs of one directory of the
 local disk: the figure is what Tarbox's bridge (pyfuse3, trio, the dispatcher, the
