@@ -280,10 +280,6 @@ class Dispatcher(pyfuse3.Operations):
                 return comp.foreign_errno
         return errno.EXDEV
 
-    def attached(self) -> dict[bytes, Component]:
-        """``{path: component}`` of the attachment points (a copy)."""
-        return dict(self._attach)
-
     # ------------------------------------------------------------------ names
 
     @dispatched
