@@ -487,7 +487,16 @@ class NativeMount(Component):
             entry = self._attr(node.parent)
             self._nodes[node.parent].lookups += 1
             return entry
-        return self._lookup_name(parent_inode, name)[1]
+        try:
+            return self._lookup_name(parent_inode, name)[1]
+        except FileNotFoundError:
+            # A negative entry the kernel may cache for the same timeout as positive ones
+            # (programs probe many missing names: Python's imports, PATH searches).
+            neg = pyfuse3.EntryAttributes()
+            neg.st_ino = 0
+            neg.entry_timeout = self.timeout
+            neg.attr_timeout = self.timeout
+            return neg
 
     @host_call
     async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
