@@ -36,8 +36,10 @@ a new object of the same type while the kernel still holds the old one is taken 
 another type gets a new number.)
 
 Audit: :attr:`NativeMount.audit` (default None) is called after every request with the
-mount, the operation's name, its arguments, the errno (0 on success) and the time taken; the
-audit of issue 11 plugs in there (``is_native_mount``, the source path, :meth:`NativeMount.path_of`).
+mount, the operation's name, its arguments (the request context is among them where pyfuse3
+gives one; :meth:`NativeMount.handle_info` says who opened a handle), the errno (0 on success)
+and the time taken; the audit of issue 11 plugs in there (``is_native_mount``, the source path
+``spec.source_path``, :meth:`NativeMount.path_of`).
 """
 
 from __future__ import annotations
@@ -99,11 +101,13 @@ class _Node:
 
 @dataclass
 class _Handle:
-    """An open file or directory: a real descriptor; for a directory, the listing taken when
-    it was read from the start."""
+    """An open file or directory: a real descriptor, the inode, who opened it (uid, gid, pid
+    of the OPEN/CREATE/OPENDIR request: READ and WRITE carry no request context); for a
+    directory, the listing taken when it was read from the start."""
 
     fd: int
     ino: int
+    opener: tuple[int, int, int] = (0, 0, 0)
     entries: list[bytes] | None = None
 
 
@@ -374,6 +378,12 @@ class NativeMount(Component):
         self._nodes.clear()
         self._fds.clear()
         return held
+
+    def handle_info(self, fh: int) -> tuple[int, int, int, int] | None:
+        """(inode, uid, gid, pid) of open handle ``fh`` - who opened it - or None (for the
+        audit of READ/WRITE, which carry no request context)."""
+        h = self._handles.get(fh)
+        return None if h is None else (h.ino, *h.opener)
 
     def held_descriptors(self) -> int:
         """How many O_PATH descriptors of inodes the cache holds now (the root's not counted)."""
@@ -672,7 +682,7 @@ class NativeMount(Component):
         self._nodes[ino].lookups += 1
         self._pin(ino)
         fh = self.new_fh()
-        self._handles[fh] = _Handle(fd, ino)
+        self._handles[fh] = _Handle(fd, ino, (ctx.uid, ctx.gid, ctx.pid))
         return self._file_info(fh), self._entry(ino, st)
 
     def _file_info(self, fh: int) -> pyfuse3.FileInfo:
@@ -693,7 +703,7 @@ class NativeMount(Component):
         fd = beneath.reopen(self._fd(inode), flags)
         self._pin(inode)
         fh = self.new_fh()
-        self._handles[fh] = _Handle(fd, inode)
+        self._handles[fh] = _Handle(fd, inode, (ctx.uid, ctx.gid, ctx.pid))
         return self._file_info(fh)
 
     @host_call
@@ -730,7 +740,7 @@ class NativeMount(Component):
         fd = beneath.reopen(self._dir(inode), os.O_RDONLY | os.O_DIRECTORY)
         self._pin(inode)
         fh = self.new_fh()
-        self._handles[fh] = _Handle(fd, inode)
+        self._handles[fh] = _Handle(fd, inode, (ctx.uid, ctx.gid, ctx.pid))
         return fh
 
     @host_call

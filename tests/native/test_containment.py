@@ -376,5 +376,6 @@ async def test_the_audit_hook_sees_every_request(layout):
         ("mkdir", 0), ("create", 0), ("write", 0), ("mkdir", errno.EEXIST)]
     assert all(source == str(src) and timed for source, _, _, timed in seen)
     assert n.path_of(f.st_ino) == b"d/f.txt" and n.path_of(n.root) == b""
+    assert n.handle_info(fi.fh) == (f.st_ino, CTX.uid, CTX.gid, CTX.pid)
     await n.release(fi.fh)
     await n.forget_all()
