@@ -133,6 +133,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     app.state.settings = settings
 
     api = f"{base}/api/v1"
+    app.state.api_prefix = api
     app.include_router(remote_fs.router, prefix=api)
     app.include_router(files.router, prefix=api)
     app.include_router(layers.router, prefix=api)

@@ -53,7 +53,9 @@ BINARY_BODY = {"requestBody": {"content": {"application/octet-stream": {"schema"
 
 
 def _path(request: Request) -> bytes:
-    return paths.url_path_after(request.scope, request.scope["route"].path.split("{", 1)[0])
+    static = request.scope["route"].path.split("{", 1)[0]
+    api = request.app.state.api_prefix
+    return paths.url_path_after(request.scope, static if static.startswith(api + "/") else api + static)
 
 
 def _entry_response(e: dict, path: bytes, status: int = 200) -> JSONResponse:
