@@ -109,6 +109,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
             opened at startup and closed at shutdown.
     """
     base = normalize_base(settings.base_path)
+    # psycopg warns about every pipeline a refused token aborts; those are answered 401.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     gw = gateway or Gateway(settings.dsn, settings.pool_min, settings.pool_max, settings.db_timeout,
                             settings.statement_timeout_ms)
 
@@ -172,7 +174,10 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
         return _problem_response(HTTPProblem(exc.status_code, value, detail, dict(exc.headers or {})))
 
     async def on_database(request: Request, exc: Exception):
-        return _problem_response(problem_of(exc))
+        p = problem_of(exc)
+        if p.status == 500:
+            log.error("error on %s %s: %s", request.method, request.url.path, p.message)
+        return _problem_response(p)
 
     for kind in (psycopg.Error, psycopg_pool.PoolTimeout, TarboxError, OSError):
         app.add_exception_handler(kind, on_database)

@@ -55,7 +55,10 @@ class Gateway:
         self.pool = psycopg_pool.AsyncConnectionPool(
             dsn, min_size=min_size, max_size=max_size, timeout=timeout, open=False,
             reconnect_timeout=3600, name="tarbox-gateway",
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout)),
+            # No automatic server-side prepared statements: one prepared inside a pipeline whose
+            # implicit transaction fails (a refused token) is lost while psycopg believes it
+            # exists ("prepared statement _pg3_N does not exist" on the next use).
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout)), "prepare_threshold": None,
                     "options": f"-c statement_timeout={int(statement_timeout_ms)}",
                     "application_name": "tarbox serve"})
 
