@@ -87,7 +87,7 @@ class Gateway:
             await conn.execute("SELECT 1")
 
     async def call(self, token: str | None, write: bool, query: Any,
-                   params: Sequence[Any] | dict | None = None) -> list[tuple]:
+                   params: Sequence[Any] | dict | None = None, binary: bool = False) -> list[tuple]:
         """Run ``query`` as the token's tenant in one round trip and one transaction.
 
         Args:
@@ -95,6 +95,7 @@ class Gateway:
             write: False for a read-only request (the transaction is then READ ONLY).
             query: the API call (SQL text with ``%s`` placeholders).
             params: its parameters.
+            binary: results in PostgreSQL's binary format (file data: no hex text).
 
         Returns the rows (list of tuples). Raises psycopg errors (SQLSTATE TXnnn, 28000 for a
         refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
@@ -105,7 +106,7 @@ class Gateway:
                 async with self.pool.connection() as conn:
                     async with conn.pipeline():
                         await conn.execute(ENTER, (token, write))
-                        cur = await conn.execute(query, params)
+                        cur = await conn.execute(query, params, binary=binary)
                     return await cur.fetchall() if cur.description is not None else []
             except psycopg.Error as exc:
                 attempt += 1

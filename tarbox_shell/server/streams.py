@@ -9,11 +9,13 @@ A download is a series of read calls pinned to one version of the file: the firs
 returns the file's etag, and every later piece is read with ``If-Match`` that etag, so the
 bytes all come from one version or the response is cut short (the client sees fewer bytes than
 its ``Content-Length``); readers never hold a connection while a client is slow, and
-concurrent readers of one file do not wait for each other.
+concurrent readers of one file do not wait for each other. The next piece is read (or written)
+while the current one travels, so the database and the network work at the same time.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import AsyncIterator
 
@@ -23,7 +25,9 @@ from . import metrics
 from .bodies import PIECE, pieces
 from .context import ENTRY_SQL, call, entry_dict, gateway, token_of
 
-WRITE_SQL = (f"SELECT {ENTRY_SQL} FROM tarbox.remote_write(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) e")
+# File data travels in PostgreSQL's binary format (%b, binary results): no hex text to encode
+# and parse on either side.
+WRITE_SQL = (f"SELECT {ENTRY_SQL} FROM tarbox.remote_write(%s, %b, %s, %s, %s, %s, %s, %s, %s, %s) e")
 READ_SQL = "SELECT data, offset_, size, etag, mtime_ns, mode FROM tarbox.remote_read(%s, %s, %s, %s, %s)"
 
 
@@ -42,15 +46,33 @@ async def upload(request: Request, path: bytes, offset: int = 0, truncate: bool 
         return entry_dict(rows[0])
     row = None
     async with gateway(request).transaction(token_of(request), True) as conn:
+        # One statement in flight on the connection while the next piece arrives from the
+        # client (receiving and writing overlap; memory: about two pieces).
+        pending: asyncio.Task | None = None
+
+        async def write(args: tuple):
+            cur = await conn.execute(WRITE_SQL, args)
+            return await cur.fetchone()
+
         pos, first = offset, True
-        async for piece, last in pieces(request.stream()):
-            cur = await conn.execute(WRITE_SQL, (
-                path, piece, pos, truncate and first, final and last, create_new and first,
-                if_match if first else None, if_none_match and first, append, mode if first else None))
-            row = await cur.fetchone()
-            metrics.BYTES.labels("in").inc(len(piece))
-            pos += len(piece)
-            first = False
+        try:
+            async for piece, last in pieces(request.stream()):
+                if pending is not None:
+                    row = await pending
+                pending = asyncio.ensure_future(write((
+                    path, piece, pos, truncate and first, final and last, create_new and first,
+                    if_match if first else None, if_none_match and first, append, mode if first else None)))
+                metrics.BYTES.labels("in").inc(len(piece))
+                pos += len(piece)
+                first = False
+            row = await pending
+            pending = None
+        finally:
+            if pending is not None:  # the body failed (too large, client gone): let the
+                try:                 # statement finish before the transaction rolls back
+                    await pending
+                except Exception:  # noqa: BLE001  (the body's error is the one to report)
+                    pass
     return entry_dict(row)
 
 
@@ -76,7 +98,7 @@ async def download(request: Request, path: bytes, offset: int = 0, length: int |
     """Read ``length`` bytes (None = to the end; a negative ``offset`` = the last -offset
     bytes) of ``path`` as of ``layer``. Returns a :class:`Download`."""
     want = PIECE if length is None else min(length, PIECE)
-    rows = await call(request, False, READ_SQL, (path, offset, want, layer, if_match))
+    rows = await call(request, False, READ_SQL, (path, offset, want, layer, if_match), binary=True)
     data, start, size, tag, mtime_ns, mode = rows[0]
     data = bytes(data)
     end = size if length is None else min(size, start + length)
@@ -85,16 +107,24 @@ async def download(request: Request, path: bytes, offset: int = 0, length: int |
     if total <= len(data):
         return Download(data[:total], start, size, total, tag, mtime_ns, mode, None)
 
+    async def fetch(pos: int) -> bytes:
+        more = await call(request, False, READ_SQL, (path, pos, min(PIECE, end - pos), layer, [tag]), binary=True)
+        return bytes(more[0][0])
+
     async def rest() -> AsyncIterator[bytes]:
+        # The next piece is read while this one is sent (database and network overlap).
         pos = start + len(data)
-        while pos < end:
-            more = await call(request, False, READ_SQL, (path, pos, min(PIECE, end - pos), layer, [tag]))
-            chunk = bytes(more[0][0])
-            if not chunk:
-                return  # the file shrank under the same etag: cannot happen, but never spin
-            metrics.BYTES.labels("out").inc(len(chunk))
-            pos += len(chunk)
-            yield chunk
+        task = asyncio.ensure_future(fetch(pos))
+        try:
+            while task is not None:
+                chunk = await task
+                pos += len(chunk)
+                task = asyncio.ensure_future(fetch(pos)) if chunk and pos < end else None
+                metrics.BYTES.labels("out").inc(len(chunk))
+                yield chunk
+        finally:
+            if task is not None:  # the client went away: do not leave the read running
+                task.cancel()
 
     return Download(data, start, size, total, tag, mtime_ns, mode, rest())
 
