@@ -95,6 +95,9 @@ def problem_of(exc: BaseException) -> HTTPProblem:
     state = sqlstate_of(exc)
     if state == UNAUTHORIZED_SQLSTATE:
         return unauthorized(message_of(exc))
+    if isinstance(exc, psycopg.DataError) and state is None:
+        # refused by psycopg before it reached the server (e.g. a NUL in a text argument)
+        return HTTPProblem(400, E.EINVAL, f"invalid argument: {message_of(exc)}")
     if isinstance(exc, psycopg.OperationalError) and (state is None or state[:2] in ("08", "57")) \
             and state != "57014":
         return HTTPProblem(503, E.EIO, f"the database is unavailable: {message_of(exc)}", {"Retry-After": "1"})
