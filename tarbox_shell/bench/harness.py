@@ -37,6 +37,7 @@ import psycopg
 from .. import db
 from . import layers as bench_layers
 from . import report as bench_report
+from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
 from . import workloads as bench_workloads
 
@@ -252,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated filesystems to measure (default: %(default)s); '' = none")
     ap.add_argument("--layers", default="1,2,3,4",
                     help="layer figures to measure (default: %(default)s); '' = none")
+    ap.add_argument("--sqlapi", default="on", choices=["on", "off"],
+                    help="direct SQL path API vs the AgentFS SDK (default: %(default)s)")
     ap.add_argument("--workdir", default="/var/tmp/tarbox-bench",
                     help="scratch directory on a local disk (default: %(default)s)")
     ap.add_argument("--fs-timeout", type=float, default=None,
@@ -289,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "loadavg_start": _loadavg(),
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None,
+        "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
     print(f"database: {admin_dsn}; work dir {workdir}")
@@ -311,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
             lb = bench_layers.LayerBench(admin_dsn, f"bench-{stamp}-l", sizes,
                                          keep=args.keep_tenants)
             report["layers"] = lb.run(layer_keys)
+        if args.sqlapi == "on":
+            print("== direct SQL path API vs AgentFS", flush=True)
+            report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
+            bench_report.save_json(out_path, report)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
         report["loadavg_end"] = _loadavg()
@@ -338,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
         print(bench_report.format_layers(report["layers"]))
+        print()
+    if report["sqlapi"]:
+        print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
+              f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")
+        print(bench_sqlapi.format_sqlapi(report["sqlapi"]))
         print()
     print(f"saved {out_path}")
     return 0
