@@ -29,11 +29,15 @@ from .token import token_group
 @click.option("--dsn", metavar="DSN", default=None,
               help="libpq connection string of an existing server (default: $TARBOX_DSN, "
                    "else the embedded cluster in $TARBOX_HOME).")
+@click.option("--url", metavar="URL", envvar="TARBOX_URL", default=None,
+              help="Use the HTTP API of `tarbox serve` at URL for the file commands (default: $TARBOX_URL).")
+@click.option("--token", metavar="TOKEN", envvar="TARBOX_TOKEN", default=None,
+              help="Bearer token for --url (default: $TARBOX_TOKEN); it decides the tenant.")
 @click.version_option(__version__, prog_name="tarbox")
 @click.pass_context
-def cli(ctx: click.Context, dsn: str | None) -> None:
+def cli(ctx: click.Context, dsn: str | None, url: str | None, token: str | None) -> None:
     """Tarbox: a POSIX filesystem stored in PostgreSQL."""
-    state = State(dsn=dsn or None)
+    state = State(dsn=dsn or None, url=url or None, token=token or None)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
