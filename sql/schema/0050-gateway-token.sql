@@ -1,23 +1,7 @@
--- The HTTP gateway (`tarbox serve`): its login role and the bearer tokens it maps to tenants.
---
--- tarbox_gateway logs in, is a member of every tenant role and nothing more: NOINHERIT, so it
--- holds none of their privileges until a request's transaction runs
--- set_config('role', 'tarbox_tenant_<id>', true) (tarbox._gateway_enter, after the token is
--- checked), and no superuser, BYPASSRLS, CREATEROLE or CREATEDB. Row-level security applies to
--- its requests exactly as to a mount of the tenant; the role setting is transaction-local, so a
--- pooled connection never carries a tenant into the next request. tarbox.tenant_create grants
--- each new tenant role to it; this migration grants the tenants that already exist.
--- Roles are cluster-wide: a second Tarbox database of the cluster finds the role there already.
-DO $gateway$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_gateway') THEN
-        CREATE ROLE tarbox_gateway LOGIN NOINHERIT;
-    END IF;
-END
-$gateway$;
-ALTER ROLE tarbox_gateway LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB NOREPLICATION;
-GRANT USAGE ON SCHEMA tarbox TO tarbox_gateway;
-
+-- The HTTP gateway (`tarbox serve`): the bearer tokens it maps to tenants, and its membership in
+-- the tenant roles that exist already (tarbox.tenant_create grants each new one). The role
+-- tarbox_gateway itself and the type tarbox.entry are made by 0000-bootstrap.sql, because the
+-- function files name them in grants and signatures and are loaded over any schema version.
 DO $grants$
 DECLARE
     r record;
@@ -61,28 +45,3 @@ ALTER TABLE tarbox.token FORCE ROW LEVEL SECURITY;
 CREATE POLICY token_own ON tarbox.token
     USING (tenant_id = tarbox._tenant_id()) WITH CHECK (tenant_id = tarbox._tenant_id());
 GRANT ALL ON tarbox.token TO tarbox_maint;
-
--- tarbox.entry: a directory entry or file as the remote API (HTTP, WASI) describes it: its name
--- (bytes; NULL for the root), inode attributes as tarbox.attr has them (times in ns since the
--- epoch), the symlink target bytes, and etag: a version tag that changes whenever the inode's
--- row does (any change of content or attributes), for HTTP ETag / If-Match.
-CREATE TYPE tarbox.entry AS (
-    name     bytea,
-    ino      bigint,
-    type     text,
-    mode     int,
-    nlink    int,
-    uid      bigint,
-    gid      bigint,
-    rdev     bigint,
-    size     bigint,
-    atime_ns bigint,
-    mtime_ns bigint,
-    ctime_ns bigint,
-    btime_ns bigint,
-    target   bytea,
-    etag     text
-);
-ALTER TYPE tarbox.entry OWNER TO tarbox_owner;
-COMMENT ON TYPE tarbox.entry IS
-    'A file as the remote API describes it: name bytes (NULL for the root), inode, type word (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), a/m/c/birth times (ns since the epoch), symlink target bytes, etag (changes with every change of the file).';

@@ -5,7 +5,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_tenant text := substring(p_token FROM '^tbx_([1-9][0-9]{0,18})_[0-9a-f]{64}$');
-    k tarbox.token;
+    k record;  -- (a row of tarbox.token; record, so the file loads before migration 0050)
 BEGIN
     IF v_tenant IS NULL THEN
         RAISE EXCEPTION 'unauthorized: % bearer token', CASE WHEN p_token IS NULL OR p_token = '' THEN 'missing' ELSE 'malformed' END
