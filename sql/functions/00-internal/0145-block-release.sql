@@ -1,0 +1,41 @@
+-- tarbox._block_release(tenant, hashes): a reference to each of these blocks has just been
+-- removed; delete those that no block map or chunk map row references any more (garbage the
+-- moment it was replaced: the old version of a block rewritten in the layer it was born in, a
+-- file deleted in the layer it was made in). A block some other transaction holds locked (it
+-- is about to reference it, see _block_store) is skipped, never waited for; the references are
+-- checked after the lock is taken (a new statement, so a new snapshot under READ COMMITTED).
+-- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
+CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
+                                                 OUT blocks bigint, OUT bytes bigint)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_locked bytea[];
+BEGIN
+    blocks := 0;
+    bytes := 0;
+    IF p_hashes IS NULL OR cardinality(p_hashes) = 0 THEN
+        RETURN;
+    END IF;
+    SELECT array_agg(b.hash) INTO v_locked
+      FROM (SELECT b.hash FROM tarbox.block b
+             WHERE b.tenant_id = p_tenant AND b.hash = ANY (p_hashes)
+               AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
+               AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+             FOR UPDATE SKIP LOCKED) b;
+    IF v_locked IS NULL THEN
+        RETURN;
+    END IF;
+    WITH gone AS (
+        DELETE FROM tarbox.block b
+         WHERE b.tenant_id = p_tenant AND b.hash = ANY (v_locked)
+           AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
+           AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+        RETURNING octet_length(b.data) AS n)
+    SELECT count(*), coalesce(sum(n), 0) INTO blocks, bytes FROM gone;
+    PERFORM tarbox._usage_add(p_tenant, -bytes, 0);
+END
+$$;
+ALTER FUNCTION tarbox._block_release(bigint, bytea[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._block_release(bigint, bytea[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._block_release(bigint, bytea[]) TO tarbox_maint;
