@@ -20,7 +20,7 @@ BEGIN
     v_files := u.inodes;
     bsize := 65536;
     frsize := 4096;
-    blocks := (v_capacity + 4095) / 4096;
+    blocks := v_capacity / 4096;
     bfree := greatest(v_capacity - coalesce(v_used, 0), 0) / 4096;
     bavail := bfree;
     files := v_inodes;

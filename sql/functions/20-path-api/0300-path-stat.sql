@@ -14,7 +14,7 @@ BEGIN
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     RETURN QUERY SELECT v.ino, tarbox._file_type(v.mode), v.mode, v.nlink, v.uid, v.gid, v.rdev, v.size,
-                        (v.size + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
+                        (v.stored + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
 END
 $$;
 ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
