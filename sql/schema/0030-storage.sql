@@ -24,9 +24,6 @@ CREATE INDEX blockmap_hash ON tarbox.blockmap (tenant_id, hash);
 ALTER TABLE tarbox.blockmap
     ADD CONSTRAINT blockmap_block_fk FOREIGN KEY (tenant_id, hash) REFERENCES tarbox.block (tenant_id, hash);
 
--- Small chunks are compressed too (the default only tries above ~2 KB per row).
-ALTER TABLE tarbox.block SET (toast_tuple_target = 128);
-
 CREATE TABLE tarbox.chunkmap (
     tenant_id bigint  NOT NULL,
     ino       bigint  NOT NULL CHECK (ino > 1),

@@ -12,6 +12,8 @@ over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
 
 Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
+Part C measures storage sizes, garbage and the append cost (:mod:`tarbox_shell.bench.storage`).
+
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
 ``mount -t tmpfs`` and for dropping the page cache (without root, tmpfs is skipped and
@@ -36,6 +38,7 @@ import psycopg
 
 from .. import db
 from . import layers as bench_layers
+from . import storage as bench_storage
 from . import report as bench_report
 from . import targets as bench_targets
 from . import workloads as bench_workloads
@@ -252,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated filesystems to measure (default: %(default)s); '' = none")
     ap.add_argument("--layers", default="1,2,3,4",
                     help="layer figures to measure (default: %(default)s); '' = none")
+    ap.add_argument("--storage", default="S1,S2,S3,S4,S5",
+                    help="storage figures to measure (default: %(default)s); '' = none")
     ap.add_argument("--workdir", default="/var/tmp/tarbox-bench",
                     help="scratch directory on a local disk (default: %(default)s)")
     ap.add_argument("--fs-timeout", type=float, default=None,
@@ -268,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     out_path = Path(args.out) if args.out else REPO / "bench-results" / f"fs-{stamp}.json"
     fs_names = [s.strip() for s in args.fs.split(",") if s.strip()]
     layer_keys = {s.strip() for s in args.layers.split(",") if s.strip()}
+    storage_keys = {s.strip().upper() for s in args.storage.split(",") if s.strip()}
     timeout = args.fs_timeout or (900.0 if args.quick else 3600.0)
     notes = list(NOTES)
     is_root = os.geteuid() == 0
@@ -289,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "loadavg_start": _loadavg(),
+        "notes": notes, "filesystems": {}, "layers": None, "storage": None,
+        "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
     print(f"database: {admin_dsn}; work dir {workdir}")
@@ -311,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
             lb = bench_layers.LayerBench(admin_dsn, f"bench-{stamp}-l", sizes,
                                          keep=args.keep_tenants)
             report["layers"] = lb.run(layer_keys)
+            bench_report.save_json(out_path, report)
+        if storage_keys:
+            print("== storage (sizes, garbage, append cost)", flush=True)
+            sb = bench_storage.StorageBench(admin_dsn, f"bench-{stamp}-s", tarball, args.quick, workdir,
+                                            keep=args.keep_tenants)
+            report["storage"] = sb.run(storage_keys)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
         report["loadavg_end"] = _loadavg()
@@ -338,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
         print(bench_report.format_layers(report["layers"]))
+        print()
+    if report["storage"]:
+        print("Storage (sizes, garbage, append cost)")
+        print(bench_report.format_layers(report["storage"]))
         print()
     print(f"saved {out_path}")
     return 0

@@ -62,10 +62,9 @@ BEGIN
         SELECT sum(x) INTO v_old_bytes FROM unnest(o_nb) x;
         SELECT sum(x) INTO v_old_lines FROM unnest(o_nl) x;
     END IF;
-    FOR i IN 1 .. v_nnew LOOP
-        v_start := CASE WHEN i = 1 THEN 0 ELSE p_ends[i - 1] END;
-        n_hash := n_hash || sha256(substring(p_data FROM v_start + 1 FOR p_ends[i] - v_start));
-    END LOOP;
+    SELECT coalesce(array_agg(sha256(substring(p_data FROM coalesce(p_ends[g - 1], 0) + 1
+                                                     FOR p_ends[g] - coalesce(p_ends[g - 1], 0))) ORDER BY g), '{}')
+      INTO n_hash FROM generate_series(1, v_nnew) g;
     WHILE p < least(v_nold, v_nnew) AND o_hash[p + 1] = n_hash[p + 1] LOOP
         p := p + 1;
     END LOOP;
@@ -97,17 +96,24 @@ BEGIN
     v_after := coalesce(v_after, 0);
     v_before := CASE WHEN s > 0 THEN o_pos[v_nold - s + 1] END;
     v_newpos := tarbox._text_positions(v_after, v_before, v_nnew - p - s);
-    FOR i IN p + 1 .. v_nnew - s LOOP
-        v_start := CASE WHEN i = 1 THEN 0 ELSE p_ends[i - 1] END;
+    IF v_nnew - s > p THEN
+        PERFORM tarbox._blocks_store(c.tenant_id, n_hash[p + 1:v_nnew - s],
+            ARRAY(SELECT substring(p_data FROM coalesce(p_ends[g - 1], 0) + 1 FOR p_ends[g] - coalesce(p_ends[g - 1], 0))
+                    FROM generate_series(p + 1, v_nnew - s) g ORDER BY g));
         INSERT INTO tarbox.chunkmap (tenant_id, ino, pos, born, died, hash, nbytes, nlines)
-        VALUES (c.tenant_id, p_ino, v_newpos[i - p], c.head, 2147483647,
-                tarbox._block_store(c.tenant_id, substring(p_data FROM v_start + 1 FOR p_ends[i] - v_start)),
-                p_ends[i] - v_start, p_lines[i]);
-    END LOOP;
+        SELECT c.tenant_id, p_ino, v_newpos[g - p], c.head, 2147483647, n_hash[g],
+               p_ends[g] - coalesce(p_ends[g - 1], 0), p_lines[g]
+          FROM generate_series(p + 1, v_nnew - s) g;
+    END IF;
     v_start := CASE WHEN p = 0 THEN 0 ELSE p_ends[p] END;
     v_new_mid := substring(p_data FROM v_start + 1
                            FOR CASE WHEN v_nnew - s = 0 THEN 0 ELSE p_ends[v_nnew - s] END - v_start);
-    v_stats := tarbox._line_stats(v_old_mid, v_new_mid);
+    IF octet_length(v_old_mid) = 0 THEN
+        -- nothing replaced: every new line is added (what difflib says, without the call)
+        v_stats := ARRAY[coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)::int, 0];
+    ELSE
+        v_stats := tarbox._line_stats(v_old_mid, v_new_mid);
+    END IF;
     v_blocks := tarbox._blockmap_cut(c.tenant_id, c.head, p_ino, 0);
     PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
     UPDATE tarbox.inode i
