@@ -16,8 +16,10 @@
 --    are 64 KiB blocks numbered from text_bytes.
 -- 3. inode.stored: bytes of content this version references (chunks + blocks), what st_blocks
 --    reports (holes and shared content counted once per file version, as du does).
--- 4. Usage counters striped by backend (tarbox.usage_delta): a writer adds to the row of its
---    stripe, so concurrent writers of one tenant rarely meet on one row.
+-- 4. Usage counters per backend (tarbox.usage_delta): a writer adds to the row of its own
+--    backend, so no two running transactions ever update the same counter row (a shared row
+--    would serialise a tenant's writers, and, locked while they wait for each other's blocks,
+--    deadlock them).
 
 -- Block references: the collector and the write path ask "who references this hash?".
 CREATE INDEX blockmap_hash ON tarbox.blockmap (tenant_id, hash);
@@ -87,16 +89,18 @@ ALTER TABLE tarbox.tenant
 
 -- Usage counters: the sum of a tenant's rows is its usage. bytes = content bytes stored in
 -- blocks (after deduplication, before compression), inodes = live inodes of the newest layer.
+-- Row `stripe` 0 holds the folded total; every other row belongs to the backend whose pid it
+-- is (tarbox._usage_add), folded into row 0 once that backend is gone (tarbox._usage_fold).
 CREATE TABLE tarbox.usage_delta (
     tenant_id bigint   NOT NULL REFERENCES tarbox.tenant (tenant_id),
-    stripe    smallint NOT NULL CHECK (stripe BETWEEN 0 AND 15),
+    stripe    int      NOT NULL CHECK (stripe >= 0),
     bytes     bigint   NOT NULL DEFAULT 0,
     inodes    bigint   NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, stripe)
 );
 ALTER TABLE tarbox.usage_delta OWNER TO tarbox_owner;
 COMMENT ON TABLE tarbox.usage_delta IS
-    'Striped usage counters: a tenant''s usage is the sum of its rows (bytes = block content after deduplication, inodes = live inodes of the newest layer). Writers add to the stripe of their backend, so concurrent writers rarely share a row.';
+    'Usage counters: a tenant''s usage is the sum of its rows (bytes = block content after deduplication, inodes = live inodes of the newest layer). stripe 0 = the folded total; any other stripe = the pid of the backend that added to it, so concurrent writers never share a row.';
 ALTER TABLE tarbox.usage_delta SET (autovacuum_vacuum_scale_factor = 0.0, autovacuum_vacuum_threshold = 1000);
 ALTER TABLE tarbox.usage_delta ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tarbox.usage_delta FORCE ROW LEVEL SECURITY;

@@ -3,6 +3,7 @@
 -- (tarbox._block_release: a block a concurrent transaction holds locked because it is about to
 -- reference it is skipped, and references are checked again after the lock). Holds the
 -- tenant's layer lock shared, like a writer, so no layer is dropped or discarded meanwhile.
+-- Also folds the usage counters of backends that are gone (tarbox._usage_fold).
 -- Returns (blocks freed, bytes freed, blocks kept after the sweep, milliseconds).
 CREATE OR REPLACE FUNCTION tarbox._gc(p_tenant bigint, OUT blocks_freed bigint, OUT bytes_freed bigint,
                                       OUT blocks_kept bigint, OUT ms numeric)
@@ -14,6 +15,7 @@ DECLARE
     r record;
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(p_tenant);
+    PERFORM tarbox._usage_fold(p_tenant);
     SELECT array_agg(b.hash) INTO v_candidates
       FROM tarbox.block b
      WHERE b.tenant_id = p_tenant
