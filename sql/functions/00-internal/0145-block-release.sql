@@ -4,6 +4,12 @@
 -- file deleted in the layer it was made in). A block some other transaction holds locked (it
 -- is about to reference it, see _block_store) is skipped, never waited for; the references are
 -- checked after the lock is taken (a new statement, so a new snapshot under READ COMMITTED).
+-- Two transactions that each drop a reference to the same block (two files with a common chunk
+-- rewritten at once) would each still see the other's reference and both keep the block: so a
+-- releaser first takes a transaction advisory lock per hash (sorted, so releasers never
+-- deadlock among themselves) and checks after it, when the other releaser's change is
+-- committed. Only up to 64 hashes per call (the lock table is shared memory); bulk releases
+-- (layer discard and drop, under the exclusive layer lock; gc) need no such order.
 -- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
 CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
                                                  OUT blocks bigint, OUT bytes bigint)
@@ -16,6 +22,10 @@ BEGIN
     bytes := 0;
     IF p_hashes IS NULL OR cardinality(p_hashes) = 0 THEN
         RETURN;
+    END IF;
+    IF cardinality(p_hashes) <= 64 THEN
+        PERFORM pg_advisory_xact_lock(('x' || encode(substring(h FROM 1 FOR 8), 'hex'))::bit(64)::bigint # p_tenant)
+           FROM (SELECT DISTINCT h FROM unnest(p_hashes) h ORDER BY h) x;
     END IF;
     SELECT array_agg(b.hash) INTO v_locked
       FROM (SELECT b.hash FROM tarbox.block b
