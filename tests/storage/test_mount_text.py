@@ -164,3 +164,14 @@ def test_statfs_reports_the_quota(mnt, tenant, admin):
         assert r.returncode != 0 and "quota" in r.stderr.lower()
     finally:
         admin.execute("SELECT * FROM tarbox.tenant_quota(%s, 0, 0)", (tenant.name,))
+
+
+def test_control_files_usage_and_gc(mnt, tenant):
+    (mnt / "a.txt").write_bytes(source(100))
+    text_state(tenant, "/a.txt")
+    usage = dict(line.split(" ", 1) for line in (mnt / ".tarbox" / "stats" / "usage").read_text().splitlines())
+    assert int(usage["logical_bytes"]) == len(source(100))
+    assert int(usage["text_files"]) == 1 and usage["quota_bytes"] == ""
+    sh("echo now > .tarbox/control/gc", mnt.path)
+    result = (mnt / ".tarbox" / "layers" / "result").read_text()
+    assert result.startswith("ok: gc freed 0 blocks (0 bytes)"), result
