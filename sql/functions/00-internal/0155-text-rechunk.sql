@@ -46,7 +46,9 @@ BEGIN
             RETURN NULL;
         END IF;
     END IF;
-    v_data := tarbox._read(c.tenant_id, c.head, v, v_from, v.size - v_from);
+    IF v.text_bytes > 0 OR v.size > 65536 THEN
+        v_data := tarbox._read(c.tenant_id, c.head, v, v_from, v.size - v_from);
+    END IF;
     v_cut := tarbox._text_chunks(v_data);
     IF v_cut.ends IS NULL
        OR v.text_lines - v_nl + coalesce((SELECT sum(x) FROM unnest(v_cut.lines) x), 0) > v_max_lines THEN
