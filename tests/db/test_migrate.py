@@ -84,12 +84,13 @@ def test_recorded_checksums_are_sha256_of_files(admin):
 
 
 def previous_sql(dest: Path) -> Path:
-    """Extract the ``sql/`` tree of the commit before the newest migration (the schema an
-    upgrade starts from) into ``dest`` and return its path. When the newest migration is not
-    committed yet, that is HEAD."""
+    """Extract the ``sql/`` tree of the commit before the one that added the newest migration
+    (the schema an upgrade starts from) into ``dest`` and return its path. When the newest
+    migration is not committed yet, that is HEAD."""
     newest = migrate.migration_files()[-1].name
     repo = SQL_DIR.parent
-    rev = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%H", "--", f"sql/schema/{newest}"],
+    rev = subprocess.run(["git", "-C", str(repo), "log", "--diff-filter=A", "-1", "--format=%H", "--",
+                          f"sql/schema/{newest}"],
                          capture_output=True, text=True, check=True).stdout.strip()
     base = f"{rev}^" if rev else "HEAD"
     archive = subprocess.run(["git", "-C", str(repo), "archive", base, "sql"], capture_output=True, check=True)

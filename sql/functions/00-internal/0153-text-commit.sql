@@ -111,6 +111,11 @@ BEGIN
     IF octet_length(v_old_mid) = 0 THEN
         -- nothing replaced: every new line is added (what difflib says, without the call)
         v_stats := ARRAY[coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)::int, 0];
+    ELSIF substring(v_old_mid FROM octet_length(v_old_mid) FOR 1) = '\x0a'::bytea
+          AND substring(v_new_mid FROM 1 FOR octet_length(v_old_mid)) = v_old_mid THEN
+        -- an append after a complete line: the lines after the old ones are added, none deleted
+        v_stats := ARRAY[(coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)
+                          - coalesce((SELECT sum(o_nl[g]) FROM generate_series(p + 1, v_nold - s) g), 0))::int, 0];
     ELSE
         v_stats := tarbox._line_stats(v_old_mid, v_new_mid);
     END IF;
