@@ -14,6 +14,9 @@
 CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
                                                  OUT blocks bigint, OUT bytes bigint)
 LANGUAGE plpgsql
+-- generic plans: the statements are index probes whatever the hashes; replanning them for
+-- every call (the plan cache's custom plans) cost more than running them
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_locked bytea[];

@@ -17,6 +17,7 @@ CREATE OR REPLACE FUNCTION tarbox._text_commit(c tarbox._context, p_ino bigint, 
                                                p_data bytea, p_ends int[], p_lines int[])
 RETURNS int[]
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan  -- index probes whatever the arrays: no replanning
 AS $$
 DECLARE
     v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.head);
@@ -43,12 +44,21 @@ DECLARE
     v_blocks bigint;
     v_stats int[];
 BEGIN
-    SELECT array_agg(k.pos ORDER BY k.pos), array_agg(k.hash ORDER BY k.pos),
-           array_agg(k.nbytes ORDER BY k.pos), array_agg(k.nlines ORDER BY k.pos)
-      INTO o_pos, o_hash, o_nb, o_nl
-      FROM tarbox.chunkmap k
-     WHERE k.tenant_id = c.tenant_id AND k.ino = p_ino AND k.died = 2147483647
-       AND (p_from IS NULL OR k.pos >= p_from);
+    -- (two statements rather than "p_from IS NULL OR pos >= p_from": a generic plan of the
+    -- OR could not use the position as an index bound)
+    IF p_from IS NULL THEN
+        SELECT array_agg(k.pos ORDER BY k.pos), array_agg(k.hash ORDER BY k.pos),
+               array_agg(k.nbytes ORDER BY k.pos), array_agg(k.nlines ORDER BY k.pos)
+          INTO o_pos, o_hash, o_nb, o_nl
+          FROM tarbox.chunkmap k
+         WHERE k.tenant_id = c.tenant_id AND k.ino = p_ino AND k.died = 2147483647;
+    ELSE
+        SELECT array_agg(k.pos ORDER BY k.pos), array_agg(k.hash ORDER BY k.pos),
+               array_agg(k.nbytes ORDER BY k.pos), array_agg(k.nlines ORDER BY k.pos)
+          INTO o_pos, o_hash, o_nb, o_nl
+          FROM tarbox.chunkmap k
+         WHERE k.tenant_id = c.tenant_id AND k.ino = p_ino AND k.died = 2147483647 AND k.pos >= p_from;
+    END IF;
     IF o_pos IS NULL AND p_from IS NULL AND c.head > 1 THEN
         SELECT array_agg(k.pos ORDER BY k.pos), array_agg(k.hash ORDER BY k.pos),
                array_agg(k.nbytes ORDER BY k.pos), array_agg(k.nlines ORDER BY k.pos)
