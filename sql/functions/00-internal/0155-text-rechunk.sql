@@ -57,6 +57,24 @@ BEGIN
         END IF;
         RETURN NULL;
     END IF;
+    IF v.text_bytes = 0 AND cardinality(v_cut.ends) = 1 AND v.size <= 65536 THEN
+        -- One block that is one chunk (most small files): the chunk is that block's content,
+        -- so its block row becomes the chunk row: nothing to store or release. Only for a file
+        -- with no chunk rows at all (new in this layer's history of the inode).
+        IF NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = c.tenant_id AND k.ino = p_ino) THEN
+            DELETE FROM tarbox.blockmap m
+             WHERE m.tenant_id = c.tenant_id AND m.ino = p_ino AND m.blkno = 0
+               AND m.died = 2147483647 AND m.born = c.head AND m.hash = sha256(v_data);
+            IF FOUND THEN
+                INSERT INTO tarbox.chunkmap (tenant_id, ino, pos, born, died, hash, nbytes, nlines)
+                VALUES (c.tenant_id, p_ino, 1, c.head, 2147483647, sha256(v_data), v.size, v_cut.lines[1]);
+                PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
+                UPDATE tarbox.inode i SET text_bytes = i.size, text_lines = v_cut.lines[1]
+                 WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+                RETURN ARRAY[v_cut.lines[1], 0];
+            END IF;
+        END IF;
+    END IF;
     RETURN tarbox._text_commit(c, p_ino, v_pos, v_data, v_cut.ends, v_cut.lines);
 END
 $$;

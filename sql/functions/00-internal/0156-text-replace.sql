@@ -17,8 +17,8 @@ DECLARE
 BEGIN
     SELECT t.text_max_bytes, t.text_max_lines INTO v_max_bytes, v_max_lines
       FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
-    IF octet_length(p_data) > v_max_bytes THEN
-        RETURN NULL;
+    IF octet_length(p_data) > v_max_bytes OR octet_length(p_data) = 0 THEN
+        RETURN NULL;  -- (an empty file is a truncation, nothing to chunk)
     END IF;
     v_cut := tarbox._text_chunks(p_data);
     IF v_cut.ends IS NULL OR coalesce((SELECT sum(x) FROM unnest(v_cut.lines) x), 0) > v_max_lines THEN
