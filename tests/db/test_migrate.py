@@ -7,8 +7,11 @@ Upgrade tests run in scratch databases of the same cluster, dropped afterwards.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
+import subprocess
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -82,13 +85,35 @@ def test_recorded_checksums_are_sha256_of_files(admin):
     assert not any(name.startswith("0000-") for name in rows)
 
 
-def test_upgrade_keeps_data(scratch):
+def _previous_release(tmp_path: Path) -> Path:
+    """The ``sql/`` tree of the version before the newest migration, from git: the parent of
+    the commit that added the newest migration file (HEAD while that file is not committed
+    yet), exported into ``tmp_path``. Installing it gives a database as that version left
+    it: its migrations and its own functions (the current functions may need the newer
+    migrations)."""
+    repo = SQL_DIR.parent
+    newest = migrate.migration_files()[-1].path.relative_to(repo).as_posix()
+    added = subprocess.run(["git", "-C", str(repo), "log", "--diff-filter=A", "--format=%H", "-1",
+                            "--", newest], capture_output=True, text=True)
+    assert added.returncode == 0, f"the upgrade test needs the git history: {added.stderr}"
+    base = f"{added.stdout.strip()}^" if added.stdout.strip() else "HEAD"
+    archive = subprocess.run(["git", "-C", str(repo), "archive", base, "sql"], capture_output=True)
+    assert archive.returncode == 0, archive.stderr.decode()
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(tmp_path, filter="data")
+    return tmp_path / "sql"
+
+
+def test_upgrade_keeps_data(scratch, tmp_path):
+    """Install the previous version (its migrations and functions), store data, upgrade to
+    this one: the new migrations apply, the data reads back the same, fsck stays clean."""
     conn = scratch()
+    old_sql = _previous_release(tmp_path)
     names = [f.name for f in migrate.migration_files()]
-    assert len(names) >= 2, "need at least two migrations to test an upgrade"
-    earlier = names[-2]
-    applied = migrate.install(conn, upto=earlier)
-    assert applied == names[:-1]
+    old_names = [f.name for f in migrate.migration_files(old_sql)]
+    assert old_names and old_names == names[:len(old_names)] and len(old_names) < len(names), \
+        "the previous version's migrations are a prefix of this version's"
+    migrate.install(conn, sql_dir=old_sql)
     version_before = migrate.schema_version(conn)
     tname = f"mig-{uuid.uuid4().hex[:8]}"
     role = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (tname,)).fetchone()[0]
@@ -100,12 +125,13 @@ def test_upgrade_keeps_data(scratch):
         conn.execute("RESET ROLE")
 
         applied = migrate.install(conn)
-        assert applied == names[-1:]
-        assert migrate.schema_version(conn) >= version_before
+        assert applied == names[len(old_names):]
+        assert migrate.schema_version(conn) > version_before
 
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         assert bytes(conn.execute("SELECT tarbox.read('/keep/deep/a.txt')").fetchone()[0]) == b"hello upgrade\n"
         assert bytes(conn.execute("SELECT tarbox.read('/keep/big.bin')").fetchone()[0]) == bytes(range(256)) * 5000
+        conn.execute("SELECT tarbox.write('/keep/after', 'written after the upgrade')")
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
         conn.execute("RESET ROLE")
     finally:

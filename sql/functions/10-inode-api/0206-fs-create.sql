@@ -18,7 +18,9 @@ BEGIN
     IF (coalesce(p_flags, 0) & 128) <> 0 THEN
         PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_name)));
     END IF;
-    PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+    IF (coalesce(p_flags, 0) & 512) <> 0 THEN  -- O_TRUNC changes the inode
+        PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+    END IF;
     v := tarbox._inode_at(c.tenant_id, v_ino, c.head);
     IF (v.mode & 61440) = 16384 THEN
         PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_name)));

@@ -8,7 +8,7 @@ DECLARE
     c tarbox._context := tarbox._ctx(p_layer, v_write);
     v tarbox.inode;
 BEGIN
-    IF v_write THEN
+    IF (v_flags & 512) <> 0 THEN  -- O_TRUNC changes the inode: serialise with its writers
         PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     END IF;
     v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);

@@ -4,14 +4,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;
+    v_key bigint;
 BEGIN
     PERFORM tarbox._require_admin();
-    SELECT t.tenant_id INTO v_id FROM tarbox.tenant t WHERE t.name = p_name FOR UPDATE;
+    SELECT t.tenant_id, t.lock_key INTO v_id, v_key FROM tarbox.tenant t WHERE t.name = p_name FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('no tenant named %L', p_name));
     END IF;
     -- Exclusive layer lock: no write of the tenant is in flight while its rows go.
-    PERFORM pg_advisory_xact_lock(v_id);
+    PERFORM pg_advisory_xact_lock(v_key);
     DELETE FROM tarbox.xattr WHERE tenant_id = v_id;
     DELETE FROM tarbox.blockmap WHERE tenant_id = v_id;
     DELETE FROM tarbox.block WHERE tenant_id = v_id;
