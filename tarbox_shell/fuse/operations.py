@@ -49,6 +49,15 @@ MAX_RETRIES = 8                  # 40001/40P01 retries per call
 CAPS_XATTR = b"security.capability"
 MAX_ROOT_NAMES = 100_000         # negative entries under / remembered for layer switches
 READDIR_BATCH = 48               # entries fetched per fs_readdir call (one kernel page holds ~25)
+FALLBACK_TIMEOUT = 1.0           # kernel cache seconds while the change feed is paused
+#: The SQL stops notifying when the NOTIFY queue is fuller than its limit (tarbox._notify_limit,
+#: 0.5 unless the setting tarbox.notify_queue_limit is lower). A mount pauses its reliance on
+#: notifications earlier, at PAUSE_AT x the limit, and resumes below RESUME_AT x the limit.
+PAUSE_AT = 0.5
+RESUME_AT = 0.2
+QUEUE_CHECK = 0.5                # seconds between two looks at pg_notification_queue_usage()
+Q_QUEUE = ("SELECT pg_notification_queue_usage(), "
+           "coalesce(current_setting('tarbox.notify_queue_limit', true), '')")
 
 # open(2) flags (Linux values, as the kernel sends them and the SQL expects them).
 O_ACCMODE = os.O_ACCMODE
@@ -217,6 +226,9 @@ class TarboxOperations(pyfuse3.Operations):
         self.read_only = read_only
         self.timeout = float(timeout)
         self.keep_cache = keep_cache
+        #: What the change feed allows while it works (see :meth:`set_change_feed`).
+        self._fed_timeout = self.timeout
+        self._fed_keep_cache = keep_cache
         self._lookups: dict[int, int] = {}     # ino -> kernel lookup count
         self._opens: dict[int, int] = {}       # ino -> open handles (files and directories)
         self._handles: dict[int, _Handle] = {}
@@ -431,6 +443,19 @@ class TarboxOperations(pyfuse3.Operations):
     def clear_caches(self) -> None:
         """Drop every cached answer of the bridge itself (thread-safe)."""
         self._no_caps.clear()
+
+    def set_change_feed(self, working: bool) -> None:
+        """The change feed (NOTIFY) works (``True``) or is paused (``False``: the shared NOTIFY
+        queue is too full, so the SQL stops notifying). While paused, replies are cached for
+        :data:`FALLBACK_TIMEOUT` seconds only and file pages are not kept across opens, as on
+        a mount without notifications; the caller invalidates what the kernel holds.
+        Thread-safe (plain attribute writes)."""
+        if working:
+            self.timeout, self.keep_cache = self._fed_timeout, self._fed_keep_cache
+        else:
+            self.timeout = min(self._fed_timeout, FALLBACK_TIMEOUT)
+            self.keep_cache = False
+            self._no_caps.clear()
 
     def root_names(self) -> list[bytes]:
         """Snapshot of the names under / the kernel may hold dentries for."""
@@ -833,6 +858,8 @@ class ChangeListener(threading.Thread):
         self.ready = threading.Event()
         self.received = 0
         self.handled = 0
+        #: False while the NOTIFY queue is too full for the SQL to notify (see :meth:`watch_queue`).
+        self.feed_working = True
 
     def stop(self) -> None:
         """Ask the thread to end (it checks at least once a second)."""
@@ -854,13 +881,15 @@ class ChangeListener(threading.Thread):
                     self.invalidate_everything()
                 first = False
                 delay = 0.2
+                self.watch_queue(conn)
                 self.ready.set()
                 while not self.stop_event.is_set():
-                    for note in conn.notifies(timeout=0.5):
+                    for note in conn.notifies(timeout=QUEUE_CHECK):
                         self.received += 1
                         self.dispatch(note.payload)
                         if self.stop_event.is_set():
                             break
+                    self.watch_queue(conn)
             except psycopg.Error as exc:
                 if self.stop_event.is_set():
                     break
@@ -877,6 +906,35 @@ class ChangeListener(threading.Thread):
                         conn.close()
                     except Exception:  # noqa: BLE001
                         pass
+
+    def watch_queue(self, conn: psycopg.Connection) -> None:
+        """Look at the shared NOTIFY queue: when it is fuller than :data:`PAUSE_AT` times the
+        SQL's limit, notifications may stop (another session can pin the queue: any role may
+        LISTEN), so the mount stops relying on them (short cache timeouts, see
+        :meth:`TarboxOperations.set_change_feed`) and drops what the kernel caches; below
+        :data:`RESUME_AT` times the limit it relies on them again, after dropping the caches
+        once more (changes made while the SQL was silent were never announced). Raises
+        :class:`psycopg.Error` when the connection fails (the caller reconnects)."""
+        usage, setting = conn.execute(Q_QUEUE).fetchone()
+        limit = 0.5
+        try:
+            if setting:
+                limit = min(max(float(setting), 0.0), 0.5)
+        except ValueError:
+            pass
+        if self.feed_working and usage >= PAUSE_AT * limit:
+            self.feed_working = False
+            log.warning("the NOTIFY queue is %.1f%% full (a session may be pinning it): change "
+                        "notifications paused, caching for %.0f s only", usage * 100, FALLBACK_TIMEOUT)
+            self.ops.set_change_feed(False)
+            self.ops.change_generation += 1
+            self.invalidate_everything()
+        elif not self.feed_working and usage < RESUME_AT * limit:
+            self.feed_working = True
+            log.info("the NOTIFY queue drained (%.1f%% full): change notifications resumed", usage * 100)
+            self.ops.change_generation += 1
+            self.invalidate_everything()
+            self.ops.set_change_feed(True)
 
     def dispatch(self, payload: str) -> None:
         """Handle one notification payload (see the class docstring). Never raises."""
