@@ -4,7 +4,7 @@
 -- statistics. Alice acts through SET SESSION AUTHORIZATION (session_user = alice, as when she
 -- logs in with her own password); the multi-session attacks are in tests/security/.
 BEGIN;
-SELECT plan(12);
+SELECT plan(25);
 
 SELECT tenant_id AS alice_id, role_name AS alice FROM tarbox.tenant_create('res_alice') \gset
 SELECT tenant_id AS bob_id, role_name AS bob FROM tarbox.tenant_create('res_bob') \gset
@@ -42,6 +42,32 @@ SELECT is((SELECT lock_key FROM tarbox.tenant), (SELECT lock_key FROM tarbox.ten
           'alice reads her own lock key only');
 RESET SESSION AUTHORIZATION;
 SELECT isnt(:bob_key::bigint, :bob_id::bigint, 'a lock key is not the tenant id');
+
+-- ---- Memory and temporary space per call (item 5) -----------------------------------------
+SET SESSION AUTHORIZATION :"alice";
+SELECT lives_ok($$SELECT tarbox.write('/s', ''::bytea); SELECT tarbox.truncate('/s', 1099511627776)$$,
+                'a sparse file of 1 TiB (costs nothing)');
+SELECT ino AS s_ino FROM tarbox.stat('/s') \gset
+SELECT throws_ok($$SELECT length(tarbox.read('/s'))$$, 'TX027', NULL,
+                 'reading it whole -> EFBIG at once (it used to spill its 1 TiB to temporary files)');
+SELECT throws_ok($$SELECT length(tarbox.read_text('/s'))$$, 'TX027', NULL, 'read_text of it -> EFBIG');
+SELECT is(length(tarbox.read('/s', 0, 1099511627776)), 16777216,
+          'an explicit long range is a short read of 16 MiB (tarbox.limits io_max)');
+SELECT is(length(tarbox.read('/s', 1099511627776 - 10, 100)), 10, 'a range past the end is cut at the end');
+SELECT is(length(tarbox.fs_read(:s_ino, 0, 2147483647)), 16777216, 'fs_read returns at most 16 MiB too');
+SELECT is((SELECT value FROM tarbox.limits() WHERE name = 'io_max'), 16777216::bigint, 'tarbox.limits() documents it');
+SELECT throws_ok(format('SELECT tarbox.fs_write(%s, 9223372036854775807, %L::bytea)', :s_ino, 'x'), 'TX027', NULL,
+                 'fs_write at offset 2^63-1 -> EFBIG (not 22003 bigint out of range)');
+SELECT throws_ok($$SELECT tarbox.write('/s', 'x'::bytea, 9223372036854775807)$$, 'TX027', NULL,
+                 'tarbox.write at offset 2^63-1 -> EFBIG');
+SELECT throws_ok($$SELECT tarbox.write('/big', decode(repeat('00', 16777217), 'hex'))$$, 'TX027', NULL,
+                 'one write of 16 MiB + 1 byte -> EFBIG');
+SELECT throws_ok($$SELECT tarbox.append('/big', decode(repeat('00', 16777217), 'hex'))$$, 'TX027', NULL,
+                 'one append of 16 MiB + 1 byte -> EFBIG');
+SELECT is((SELECT bfree * frsize FROM tarbox.fs_statfs()), 1099511627776::bigint,
+          'statfs: the sparse file does not make the file system full');
+SELECT is_empty('SELECT * FROM tarbox.fsck()', 'fsck clean');
+RESET SESSION AUTHORIZATION;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,6 +2,9 @@ CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAU
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
+-- session set (beyond it they spill to temporary files, capped per tenant login).
+SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

@@ -3,9 +3,12 @@ RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c tarbox._context := tarbox._ctx(NULL, true);
-    v_ino bigint := tarbox._path_file(c, p_path, true);
+    c tarbox._context;
+    v_ino bigint;
 BEGIN
+    PERFORM tarbox._check_write(p_path, coalesce(p_offset, 0), p_data);
+    c := tarbox._ctx(NULL, true);
+    v_ino := tarbox._path_file(c, p_path, true);
     IF p_offset IS NULL THEN
         PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
         PERFORM tarbox._truncate(c, v_ino, 0, true);
@@ -24,6 +27,6 @@ ALTER FUNCTION tarbox.write(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.write(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.write(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.write(text, bytea, bigint) IS
-'Write a regular file by absolute path, creating it (mode 0644, the tenant''s default owner) if missing. p_offset NULL: the file''s content becomes p_data; otherwise p_data is written at byte p_offset (a gap becomes a hole). Returns bytes written. Errors: ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022), ENAMETOOLONG (TX036), EFBIG (TX027), EROFS (TX030).';
+'Write a regular file by absolute path, creating it (mode 0644, the tenant''s default owner) if missing. p_offset NULL: the file''s content becomes p_data; otherwise p_data is written at byte p_offset (a gap becomes a hole). At most 16 MiB per call (tarbox.limits() io_max): write larger content in pieces at offsets. Returns bytes written. Errors: ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022), ENAMETOOLONG (TX036), EFBIG (TX027) past 16 TiB or over 16 MiB, EROFS (TX030).';
 COMMENT ON FUNCTION tarbox.write(text, text) IS
 'Replace the content of the file at an absolute path with UTF-8 text (created if missing). Returns bytes written. Errors: as tarbox.write(text, bytea, bigint).';

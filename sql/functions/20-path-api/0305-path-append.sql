@@ -3,9 +3,12 @@ RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c tarbox._context := tarbox._ctx(NULL, true);
-    v_ino bigint := tarbox._path_file(c, p_path, true);
+    c tarbox._context;
+    v_ino bigint;
 BEGIN
+    PERFORM tarbox._check_write(p_path, 0, p_data);
+    c := tarbox._ctx(NULL, true);
+    v_ino := tarbox._path_file(c, p_path, true);
     PERFORM tarbox._write(c, v_ino, 0, coalesce(p_data, ''::bytea), true);
     RETURN (tarbox._inode_at(c.tenant_id, v_ino, c.head)).size;
 END
@@ -21,6 +24,6 @@ ALTER FUNCTION tarbox.append(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.append(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.append(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.append(text, bytea) IS
-'Append bytes to the file at an absolute path (created if missing), atomically against other appenders (O_APPEND). Returns the new size in bytes. Errors: as tarbox.write.';
+'Append bytes to the file at an absolute path (created if missing), atomically against other appenders (O_APPEND), at most 16 MiB per call. Returns the new size in bytes. Errors: EFBIG (TX027) past 16 TiB or over 16 MiB, as tarbox.write.';
 COMMENT ON FUNCTION tarbox.append(text, text) IS
 'Append UTF-8 text to the file at an absolute path (created if missing). Returns the new size in bytes. Errors: as tarbox.write.';

@@ -8,6 +8,9 @@ SET enable_nestloop = off
 -- loop can do: disabled, it costs 10^10 and would make every fsck compile its plan with JIT
 -- (1.4 s, measured).
 SET jit = off
+-- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
+-- session set (beyond it they spill to temporary files, capped per tenant login).
+SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);

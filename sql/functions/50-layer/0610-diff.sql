@@ -2,6 +2,9 @@ CREATE OR REPLACE FUNCTION tarbox.diff(p_from text, p_to text DEFAULT 'current',
 RETURNS TABLE (path text, change text, type text, size_before bigint, size_after bigint,
                size_delta bigint, lines_added int, lines_deleted int)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
+-- session set (beyond it they spill to temporary files, capped per tenant login).
+SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
