@@ -4,7 +4,7 @@
 -- statistics. Alice acts through SET SESSION AUTHORIZATION (session_user = alice, as when she
 -- logs in with her own password); the multi-session attacks are in tests/security/.
 BEGIN;
-SELECT plan(25);
+SELECT plan(30);
 
 SELECT tenant_id AS alice_id, role_name AS alice FROM tarbox.tenant_create('res_alice') \gset
 SELECT tenant_id AS bob_id, role_name AS bob FROM tarbox.tenant_create('res_bob') \gset
@@ -67,6 +67,41 @@ SELECT throws_ok($$SELECT tarbox.append('/big', decode(repeat('00', 16777217), '
 SELECT is((SELECT bfree * frsize FROM tarbox.fs_statfs()), 1099511627776::bigint,
           'statfs: the sparse file does not make the file system full');
 SELECT is_empty('SELECT * FROM tarbox.fsck()', 'fsck clean');
+RESET SESSION AUTHORIZATION;
+
+-- ---- Planner statistics do not tell one tenant about another's rows (item 9) --------------
+CREATE FUNCTION pg_temp.estimate(p_query text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE v json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || p_query INTO v;
+    RETURN (v -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+END $$;
+SET ROLE :"bob";
+SELECT count(tarbox.write(format('/p%s', g), 'same content')) AS w FROM generate_series(1, 400) g \gset
+SELECT count(tarbox.mkdir(format('/d%s', g))) + count(tarbox.write(format('/d%s/__init__.py', g), '')) AS w
+  FROM generate_series(1, 300) g \gset
+RESET ROLE;
+ANALYZE tarbox.dentry;
+ANALYZE tarbox.inode;
+ANALYZE tarbox.block;
+SELECT is((SELECT count(*)::int FROM pg_statistic s JOIN pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum
+            WHERE (s.starelid, a.attname) IN (('tarbox.dentry'::regclass, 'name'), ('tarbox.dentry'::regclass, 'cookie'),
+                                               ('tarbox.dentry'::regclass, 'tenant_id'), ('tarbox.inode'::regclass, 'tenant_id'),
+                                               ('tarbox.inode'::regclass, 'size'), ('tarbox.inode'::regclass, 'mtime_ns'),
+                                               ('tarbox.block'::regclass, 'hash'), ('tarbox.block'::regclass, 'data'))), 0,
+          'after ANALYZE: no statistics on names, contents, sizes, times or tenant ids');
+SELECT cmp_ok((SELECT count(*)::int FROM pg_statistic WHERE starelid = 'tarbox.dentry'::regclass), '>', 0,
+              '... while the structural columns keep theirs');
+SET SESSION AUTHORIZATION :"alice";
+SELECT is(pg_temp.estimate($$SELECT 1 FROM tarbox.dentry WHERE name = '__init__.py'::bytea$$),
+          pg_temp.estimate($$SELECT 1 FROM tarbox.dentry WHERE name = 'no tenant has this name'::bytea$$),
+          'EXPLAIN estimates a name 300 of bob''s entries have like a name nobody has');
+SELECT is(pg_temp.estimate(format('SELECT 1 FROM tarbox.inode WHERE tenant_id = %s', :bob_id)),
+          pg_temp.estimate('SELECT 1 FROM tarbox.inode WHERE tenant_id = 123456789'),
+          'EXPLAIN does not tell how many inodes bob has');
+SELECT is(pg_temp.estimate('SELECT 1 FROM tarbox.inode WHERE size = 12'),
+          pg_temp.estimate('SELECT 1 FROM tarbox.inode WHERE size = 987654'),
+          'nor the sizes of bob''s 400 files of 12 bytes');
 RESET SESSION AUTHORIZATION;
 
 SELECT * FROM finish();

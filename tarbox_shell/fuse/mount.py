@@ -225,7 +225,7 @@ def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
 
     return TrioPool(plan.conninfo, plan.pool_size, configure, timeout=POOL_TIMEOUT,
                     autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                    application_name=f"tarbox-mount:{plan.tenant}")
+                    application_name="tarbox-mount")  # not the tenant: pg_stat_activity is public
 
 
 def serve(plan: MountPlan, on_ready=None) -> int:
