@@ -27,10 +27,6 @@ from ..errors import TarboxError, message_of, translate
 
 #: Bytes per fs_write / fs_read call.
 CHUNK = 1 << 20
-#: Commit an import batch after this many entries ...
-BATCH_ENTRIES = 2000
-#: ... or this many bytes of file content.
-BATCH_BYTES = 64 << 20
 #: Rows per fs_readdir call.
 READDIR_LIMIT = 1000
 ROOT_INO = 1
@@ -136,12 +132,16 @@ def _dir_is_empty(cur: psycopg.Cursor, ino: int) -> bool:
 
 
 def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
+    """The inode of the empty tenant directory ``dest``, made (with parents) when missing, in
+    the transaction of ``conn`` (a failed look-up is rolled back to a savepoint)."""
     cur = conn.cursor()
+    cur.execute("SAVEPOINT tarbox_dest")
     try:
         row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
     except psycopg.Error as exc:
         if translate(exc).errno != errno.ENOENT:
             raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
+        cur.execute("ROLLBACK TO SAVEPOINT tarbox_dest")
         row = None
     if row is None:
         try:
@@ -158,14 +158,14 @@ def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
 
 
 def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
-                progress: Progress | None = None, preserve_owner: bool = True,
-                batch_entries: int = BATCH_ENTRIES, batch_bytes: int = BATCH_BYTES) -> TransferStats:
+                progress: Progress | None = None, preserve_owner: bool = True) -> TransferStats:
     """Copy host directory ``src`` into the tenant directory ``dest``.
 
     Args:
         conn: a tenant connection (``SET ROLE`` done), autocommit, no open
-            transaction. Work is committed in batches (``batch_entries`` names or
-            ``batch_bytes`` bytes); a failure rolls back only the current batch.
+            transaction. All or nothing: the whole copy (``dest`` itself included) is one
+            transaction, so a failure leaves the tenant's tree as it was. Row locks are
+            taken per inode, not entries of the shared lock table, so a large tree fits.
         src: host directory (str/bytes/PathLike); symlinks below it are copied as
             symlinks, never followed.
         dest: absolute tenant path; created (with parents) if missing, else it
@@ -190,13 +190,16 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
     was_autocommit = conn.autocommit
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise TarboxError("import needs a connection with no open transaction", errno.EINVAL)
-    root_ino = _resolve_dest_dir(conn, dest)
     conn.autocommit = False
+    try:
+        root_ino = _resolve_dest_dir(conn, dest)
+    except BaseException:
+        _rollback(conn)
+        conn.autocommit = was_autocommit
+        raise
     cur = conn.cursor()
     links: dict[tuple[int, int], int] = {}
     dir_attrs: list[tuple[int, os.stat_result]] = [(root_ino, root_st)]
-    pending_entries = 0
-    pending_bytes = 0
     current = src_b
 
     def owner(s: os.stat_result) -> tuple[int | None, int | None]:
@@ -283,11 +286,6 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
                     stats.specials += 1
                 if progress:
                     progress(1, 0)
-                pending_entries += 1
-                pending_bytes += nbytes
-                if pending_entries >= batch_entries or pending_bytes >= batch_bytes:
-                    conn.commit()
-                    pending_entries = pending_bytes = 0
         current = src_b
         # Directory mtimes change while children are added: set them last.
         for ino, s in reversed(dir_attrs):
