@@ -64,7 +64,7 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
         conn = state.tenant(tp.tenant)
         cur = conn.cursor(row_factory=psycopg.rows.dict_row)
         try:
-            rows = cur.execute("SELECT * FROM tarbox.ls(%s)", (tp.path,)).fetchall()
+            rows = cur.execute("SELECT * FROM tarbox.ls(%s::bytea)", (tp.raw,)).fetchall()
         except psycopg.Error as exc:
             raise name_in_error(tp, translate(exc)) from exc
         if as_json:
@@ -87,7 +87,8 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
                     is_dir = _stat_type(conn, tp.path) == "dir"
                 target_path = _join(tp.path, name) if is_dir else tp.path
                 try:
-                    target = query(conn, "SELECT tarbox.readlink(%s)", (target_path,)).fetchone()[0]
+                    target = query(conn, "SELECT tarbox.readlink(%s::bytea)",
+                                   (os.fsencode(target_path),)).fetchone()[0]
                     name = f"{name} -> {target}"
                 except TarboxError:
                     pass
@@ -109,7 +110,7 @@ def stat_cmd(state: State, follow: bool, as_json: bool, paths: tuple[TPath, ...]
         conn = state.tenant(tp.tenant)
         cur = conn.cursor(row_factory=psycopg.rows.dict_row)
         try:
-            r = cur.execute("SELECT * FROM tarbox.stat(%s, %s)", (tp.path, follow)).fetchone()
+            r = cur.execute("SELECT * FROM tarbox.stat(%s::bytea, %s)", (tp.raw, follow)).fetchone()
         except psycopg.Error as exc:
             raise name_in_error(tp, translate(exc)) from exc
         if r is None:
@@ -139,7 +140,7 @@ def _read_chunks(conn: psycopg.Connection, tp: TPath) -> Iterable[bytes]:
     offset = 0
     while True:
         try:
-            data = query(conn, "SELECT tarbox.read(%s, %s::bigint, %s::bigint)", (tp.path, offset, CHUNK),
+            data = query(conn, "SELECT tarbox.read(%s::bytea, %s::bigint, %s::bigint)", (tp.raw, offset, CHUNK),
                       binary=True).fetchone()[0]
         except TarboxError as exc:
             raise name_in_error(tp, exc) from exc
@@ -166,7 +167,7 @@ def cat_cmd(state: State, paths: tuple[TPath, ...]) -> None:
 
 def _stat_type(conn: psycopg.Connection, path: str) -> str | None:
     try:
-        row = query(conn, "SELECT type FROM tarbox.stat(%s, true)", (path,)).fetchone()
+        row = query(conn, "SELECT type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()
     except TarboxError as exc:
         if exc.errno == errno.ENOENT:
             return None
@@ -200,16 +201,17 @@ def put_cmd(state: State, hostfile: str, dest: TPath) -> None:
     try:
         with conn.transaction():
             chunk = src.read(CHUNK)
-            query(conn, "SELECT tarbox.write(%s, %b::bytea, NULL::bigint)", (path, chunk))
+            query(conn, "SELECT tarbox.write(%s::bytea, %b::bytea, NULL::bigint)", (os.fsencode(path), chunk))
             offset = len(chunk)
             while True:
                 chunk = src.read(CHUNK)
                 if not chunk:
                     break
-                query(conn, "SELECT tarbox.write(%s, %b::bytea, %s::bigint)", (path, chunk, offset))
+                query(conn, "SELECT tarbox.write(%s::bytea, %b::bytea, %s::bigint)",
+                      (os.fsencode(path), chunk, offset))
                 offset += len(chunk)
             if kind is None and host_mode is not None:
-                query(conn, "SELECT tarbox.chmod(%s, %s::int)", (path, host_mode & ~_umask()))
+                query(conn, "SELECT tarbox.chmod(%s::bytea, %s::int)", (os.fsencode(path), host_mode & ~_umask()))
     except TarboxError as exc:
         raise name_in_error(TPath(dest.tenant, path), exc) from exc
     finally:
@@ -267,7 +269,7 @@ def mkdir_cmd(state: State, parents: bool, mode: str | None, paths: tuple[TPath,
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
-            query(conn, "SELECT tarbox.mkdir(%s, %s::int, %s)", (tp.path, 0o755 if m is None else m, parents))
+            query(conn, "SELECT tarbox.mkdir(%s::bytea, %s::int, %s)", (tp.raw, 0o755 if m is None else m, parents))
         except TarboxError as exc:
             raise name_in_error(tp, exc) from exc
 
@@ -282,7 +284,7 @@ def rm_cmd(state: State, recursive: bool, force: bool, paths: tuple[TPath, ...])
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
-            query(conn, "SELECT tarbox.rm(%s, %s)", (tp.path, recursive))
+            query(conn, "SELECT tarbox.rm(%s::bytea, %s)", (tp.raw, recursive))
         except TarboxError as exc:
             if force and exc.errno == errno.ENOENT:
                 continue
@@ -299,7 +301,7 @@ def mv_cmd(state: State, src: TPath, dst: TPath) -> None:
         raise TarboxError(f"cannot move {src} to another tenant ({dst.tenant})", errno.EXDEV)
     conn = state.tenant(src.tenant)
     try:
-        query(conn, "SELECT tarbox.mv(%s, %s)", (src.path, dst.path))
+        query(conn, "SELECT tarbox.mv(%s::bytea, %s::bytea)", (src.raw, dst.raw))
     except TarboxError as exc:
         raise name_in_error(src, exc) from exc
 
@@ -322,7 +324,7 @@ def ln_cmd(state: State, symbolic: bool, target: str, link: TPath) -> None:
             raise click.BadParameter("hard link TARGET must be TENANT:/path or an absolute path")
     conn = state.tenant(link.tenant)
     try:
-        query(conn, "SELECT tarbox.ln(%s, %s, %s)", (target, link.path, symbolic))
+        query(conn, "SELECT tarbox.ln(%s::bytea, %s::bytea, %s)", (os.fsencode(target), link.raw, symbolic))
     except TarboxError as exc:
         raise name_in_error(link, exc) from exc
 

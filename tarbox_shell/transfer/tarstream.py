@@ -82,7 +82,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
     t0 = time.monotonic()
     lid, lname = layer_id(conn, layer)
     try:
-        root = conn.execute("SELECT ino, type FROM tarbox.stat(%s, true, %s)", (path, str(lid))).fetchone()
+        root = conn.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true, %s)",
+                            (os.fsencode(path), str(lid))).fetchone()
     except psycopg.Error as exc:
         raise TarboxError(f"{path}: {message_of(exc)}", translate(exc).errno) from exc
     counts = {"entries": 0, "bytes": 0, "layer": lname}
@@ -200,8 +201,8 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
     that the failure does not abort the transaction."""
     lid = conn.execute("SELECT layer_id FROM tarbox.layer_new(%s, %s, %s)",
                        (name, description, confirm)).fetchone()[0]
-    conn.execute("SELECT tarbox.mkdir(%s, 493, true)", (path,))
-    base = conn.execute("SELECT ino FROM tarbox.stat(%s, true)", (path,)).fetchone()[0]
+    conn.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(path),))
+    base = conn.execute("SELECT ino FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()[0]
     dirs: dict[str, int] = {"": base}
     fresh: set[int] = set()          # directories made by this import: empty before it
     inos: dict[str, int] = {}

@@ -137,7 +137,7 @@ def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
     cur = conn.cursor()
     cur.execute("SAVEPOINT tarbox_dest")
     try:
-        row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+        row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(dest),)).fetchone()
     except psycopg.Error as exc:
         if translate(exc).errno != errno.ENOENT:
             raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
@@ -145,8 +145,8 @@ def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
         row = None
     if row is None:
         try:
-            cur.execute("SELECT tarbox.mkdir(%s, 493, true)", (dest,))
-            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+            cur.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(dest),))
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(dest),)).fetchone()
         except psycopg.Error as exc:
             raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
     ino, kind = row
@@ -382,7 +382,7 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
 
     try:
         try:
-            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (src,)).fetchone()
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(src),)).fetchone()
         except psycopg.Error as exc:
             raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
         if row.type != "dir":

@@ -1,7 +1,10 @@
 -- tarbox._path_file(ctx, path, create): the inode of the regular file at an absolute path
--- (symbolic links followed), creating it (mode 0644, the tenant's default owner) when missing
--- and p_create. Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus those of _walk.
-CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path text, p_create boolean)
+-- (bytes; symbolic links followed), creating it (mode 0644, the tenant's default owner) when
+-- missing and p_create. A path ending in '/' names a directory: creating one is EISDIR (as
+-- open(2) with O_CREAT), an existing file under it ENOTDIR (tarbox._walk).
+-- Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus those of _walk.
+DROP FUNCTION IF EXISTS tarbox._path_file(tarbox._context, text, boolean);
+CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path bytea, p_create boolean)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -12,19 +15,22 @@ DECLARE
 BEGIN
     IF r.ino IS NULL THEN
         IF NOT p_create THEN
-            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+        ELSIF tarbox._names_dir(p_path) THEN
+            PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory; a file cannot be created there',
+                                                   tarbox._name_text(p_path)));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
         RETURN (tarbox._new_inode(c, r.parent, r.name, 33188, 0, t.default_uid, t.default_gid, NULL)).ino;
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) = 16384 THEN
-        PERFORM tarbox._raise('EISDIR', format('%s is a directory', p_path));
+        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
     ELSIF (v.mode & 61440) <> 32768 THEN
-        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', p_path));
+        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
     END IF;
     RETURN r.ino;
 END
 $$;
-ALTER FUNCTION tarbox._path_file(tarbox._context, text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._path_file(tarbox._context, text, boolean) FROM PUBLIC;
+ALTER FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) FROM PUBLIC;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.stat(p_path text, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
@@ -10,15 +10,30 @@ DECLARE
     v tarbox.inode;
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     RETURN QUERY SELECT v.ino, tarbox._file_type(v.mode), v.mode, v.nlink, v.uid, v.gid, v.rdev, v.size,
                         (v.size + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
 END
 $$;
+CREATE OR REPLACE FUNCTION tarbox.stat(p_path text, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
+               size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
+               btime_ns bigint, target bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM tarbox.stat(convert_to(p_path, 'UTF8'), p_follow, p_layer);
+END
+$$;
+ALTER FUNCTION tarbox.stat(bytea, boolean, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.stat(bytea, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.stat(bytea, boolean, text) TO tarbox_tenant;
 ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. p_path is absolute. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';
+COMMENT ON FUNCTION tarbox.stat(bytea, boolean, text) IS
+'tarbox.stat(text, boolean, text) for a path given as bytes (any byte but NUL: names that are not UTF-8). Errors: as tarbox.stat(text, ...), EINVAL (TX022) a NUL byte.';

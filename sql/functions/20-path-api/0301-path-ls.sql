@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.ls(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -8,15 +8,15 @@ SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, coalesce(p_path, '/'), true);
+    r tarbox._resolved := tarbox._walk(c, coalesce(p_path, '\x2f'::bytea), true);
     v tarbox.inode;
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) <> 16384 THEN
-        RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), p_path), tarbox._file_type(v.mode),
+        RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), tarbox._name_text(p_path)), tarbox._file_type(v.mode),
                             v.mode & 4095, v.uid, v.gid, v.size, to_timestamp(v.mtime_ns / 1e9), v.ino;
         RETURN;
     END IF;
@@ -30,8 +30,22 @@ BEGIN
          ORDER BY d.name;
 END
 $$;
+CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
+RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
+               mtime timestamptz, ino bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM tarbox.ls(convert_to(coalesce(p_path, '/'), 'UTF8'), p_layer);
+END
+$$;
+ALTER FUNCTION tarbox.ls(bytea, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.ls(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.ls(bytea, text) TO tarbox_tenant;
 ALTER FUNCTION tarbox.ls(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.ls(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.ls(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.ls(text, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode. A non-directory lists itself. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
+COMMENT ON FUNCTION tarbox.ls(bytea, text) IS
+'tarbox.ls(text, text) for a path given as bytes (any byte but NUL). Errors: as tarbox.ls(text, text).';
