@@ -2,7 +2,7 @@
 (``tarbox.ls``, ``stat``, ``read``, ``write``, ``mkdir``, ``rm``, ``mv``, ``ln``) on a
 ``TENANT:/path``: ``tarbox ls|stat|cat|put|get|mkdir|rm|mv|ln``.
 
-Imports: :mod:`tarbox_shell.errors` and the CLI's context.
+Imports: :mod:`tarbox_shell.errors`, :mod:`tarbox_shell.transfer.tree` (``get``) and the CLI's context.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import click
 import psycopg
 
 from ..errors import TarboxError, translate
+from ..transfer import tree
 from .context import (TENANT_RE, TPATH, State, TPath, mode_arg, name_in_error, parse_tpath,
                       pass_state, query)
 
@@ -225,12 +226,26 @@ def _umask() -> int:
     return mask
 
 
+def faithful_options(archive: bool, owner: bool, setid: bool, devices: bool = False) -> tree.Faithful:
+    """The :class:`tarbox_shell.transfer.tree.Faithful` of the command line's flags
+    (``--archive`` is all of them)."""
+    return tree.Faithful.archive() if archive else tree.Faithful(owner, setid, devices)
+
+
 @click.command("get")
 @click.argument("src", type=TPATH)
 @click.argument("hostfile", type=click.Path(allow_dash=True, path_type=str))
+@click.option("-a", "--archive", is_flag=True, help="Keep the owner and the set-user-ID/set-group-ID bits.")
+@click.option("--owner", is_flag=True, help="Give the file the stored owner (needs root).")
+@click.option("--setid", is_flag=True, help="Keep set-user-ID/set-group-ID bits.")
 @pass_state
-def get_cmd(state: State, src: TPath, hostfile: str) -> None:
-    """Copy TENANT:/path to host file HOSTFILE ('-' = stdout)."""
+def get_cmd(state: State, src: TPath, hostfile: str, archive: bool, owner: bool, setid: bool) -> None:
+    """Copy TENANT:/path to host file HOSTFILE ('-' = stdout).
+
+    Safe by default, like cp without -a: no set-user-ID/set-group-ID bits, the caller's
+    ownership; an existing regular file is written through, and a symbolic link, device,
+    FIFO or socket at HOSTFILE is refused. A new file appears only when complete, and no
+    temporary file is left whatever happens."""
     conn = state.tenant(src.tenant)
     if hostfile == "-":
         out = sys.stdout.buffer
@@ -239,23 +254,12 @@ def get_cmd(state: State, src: TPath, hostfile: str) -> None:
         out.flush()
         return
     target = hostfile
-    if os.path.isdir(target):
+    if os.path.isdir(target) and not os.path.islink(target):
         target = os.path.join(target, os.path.basename(src.path.rstrip("/")) or "root")
-    info = query(conn, "SELECT type, mode FROM tarbox.stat(%s, true)", (src.path,)).fetchone()
-    if info[0] != "file":
-        raise TarboxError(f"{src}: not a regular file", errno.EISDIR if info[0] == "dir" else errno.EINVAL)
-    tmp = f"{target}.tarbox-{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as fh:
-            for chunk in _read_chunks(conn, src):
-                fh.write(chunk)
-        os.chmod(tmp, st.S_IMODE(info[1]) & ~_umask())
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise translate(exc) from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tree.get_file(conn, src.path, target, faithful_options(archive, owner, setid))
+    except TarboxError as exc:
+        raise name_in_error(src, exc) from exc
 
 
 @click.command("mkdir")

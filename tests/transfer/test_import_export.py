@@ -153,7 +153,8 @@ def test_django_roundtrip(django_tree, tenant, admin, dsn, tmp_path, monkeypatch
 
     dst = tmp_path / "dst"
     t0 = time.monotonic()
-    r = runner.invoke(cli, ["export", "--json", tenant.tpath("/django"), str(dst)], catch_exceptions=False)
+    r = runner.invoke(cli, ["export", "--json", "--archive", tenant.tpath("/django"), str(dst)],
+                      catch_exceptions=False)
     export_seconds = time.monotonic() - t0
     assert r.exit_code == 0, r.stderr
     estats = json.loads(r.stdout)
