@@ -9,8 +9,9 @@ protocol itself requires:
   readdirplus entries, lowered by forget) and open-handle counts; when both reach 0 the
   bridge calls ``tarbox.fs_forget(ino)``, which removes the inode only if it has no links
   (so a file unlinked while open stays readable and writable until its last close);
-* file handles: ``fh`` is a counter mapped to the inode and the open flags (O_APPEND is
-  passed to ``fs_write`` as ``p_append``);
+* file handles: ``fh`` is a counter mapped to the inode, the open flags (an O_APPEND handle
+  writes with ``fs_append``) and whether root opened it (other writers clear
+  set-user-ID/set-group-ID bits: ``p_kill_suidgid``);
 * errno mapping (:func:`tarbox_shell.errors.errno_of`, in :meth:`TarboxOperations._execute`):
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
@@ -38,6 +39,7 @@ import pyfuse3
 import trio
 from psycopg import sql
 
+from ..db import clamp_ns
 from ..errors import errno_of, is_retryable, message_of
 from .trio_pg import PoolTimeout
 
@@ -81,9 +83,10 @@ Q_LINK = "SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea)"
 Q_UNLINK = "SELECT tarbox.fs_unlink(%s::bigint, %s::bytea)"
 Q_RMDIR = "SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea)"
 Q_RENAME = "SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int)"
-Q_OPEN = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int)"
+Q_OPEN = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, %s::boolean)"
 Q_READ = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)"
-Q_WRITE = "SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean)"
+Q_WRITE = "SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean)"
+Q_APPEND = "SELECT tarbox.fs_append(%s::bigint, %s::bytea, %s::boolean)"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
              "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int) r")
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
@@ -112,15 +115,17 @@ class _StaleConnection(Exception):
 
 @dataclass
 class _Handle:
-    """An open file or directory: its inode, the open(2) flags, whether writes append;
-    for a directory, the readdir offset after its last entry once a listing reached it
-    (``eof_offset``; None until then)."""
+    """An open file or directory: its inode, the open(2) flags, whether writes append,
+    whether the opener was root (``privileged``: root has CAP_FSETID, so its writes keep
+    set-user-ID/set-group-ID bits); for a directory, the readdir offset after its last entry
+    once a listing reached it (``eof_offset``; None until then)."""
 
     ino: int
     flags: int
     append: bool
     is_dir: bool = False
     eof_offset: int | None = None
+    privileged: bool = True
 
 
 class RequestProfile:
@@ -389,11 +394,12 @@ class TarboxOperations(pyfuse3.Operations):
         if parent == ROOT_INODE and name is not None and name not in (b".", b".."):
             self._root_names.add(name)
 
-    def _new_handle(self, ino: int, flags: int, is_dir: bool = False) -> int:
-        """Allocate a file handle (int) for ``ino`` opened with ``flags``."""
+    def _new_handle(self, ino: int, flags: int, is_dir: bool = False, privileged: bool = True) -> int:
+        """Allocate a file handle (int) for ``ino`` opened with ``flags`` (by root when
+        ``privileged``)."""
         self._next_fh += 1
         fh = self._next_fh
-        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir)
+        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, privileged=privileged)
         self._opens[ino] = self._opens.get(ino, 0) + 1
         return fh
 
@@ -553,7 +559,8 @@ class TarboxOperations(pyfuse3.Operations):
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SETATTR (chmod, chown, truncate/ftruncate, utimensat): one
         ``tarbox.fs_setattr`` with NULL for every attribute not being changed; mode
-        passed as permission bits (07777); times in ns (UTIME_NOW resolved by pyfuse3)."""
+        passed as permission bits (07777); times in ns (UTIME_NOW resolved by pyfuse3),
+        clamped to what the SQL stores (1677..2262, see :mod:`tarbox_shell.db.values`)."""
         gen = self.change_generation
         row = await self._sql(Q_SETATTR, (
             inode,
@@ -561,9 +568,9 @@ class TarboxOperations(pyfuse3.Operations):
             attr.st_uid if fields.update_uid else None,
             attr.st_gid if fields.update_gid else None,
             attr.st_size if fields.update_size else None,
-            attr.st_atime_ns if fields.update_atime else None,
-            attr.st_mtime_ns if fields.update_mtime else None,
-            attr.st_ctime_ns if fields.update_ctime else None,
+            clamp_ns(attr.st_atime_ns) if fields.update_atime else None,
+            clamp_ns(attr.st_mtime_ns) if fields.update_mtime else None,
+            clamp_ns(attr.st_ctime_ns) if fields.update_ctime else None,
         ), write=True)
         return self._entry(row, self._ttl(gen))
 
@@ -651,25 +658,26 @@ class TarboxOperations(pyfuse3.Operations):
         opening for writing (O_TRUNC truncates there; a directory gives EISDIR). A read-only
         open changes nothing and the kernel has just resolved the inode, so it needs no SQL
         call: reads check the inode themselves (ENOENT if another session removed it).
-        O_APPEND handles append atomically in SQL (``p_append``) and use direct I/O so the
-        page cache never holds data at an offset the kernel guessed."""
+        O_TRUNC truncates whatever the access mode (O_RDONLY|O_TRUNC too, as Linux does) and,
+        for a caller other than root, clears the set-user-ID/set-group-ID bits there.
+        O_APPEND handles append atomically in SQL (:meth:`write`)."""
         writing = (flags & O_ACCMODE) != os.O_RDONLY or (flags & O_TRUNC)
         if writing and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
         if writing:
-            await self._sql(Q_OPEN, (inode, flags))
-        return self._file_info(self._new_handle(inode, flags), flags)
+            await self._sql(Q_OPEN, (inode, flags, ctx.uid != 0))
+        return self._file_info(self._new_handle(inode, flags, privileged=ctx.uid == 0), flags)
 
     def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
-        """FileInfo for a new handle: direct I/O for O_APPEND, page cache kept across
-        opens only when notifications keep it coherent."""
+        """FileInfo for a new handle: the page cache, kept across opens only when
+        notifications keep it coherent. No direct I/O, O_APPEND handles included: a
+        direct-I/O file cannot be mapped shared (mmap gave ENODEV), and the kernel leaves
+        the clearing of set-user-ID bits on write to the file system there. An O_APPEND
+        write whose data landed elsewhere than the kernel thought drops the inode's pages
+        (:meth:`write`)."""
         fi = pyfuse3.FileInfo(fh=fh)
-        if flags & O_APPEND:
-            fi.direct_io = True
-            fi.keep_cache = False
-        else:
-            fi.direct_io = False
-            fi.keep_cache = self.keep_cache
+        fi.direct_io = False
+        fi.keep_cache = self.keep_cache and not flags & O_APPEND
         return fi
 
     @fuse_handler
@@ -684,7 +692,7 @@ class TarboxOperations(pyfuse3.Operations):
         self._looked_up(entry.st_ino, parent_inode, name)
         if flags & O_EXCL:  # certainly a new file (without it an existing one may be opened)
             self._created(entry.st_ino, gen)
-        fh = self._new_handle(entry.st_ino, flags)
+        fh = self._new_handle(entry.st_ino, flags, privileged=ctx.uid == 0)
         return self._file_info(fh, flags), entry
 
     @fuse_handler
@@ -697,11 +705,31 @@ class TarboxOperations(pyfuse3.Operations):
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
-        """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf, append)``; with O_APPEND
-        the SQL writes at the end of file atomically. Returns the bytes written."""
+        """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf)``, or on an O_APPEND handle
+        ``tarbox.fs_append(ino, buf)``, which writes at the end of file atomically (against
+        other mounts and SQL) and says where the data landed: when that is not ``off`` (the
+        kernel's end of file was stale), the inode's pages and attributes are dropped after
+        the reply, so that the page cache never keeps the data at the offset the kernel
+        guessed. A writer other than root clears set-user-ID/set-group-ID bits (the handle
+        remembers who opened it). Returns the bytes written."""
         h = self._handle(fh)
-        row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append), write=True)
+        if h.append:
+            row = await self._sql(Q_APPEND, (h.ino, buf, not h.privileged), write=True)
+            if int(row[0]) != off:
+                self._invalidate_later(h.ino)
+            return len(buf)
+        row = await self._sql(Q_WRITE, (h.ino, off, buf, not h.privileged), write=True)
         return int(row[0])
+
+    def _invalidate_later(self, ino: int) -> None:
+        """Drop the kernel's pages and attributes of ``ino`` once the current request has
+        been answered (from a worker thread: never inside the request that caused it)."""
+        def inval() -> None:
+            try:
+                pyfuse3.invalidate_inode(ino, False)
+            except OSError as exc:
+                log.debug("invalidate_inode(%s): %s", ino, exc)
+        trio.lowlevel.spawn_system_task(trio.to_thread.run_sync, inval)
 
     @fuse_handler
     async def flush(self, fh: int) -> None:

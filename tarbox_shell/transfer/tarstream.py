@@ -23,6 +23,7 @@ from typing import BinaryIO, Callable
 
 import psycopg
 
+from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
 
 #: Bytes per fs_read / fs_write call.
@@ -337,6 +338,7 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
 
 
 def _mtime_ns(m: tarfile.TarInfo) -> int:
-    """A member's mtime in ns since the epoch (pax records keep the fraction)."""
+    """A member's mtime in ns since the epoch (pax records keep the fraction), clamped to what
+    the SQL stores (1677..2262: :func:`tarbox_shell.db.clamp_ns`)."""
     raw = m.pax_headers.get("mtime")
-    return int(Decimal(raw) * 1_000_000_000) if raw else int(m.mtime) * 1_000_000_000
+    return clamp_ns(int(Decimal(raw) * 1_000_000_000) if raw else int(m.mtime) * 1_000_000_000)

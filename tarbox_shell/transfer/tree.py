@@ -30,6 +30,7 @@ from typing import Callable
 import psycopg
 from psycopg.rows import namedtuple_row
 
+from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
 
 #: Bytes per fs_write / fs_read call.
@@ -241,7 +242,7 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         cur.execute(
             "SELECT ino FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, NULL::bigint,"
             " %s::bigint, %s::bigint)",
-            (ino, mode, uid, gid, s.st_atime_ns, s.st_mtime_ns))
+            (ino, mode, uid, gid, clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns)))
 
     def set_xattrs(ino: int, path: bytes) -> None:
         for name, value in _user_xattrs(path):
