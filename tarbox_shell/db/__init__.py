@@ -12,11 +12,12 @@ Imports: :mod:`tarbox_shell.errors` (and ``tarbox_shell.SQL_DIR``) only; everyth
 package may import this.
 """
 
-from .connection import (connect, explicit_dsn, in_transaction, namedtuple_row, resolve_dsn, run,
-                         set_role, tenant_connection, tenant_role)
+from .connection import (SQL_TENANT_LIMITS, TENANT_TEMP_FILE_LIMIT, connect, explicit_dsn,
+                         in_transaction, namedtuple_row, resolve_dsn, run, set_role,
+                         tenant_connection, tenant_role)
 from .values import clamp_ns
 
 __all__ = [
-    "clamp_ns", "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
+    "SQL_TENANT_LIMITS", "TENANT_TEMP_FILE_LIMIT", "clamp_ns", "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
     "set_role", "tenant_connection", "tenant_role",
 ]

@@ -209,13 +209,15 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
 def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     """A :class:`tarbox_shell.fuse.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
     connections (made when first needed; :meth:`~tarbox_shell.fuse.trio_pg.TrioPool.fill` makes
-    them all), each ``SET ROLE <tenant role>``, ``SET synchronous_commit = off``
-    (fs_fsync forces durability) and, when ``session`` (a registered
+    them all), each with the temporary-file cap of a tenant login
+    (``db.TENANT_TEMP_FILE_LIMIT``), ``SET ROLE <tenant role>``, ``SET synchronous_commit =
+    off`` (fs_fsync forces durability) and, when ``session`` (a registered
     :class:`~tarbox_shell.fuse.session.MountSession`) is given, ``SET
     tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
     from .trio_pg import TrioPool
 
     async def configure(conn) -> None:
+        await conn.execute(db.SQL_TENANT_LIMITS, (db.TENANT_TEMP_FILE_LIMIT,))  # before SET ROLE
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
         await conn.execute("SET synchronous_commit = off")
         if session is not None and session.session_id is not None:
