@@ -12,6 +12,9 @@ over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
 
 Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
+Part C runs CPython for WASI on small files and one large file, with its filesystem in a
+tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.bench.wasi`).
+
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
 ``mount -t tmpfs`` and for dropping the page cache (without root, tmpfs is skipped and
@@ -37,7 +40,10 @@ import psycopg
 from .. import db
 from . import layers as bench_layers
 from . import report as bench_report
+from . import http as bench_http
+from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
+from . import wasi as bench_wasi
 from . import workloads as bench_workloads
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated filesystems to measure (default: %(default)s); '' = none")
     ap.add_argument("--layers", default="1,2,3,4",
                     help="layer figures to measure (default: %(default)s); '' = none")
+    ap.add_argument("--sqlapi", default="on", choices=["on", "off"],
+                    help="direct SQL path API vs the AgentFS SDK (default: %(default)s)")
+    ap.add_argument("--http", default="on", choices=["on", "off"],
+                    help="the HTTP API (tarbox serve) vs the direct SQL path API (default: %(default)s)")
     ap.add_argument("--workdir", default="/var/tmp/tarbox-bench",
                     help="scratch directory on a local disk (default: %(default)s)")
     ap.add_argument("--fs-timeout", type=float, default=None,
@@ -259,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--juicefs-cache-size", type=int, default=None, metavar="MIB",
                     help="JuiceFS --cache-size in MiB (default: JuiceFS's own; 0 = no local disk "
                          "cache, every read goes to PostgreSQL)")
+    ap.add_argument("--wasi", default="direct,http,fuse,tmpfs",
+                    help="WASI targets to measure (default: %(default)s); '' = none")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     args = ap.parse_args(argv)
 
@@ -289,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "loadavg_start": _loadavg(),
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "wasi": None,
+        "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
     print(f"database: {admin_dsn}; work dir {workdir}")
@@ -311,6 +324,22 @@ def main(argv: list[str] | None = None) -> int:
             lb = bench_layers.LayerBench(admin_dsn, f"bench-{stamp}-l", sizes,
                                          keep=args.keep_tenants)
             report["layers"] = lb.run(layer_keys)
+        if args.sqlapi == "on":
+            print("== direct SQL path API vs AgentFS", flush=True)
+            report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
+            bench_report.save_json(out_path, report)
+        if args.http == "on":
+            print("== HTTP API (tarbox serve) vs direct SQL", flush=True)
+            report["http"] = bench_http.run(admin_dsn, f"bench-{stamp}-h", args.quick)
+            bench_report.save_json(out_path, report)
+        wasi_names = [s.strip() for s in args.wasi.split(",") if s.strip()]
+        if wasi_names:
+            print("== wasi (CPython for WASI)", flush=True)
+            wb = bench_wasi.WasiBench(admin_dsn, workdir, f"bench-{stamp}-w",
+                                      files=20 if args.quick else 200,
+                                      big=(1 if args.quick else 10) * 2**20)
+            report["wasi"] = wb.run(wasi_names)
+            bench_report.save_json(out_path, report)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
         report["loadavg_end"] = _loadavg()
@@ -338,6 +367,19 @@ def main(argv: list[str] | None = None) -> int:
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
         print(bench_report.format_layers(report["layers"]))
+        print()
+    if report["sqlapi"]:
+        print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
+              f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")
+        print(bench_sqlapi.format_sqlapi(report["sqlapi"]))
+        print()
+    if report["http"]:
+        print(f"HTTP API vs direct SQL path API ({report['http']['files']} files of {report['http']['bytes']} B, "
+              f"{report['http']['seconds']:.0f} s per figure; clients are processes on this machine)")
+        print(bench_http.format_http(report["http"]))
+        print()
+    if report["wasi"]:
+        print(bench_wasi.format_wasi(report["wasi"]))
         print()
     print(f"saved {out_path}")
     return 0

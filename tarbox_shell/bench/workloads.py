@@ -43,6 +43,10 @@ class Sizes:
     io_chunk: int = MIB              # bytes per write(2) / read(2) of the sequential phases
     random_reads: int = 5_000        # 4 KiB preads at random aligned offsets of the big file
     random_read_bytes: int = 4096
+    random_writes: int = 2_000       # 4 KiB pwrites at random aligned offsets of the big file
+    sqlite_rows: int = 10_000        # rows inserted per journal mode, in sqlite_txns transactions
+    sqlite_txns: int = 100
+    sqlite_lookups: int = 1_000      # indexed point lookups after the inserts
     tar_member_prefix: str = ""      # extract only members under this prefix ("" = all)
 
     @classmethod
@@ -53,7 +57,8 @@ class Sizes:
     @classmethod
     def quick(cls) -> "Sizes":
         """Return the reduced sizes of ``--quick`` (a smoke run of a minute or so per filesystem)."""
-        return cls(small_files=1_000, big_file_mib=32, random_reads=500,
+        return cls(small_files=1_000, big_file_mib=32, random_reads=500, random_writes=200,
+                   sqlite_rows=1_000, sqlite_txns=10, sqlite_lookups=100,
                    tar_member_prefix="django/db/")
 
 
@@ -467,6 +472,114 @@ def w_rand_read(ctx: Context) -> Result:
     return _rate(r, dt, len(offsets), "reads/s")
 
 
+def w_rand_write(ctx: Context) -> Result:
+    """pwrite 4 KiB of new content at random 4 KiB-aligned offsets of the big file, then fsync
+    (timed together: writes/s); afterwards drop the caches and check every written range."""
+    r = Result("4K random write")
+    size = ctx.sizes.random_read_bytes
+    total_blocks = len(ctx.big_data()) // size
+    rng = random.Random(4242)
+    offsets = [rng.randrange(total_blocks) * size for _ in range(ctx.sizes.random_writes)]
+    expect: dict[int, bytes] = {}
+    bufs = []
+    for i, off in enumerate(offsets):
+        buf = random.Random(10_000_000 + i).randbytes(size)
+        bufs.append(buf)
+        expect[off] = buf  # a later write to the same offset wins
+    path = ctx.root / "big.bin"
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        t0 = time.perf_counter()
+        for off, buf in zip(offsets, bufs):
+            os.pwrite(fd, buf, off)
+        os.fsync(fd)
+        dt = time.perf_counter() - t0
+    finally:
+        os.close(fd)
+    drop_caches(ctx)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        bad = sum(1 for off, buf in expect.items() if os.pread(fd, size, off) != buf)
+    finally:
+        os.close(fd)
+    r.detail = {"writes": len(offsets), "bytes_each": size, "distinct_offsets": len(expect)}
+    if bad:
+        r.ok, r.error = False, f"{bad} range(s) read back wrong"
+    return _rate(r, dt, len(offsets), "writes/s")
+
+
+def _sqlite_rows(n: int) -> list[tuple[int, str, bytes]]:
+    """The ``n`` rows the SQLite workloads insert: (id, key, 100 random bytes), the same every run."""
+    rng = random.Random(77)
+    return [(i, f"key-{rng.randrange(10**9):09d}", rng.randbytes(100)) for i in range(n)]
+
+
+def _sqlite_inserts(ctx: Context, mode: str) -> Result:
+    """``sizes.sqlite_rows`` inserts in ``sizes.sqlite_txns`` transactions into a new database in
+    journal mode ``mode`` (DELETE = rollback journal, WAL), timed; then ``PRAGMA
+    integrity_check`` (not timed) must say ok."""
+    import sqlite3
+
+    r = Result(f"sqlite {mode} inserts")
+    path = ctx.root / f"bench-{mode.lower()}.sqlite"
+    rows, txns = ctx.sizes.sqlite_rows, ctx.sizes.sqlite_txns
+    per_txn = rows // txns
+    payload = _sqlite_rows(rows)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        got = conn.execute(f"PRAGMA journal_mode={mode}").fetchone()[0]
+        if got.upper() != mode.upper():
+            raise RuntimeError(f"journal_mode {mode} refused (got {got})")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB)")
+        conn.execute("CREATE INDEX t_k ON t (k)")
+        t0 = time.perf_counter()
+        for start in range(0, rows, per_txn):
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO t VALUES (?, ?, ?)", payload[start:start + per_txn])
+            conn.execute("COMMIT")
+        dt = time.perf_counter() - t0
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        count = conn.execute("SELECT count(*) FROM t").fetchone()[0]
+    finally:
+        conn.close()
+    r.detail = {"rows": rows, "transactions": txns, "integrity_check": check}
+    if check != "ok" or count != rows:
+        r.ok, r.error = False, f"integrity_check: {check}; {count} of {rows} rows"
+    return _rate(r, dt, rows, "rows/s")
+
+
+def w_sqlite_rollback(ctx: Context) -> Result:
+    """SQLite in rollback-journal mode (journal_mode=DELETE): inserts (rows/s)."""
+    return _sqlite_inserts(ctx, "DELETE")
+
+
+def w_sqlite_wal(ctx: Context) -> Result:
+    """SQLite in WAL mode (needs a shared mmap of the -shm file): inserts (rows/s)."""
+    return _sqlite_inserts(ctx, "WAL")
+
+
+def w_sqlite_lookup(ctx: Context) -> Result:
+    """Drop the caches, then ``sizes.sqlite_lookups`` indexed point lookups by key in the WAL
+    database (lookups/s); each must find its row."""
+    import sqlite3
+
+    r = Result("sqlite lookups")
+    path = ctx.root / "bench-wal.sqlite"
+    keys = [k for _, k, _ in _sqlite_rows(ctx.sizes.sqlite_rows)]
+    pick = random.Random(5).sample(keys, min(ctx.sizes.sqlite_lookups, len(keys)))
+    drop_caches(ctx)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        t0 = time.perf_counter()
+        found = sum(1 for k in pick if conn.execute("SELECT id FROM t WHERE k = ?", (k,)).fetchone())
+        dt = time.perf_counter() - t0
+    finally:
+        conn.close()
+    if found != len(pick):
+        r.ok, r.error = False, f"{len(pick) - found} lookups found nothing"
+    return _rate(r, dt, len(pick), "lookups/s")
+
+
 #: The workloads in the order they run (each depends only on the ones before it).
 WORKLOADS: list[tuple[str, Callable[[Context], Result]]] = [
     ("extract", w_extract),
@@ -482,13 +595,19 @@ WORKLOADS: list[tuple[str, Callable[[Context], Result]]] = [
     ("seq write", w_seq_write),
     ("seq read", w_seq_read),
     ("4K random read", w_rand_read),
+    ("4K random write", w_rand_write),
+    ("sqlite DELETE inserts", w_sqlite_rollback),
+    ("sqlite WAL inserts", w_sqlite_wal),
+    ("sqlite lookups", w_sqlite_lookup),
 ]
 
 #: The rate unit of each workload (for tables when a workload never produced a figure).
 UNITS = {"extract": "entries/s", "verify": "MB/s", "find+stat": "entries/s", "grep -r": "MB/s",
          "git init+add+commit": "files/s", "small: create": "files/s", "small: stat": "files/s",
          "small: read": "files/s", "small: rename": "files/s", "small: unlink": "files/s",
-         "seq write": "MB/s", "seq read": "MB/s", "4K random read": "reads/s"}
+         "seq write": "MB/s", "seq read": "MB/s", "4K random read": "reads/s",
+         "4K random write": "writes/s", "sqlite DELETE inserts": "rows/s",
+         "sqlite WAL inserts": "rows/s", "sqlite lookups": "lookups/s"}
 
 #: Workloads that make no sense once an earlier one failed (name -> prerequisite).
 PREREQUISITES = {
@@ -496,6 +615,7 @@ PREREQUISITES = {
     "git init+add+commit": "extract", "small: stat": "small: create",
     "small: read": "small: create", "small: rename": "small: create",
     "small: unlink": "small: rename", "seq read": "seq write", "4K random read": "seq write",
+    "4K random write": "seq write", "sqlite lookups": "sqlite WAL inserts",
 }
 
 

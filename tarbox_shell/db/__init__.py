@@ -13,11 +13,12 @@ package may import this.
 """
 
 from .connection import (SQL_TENANT_LIMITS, TENANT_TEMP_FILE_LIMIT, connect, explicit_dsn,
-                         in_transaction, namedtuple_row, resolve_dsn, run, set_role,
+                         gateway_dsn, in_transaction, namedtuple_row, resolve_dsn, run, set_role,
                          tenant_connection, tenant_role)
 from .values import clamp_ns
 
 __all__ = [
-    "SQL_TENANT_LIMITS", "TENANT_TEMP_FILE_LIMIT", "clamp_ns", "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
+    "SQL_TENANT_LIMITS", "TENANT_TEMP_FILE_LIMIT", "clamp_ns", "connect", "explicit_dsn",
+    "gateway_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
     "set_role", "tenant_connection", "tenant_role",
 ]

@@ -25,7 +25,7 @@ import os
 import stat as st
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import psycopg
 from psycopg.rows import namedtuple_row
@@ -529,32 +529,57 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
 
 def get_file(conn: psycopg.Connection, src: str, target: str | os.PathLike,
              faithful: Faithful = Faithful(), chunk: int = CHUNK) -> int:
-    """Copy the tenant's regular file at ``src`` (absolute path) to host path ``target``.
-
-    Safe whatever the destination is (``tarbox get``):
-      * an existing regular file is written through (truncated, then written, as ``cp`` does:
-        it keeps its inode, owner and mode);
-      * anything else that exists there (a symbolic link, a device, a FIFO, a socket) is
-        refused (EEXIST) before anything is written;
-      * a new file is made with O_TMPFILE, unnamed until it is complete, then linked at its
-        name: whatever happens to this process (even SIGKILL), no temporary file stays. Where
-        the host file system lacks O_TMPFILE, a named temporary file in the same directory is
-        used and removed on every exit Python sees;
-      * its mode is the tenant file's permission bits without set-user-ID/set-group-ID and
-        minus the umask, its owner the caller (``faithful`` keeps the bits and the owner).
+    """Copy the tenant's regular file at ``src`` (absolute path) to host path ``target``
+    (``tarbox get``), safely whatever is there: see :func:`write_host_file`.
 
     Returns the number of bytes copied. Raises :class:`TarboxError`: EISDIR/EINVAL when
     ``src`` is not a regular file, EEXIST for a special destination, the errno of the
     database or of the host otherwise."""
-    target_b = os.fsencode(target)
     try:
         row = conn.execute("SELECT type, mode, uid, gid, size FROM tarbox.stat(%s::bytea, true)",
                            (os.fsencode(src),)).fetchone()
     except psycopg.Error as exc:
         raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
-    kind, mode, uid, gid, size = row
+    kind, mode, uid, gid, _size = row
     if kind != "file":
         raise TarboxError(f"{src}: not a regular file", errno.EISDIR if kind == "dir" else errno.EINVAL)
+
+    def chunks() -> Iterable[bytes]:
+        pos = 0
+        while True:
+            data = conn.execute("SELECT tarbox.read(%s::bytea, %s::bigint, %s::bigint)",
+                                (os.fsencode(src), pos, chunk), binary=True).fetchone()[0]
+            if not data:
+                return
+            pos += len(data)
+            yield bytes(data)
+
+    try:
+        return write_host_file(target, chunks(), mode, uid, gid, faithful)
+    except psycopg.Error as exc:
+        raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
+
+
+def write_host_file(target: str | os.PathLike, chunks: Iterable[bytes], mode: int, uid: int, gid: int,
+                    faithful: Faithful = Faithful()) -> int:
+    """Write ``chunks`` (the content of a tenant file of st_mode ``mode``, owner ``uid:gid``)
+    to host path ``target``, safely whatever the destination is (``tarbox get``, over SQL or
+    HTTP):
+
+      * an existing regular file is written through (truncated, then written, as ``cp`` does:
+        it keeps its inode, owner and mode);
+      * anything else that exists there (a symbolic link, a directory, a device, a FIFO, a
+        socket) is refused (EEXIST) before anything is written or read;
+      * a new file is made with O_TMPFILE, unnamed until it is complete, then linked at its
+        name: whatever happens to this process (even SIGKILL), no temporary file stays. Where
+        the host file system lacks O_TMPFILE, a named temporary file in the same directory is
+        used and removed on every exit Python sees;
+      * its mode is ``mode``'s permission bits without set-user-ID/set-group-ID and minus the
+        umask, its owner the caller (``faithful`` keeps the bits and the owner).
+
+    Returns the number of bytes written. Raises :class:`TarboxError` (EEXIST for a special
+    destination, the host's errno otherwise); errors of ``chunks`` pass through."""
+    target_b = os.fsencode(target)
     try:
         existing = os.lstat(target_b)
     except FileNotFoundError:
@@ -568,16 +593,13 @@ def get_file(conn: psycopg.Connection, src: str, target: str | os.PathLike,
         raise TarboxError(f"{os.fsdecode(target_b)} is {what}: refusing to write to it", errno.EEXIST)
 
     def copy_into(fd: int) -> int:
-        pos = 0
-        while True:
-            data = conn.execute("SELECT tarbox.read(%s::bytea, %s::bigint, %s::bigint)",
-                                (os.fsencode(src), pos, chunk), binary=True).fetchone()[0]
-            if not data:
-                return pos
-            view = memoryview(bytes(data))
+        n = 0
+        for data in chunks:
+            view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            pos += len(data)
+            n += len(data)
+        return n
 
     mask = os.umask(0)
     os.umask(mask)
@@ -613,8 +635,6 @@ def get_file(conn: psycopg.Connection, src: str, target: str | os.PathLike,
             return n
         finally:
             os.close(fd)
-    except psycopg.Error as exc:
-        raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
     except OSError as exc:
         raise translate(exc) from exc
 

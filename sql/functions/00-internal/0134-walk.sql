@@ -55,14 +55,18 @@ $$;
 ALTER FUNCTION tarbox._check_path(bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._check_path(bytea) FROM PUBLIC;
 
--- tarbox._walk(ctx, path, follow): resolve an absolute path (bytes: any byte but NUL; or text,
--- UTF-8) at ctx.layer.
+-- tarbox._walk(ctx, path, follow): resolve an absolute path at ctx.layer. The path is bytes
+-- (a Linux path: any bytes but NUL, names need not be UTF-8); the text form takes UTF-8 text.
 -- Returns (parent, name, ino): the directory holding the last component, that component's bytes
 -- and its inode, NULL when only the last component is missing (so creating functions can use
--- parent and name; a trailing '/' is theirs to judge, see tarbox._names_dir). '/' gives
--- (1, NULL, 1). '.' and '..' are handled; symbolic links in the middle of the path are always
--- followed, the last one only when p_follow or the path ends with '/'; at most 40 links
--- (ELOOP), as Linux does. Symbolic link targets are bytes too (whatever their encoding).
+-- parent and name). '/' gives (1, NULL, 1). '.' and '..' are handled ('..' of the root is the
+-- root, so no path leaves the tenant's tree); symbolic links in the middle of the path are
+-- always followed, the last one only when p_follow or the path ends with '/'; at most 40 links
+-- (ELOOP), as Linux does. Symbolic link targets are bytes too (whatever their encoding). What a
+-- trailing '/' on a missing last component means is the creating caller's to judge
+-- (tarbox._names_dir).
+-- The components are split in C: encode(path, 'escape') keeps every '/' as is and writes any
+-- other byte that could be confused with it as a backslash sequence, which decode() undoes.
 -- Errors: EINVAL (relative or empty path, a NUL byte), ENAMETOOLONG (path over 4096 bytes or a
 -- component over 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
 CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path bytea, p_follow boolean)
@@ -70,9 +74,8 @@ RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    v_parts bytea[];
+    v_parts text[];
     v_i int := 1;
-    v_n int;
     v_cur bigint := 1;
     v_parent bigint := 1;
     v_name bytea := NULL;
@@ -80,38 +83,46 @@ DECLARE
     v_node tarbox.inode;
     v_links int := 0;
     v_last boolean;
-    v_dir boolean;
+    v_slash boolean;
 BEGIN
-    PERFORM tarbox._check_path(p_path);
-    v_dir := tarbox._names_dir(p_path);
-    IF v_dir THEN
+    IF p_path IS NULL OR octet_length(p_path) = 0 OR get_byte(p_path, 0) <> 47 THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)',
+                                               tarbox._name_text(p_path)));
+    ELSIF octet_length(p_path) > 4096 THEN
+        PERFORM tarbox._raise('ENAMETOOLONG',
+            format('path is %s bytes; the limit is 4096 (PATH_MAX)', octet_length(p_path)));
+    ELSIF position('\x00'::bytea IN p_path) > 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L contains a NUL byte', tarbox._name_text(p_path)));
+    END IF;
+    v_slash := get_byte(p_path, octet_length(p_path) - 1) = 47;
+    IF v_slash THEN
         p_follow := true;  -- a trailing '/' resolves a final symbolic link (POSIX)
     END IF;
-    v_parts := tarbox._split_path(p_path);
-    v_n := coalesce(array_length(v_parts, 1), 0);
-    WHILE v_i <= v_n LOOP
-        v_last := v_i = v_n;
+    v_parts := array_remove(string_to_array(encode(p_path, 'escape'), '/'), '');
+    WHILE v_i <= coalesce(array_length(v_parts, 1), 0) LOOP
+        v_last := v_i = array_length(v_parts, 1);
         v_node := tarbox._inode_at(c.tenant_id, v_cur, c.layer);
         IF (v_node.mode & 61440) <> 16384 THEN
             PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory',
                                                     tarbox._name_text(p_path)));
         END IF;
-        IF v_parts[v_i] = '\x2e'::bytea THEN
+        IF v_parts[v_i] = '.' THEN
             v_name := NULL;
             v_i := v_i + 1;
             CONTINUE;
         END IF;
-        IF v_parts[v_i] = '\x2e2e'::bytea THEN
+        IF v_parts[v_i] = '..' THEN
             v_cur := tarbox._parent_of(c.tenant_id, v_cur, c.layer);
             v_parent := coalesce(tarbox._parent_of(c.tenant_id, v_cur, c.layer), 1);
             v_name := NULL;
             v_i := v_i + 1;
             CONTINUE;
         END IF;
-        v_name := v_parts[v_i];
+        v_name := decode(v_parts[v_i], 'escape');
         IF octet_length(v_name) > 255 THEN
             PERFORM tarbox._raise('ENAMETOOLONG',
-                format('%s: a component is %s bytes; the limit is 255', tarbox._name_text(p_path), octet_length(v_name)));
+                format('%s: a component is %s bytes; the limit is 255', tarbox._name_text(p_path),
+                       octet_length(v_name)));
         END IF;
         v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
         IF v_next IS NULL THEN
@@ -124,10 +135,11 @@ BEGIN
         IF (v_node.mode & 61440) = 40960 AND (NOT v_last OR p_follow) THEN
             v_links := v_links + 1;
             IF v_links > 40 THEN
-                PERFORM tarbox._raise('ELOOP', format('%s: too many levels of symbolic links', tarbox._name_text(p_path)));
+                PERFORM tarbox._raise('ELOOP', format('%s: too many levels of symbolic links',
+                                                      tarbox._name_text(p_path)));
             END IF;
-            v_parts := tarbox._split_path(v_node.target) || v_parts[v_i + 1 :];
-            v_n := coalesce(array_length(v_parts, 1), 0);
+            v_parts := array_remove(string_to_array(encode(v_node.target, 'escape'), '/'), '')
+                       || v_parts[v_i + 1 :];
             v_i := 1;
             IF get_byte(v_node.target, 0) = 47 THEN
                 v_cur := 1;
@@ -141,7 +153,7 @@ BEGIN
         v_i := v_i + 1;
     END LOOP;
     -- A trailing '/' names a directory (POSIX pathname resolution).
-    IF v_dir AND v_cur <> 1
+    IF v_slash AND v_cur <> 1
        AND (tarbox._inode_at(c.tenant_id, v_cur, c.layer)).mode & 61440 <> 16384 THEN
         PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', tarbox._name_text(p_path)));
     END IF;
@@ -152,7 +164,7 @@ $$;
 ALTER FUNCTION tarbox._walk(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._walk(tarbox._context, bytea, boolean) FROM PUBLIC;
 
--- tarbox._walk(ctx, path text, follow): the same for a text path (its UTF-8 bytes).
+-- The text form: the path as UTF-8 text (the path API's spelling).
 CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path text, p_follow boolean)
 RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE

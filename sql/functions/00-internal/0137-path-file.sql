@@ -3,7 +3,6 @@
 -- missing and p_create. A path ending in '/' names a directory: creating one is EISDIR (as
 -- open(2) with O_CREAT), an existing file under it ENOTDIR (tarbox._walk).
 -- Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus those of _walk.
-DROP FUNCTION IF EXISTS tarbox._path_file(tarbox._context, text, boolean);
 CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path bytea, p_create boolean)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -34,3 +33,14 @@ END
 $$;
 ALTER FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path text, p_create boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN tarbox._path_file(c, convert_to(p_path, 'UTF8'), p_create);
+END
+$$;
+ALTER FUNCTION tarbox._path_file(tarbox._context, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._path_file(tarbox._context, text, boolean) FROM PUBLIC;

@@ -1,5 +1,4 @@
 -- tarbox._path_ino(ctx, path, follow): the inode at an absolute path (bytes); ENOENT when missing.
-DROP FUNCTION IF EXISTS tarbox._path_ino(tarbox._context, text, boolean);
 CREATE OR REPLACE FUNCTION tarbox._path_ino(c tarbox._context, p_path bytea, p_follow boolean)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
@@ -15,3 +14,14 @@ END
 $$;
 ALTER FUNCTION tarbox._path_ino(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._path_ino(tarbox._context, bytea, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION tarbox._path_ino(c tarbox._context, p_path text, p_follow boolean)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN tarbox._path_ino(c, convert_to(p_path, 'UTF8'), p_follow);
+END
+$$;
+ALTER FUNCTION tarbox._path_ino(tarbox._context, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._path_ino(tarbox._context, text, boolean) FROM PUBLIC;
