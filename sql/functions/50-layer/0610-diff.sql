@@ -18,8 +18,6 @@ DECLARE
 BEGIN
     IF p_path IS NOT NULL AND left(p_path, 1) <> '/' THEN
         PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)', p_path));
-    ELSIF p_from IS NULL OR p_to IS NULL THEN
-        PERFORM tarbox._raise('EINVAL', 'name both layers (''current'' names the current one)');
     END IF;
     IF lo = hi THEN
         RETURN;
@@ -104,4 +102,4 @@ ALTER FUNCTION tarbox.diff(text, text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.diff(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.diff(text, text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.diff(text, text, text) IS
-'What changed from layer p_from to layer p_to (name, tag, id, ''current'', ''head''), under absolute path p_path: one row per path with change A (added), M (modified: content, mode, owner, mtime, xattrs, symlink target, or the name now holds another inode) or D (deleted), the file type, sizes before and after and their difference (bytes), and for text files (UTF-8, up to 8 MiB and 500,000 lines) the lines added and deleted (shortest edit script; an approximation, the multiset difference of the lines, when that takes more than a fixed amount of work: each file costs at most about half a second, and the call is cancellable). Works in either direction; reads only the rows born or died between the two layers, so its cost follows the size of the change, not of the tree. A rename shows as D of the old path and A of the new. Errors: ENOENT (TX002) no such layer, EINVAL (TX022) relative path or NULL layer.';
+'What changed from layer p_from to layer p_to (name, tag, id, ''current'', ''head''), under absolute path p_path: one row per path with change A (added), M (modified: content, mode, owner, mtime, xattrs, symlink target, or the name now holds another inode) or D (deleted), the file type, sizes before and after and their difference (bytes), and for text files (UTF-8, up to 8 MiB and 500,000 lines) the lines added and deleted (shortest edit script; an approximation, the multiset difference of the lines, when that takes more than a fixed amount of work: each file costs at most about half a second, and the call is cancellable). Works in either direction; reads only the rows born or died between the two layers, so its cost follows the size of the change, not of the tree. A rename shows as D of the old path and A of the new. Errors: ENOENT (TX002) no such layer, EINVAL (TX022) relative path. A NULL layer is the current one, as everywhere.';
