@@ -4,7 +4,7 @@
 -- paths are bytes (the bytea forms of the path API) and so are symbolic link targets; errors
 -- that were raw PostgreSQL ones are errnos now.
 BEGIN;
-SELECT plan(38);
+SELECT plan(39);
 
 SELECT role_name AS t FROM tarbox.tenant_create('paths') \gset
 SET ROLE :"t";
@@ -46,6 +46,8 @@ SELECT lives_ok($$SELECT tarbox.ln('\x2fff'::bytea, '\x2f6c696e6b'::bytea, true)
 SELECT is(tarbox.read('/link/in'), 'in'::bytea,
           'a text path through a symbolic link whose target is not UTF-8 (it raised 22021)');
 SELECT is(tarbox.readlink('/link'), '/\xff', 'readlink shows the target''s byte as \xNN');
+SELECT is((SELECT target FROM tarbox.ls('/') WHERE name = 'link'), '/\xff',
+          'ls shows a link''s target that is not UTF-8 as \xNN (it raised 22021)');
 SELECT lives_ok($$SELECT tarbox.mv('\x2fff'::bytea, '\x2ffe'::bytea); SELECT tarbox.rm('\x2ffe'::bytea, true)$$,
                 'mv and rm by bytes');
 SELECT is_empty('SELECT * FROM tarbox.fsck()', 'fsck clean');
