@@ -99,6 +99,7 @@ Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
+Q_FALLOCATE = "SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint)).ino"
 Q_RELEASE = "SELECT tarbox.fs_release(%s::bigint, %s::boolean)"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 
@@ -771,6 +772,15 @@ class TarboxOperations(Component):
             h.wrote = False
             return
         await self._sql(Q_FSYNC, (), FETCH_NONE)
+
+    @fuse_handler
+    async def fallocate(self, fh: int, mode: int, offset: int, length: int) -> None:
+        """FUSE FALLOCATE / fallocate(2), posix_fallocate(3): ``tarbox.fs_fallocate``
+        (mode 0 extends the size with a hole, FALLOC_FL_KEEP_SIZE checks only; nothing is
+        reserved, holes store nothing; other modes EOPNOTSUPP). The kernel updates the size
+        it caches itself."""
+        h = self._handle(fh)
+        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length), write=True)
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
