@@ -368,9 +368,9 @@ Q_SETATTR_MANY = ("SELECT tarbox.fs_setattr_many(%s::bigint[], %s::int[], %s::bi
                   " %s::bigint[], %s::bigint[])")
 
 
-class _Ref:
-    """An inode made by a bulk import: its number once its batch is sent, before that its
-    1-based position in the batch being built."""
+class Ref:
+    """An inode of a bulk import: its number (``ino``) once the batch that makes it is sent,
+    before that its 1-based position (``index``) in the batch being built."""
 
     __slots__ = ("ino", "index")
 
@@ -382,65 +382,118 @@ class _Ref:
         return self.ino if self.ino is not None else -self.index
 
 
-class _BulkImport:
-    """The body of :func:`import_tree` through ``tarbox.fs_import``: the host tree is walked
-    as the per-entry path walks it and sent in batches of at most :data:`BULK_ENTRIES`
-    entries and :data:`BULK_BYTES` bytes; files over :data:`BULK_FILE_MAX` get their entry in
-    a batch and their content through ``fs_write`` + ``fs_release`` right after it. Directory
-    modes and times are set last (``fs_setattr_many``), as their children change them."""
+class ImportBatch:
+    """Entries queued for ``tarbox.fs_import`` on cursor ``cur``: :meth:`add` queues one (and
+    sends the queue first when it holds :data:`BULK_ENTRIES` entries or :data:`BULK_BYTES`
+    bytes), :meth:`flush` sends it; after a send every :class:`Ref` of it has its inode
+    number and ``after_flush`` callbacks run (then are dropped). Raises :class:`psycopg.Error`
+    from the call."""
 
-    def __init__(self, cur: psycopg.Cursor, progress: Progress | None, preserve_owner: bool,
-                 stats: TransferStats, links: dict) -> None:
-        self.cur, self.progress, self.preserve_owner, self.stats = cur, progress, preserve_owner, stats
-        self.links: dict[tuple[int, int], _Ref] = links
-        self.dirs: list[tuple[_Ref, os.stat_result]] = []
+    def __init__(self, cur: psycopg.Cursor) -> None:
+        self.cur = cur
+        self.after_flush: list[Callable[[], None]] = []
         self._reset()
 
     def _reset(self) -> None:
         self.cols: list[list] = [[] for _ in range(11)]
-        self.refs: list[_Ref] = []
-        self.paths: list[bytes] = []
+        self.refs: list[Ref] = []
+        self.names: set[tuple[int, bytes]] = set()
         self.xattrs: tuple[list, list, list] = ([], [], [])
-        self.big: list[tuple[_Ref, bytes, os.stat_result]] = []
         self.nbytes = 0
 
-    def add(self, parent: _Ref, name: bytes, path: bytes, mode: int, uid: int, gid: int, rdev: int,
-            times: tuple[int | None, int | None], target: bytes | None, link: _Ref | None,
-            data: bytes | None) -> _Ref:
-        """Queue one entry; returns its reference."""
-        if len(self.refs) >= BULK_ENTRIES or self.nbytes + len(data or b"") > BULK_BYTES:
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def holds(self, parent: Ref, name: bytes) -> bool:
+        """Whether an entry ``name`` in ``parent`` is queued (not sent yet)."""
+        return (id(parent), name) in self.names
+
+    def add(self, parent: Ref, name: bytes, mode: int, uid: int, gid: int, rdev: int = 0,
+            times: tuple[int | None, int | None] = (None, None), target: bytes | None = None,
+            link: Ref | None = None, data: bytes | None = None,
+            xattrs: Iterable[tuple[bytes, bytes]] = ()) -> Ref:
+        """Queue one entry (see tarbox.fs_import for the columns); returns its reference."""
+        xattrs = list(xattrs)
+        size = len(data or b"") + sum(len(v) for _, v in xattrs)
+        if len(self.refs) >= BULK_ENTRIES or (self.refs and self.nbytes + size > BULK_BYTES):
             self.flush()
-        ref = _Ref(None, len(self.refs) + 1)
+        ref = Ref(None, len(self.refs) + 1)
         for col, value in zip(self.cols, (parent.arg(), name, mode, uid, gid, rdev, times[0], times[1],
                                           target, None if link is None else link.arg(), data)):
             col.append(value)
         self.refs.append(ref)
-        self.paths.append(path)
-        self.nbytes += len(data or b"")
-        for xname, value in _user_xattrs(path):
+        self.names.add((id(parent), name))
+        self.nbytes += size
+        for xname, value in xattrs:
             self.xattrs[0].append(ref.index)
             self.xattrs[1].append(xname)
             self.xattrs[2].append(value)
-            self.nbytes += len(value)
         return ref
 
     def flush(self) -> None:
-        """Send the queued entries (one tarbox.fs_import call), then the content of the
-        large files among them."""
-        if not self.refs:
-            return
-        try:
+        """Send the queued entries (one tarbox.fs_import call), then run ``after_flush``."""
+        if self.refs:
             inos = self.cur.execute(Q_IMPORT, (*self.cols, *self.xattrs)).fetchone()[0]
+            for ref, ino in zip(self.refs, inos):
+                ref.ino = ino
+            self._reset()
+        todo, self.after_flush = self.after_flush, []
+        for fn in todo:
+            fn()
+
+
+def set_attrs_many(cur: psycopg.Cursor, rows: list[tuple[int, int | None, int | None, int | None,
+                                                          int | None, int | None]]) -> None:
+    """``tarbox.fs_setattr_many`` of rows ``(ino, mode, uid, gid, atime_ns, mtime_ns)`` (None =
+    unchanged), :data:`BULK_ENTRIES` per call. Raises :class:`psycopg.Error`."""
+    for k in range(0, len(rows), BULK_ENTRIES):
+        part = rows[k:k + BULK_ENTRIES]
+        cur.execute(Q_SETATTR_MANY, tuple(list(c) for c in zip(*part)))
+
+
+class _BulkImport:
+    """The body of :func:`import_tree` through ``tarbox.fs_import`` (:class:`ImportBatch`):
+    the host tree is walked as the per-entry path walks it; files over :data:`BULK_FILE_MAX`
+    get their entry in a batch and their content through ``fs_write`` + ``fs_release`` right
+    after it is sent. Directory modes and times are set last (``fs_setattr_many``), as their
+    children change them."""
+
+    def __init__(self, cur: psycopg.Cursor, progress: Progress | None, preserve_owner: bool,
+                 stats: TransferStats, links: dict) -> None:
+        self.cur, self.progress, self.preserve_owner, self.stats = cur, progress, preserve_owner, stats
+        self.links: dict[tuple[int, int], Ref] = links
+        self.dirs: list[tuple[Ref, os.stat_result]] = []
+        self.batch = ImportBatch(cur)
+        self.first: bytes = b""
+
+    def add(self, parent: Ref, name: bytes, path: bytes, mode: int, uid: int, gid: int, rdev: int,
+            times: tuple[int | None, int | None], target: bytes | None, link: Ref | None,
+            data: bytes | None) -> Ref:
+        """Queue one entry with the host file's user xattrs; returns its reference."""
+        try:
+            ref = self.batch.add(parent, name, mode, uid, gid, rdev, times, target, link, data,
+                                 _user_xattrs(path))
         except psycopg.Error as exc:
-            err = translate(exc)
-            raise TarboxError(f"import of {os.fsdecode(self.paths[0])} .. {os.fsdecode(self.paths[-1])} "
-                              f"failed: {err.message}", err.errno) from exc
-        for ref, ino in zip(self.refs, inos):
-            ref.ino = ino
-        big = self.big
-        self._reset()
-        for ref, path, s in big:
-            self._write_big(ref.ino, path, s)
+            raise self._error(exc) from exc
+        if len(self.batch) == 1:
+            self.first = path
+        return ref
+
+    def flush(self) -> None:
+        """Send what is queued."""
+        try:
+            self.batch.flush()
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: psycopg.Error) -> TarboxError:
+        err = translate(exc)
+        return TarboxError(f"import of {os.fsdecode(self.first)} and the entries after it failed: {err.message}",
+                           err.errno)
+
+    def big(self, ref: Ref, path: bytes, s: os.stat_result) -> None:
+        """Write a large file's content once its entry is made."""
+        self.batch.after_flush.append(lambda: self._write_big(ref.ino, path, s))
 
     def _write_big(self, ino: int, path: bytes, s: os.stat_result) -> None:
         cur = self.cur
@@ -466,7 +519,7 @@ class _BulkImport:
     def run(self, src_b: bytes, root_ino: int, root_st: os.stat_result) -> None:
         """Walk ``src_b`` (whose tenant directory is ``root_ino``) and import everything."""
         stats = self.stats
-        root = _Ref(root_ino)
+        root = Ref(root_ino)
         self.dirs.append((root, root_st))
         stack = [(src_b, root)]
         while stack:
@@ -492,14 +545,14 @@ class _BulkImport:
                     if s.st_size > BULK_FILE_MAX:
                         ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
                                        times, None, None, None)
-                        self.big.append((ref, e.path, s))
+                        self.big(ref, e.path, s)
                     else:
                         with open(e.path, "rb") as fh:
                             data = fh.read()
                         if len(data) > BULK_FILE_MAX:  # grew since the stat
                             ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
                                            times, None, None, None)
-                            self.big.append((ref, e.path, s))
+                            self.big(ref, e.path, s)
                         else:
                             ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
                                            times, None, None, data)
@@ -525,20 +578,15 @@ class _BulkImport:
                     self.progress(1, 0)
         self.flush()
         # Directory modes and times last (adding children changed them); the root's owner too.
-        dirs = list(reversed(self.dirs))
-        for k in range(0, len(dirs), BULK_ENTRIES):
-            part = dirs[k:k + BULK_ENTRIES]
-            own = [ref is root and self.preserve_owner for ref, _ in part]
-            try:
-                self.cur.execute(Q_SETATTR_MANY, (
-                    [ref.ino for ref, _ in part], [st.S_IMODE(s.st_mode) for _, s in part],
-                    [s.st_uid if o else None for (_, s), o in zip(part, own)],
-                    [s.st_gid if o else None for (_, s), o in zip(part, own)],
-                    [clamp_ns(s.st_atime_ns) for _, s in part], [clamp_ns(s.st_mtime_ns) for _, s in part]))
-            except psycopg.Error as exc:
-                err = translate(exc)
-                raise TarboxError(f"import of {os.fsdecode(src_b)} failed (directory attributes): {err.message}",
-                                  err.errno) from exc
+        rows = [(ref.ino, st.S_IMODE(s.st_mode), s.st_uid if ref is root and self.preserve_owner else None,
+                 s.st_gid if ref is root and self.preserve_owner else None,
+                 clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns)) for ref, s in reversed(self.dirs)]
+        try:
+            set_attrs_many(self.cur, rows)
+        except psycopg.Error as exc:
+            err = translate(exc)
+            raise TarboxError(f"import of {os.fsdecode(src_b)} failed (directory attributes): {err.message}",
+                              err.errno) from exc
 
 
 def _rollback(conn: psycopg.Connection) -> None:
