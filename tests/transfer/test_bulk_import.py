@@ -21,7 +21,7 @@ from tarbox_shell.errors import TarboxError, errno_of
 from tarbox_shell.transfer import tarstream
 from tarbox_shell.transfer import tree as transfer
 
-from .test_import_export import decorate, django_tree  # noqa: F401 (fixture)
+from .test_import_export import decorate, django_tree, snapshot  # noqa: F401 (fixture)
 
 #: One line per live path under a root: every column a user or the storage layer sees, except
 #: inode numbers and ctime/btime (made "now"). Its md5 and count compare two trees.
@@ -256,3 +256,29 @@ def test_bulk_tar_import_gives_the_per_member_layer(tenant, tmp_path, django_tre
     assert len(a) > 80
     assert a == b
     assert bytes(conn.execute("SELECT tarbox.read('/bulk/existing.txt')").fetchone()[0]) == b"replaced\n"
+
+
+def test_bulk_export_gives_the_per_entry_host_tree(tenant, tmp_path, django_tree, monkeypatch):  # noqa: F811
+    """Export with set-based reads (a directory level, many small files per call) and with
+    calls per entry give the same host tree (content, modes, times, links, xattrs), also with
+    small batches; both equal the tree imported."""
+    src = tmp_path / "src"
+    src.mkdir()
+    storage_tree(src, django_tree)
+    transfer.import_tree(tenant.conn, src, "/t")
+    per, bulk = tmp_path / "per", tmp_path / "bulk"
+    keep = transfer.Faithful(setid=True)
+    transfer.export_tree(tenant.conn, "/t", per, faithful=keep, bulk=False)
+    monkeypatch.setattr(transfer, "EXPORT_DIRS", 2)
+    monkeypatch.setattr(transfer, "EXPORT_BYTES", 50_000)
+    stats = transfer.export_tree(tenant.conn, "/t", bulk, faithful=keep)
+    assert stats.hardlinks == 2 and stats.symlinks == 4 and stats.specials == 1
+
+    def xattrs(root: Path) -> dict:
+        return {str(p.relative_to(root)): sorted((n, os.getxattr(p, n, follow_symlinks=False))
+                                                 for n in os.listxattr(p, follow_symlinks=False))
+                for p in [root, *root.rglob("*")] if not p.is_symlink()}
+
+    assert snapshot(bulk) == snapshot(per) == snapshot(src)
+    assert xattrs(bulk) == xattrs(per) == xattrs(src)
+    assert xattrs(bulk)["storage/long.py"] == [("user.origin", b"test")]
