@@ -42,6 +42,8 @@ from typing import Any, Callable, Iterable, Sequence
 import pyfuse3
 import trio
 
+from .stats import BridgeStats
+
 log = logging.getLogger("tarbox.mount")
 
 ROOT_INODE = pyfuse3.ROOT_INODE
@@ -129,12 +131,13 @@ _HANDLERS = frozenset({
 def dispatched(fn: Callable) -> Callable:
     """Decorate a dispatcher handler: only :class:`pyfuse3.FUSEError` escapes (pyfuse3 ends
     the main loop on anything else: unexpected exceptions are logged and become EIO), and each
-    request's wall time is recorded in ``self.profile`` when profiling."""
+    request is counted in ``self.stats`` (:class:`~.stats.BridgeStats`, always) and its wall
+    time recorded in ``self.profile`` when profiling."""
     name = fn.__name__
 
     async def wrapper(self, *args, **kwargs):
         profile = self.profile
-        start = time.perf_counter_ns() if profile is not None else 0
+        start = time.perf_counter_ns()
         failed = True
         try:
             result = await fn(self, *args, **kwargs)
@@ -148,8 +151,10 @@ def dispatched(fn: Callable) -> Callable:
             log.exception("%s failed unexpectedly: %s", name, exc)
             raise pyfuse3.FUSEError(errno.EIO) from None
         finally:
+            elapsed = time.perf_counter_ns() - start
+            self.stats.record(name, elapsed, failed)
             if profile is not None:
-                profile.record(name, time.perf_counter_ns() - start, failed)
+                profile.record(name, elapsed, failed)
 
     wrapper.__name__ = fn.__name__
     wrapper.__qualname__ = fn.__qualname__
@@ -202,6 +207,8 @@ class Dispatcher(pyfuse3.Operations):
         self._paths: dict[int, bytes] = {ROOT_INODE: b"/"}
         self._dirfh: dict[int, int] = {}  # directory handle -> inode, for tracked directories
         self.profile = None
+        #: The mount's counters (``/.tarbox/stats/performance`` and ``cache``).
+        self.stats = BridgeStats()
 
     # ------------------------------------------------------------------ routing
 
