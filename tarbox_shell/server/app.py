@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import TarboxError
-from . import files, layers, metrics, remote_fs
+from . import files, large_files, layers, metrics, remote_fs
 from .bodies import DEFAULT_DATA_LIMIT, DEFAULT_JSON_LIMIT, BodyLimit
 from .errors import HTTPProblem, errno_name, problem_of
 from .gateway import Gateway
@@ -136,6 +136,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     api = f"{base}/api/v1"
     app.state.api_prefix = api
     app.include_router(remote_fs.router, prefix=api)
+    app.include_router(large_files.router, prefix=api)
     app.include_router(files.router, prefix=api)
     app.include_router(layers.router, prefix=api)
 
