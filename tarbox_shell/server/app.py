@@ -21,7 +21,7 @@ import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -150,7 +150,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
              description="Requests, latency histograms, file bytes and errors by errno, in the Prometheus "
              "text format.")
     async def prometheus():
-        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(HTTPProblem)
     async def on_problem(request: Request, exc: HTTPProblem):
