@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import TarboxError
-from . import files, large_files, layers, metrics, remote_fs
+from . import archives, files, large_files, layers, metrics, remote_fs
 from .bodies import DEFAULT_DATA_LIMIT, DEFAULT_JSON_LIMIT, BodyLimit
 from .errors import HTTPProblem, errno_name, problem_of
 from .gateway import Gateway
@@ -138,6 +138,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     app.include_router(remote_fs.router, prefix=api)
     app.include_router(large_files.router, prefix=api)
     app.include_router(files.router, prefix=api)
+    app.include_router(archives.router, prefix=api)  # before layers: /layers/import is no {ref}
     app.include_router(layers.router, prefix=api)
 
     @app.get(f"{base}/health", tags=["operations"], summary="Health",

@@ -1,8 +1,8 @@
 """Tarbox's layer routes (``<base>/api/v1/layers``...), the diff between two layers, and the
 tenant's usage. Each route is one call of the layer API (``sql/functions/50-layer``); a layer is
 named by name, tag, id, ``current`` or ``head`` wherever ``{ref}`` appears. Reading a file as of
-a layer is ``GET /api/v1/files/{path}?layer=``. Not served yet: a layer as a tar stream (export)
-and a tar stream as a new layer (import); ``tarbox export|import`` do it over SQL.
+a layer is ``GET /api/v1/files/{path}?layer=``. A layer as a tar stream and a tar stream as a
+new layer are :mod:`.archives`.
 """
 
 from __future__ import annotations

@@ -198,3 +198,12 @@ class Usage(BaseModel):
     quota_layers: Optional[int] = None
     text_max_bytes: Optional[int] = None
     text_max_lines: Optional[int] = None
+
+
+class TarImport(BaseModel):
+    """The new layer of a tar import and what went into it."""
+
+    layer_id: int
+    name: str
+    entries: int = Field(description="archive members imported")
+    bytes: int = Field(description="bytes of file data imported")
