@@ -38,6 +38,7 @@ import os
 import threading
 from typing import Any, AsyncIterator, Optional
 
+import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -46,7 +47,7 @@ from ..transfer import tarstream
 from . import metrics, paths
 from .bodies import PIECE
 from .context import gateway, token_of
-from .errors import HTTPProblem
+from .errors import HTTPProblem, problem_of
 from .gateway import ENTER
 from .models import Problem, TarImport
 
@@ -352,7 +353,10 @@ async def import_layer(request: Request,
             bridge = _Bridge(conn, loop)
 
             def begin(_conn) -> None:
-                bridge.run(_enter(conn, token, True))
+                try:
+                    bridge.run(_enter(conn, token, True))
+                except psycopg.Error as exc:  # a refused token is 401 (import_tar would make it an errno)
+                    raise problem_of(exc) from exc
 
             feeder = asyncio.ensure_future(feed())
             try:
