@@ -318,10 +318,12 @@ async def export_layer(request: Request, ref: str,
 
 
 @router.post("/layers/import", status_code=201, response_model=TarImport, responses=ERRORS,
-             openapi_extra={"requestBody": {"content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}}},
+             # any Content-Type is taken (application/x-tar, application/gzip, none); the schema
+             # names the generic one, which fuzzers and code generators can serialize
+             openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
              summary="Import a tar stream as a new layer", description="Checkpoint (a new layer `name` on "
              "top; `confirm=true` when the current layer is historical, which deletes the later ones), then "
-             "create every member of the tar body (plain, gzip, bzip2 or xz) under `path` (created if "
+             "create every member of the tar body (plain, gzip, bzip2 or xz; any Content-Type) under `path` (created if "
              "missing), replacing files of the same name, with owners, modes, nanosecond mtimes, links, "
              "FIFOs, devices and SCHILY.xattr records. Members with absolute names or `..`, hard links to "
              "members not in the archive, paths through a symbolic link, and unsupported types are refused "
