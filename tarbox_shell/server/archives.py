@@ -233,6 +233,49 @@ class _BodyWriter:
             self.buf.clear()
 
 
+async def _until_done(task: asyncio.Future, q: asyncio.Queue, unblock=None) -> None:
+    """Wait until the worker thread's ``task`` has ended, emptying ``q`` meanwhile (the thread
+    may wait for room in it) and, when given, calling ``unblock()`` (which may queue something
+    for a thread waiting to read). The thread must end before its pooled connection is given
+    back: never abandon it, even when this task is being cancelled."""
+    async def wait() -> None:
+        while not task.done():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                while True:
+                    q.get_nowait()
+            if unblock is not None:
+                unblock()
+            await asyncio.wait({task}, timeout=0.05)
+
+    waiter = asyncio.ensure_future(wait())
+    while not waiter.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(waiter)
+    with contextlib.suppress(BaseException):
+        task.result()
+
+
+class _TarResponse(StreamingResponse):
+    """A streamed export that, however the response ends (complete, an error, a client that
+    went away before or during the body), stops its thread and only then gives back the
+    connection (``finish``, a coroutine function)."""
+
+    def __init__(self, content, finish, **kwargs):
+        super().__init__(content, **kwargs)
+        self.finish = finish
+
+    async def __call__(self, scope, receive, send):
+        """Send the response, then finish (also when cancelled)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            done = asyncio.ensure_future(self.finish())
+            while not done.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(done)
+            done.result()
+
+
 async def _enter(conn, token: str, write: bool, snapshot: bool = False) -> None:
     """The first statements of a transfer's transaction: isolation, token and tenant role,
     and the idle timeout."""
@@ -288,8 +331,10 @@ async def export_layer(request: Request, ref: str,
         finally:
             out.put(done)
 
+    state: dict = {"task": None}
+
     async def body() -> AsyncIterator[bytes]:
-        task = asyncio.ensure_future(asyncio.to_thread(produce))
+        state["task"] = task = asyncio.ensure_future(asyncio.to_thread(produce))
         try:
             while True:
                 piece = await pieces.get()
@@ -302,19 +347,18 @@ async def export_layer(request: Request, ref: str,
             log.error("export of layer %s of %r cut short: %s", layer_name, where, exc)
             raise
         finally:
-            cancelled.set()
-            while not task.done():  # unblock the thread if it waits for room in the queue
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    pieces.get_nowait()
-                await asyncio.wait({task}, timeout=0.05)
-            with contextlib.suppress(BaseException):
-                task.result()
-            await stack.aclose()
+            cancelled.set()  # no await here: this may run in a cancelled scope
+
+    async def finish() -> None:
+        cancelled.set()
+        if state["task"] is not None:
+            await _until_done(state["task"], pieces)
+        await stack.aclose()
 
     name = os.fsdecode(where).strip("/").replace("/", "_") or "root"
     filename = f"{layer_name}-{name}.tar".encode("ascii", "replace").decode().replace('"', "_")
-    return StreamingResponse(body(), media_type="application/x-tar",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return _TarResponse(body(), finish, media_type="application/x-tar",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.post("/layers/import", status_code=201, response_model=TarImport, responses=ERRORS,
@@ -361,11 +405,20 @@ async def import_layer(request: Request,
                     raise problem_of(exc) from exc
 
             feeder = asyncio.ensure_future(feed())
+            work = asyncio.ensure_future(asyncio.to_thread(
+                tarstream.import_tar, bridge, _BodyReader(chunks, loop), name, description, where, None,
+                confirm, begin, MAX_MEMBERS))
+
+            def interrupt() -> None:  # a thread waiting for the body gets an error instead
+                with contextlib.suppress(asyncio.QueueFull):
+                    chunks.put_nowait(TarboxError("the upload was interrupted", E.EIO))
+
             try:
-                counts = await asyncio.to_thread(tarstream.import_tar, bridge, _BodyReader(chunks, loop), name,
-                                                 description, where, None, confirm, begin, MAX_MEMBERS)
+                counts = await asyncio.shield(work)
             finally:
                 feeder.cancel()  # the import may stop before the body ends
+                if not work.done():  # cancelled: the thread must end before the connection goes back
+                    await _until_done(work, asyncio.Queue(), interrupt)
                 with contextlib.suppress(BaseException):
                     await feeder
     return JSONResponse({"layer_id": counts["layer_id"], "name": name, "entries": counts["entries"],

@@ -328,3 +328,43 @@ def test_big_tar_both_ways_in_bounded_memory(dsn, tenant, admin, tmp_path):
         assert names == ["base", "big"]
     finally:
         s.stop()
+
+
+def test_clients_that_go_away_free_their_connection_and_slot(ht, admin):
+    """More aborted exports and imports than there are transfer slots (4): each ends its
+    thread and gives back its connection; later transfers work and no transaction is left."""
+    data = os.urandom(24 << 20)
+    assert ht.http.put(ht.api + "/files/big", content=data).status_code == 200
+
+    class Gone(Exception):
+        pass
+
+    for _ in range(6):
+        with ht.http.stream("GET", ht.api + "/layers/current/export") as r:
+            assert r.status_code == 200
+            next(r.iter_bytes(65536))  # read a little, then close the connection
+
+        def partial():
+            yield make_tar([("big2", "f", data[:1 << 20])])[:600000]
+            raise Gone()
+
+        with pytest.raises((Gone, httpx.HTTPError)):
+            ht.http.post(ht.api + "/layers/import", params={"name": "never"}, content=partial())
+    assert layer_names(ht) == ["base"]
+    r = ht.http.post(ht.api + "/layers/import", params={"name": "later"}, content=make_tar([("x", "f", b"x")]))
+    assert r.status_code == 201
+    m = read_tar(ht.http.get(ht.api + "/layers/later/export").content)
+    assert m["./big"].data == data and m["./x"].data == b"x"
+    role = ht.tenant.role
+    assert admin.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = 'tarbox_gateway'").fetchone()[0] > 0
+    deadline = time.monotonic() + 60
+    left = None
+    while time.monotonic() < deadline:
+        # (as the superuser: a tenant does not see the state of other roles' sessions)
+        left = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = 'tarbox_gateway' AND state LIKE 'idle in%%' "
+            "AND now() - state_change > interval '2 seconds'").fetchone()[0]
+        if left == 0:
+            break
+        time.sleep(0.2)
+    assert left == 0, f"{left} gateway transactions left open ({role})"
