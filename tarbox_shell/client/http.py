@@ -327,5 +327,5 @@ class TarboxClient:
         return self._request("POST", f"/layers/{_q(ref)}/switch").json()
 
     def usage(self) -> dict:
-        """Bytes and inodes used (statfs view)."""
+        """The tenant's storage usage: the row of tarbox.usage() (bytes, counts, quotas)."""
         return self._request("GET", "/usage").json()

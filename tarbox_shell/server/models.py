@@ -175,11 +175,35 @@ class HistoryRow(BaseModel):
 
 
 class Usage(BaseModel):
-    """The tenant's usage (statfs(2) view)."""
+    """The tenant's storage usage: one row of ``tarbox.usage()`` (see its COMMENT for every
+    figure). Bytes are bytes; ``quota_*`` null = unlimited."""
 
-    bytes_used: int
-    bytes_total: int
-    files_used: int
-    files_total: int
-    block_size: int
-    name_max: int
+    tenant: str
+    logical_bytes: int
+    referenced_bytes: int
+    unique_bytes: int
+    stored_bytes: int
+    metadata_bytes: int
+    garbage_bytes: int
+    inodes: int
+    layers: int
+    blocks: int
+    text_files: int
+    chunks: int
+    dedup_ratio: Optional[float] = None
+    used_bytes: int
+    used_inodes: int
+    quota_bytes: Optional[int] = None
+    quota_inodes: Optional[int] = None
+    quota_layers: Optional[int] = None
+    text_max_bytes: Optional[int] = None
+    text_max_lines: Optional[int] = None
+
+
+class TarImport(BaseModel):
+    """The new layer of a tar import and what went into it."""
+
+    layer_id: int
+    name: str
+    entries: int = Field(description="archive members imported")
+    bytes: int = Field(description="bytes of file data imported")

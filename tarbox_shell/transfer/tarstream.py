@@ -8,6 +8,14 @@ resolved once. The archive is POSIX.1-2001 (pax): names are bytes (non-UTF-8 nam
 through pax's binary headers), mtimes keep nanoseconds, owners are numeric, hard links are
 link entries, symlinks, FIFOs and devices keep their type, and ``user.*`` xattrs travel as
 ``SCHILY.xattr.`` records as GNU tar writes them.
+
+A hostile archive is refused (EINVAL) without harm: members with absolute names or '..'
+components, hard links to members not (yet) in the archive, paths through a symbolic link or a
+file, unknown member types, a stream that ends inside a member; an extension header (pax, GNU
+long name or link) larger than :data:`MAX_HEADER` bytes is refused before it is read (the
+standard library would hold it in memory whole), an import given ``max_members`` stops with
+E2BIG after that many members (the names of an archive's files are remembered while it
+imports, for its hard links); the members themselves are not kept.
 """
 
 from __future__ import annotations
@@ -35,6 +43,26 @@ ROOT_INO = 1
 ATTRS = "(a).ino, (a).mode, (a).nlink, (a).uid, (a).gid, (a).rdev, (a).size, (a).mtime_ns"
 #: ``progress(entries_delta, bytes_delta)``.
 Progress = Callable[[int, int], None]
+#: Largest extension header (pax record set, GNU long name or long link) an import reads.
+MAX_HEADER = 8 << 20
+#: The member types whose data is a header extension that tarfile reads into memory.
+EXTENSION_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
+                   tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+
+
+class BoundedTarInfo(tarfile.TarInfo):
+    """A :class:`tarfile.TarInfo` that refuses extension headers over :data:`MAX_HEADER`
+    bytes as soon as their 512-byte header block is parsed, before their data is read."""
+
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):
+        """Parse one header block (see :meth:`tarfile.TarInfo.frombuf`); raises TarboxError
+        (EINVAL) for an oversized extension header."""
+        info = super().frombuf(buf, encoding, errors)
+        if info.type in EXTENSION_TYPES and info.size > MAX_HEADER:
+            raise TarboxError(f"tar extension header of {info.size} bytes refused (at most {MAX_HEADER})",
+                              errno.EINVAL)
+        return info
 
 
 def layer_id(conn: psycopg.Connection, ref: str | None) -> tuple[int, str]:
@@ -160,7 +188,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
 
 def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None = None,
                path: str = "/", progress: Progress | None = None, confirm: bool = False,
-               bulk: bool = True) -> dict:
+               begin: Callable[[psycopg.Connection], None] | None = None,
+               max_members: int | None = None, bulk: bool = True) -> dict:
     """Import the tar stream ``src`` as a new layer ``name`` of the connection's tenant:
     checkpoint (``tarbox.layer_new``), then create every member under ``path`` (absolute,
     created if missing) in the new layer, replacing files of the same name; owners, modes,
@@ -172,8 +201,10 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     current layer and tree are as before. The transaction holds the tenant's layer lock from
     the checkpoint on, so the tenant's other writes (its mounts, SQL) wait until the import
     has committed or rolled back. Its one commit is synchronous: the import is durable when
-    this returns. Returns ``{entries, bytes, seconds, layer_id}``. Raises TarboxError (EINVAL
-    bad archive or member, EBUSY when the current layer is historical and ``confirm`` is
+    this returns. ``begin(conn)``, when given, runs first inside that transaction (the HTTP
+    server enters the bearer token's tenant role there). Returns ``{entries, bytes, seconds,
+    layer_id}``. Raises TarboxError (EINVAL bad archive or member, E2BIG more than
+    ``max_members`` members (None: no bound), EBUSY when the current layer is historical and ``confirm`` is
     False, or the errno of the SQL error) naming the member.
 
     With ``bulk`` (the default) the members are sent in batches to ``tarbox.fs_import``
@@ -187,8 +218,10 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     where = {"member": "?"}  # the member being imported, for the error message
     try:
         with conn.transaction():
+            if begin is not None:
+                begin(conn)
             counts["layer_id"] = (_import_members_bulk if bulk else _import_members)(
-                conn, src, name, description, path, progress, confirm, counts, where)
+                conn, src, name, description, path, progress, confirm, counts, where, max_members)
     except psycopg.Error as exc:
         raise TarboxError(f"import of {where['member']} failed: {message_of(exc)}",
                           translate(exc).errno) from exc
@@ -202,7 +235,7 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
 
 def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
                     path: str, progress: Progress | None, confirm: bool, counts: dict,
-                    where: dict) -> int:
+                    where: dict, max_members: int | None = None) -> int:
     """The body of :func:`import_tar`, inside its transaction. Returns the new layer id.
     Calls that may fail for an expected reason (a name that exists) run in a savepoint, so
     that the failure does not abort the transaction."""
@@ -263,9 +296,16 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
         conn.execute("SELECT tarbox.fs_forget(%s)", (a[0],))
         return None
 
-    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
-        for m in tar:
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape",
+                      tarinfo=BoundedTarInfo) as tar:
+        while True:
+            m = tar.next()
+            if m is None:
+                break
+            tar.members.clear()  # a stream-mode TarFile would keep every member it read
             where["member"] = m.name
+            if max_members is not None and counts["entries"] >= max_members:
+                raise TarboxError(f"{m.name}: more than {max_members} members in one import", errno.E2BIG)
             rel = m.name.strip("/") if m.name not in (".", "./") else ""
             while rel.startswith("./"):
                 rel = rel[2:]
@@ -358,7 +398,7 @@ def _member_rel(m: tarfile.TarInfo) -> str:
 
 def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
                          path: str, progress: Progress | None, confirm: bool, counts: dict,
-                         where: dict) -> int:
+                         where: dict, max_members: int | None = None) -> int:
     """:func:`_import_members` through ``tarbox.fs_import``: members under directories this
     import made are queued (nothing can exist there); a name in a directory that existed is
     looked up first (replaced when it is not a directory, as the per-member path does), with
@@ -454,9 +494,16 @@ def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, des
                      (ref.ino, _mtime_ns(m), _mtime_ns(m)))
         counts["bytes"] += offset
 
-    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
-        for m in tar:
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape",
+                      tarinfo=BoundedTarInfo) as tar:
+        while True:
+            m = tar.next()
+            if m is None:
+                break
+            tar.members.clear()  # a stream-mode TarFile would keep every member it read
             where["member"] = m.name
+            if max_members is not None and counts["entries"] >= max_members:
+                raise TarboxError(f"{m.name}: more than {max_members} members in one import", errno.E2BIG)
             rel = _member_rel(m)
             uid, gid = m.uid, m.gid
             xattrs = xattrs_of(m)
