@@ -12,6 +12,8 @@ answered.
 * :mod:`.bodies` — bounded request bodies and streamed uploads/downloads in block-sized pieces;
 * :mod:`.remote_fs` — the remote-filesystem contract of sandboxed runtimes (``/api/v1/fs``);
 * :mod:`.files` and :mod:`.layers` — Tarbox's own routes (``/api/v1/files``, ``/api/v1/layers``...);
+* :mod:`.inodes` — descriptors by inode and paths beneath a directory inode (``/api/v1/inodes``):
+  what the WASI host needs in HTTP mode;
 * :mod:`.models` — the JSON shapes (pydantic) the OpenAPI schema documents;
 * :mod:`.metrics` — Prometheus collectors;
 * :mod:`.run` — ``tarbox serve``: uvicorn with the CLI's options.
