@@ -1,9 +1,15 @@
 """The backend interface of the WASI client, and the direct backend over SQL.
 
 A backend makes exactly one round trip per operation: :class:`DirectBackend` one call of one
-SQL function in one transaction (autocommit) as the tenant role. Nodes are the backend's
-handles for inodes (inode numbers for the direct backend; an HTTP backend would use paths);
-the client stores them in its descriptors and hands them back.
+SQL function in one transaction (autocommit) as the tenant role,
+:class:`tarbox_shell.wasi.remote.HttpBackend` one HTTP request. Nodes are the backend's
+handles for inodes (inode numbers for both, so an open descriptor survives renames and
+unlinks); the client stores them in its descriptors and hands them back.
+
+Two properties tell the client how much it may answer itself: :attr:`Backend.write_buffer`
+(contiguous small writes held per descriptor until a flush point; 0 in direct mode) and
+:attr:`Backend.attr_ttl` (how long the attributes an open returned may answer
+``fd_filestat_get`` while no other round trip happened; 0 in direct mode).
 """
 
 from __future__ import annotations
@@ -46,6 +52,13 @@ class Backend(abc.ABC):
 
     #: Round trips made so far (SQL calls or HTTP requests).
     calls: int = 0
+    #: Bytes of contiguous small writes the client may hold per descriptor before sending
+    #: them in one write (0: every fd_write is a round trip).
+    write_buffer: int = 0
+    #: Seconds for which attributes this backend returned may answer ``fd_filestat_get`` and
+    #: end-of-file reads locally, as long as the client made no other round trip meanwhile
+    #: (0: never).
+    attr_ttl: float = 0.0
 
     @abc.abstractmethod
     def root(self, path: str) -> Attr:
@@ -66,6 +79,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read(self, node: Any, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes from byte ``offset`` (short at the end of file)."""
+
+    def read_sized(self, node: Any, offset: int, length: int) -> tuple[bytes, int | None]:
+        """:meth:`read`, and the file's size when the read was made if the backend learns it
+        with the read (None otherwise)."""
+        return self.read(node, offset, length), None
 
     @abc.abstractmethod
     def write(self, node: Any, offset: int, data: bytes, append: bool) -> int:
@@ -283,10 +301,15 @@ class DirectBackend(Backend):
 
 
 def open_backend(config: ClientConfig) -> Backend:
-    """The backend ``config`` asks for. Raises :class:`tarbox_shell.errors.TarboxError`:
-    EIO when the tenant cannot be reached, EINVAL for a mode this build does not have
-    (``"http"`` needs the HTTP API of ``tarbox serve``, not in this build yet)."""
+    """The backend ``config`` asks for (``mode`` ``"direct"`` or ``"http"``). Raises
+    :class:`tarbox_shell.errors.TarboxError`: EIO when the tenant cannot be reached, EACCES
+    when the token is refused or belongs to another tenant, EINVAL for an unknown mode or
+    HTTP mode without a URL and token."""
     if config.mode == "direct":
         return DirectBackend.connect(config.tenant, config.dsn)
-    raise WasiError(f"WASI client mode {config.mode!r} is not available in this build "
-                    "(direct is; http needs the HTTP API of `tarbox serve`)", 22)
+    if config.mode == "http":
+        from .remote import HttpBackend  # the HTTP client is only needed in this mode
+        if not config.url or not config.token:
+            raise WasiError("HTTP mode needs the server's URL and a bearer token", 22)
+        return HttpBackend.connect(config.url, config.token, config.tenant)
+    raise WasiError(f"unknown WASI client mode {config.mode!r} (direct or http)", 22)

@@ -136,11 +136,6 @@ def test_database_gone_during_the_run(own_cluster, python_wasm):
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
 
 
-def test_http_mode_is_refused_until_the_server_exists(work, python_wasm):
-    r = run_cli(work, python_wasm, ["-c", "1"], extra=["--url", "http://127.0.0.1:1", "--token", "t"])
-    assert r.status == 2 and "HTTP mode" in r.stderr
-
-
 def test_usage_errors(work, python_wasm):
     r = run_cli(work, python_wasm, [], dirs=["work"])
     assert r.status == 2 and "GUEST=TENANT_PATH" in r.stderr

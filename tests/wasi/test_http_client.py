@@ -1,0 +1,190 @@
+"""The fd-style client in HTTP mode against a real ``tarbox serve``: held writes (the program
+sees its own writes at once, another client at close or fsync: close-to-open), the flush
+points (close, fsync, any other request, a write elsewhere, the buffer size), append positions,
+deferred write errors, fstat and end-of-file answered locally only while nothing happened, and
+the same positions, holes and errors as direct mode."""
+
+from __future__ import annotations
+
+import errno
+import time
+
+import pytest
+
+from tarbox_shell.wasi import OpenFlags, WasiClient, WasiError, Whence
+from tarbox_shell.wasi.remote import WRITE_BUFFER, HttpBackend
+
+RW = OpenFlags.READ | OpenFlags.WRITE
+NEW = RW | OpenFlags.CREATE
+
+
+@pytest.fixture
+def hc(tenant, remote):
+    """A :class:`WasiClient` in HTTP mode with the tenant's root preopened as ``/``."""
+    c = WasiClient(HttpBackend.connect(remote.url, remote.token, tenant.name))
+    c.preopen("/", "/")
+    yield c
+    c.close()
+
+
+def sql_read(tenant, path: str) -> bytes | None:
+    row = tenant.conn.execute("SELECT tarbox.read(%s) FROM tarbox.stat(%s)", (path, path)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def fails(fn, *args, **kw) -> WasiError:
+    with pytest.raises(WasiError) as exc:
+        fn(*args, **kw)
+    return exc.value
+
+
+def test_held_writes_are_seen_by_the_writer_at_once_and_by_others_at_close(hc, tenant):
+    fd = hc.fd_open("/a.txt", NEW)
+    calls = hc.backend.calls
+    for piece in (b"one ", b"two ", b"three"):
+        assert hc.fd_write(fd, piece) == len(piece)
+    assert hc.backend.calls == calls, "contiguous small writes are held"
+    assert hc.fd_tell(fd) == 13 and hc.backend.calls == calls
+    assert sql_read(tenant, "/a.txt") == b"", "another client does not see held writes"
+    # the writer itself sees them: any other request sends them first
+    assert hc.path_filestat_get("/a.txt").size == 13
+    assert sql_read(tenant, "/a.txt") == b"one two three"
+    hc.fd_write(fd, b"!")
+    assert sql_read(tenant, "/a.txt") == b"one two three"
+    hc.fd_close(fd)
+    assert sql_read(tenant, "/a.txt") == b"one two three!"
+
+
+def test_flush_points_fsync_read_and_non_contiguous_writes(hc, tenant):
+    fd = hc.fd_open("/b.bin", NEW)
+    hc.fd_write(fd, b"abc")
+    hc.fd_sync(fd)
+    assert sql_read(tenant, "/b.bin") == b"abc"
+    hc.fd_write(fd, b"def")
+    hc.fd_seek(fd, 0, Whence.SET)
+    assert hc.fd_read(fd, 100) == b"abcdef", "a read of the file sends the held run first"
+    hc.fd_seek(fd, 10, Whence.SET)
+    hc.fd_write(fd, b"X")
+    calls = hc.backend.calls
+    hc.fd_seek(fd, 2, Whence.SET)
+    hc.fd_write(fd, b"Y")  # not where the held run ends: the run goes first
+    assert hc.backend.calls == calls + 1
+    assert sql_read(tenant, "/b.bin") == b"abcdef" + bytes(4) + b"X"
+    hc.fd_pwrite(fd, b"Z", 3)  # continues the held run "Y" at 2
+    assert hc.backend.calls == calls + 1
+    hc.fd_close(fd)
+    assert sql_read(tenant, "/b.bin") == b"abYZef" + bytes(4) + b"X"
+
+
+def test_the_buffer_is_sent_when_full_and_large_writes_go_straight(hc, tenant):
+    fd = hc.fd_open("/c.bin", NEW)
+    piece = bytes(range(256)) * 256  # 64 KiB
+    calls = hc.backend.calls
+    for _ in range(WRITE_BUFFER // len(piece) + 1):
+        hc.fd_write(fd, piece)
+    assert hc.backend.calls == calls + 1, "one write when the run reached the buffer size"
+    assert len(sql_read(tenant, "/c.bin")) == WRITE_BUFFER
+    big = b"B" * WRITE_BUFFER
+    hc.fd_write(fd, big)
+    assert hc.backend.calls == calls + 3, "the held piece, then the large write itself"
+    hc.fd_close(fd)
+    assert sql_read(tenant, "/c.bin") == piece * (WRITE_BUFFER // len(piece) + 1) + big
+
+
+def test_held_appends_and_two_descriptors_of_one_file(hc, tenant):
+    tenant.conn.execute("SELECT tarbox.write('/log', 'start\n')")
+    ap = hc.fd_open("/log", OpenFlags.WRITE | OpenFlags.APPEND)
+    hc.fd_write(ap, b"a\n")
+    hc.fd_write(ap, b"b\n")
+    # someone else appends meanwhile: the held appends land after it, the position is exact
+    tenant.conn.execute("SELECT tarbox.append('/log', 'other\n')")
+    assert hc.fd_tell(ap) == len("start\nother\na\nb\n")
+    w = hc.fd_open("/log", RW)
+    hc.fd_write(ap, b"c\n")
+    hc.fd_write(w, b"S")  # another descriptor of the same inode: ap's run goes first
+    hc.fd_write(ap, b"d\n")
+    hc.fd_close(w)
+    hc.fd_close(ap)
+    assert sql_read(tenant, "/log") == b"Start\nother\na\nb\nc\nd\n"
+
+
+def test_fstat_after_open_and_end_of_file_are_answered_locally_while_fresh(hc, tenant):
+    tenant.conn.execute("SELECT tarbox.write('/r.txt', 'hello')")
+    fd = hc.fd_open("/r.txt", OpenFlags.READ)
+    calls = hc.backend.calls
+    assert hc.fd_filestat_get(fd).size == 5 and hc.fd_filestat_get(fd).size == 5
+    assert hc.fd_seek(fd, 0, Whence.END) == 5
+    assert hc.backend.calls == calls, "fstat and seek to the end from the open's attributes"
+    hc.fd_seek(fd, 0, Whence.SET)
+    assert hc.fd_read(fd, 100) == b"hello"
+    assert hc.fd_read(fd, 100) == b"" and hc.backend.calls == calls + 1, "the end of file the read reached"
+    # Another client appends. Close-to-open: this reader does not see it until its next request
+    # (or until what it knows is older than the TTL)...
+    tenant.conn.execute("SELECT tarbox.append('/r.txt', ' world')")
+    assert hc.fd_read(fd, 100) == b""
+    # ... and fstat is such a request: the open's attributes are older than the read.
+    assert hc.fd_filestat_get(fd).size == 11
+    assert hc.fd_read(fd, 100) == b" world"
+    hc.path_filestat_get("/r.txt")  # any request makes the known attributes stale
+    tenant.conn.execute("SELECT tarbox.append('/r.txt', '!')")
+    assert hc.fd_filestat_get(fd).size == 12
+
+
+def test_known_attributes_expire(tenant, remote):
+    """What the client knows answers for attr_ttl seconds at most, even with no request."""
+    with WasiClient(HttpBackend.connect(remote.url, remote.token, tenant.name, attr_ttl=0.2)) as c:
+        c.preopen("/", "/")
+        tenant.conn.execute("SELECT tarbox.write('/t.txt', 'abc')")
+        fd = c.fd_open("/t.txt", OpenFlags.READ)
+        assert c.fd_read(fd, 10) == b"abc"
+        tenant.conn.execute("SELECT tarbox.append('/t.txt', 'def')")
+        time.sleep(0.3)
+        assert c.fd_read(fd, 10) == b"def", "the end of file known has expired"
+        fd2 = c.fd_open("/t.txt", OpenFlags.READ)
+        tenant.conn.execute("SELECT tarbox.append('/t.txt', 'g')")
+        time.sleep(0.3)
+        assert c.fd_filestat_get(fd2).size == 7, "the open's attributes have expired"
+
+
+def test_a_write_error_found_later_is_reported_by_close(hc, tenant):
+    """The file was removed and purged by someone else while writes were held: the close
+    reports the failed write (ENOENT), as NFS reports a failed write-back; the descriptor is
+    closed anyway."""
+    fd = hc.fd_open("/gone.txt", NEW)
+    hc.fd_write(fd, b"never lands")
+    tenant.conn.execute("SELECT tarbox.rm('/gone.txt')")
+    assert fails(hc.fd_close, fd).errno == errno.ENOENT
+    assert fails(hc.fd_close, fd).errno == errno.EBADF
+    fd = hc.fd_open("/gone2.txt", NEW)
+    hc.fd_write(fd, b"x")
+    tenant.conn.execute("SELECT tarbox.rm('/gone2.txt')")
+    hc.path_create_directory("/dir")  # the held write fails here; this call is not its place
+    assert fails(hc.fd_write, fd, b"y").errno == errno.ENOENT, "the next write of the descriptor reports it"
+    hc.fd_close(fd)
+
+
+def test_direct_mode_semantics_hold_over_http(hc, tenant):
+    """Positions, holes, pread/pwrite, truncation and errors as in direct mode."""
+    fd = hc.fd_open("/h.bin", NEW)
+    hc.fd_write(fd, b"ab")
+    assert hc.fd_seek(fd, 100_000, Whence.SET) == 100_000
+    assert hc.fd_filestat_get(fd).size == 2
+    hc.fd_write(fd, b"Z")
+    assert hc.fd_filestat_get(fd).size == 100_001
+    assert hc.fd_pread(fd, 3, 99_999) == b"\0Z"
+    hc.fd_filestat_set_size(fd, 1)
+    assert hc.fd_filestat_get(fd).size == 1
+    hc.fd_close(fd)
+    assert sql_read(tenant, "/h.bin") == b"a"
+    assert fails(hc.fd_open, "/missing", OpenFlags.READ).errno == errno.ENOENT
+    assert fails(hc.fd_open, "/h.bin", NEW | OpenFlags.EXCLUSIVE).errno == errno.EEXIST
+    assert fails(hc.path_filestat_get, "/../etc").errno == errno.EPERM
+    ro = hc.fd_open("/h.bin", OpenFlags.READ)
+    assert fails(hc.fd_write, ro, b"x").errno == errno.EBADF
+    hc.path_create_directory("/d")
+    hc.path_rename("/h.bin", "/d/h2")
+    assert hc.fd_read(ro, 10) == b"a", "the descriptor follows its inode through the rename"
+    hc.path_unlink_file("/d/h2")
+    assert hc.fd_read(ro, 10) == b"" and hc.fd_pread(ro, 10, 0) == b"a", "and through the unlink"
+    names = [e.name for e in hc.fd_readdir(hc.fd_open("/d", OpenFlags.READ | OpenFlags.DIRECTORY))]
+    assert names == [b".", b".."]
