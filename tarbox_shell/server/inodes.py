@@ -20,6 +20,8 @@ clamped to the tenant's root, which cannot enforce a preopen's containment; thes
   ``GET /inodes/{dir}/stat``, ``POST /inodes/{dir}/mkdir|rmdir|unlink|rename|symlink|link``,
   ``GET /inodes/{dir}/readlink``, ``POST /inodes/{dir}/times`` with a ``path``.
 
+Changes commit asynchronously (``synchronous_commit = off``), as a mount's do: atomic when
+they answer, durable once ``POST /sync`` answers (fsync), so a small write costs no disk flush.
 Paths here are relative UTF-8 text (WASI strings), in JSON bodies or the ``path`` query
 parameter. Errors are the usual ``{error, errno, message}`` with the status of the errno
 (:mod:`.errors`), so a client tells EPERM (an escape) from EACCES or EROFS by the errno.
@@ -79,7 +81,7 @@ def attr_json(row: tuple) -> dict:
 
 
 async def _attr(request: Request, write: bool, function: str, params: tuple) -> dict:
-    rows = await call(request, write, f"SELECT {ATTR_COLS} FROM tarbox.{function} a", params)
+    rows = await call(request, write, f"SELECT {ATTR_COLS} FROM tarbox.{function} a", params, durable=False)
     return attr_json(rows[0])
 
 
@@ -191,10 +193,10 @@ async def write(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0
     if length is not None and length.isdigit() and int(length) <= PIECE:
         body = await request.body()
         metrics.BYTES.labels("in").inc(len(body))
-        rows = await call(request, True, WRITE_SQL, (ino, offset, body, append))
+        rows = await call(request, True, WRITE_SQL, (ino, offset, body, append), durable=False)
         return {"position": rows[0][0]}
     pos = offset
-    async with gateway(request).transaction(token_of(request), True) as conn:
+    async with gateway(request).transaction(token_of(request), True, durable=False) as conn:
         # the first piece appends (under the inode lock, held to the commit), the next ones
         # follow it
         async for piece, _last in pieces(request.stream()):
@@ -246,7 +248,8 @@ async def readdir(request: Request, ino: int = _ino(), cookie: int = Query(0, ge
 
 @router.post("/sync", status_code=204, responses=ERRORS, summary="fsync",
              description="fsync(2): when it answers, every change of the tenant committed before is on "
-             "disk (tarbox.fs_fsync; ordinary changes commit asynchronously, as a page cache holds them).")
+             "disk (tarbox.fs_fsync; the changes of the inode routes commit asynchronously, as a page "
+             "cache holds them, and are durable once this answers).")
 async def sync(request: Request):
     """POST /sync."""
     await call(request, True, "SELECT tarbox.fs_fsync()")
@@ -289,7 +292,7 @@ async def mkdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
              "(tarbox.wasi_rmdir).")
 async def rmdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/rmdir."""
-    await call(request, True, "SELECT tarbox.wasi_rmdir(%s, %s)", (dir, body.path))
+    await call(request, True, "SELECT tarbox.wasi_rmdir(%s, %s)", (dir, body.path), durable=False)
     return Response(status_code=204)
 
 
@@ -298,7 +301,7 @@ async def rmdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
              "an inode left without links stays readable by inode while it is open.")
 async def unlink_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/unlink."""
-    await call(request, True, "SELECT tarbox.wasi_unlink(%s, %s)", (dir, body.path))
+    await call(request, True, "SELECT tarbox.wasi_unlink(%s, %s)", (dir, body.path), durable=False)
     return Response(status_code=204)
 
 
@@ -308,7 +311,7 @@ async def unlink_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
 async def rename_at(request: Request, body: RenameAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/rename."""
     await call(request, True, "SELECT tarbox.wasi_rename(%s, %s, %s, %s)",
-               (dir, body.path, body.new_dir, body.new_path))
+               (dir, body.path, body.new_dir, body.new_path), durable=False)
     return Response(status_code=204)
 
 
