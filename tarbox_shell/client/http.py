@@ -379,6 +379,19 @@ class TarboxClient:
         """The token's tenant: ``{"tenant": name, "tenant_id": id}``."""
         return self._request("GET", "/whoami").json()
 
+    def session_open(self, lease_seconds: int = 60) -> int:
+        """Register a lease session (files unlinked while open are kept while it lives);
+        returns its id."""
+        return int(self._request("POST", "/sessions", json={"lease_seconds": int(lease_seconds)}).json()["session"])
+
+    def session_renew(self, session: int, lease_seconds: int = 60) -> None:
+        """Make lease session ``session`` live ``lease_seconds`` from now (ENOENT: it expired)."""
+        self._request("POST", f"/sessions/{int(session)}", json={"lease_seconds": int(lease_seconds)})
+
+    def session_end(self, session: int) -> int:
+        """End lease session ``session``; returns how many unlinked inodes were purged."""
+        return int(self._request("DELETE", f"/sessions/{int(session)}").json()["purged"])
+
     def _attr(self, method: str, route: str, query: str = "", **kw) -> InodeAttr:
         return InodeAttr.from_json(self._request(method, route, query, **kw).json())
 

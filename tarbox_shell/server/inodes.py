@@ -26,6 +26,11 @@ Paths here are relative UTF-8 text (WASI strings), in JSON bodies or the ``path`
 parameter. Errors are the usual ``{error, errno, message}`` with the status of the errno
 (:mod:`.errors`), so a client tells EPERM (an escape) from EACCES or EROFS by the errno.
 ``GET /whoami`` names the token's tenant.
+
+A client holding descriptors registers a **lease session** (``POST /sessions``, renewed with
+``POST /sessions/{session}``, ended with ``DELETE /sessions/{session}``; ``tarbox.mount_lease``):
+while it lives, files unlinked while open are kept for it as they are for a running mount, and
+its end purges them (unless another mount still runs).
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from . import metrics, paths
 from .bodies import PIECE, pieces
 from .context import call, gateway, token_of
 from .errors import HTTPProblem
-from .models import (Allocate, InodeAttr, InodeEntries, LinkAt, LinkTarget, OpenAt, PathAt,
-                     Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition, Whoami)
+from .models import (Allocate, InodeAttr, InodeEntries, Lease, LeaseEnd, LeaseRequest, LinkAt, LinkTarget,
+                     OpenAt, PathAt, Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition,
+                     Whoami)
 
 router = APIRouter(tags=["inodes (WASI)"])
 
@@ -109,6 +115,39 @@ async def whoami(request: Request):
     if not rows:
         raise HTTPProblem(403, E.EACCES, "the token's role sees no tenant row")
     return {"tenant": rows[0][0], "tenant_id": rows[0][1]}
+
+
+# ------------------------------------------------------------------ lease sessions
+
+
+@router.post("/sessions", response_model=Lease, status_code=201, responses=ERRORS, summary="Open a lease session",
+             description="Register a mount session held by a lease of `lease_seconds` (1..3600) instead of a "
+             "connection (tarbox.mount_lease): while it lives, inodes unlinked while open are kept (the client "
+             "may hold them by inode) and purge_orphans of other callers removes nothing. At most 64 live "
+             "sessions per tenant (507 EDQUOT).")
+async def session_open(request: Request, body: LeaseRequest):
+    """POST /sessions."""
+    rows = await call(request, True, "SELECT tarbox.mount_lease(NULL, %s)", (body.lease_seconds,), durable=False)
+    return {"session": rows[0][0], "lease_seconds": body.lease_seconds}
+
+
+@router.post("/sessions/{session}", response_model=Lease, responses=ERRORS, summary="Renew a lease session",
+             description="The session lives `lease_seconds` from now (404 ENOENT when it expired or ended).")
+async def session_renew(request: Request, body: LeaseRequest,
+                        session: int = PathParam(..., ge=1, le=2**63 - 1, description="the session id")):
+    """POST /sessions/{session}."""
+    rows = await call(request, True, "SELECT tarbox.mount_lease(%s, %s)", (session, body.lease_seconds),
+                      durable=False)
+    return {"session": rows[0][0], "lease_seconds": body.lease_seconds}
+
+
+@router.delete("/sessions/{session}", response_model=LeaseEnd, responses=ERRORS, summary="End a lease session",
+               description="End the session and purge the tenant's inodes that have no links left, unless "
+               "another mount still runs (tarbox.mount_lease_end).")
+async def session_end(request: Request, session: int = PathParam(..., ge=1, le=2**63 - 1, description="the session id")):
+    """DELETE /sessions/{session}."""
+    rows = await call(request, True, "SELECT tarbox.mount_lease_end(%s)", (session,), durable=False)
+    return {"purged": rows[0][0]}
 
 
 # ------------------------------------------------------------------ descriptors: by inode

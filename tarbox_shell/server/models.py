@@ -333,3 +333,23 @@ class Whoami(BaseModel):
 
     tenant: str
     tenant_id: int
+
+
+class LeaseRequest(BaseModel):
+    """``POST /sessions``: how long the session lives without a renewal."""
+
+    model_config = ConfigDict(extra="forbid")
+    lease_seconds: int = Field(60, ge=1, le=3600, description="seconds the session lives unless renewed")
+
+
+class Lease(BaseModel):
+    """A mount session held by a lease (``tarbox.mount_lease``)."""
+
+    session: int
+    lease_seconds: int
+
+
+class LeaseEnd(BaseModel):
+    """The end of a lease session: how many inodes without links were purged."""
+
+    purged: int

@@ -13,6 +13,13 @@ open's attributes, and a read at the end of file the previous read reached is an
 That is close-to-open consistency, as NFS gives: another client sees a file's writes once the
 writer closed (or synced) it, and a writer sees others' changes at its next request.
 
+The backend holds a **lease session** for its lifetime (``POST /api/v1/sessions``, renewed
+every :data:`LEASE_SECONDS` / 3 by a thread of its own on a connection of its own): like the
+mount session of direct mode, it keeps files the guest unlinked while holding them open from
+being purged by a FUSE mount starting meanwhile, and its end (:meth:`HttpBackend.close`) purges
+what the guest left unlinked. A client killed without ending it stops counting when the lease
+runs out. A read-only token cannot register one (nor unlink anything).
+
 A server that cannot be reached, a database it reports unavailable, or a token it refuses ends
 the run (:class:`tarbox_shell.wasi.DatabaseUnavailable`) rather than leave the guest with a
 filesystem that answers nothing.
@@ -21,6 +28,7 @@ filesystem that answers nothing.
 from __future__ import annotations
 
 import errno as E
+import threading
 from typing import Any
 
 from ..client import InodeAttr, RemoteError, TarboxClient
@@ -35,6 +43,8 @@ WRITE_BUFFER = 1 << 20
 ATTR_TTL = 3.0
 #: The most bytes one read request asks for (the server streams it in 1 MiB pieces).
 MAX_READ = 16 << 20
+#: Seconds a lease session lives without a renewal (renewed every third of it).
+LEASE_SECONDS = 60
 
 
 def _attr(a: InodeAttr) -> Attr:
@@ -58,6 +68,40 @@ class HttpBackend(Backend):
         self.url = client.base
         self.write_buffer = write_buffer
         self.attr_ttl = attr_ttl
+        #: The lease session (None: none, e.g. with a read-only token).
+        self.session: int | None = None
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
+
+    def hold_session(self, url: str, token: str, lease_seconds: int = LEASE_SECONDS) -> None:
+        """Register a lease session and renew it from a thread (with a client of its own for
+        ``url`` and ``token``) until :meth:`close`. A read-only token cannot (EROFS): then there
+        is none. Raises :class:`tarbox_shell.errors.TarboxError` for any other refusal (EDQUOT:
+        the tenant holds too many)."""
+        try:
+            self.session = self.client.session_open(lease_seconds)
+        except RemoteError as exc:
+            if exc.errno == E.EROFS:
+                return
+            raise TarboxError(f"cannot open a session on the Tarbox server: {exc.message}", exc.errno) from None
+        self._keeper = threading.Thread(target=self._keep, args=(url, token, lease_seconds), daemon=True,
+                                        name="tarbox-wasi-lease")
+        self._keeper.start()
+
+    def _keep(self, url: str, token: str, lease_seconds: int) -> None:
+        # Its own HTTP client: renewals are not the guest's filesystem calls, and never wait
+        # behind one.
+        with TarboxClient(url, token) as c:
+            while not self._stop.wait(lease_seconds / 3):
+                try:
+                    c.session_renew(self.session, lease_seconds)
+                except RemoteError as exc:
+                    if exc.errno == E.ENOENT:  # it expired (the process stood still): a new one
+                        try:
+                            self.session = c.session_open(lease_seconds)
+                        except RemoteError:
+                            pass
+                    # anything else: the server is gone, which the guest's next call reports
 
     @classmethod
     def connect(cls, url: str, token: str, tenant: str | None = None, **options: Any) -> "HttpBackend":
@@ -77,7 +121,9 @@ class HttpBackend(Backend):
                 raise TarboxError(f"the server at {url} answered {exc.status}: {exc.message}", exc.errno) from None
             if tenant is not None and who["tenant"] != tenant:
                 raise TarboxError(f"the token acts as tenant {who['tenant']!r}, not {tenant!r}", E.EACCES)
-            return cls(client, **options)
+            backend = cls(client, **options)
+            backend.hold_session(url, token)
+            return backend
         except BaseException:
             client.close()
             raise
@@ -173,11 +219,20 @@ class HttpBackend(Backend):
         return int(self._do("layer_new", name)["layer_id"])
 
     def close(self) -> None:
-        """Close the HTTP connections (never raises)."""
+        """End the lease session (purging what the guest left unlinked, unless another mount
+        runs) and close the HTTP connections. Never raises."""
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=30)
+        try:
+            if self.session is not None:
+                self.client.session_end(self.session)
+        except Exception:  # noqa: BLE001 - closing must not fail the run's end (the lease
+            pass           # runs out by itself)
         try:
             self.client.close()
-        except Exception:  # noqa: BLE001 - closing must not fail the run's end
+        except Exception:  # noqa: BLE001
             pass
 
 
-__all__ = ["ATTR_TTL", "HttpBackend", "MAX_READ", "WRITE_BUFFER"]
+__all__ = ["ATTR_TTL", "HttpBackend", "LEASE_SECONDS", "MAX_READ", "WRITE_BUFFER"]

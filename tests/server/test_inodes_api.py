@@ -212,3 +212,23 @@ def test_invalid_arguments_are_clear_errors(ht):
         assert set(body) == {"error", "errno", "message"} and body["message"], body
     assert bad[5].json()["error"] == "EILSEQ"
     assert bad[8].json()["error"] == "EISDIR"
+
+
+def test_lease_sessions_keep_unlinked_open_inodes_until_they_end(ht):
+    """POST /sessions registers a lease session: while it lives an unlinked inode is kept
+    even through another caller's purge_orphans; DELETE ends it and purges the inode."""
+    root = root_ino(ht)
+    r = ht.http.post(ht.api + "/sessions", json={"lease_seconds": 30})
+    assert r.status_code == 201 and r.json()["lease_seconds"] == 30
+    session = r.json()["session"]
+    assert ht.http.post(f"{ht.api}/sessions/{session}", json={"lease_seconds": 60}).json()["session"] == session
+    ino = open_at(ht, root, "f", oflags=1, write=True).json()["ino"]
+    ht.http.post(f"{ht.api}/inodes/{root}/unlink", json={"path": "f"})
+    assert ht.tenant.conn.execute("SELECT tarbox.purge_orphans()").fetchone()[0] == 0
+    assert ht.http.get(f"{ht.api}/inodes/{ino}").json()["nlink"] == 0
+    assert ht.http.delete(f"{ht.api}/sessions/{session}").json() == {"purged": 1}
+    assert ht.http.get(f"{ht.api}/inodes/{ino}").status_code == 404
+    r = ht.http.post(f"{ht.api}/sessions/{session}", json={})
+    assert (r.status_code, r.json()["error"]) == (404, "ENOENT")
+    assert ht.http.post(ht.api + "/sessions", json={"lease_seconds": 0}).status_code == 422
+    assert ht.http.post(ht.api + "/sessions", json={"lease_seconds": 3601}).status_code == 422

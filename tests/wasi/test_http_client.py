@@ -147,20 +147,47 @@ def test_known_attributes_expire(tenant, remote):
 
 
 def test_a_write_error_found_later_is_reported_by_close(hc, tenant):
-    """The file was removed and purged by someone else while writes were held: the close
-    reports the failed write (ENOENT), as NFS reports a failed write-back; the descriptor is
-    closed anyway."""
-    fd = hc.fd_open("/gone.txt", NEW)
+    """The tenant was switched to a historical (read-only) layer while writes were held: the
+    close reports the failed write (EROFS), as NFS reports a failed write-back, and the
+    descriptor is closed anyway; a failure found by another call is reported by the
+    descriptor's next write."""
+    fd = hc.fd_open("/late.txt", NEW)
     hc.fd_write(fd, b"never lands")
-    tenant.conn.execute("SELECT tarbox.rm('/gone.txt')")
-    assert fails(hc.fd_close, fd).errno == errno.ENOENT
-    assert fails(hc.fd_close, fd).errno == errno.EBADF
-    fd = hc.fd_open("/gone2.txt", NEW)
-    hc.fd_write(fd, b"x")
-    tenant.conn.execute("SELECT tarbox.rm('/gone2.txt')")
-    hc.path_create_directory("/dir")  # the held write fails here; this call is not its place
-    assert fails(hc.fd_write, fd, b"y").errno == errno.ENOENT, "the next write of the descriptor reports it"
+    tenant.conn.execute("SELECT tarbox.layer_new('later')")
+    tenant.conn.execute("SELECT tarbox.layer_switch('base')")
+    try:
+        assert fails(hc.fd_close, fd).errno == errno.EROFS
+        assert fails(hc.fd_close, fd).errno == errno.EBADF
+    finally:
+        tenant.conn.execute("SELECT tarbox.layer_switch('later')")
+    fd = hc.fd_open("/late.txt", RW)
+    hc.fd_seek(fd, 1 << 44, Whence.SET)
+    hc.fd_write(fd, b"x")  # held: it fails when sent (EFBIG: past 16 TiB)
+    hc.path_create_directory("/dir")  # it is sent here; this call is not the place to report it
+    assert fails(hc.fd_write, fd, b"y").errno == errno.EFBIG, "the next write of the descriptor reports it"
     hc.fd_close(fd)
+    assert sql_read(tenant, "/late.txt") == b""
+
+
+def test_the_lease_session_keeps_unlinked_open_files_and_its_end_purges_them(tenant, remote):
+    """While an HTTP client runs, a file it holds open survives its unlink by anyone and a
+    purge_orphans of another caller (a mount starting); the client's end purges it."""
+    c = WasiClient(HttpBackend.connect(remote.url, remote.token, tenant.name))
+    try:
+        c.preopen("/", "/")
+        assert tenant.conn.execute("SELECT count(*) FROM tarbox.mount_session WHERE lease_until > now()").fetchone()[0] == 1
+        fd = c.fd_open("/keep.txt", NEW)
+        c.fd_write(fd, b"still here")
+        c.fd_sync(fd)
+        tenant.conn.execute("SELECT tarbox.rm('/keep.txt')")
+        assert tenant.conn.execute("SELECT tarbox.purge_orphans()").fetchone()[0] == 0
+        assert c.fd_pread(fd, 100, 0) == b"still here"
+        ino = c.descriptor(fd).ino
+    finally:
+        c.close()
+    assert tenant.conn.execute("SELECT count(*) FROM tarbox.mount_session").fetchone()[0] == 0
+    assert tenant.conn.execute("SELECT count(*) FROM tarbox.inode WHERE ino = %s AND died = 2147483647",
+                               (ino,)).fetchone()[0] == 0, "the client's end purged the orphan"
 
 
 def test_direct_mode_semantics_hold_over_http(hc, tenant):
@@ -188,3 +215,20 @@ def test_direct_mode_semantics_hold_over_http(hc, tenant):
     assert hc.fd_read(ro, 10) == b"" and hc.fd_pread(ro, 10, 0) == b"a", "and through the unlink"
     names = [e.name for e in hc.fd_readdir(hc.fd_open("/d", OpenFlags.READ | OpenFlags.DIRECTORY))]
     assert names == [b".", b".."]
+
+
+def test_a_read_only_token_reads_and_is_refused_changes(tenant, admin, wasi_server):
+    """A read-only token: no lease session (it could not unlink anything), reads work, every
+    change is EROFS, and fsync succeeds (nothing of its own to make durable)."""
+    from tests.server.support import make_token
+    tenant.conn.execute("SELECT tarbox.write('/r.txt', 'readable')")
+    token = make_token(admin, tenant.name, "ro", read_only=True)
+    with WasiClient(HttpBackend.connect(wasi_server.url, token, tenant.name)) as c:
+        assert c.backend.session is None
+        c.preopen("/", "/")
+        fd = c.fd_open("/r.txt", OpenFlags.READ)
+        assert c.fd_read(fd, 100) == b"readable"
+        c.fd_sync(fd)
+        assert fails(c.fd_open, "/new", NEW).errno == errno.EROFS
+        assert fails(c.path_create_directory, "/d").errno == errno.EROFS
+        assert fails(c.path_unlink_file, "/r.txt").errno == errno.EROFS
