@@ -101,14 +101,15 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
                                      param_hint="--dir")
         preopens.append((guest, path))
     env = [_pair(value, "K=V") for value in envs]
-    url = url or _group_value(ctx, "url")
+    if url and dsn:
+        raise click.UsageError("--dsn is for direct mode; in HTTP mode (--url) the server "
+                               "reaches the database")
+    if not dsn:  # an explicit --dsn means direct mode, whatever tarbox --url/$TARBOX_URL say
+        url = url or _group_value(ctx, "url")
     token = token or _group_value(ctx, "token")
     if url:
         if not token:
             raise click.UsageError("HTTP mode (--url) needs a bearer token: --token or $TARBOX_TOKEN")
-        if dsn:
-            raise click.UsageError("--dsn is for direct mode; in HTTP mode (--url) the server "
-                                   "reaches the database")
         config = ClientConfig(tenant=tenant, mode="http", url=url, token=token, preopens=preopens)
     else:
         config = ClientConfig(tenant=tenant, mode="direct", dsn=dsn or _group_dsn(ctx),

@@ -227,10 +227,28 @@ def test_server_unreachable_or_token_refused_before_the_start(work, remote, admi
         assert r.status == 1 and f"acts as tenant '{name}', not '{work.name}'" in r.stderr, r.stderr
     finally:
         admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))
-    r = run_cli(work, python_wasm, ["-c", "print(1)"], extra=["--url", remote.url])
+    r = run_cli(work, python_wasm, ["-c", "print(1)"], remote=Remote(remote.url, ""))
     assert r.status == 2 and "needs a bearer token" in r.stderr
     r = run_cli(work, python_wasm, ["-c", "print(1)"], extra=["--url", remote.url, "--token", remote.token])
     assert r.status == 2 and "--dsn is for direct mode" in r.stderr
+
+
+def test_the_url_and_token_of_tarbox_and_of_the_environment(work, remote, python_wasm):
+    """`tarbox --url U --token T wasi run` and $TARBOX_URL/$TARBOX_TOKEN select HTTP mode as
+    they do for the file commands; an explicit --dsn still means direct mode."""
+    script = "open('/work/via.txt', 'w').write('http')"
+    base = [sys.executable, "-m", "tarbox_shell"]
+    tail = ["wasi", "run", work.name, python_wasm, "--dir", "/work=/work", "--stats", "--", "-c", script]
+    r = subprocess.run(base + ["--url", remote.url, "--token", remote.token] + tail, capture_output=True,
+                       text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0 and "HTTP requests" in r.stderr, r.stderr
+    env = dict(os.environ, TARBOX_URL=remote.url, TARBOX_TOKEN=remote.token)
+    r = subprocess.run(base + tail, capture_output=True, text=True, cwd=REPO, timeout=300, env=env)
+    assert r.returncode == 0 and "HTTP requests" in r.stderr, r.stderr
+    r = subprocess.run(base + tail[:4] + ["--dsn", work.dsn] + tail[4:], capture_output=True, text=True,
+                       cwd=REPO, timeout=300, env=env)
+    assert r.returncode == 0 and "(SQL)" in r.stderr, r.stderr
+    assert work.conn.execute("SELECT tarbox.read_text('/work/via.txt')").fetchone()[0] == "http"
 
 
 WAIT_SCRIPT = ("import sys; open('/work/before.txt', 'w').write('kept'); print('ready', flush=True); "
