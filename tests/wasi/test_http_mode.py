@@ -328,3 +328,13 @@ def test_database_gone_during_the_run(own_cluster, python_wasm):
         assert conn.execute("SELECT tarbox.read_text('/work/before.txt')").fetchone()[0] == "kept"
         assert conn.execute("SELECT count(*) FROM tarbox.ls('/work')").fetchone()[0] == 1
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
+
+
+def test_a_trap_over_http_keeps_what_was_written(work, remote, tmp_path):
+    """A guest that writes (the write is held by the client) and then traps: the run ends
+    with status 134 and the write is in the tenant, as on a disk."""
+    from tests.wasi.test_errors import WRITE_THEN_TRAP, module_file
+    r = run_cli(work, module_file(tmp_path, "trap.wat", WRITE_THEN_TRAP), remote=remote)
+    assert r.status == 134 and r.stderr.count("\n") == 1, r.stderr
+    assert work.conn.execute("SELECT tarbox.read_text('/work/partial.txt')").fetchone()[0] == \
+        "written before the trap"
