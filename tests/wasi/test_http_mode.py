@@ -338,3 +338,20 @@ def test_a_trap_over_http_keeps_what_was_written(work, remote, tmp_path):
     assert r.status == 134 and r.stderr.count("\n") == 1, r.stderr
     assert work.conn.execute("SELECT tarbox.read_text('/work/partial.txt')").fetchone()[0] == \
         "written before the trap"
+
+
+def test_checkpoint_over_http_freezes_the_held_writes_too(work, remote, tmp_path):
+    """A guest that writes and exits without closing the file (the client still holds the
+    write): --checkpoint freezes a layer that has the write in it."""
+    from tests.wasi.test_errors import module_file
+    from tests.wasi.watgen import ALL_RIGHTS_ARG, Iov, Out, Str, wat
+    src = wat([
+        ("create", "path_open", [3, 0, Str(b"unclosed.txt"), 1, ALL_RIGHTS_ARG, ALL_RIGHTS_ARG, 0, Out("f")]),
+        ("write", "fd_write", [4, Iov(b"held until the run ends"), Out("n")]),
+    ])
+    r = run_cli(work, module_file(tmp_path, "w.wat", src), remote=remote, extra=["--checkpoint", "after"])
+    assert r.status == 0 and "checkpoint after" in r.stderr, r.stderr
+    frozen = work.conn.execute("SELECT layer_id FROM tarbox.layer_list() WHERE NOT is_current "
+                               "ORDER BY layer_id DESC LIMIT 1").fetchone()[0]
+    assert work.conn.execute("SELECT tarbox.read_text('/work/unclosed.txt', %s)", (str(frozen),)).fetchone()[0] == \
+        "held until the run ends"
