@@ -29,8 +29,8 @@ def tree(conn, path: str = "/") -> list[tuple]:
     """Every entry below ``path`` through SQL: (path, type, mode, size, content digest or
     link target), sorted."""
     out = []
-    for name, kind, mode, _uid, _gid, size, _mtime, _ino in conn.execute(
-            "SELECT * FROM tarbox.ls(%s)", (path,)).fetchall():
+    for name, kind, mode, size in conn.execute(
+            "SELECT name, type, mode, size FROM tarbox.ls(%s)", (path,)).fetchall():
         full = path.rstrip("/") + "/" + name
         if kind == "file":
             what = conn.execute("SELECT encode(sha256(tarbox.read(%s)), 'hex')", (full,)).fetchone()[0]
