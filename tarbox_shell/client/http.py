@@ -442,8 +442,18 @@ class TarboxClient:
                 follow: bool = False) -> InodeAttr:
         """openat(2) of ``path`` beneath directory ``dir_ino`` with WASI ``oflags`` (1 creat, 2
         directory, 4 excl, 8 trunc); ``write``: the descriptor will write. The opened inode."""
-        return self._attr("POST", f"/inodes/{int(dir_ino)}/open",
-                          json={"path": path, "oflags": int(oflags), "write": write, "follow": follow})
+        return self.open_read_at(dir_ino, path, oflags, write, follow)[0]
+
+    def open_read_at(self, dir_ino: int, path: str, oflags: int = 0, write: bool = False,
+                     follow: bool = False, read_ahead: int = 0) -> tuple[InodeAttr, bytes | None]:
+        """:meth:`open_at`, and in the same request the first ``read_ahead`` bytes (at most
+        1 MiB; all of it when shorter) of the opened inode when it is a regular file (else
+        None)."""
+        body = self._request("POST", f"/inodes/{int(dir_ino)}/open", json={
+            "path": path, "oflags": int(oflags), "write": write, "follow": follow,
+            "read_ahead": int(read_ahead)}).json()
+        data = body.get("data_base64")
+        return InodeAttr.from_json(body), (base64.b64decode(data) if data is not None else None)
 
     def stat_at(self, dir_ino: int, path: str, follow: bool = False) -> InodeAttr:
         """fstatat(2) of ``path`` beneath directory ``dir_ino``."""

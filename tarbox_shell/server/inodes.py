@@ -36,6 +36,7 @@ its end purges them (unless another mount still runs).
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno as E
 from typing import AsyncIterator
 
@@ -48,7 +49,7 @@ from .bodies import PIECE, pieces
 from .context import call, gateway, token_of
 from .errors import HTTPProblem
 from .models import (Allocate, InodeAttr, InodeEntries, Lease, LeaseEnd, LeaseRequest, LinkAt, LinkTarget,
-                     OpenAt, PathAt, Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition,
+                     OpenAt, OpenedInode, PathAt, Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition,
                      Whoami)
 
 router = APIRouter(tags=["inodes (WASI)"])
@@ -298,15 +299,26 @@ async def sync(request: Request):
 # ------------------------------------------------------------------ paths beneath a directory inode
 
 
-@router.post("/inodes/{dir}/open", response_model=InodeAttr, responses=ERRORS, summary="path_open",
+@router.post("/inodes/{dir}/open", response_model=OpenedInode, responses=ERRORS, summary="path_open",
              description="openat(2) of `path` beneath directory `dir` with WASI `oflags` (1 creat, 2 "
              "directory, 4 excl, 8 trunc): resolve, create or truncate, and answer the opened inode's "
-             "attributes, in one call (tarbox.wasi_open). Leaving `dir` is EPERM (403).")
+             "attributes, in one call (tarbox.wasi_open); with `read_ahead`, also the first bytes of a "
+             "regular file, read in the same statement (so a small file is opened and read in one "
+             "request). Leaving `dir` is EPERM (403).")
 async def open_at(request: Request, body: OpenAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/open."""
     writes = body.write or bool(body.oflags & (1 | 8))
-    return await _attr(request, writes, "wasi_open(%s, %s, %s, %s, %s)",
-                       (dir, body.path, body.follow, body.oflags, body.write))
+    rows = await call(request, writes,
+                      f"SELECT {ATTR_COLS}, CASE WHEN %s > 0 AND (a.mode & 61440) = 32768 "
+                      "THEN tarbox.fs_read(a.ino, 0, %s) END FROM tarbox.wasi_open(%s, %s, %s, %s, %s) a",
+                      (body.read_ahead, body.read_ahead, dir, body.path, body.follow, body.oflags, body.write),
+                      durable=False)
+    out = attr_json(rows[0][:-1])
+    data = rows[0][-1]
+    out["data_base64"] = base64.b64encode(bytes(data)).decode() if data is not None else None
+    if data is not None:
+        metrics.BYTES.labels("out").inc(len(data))
+    return out
 
 
 @router.get("/inodes/{dir}/stat", response_model=InodeAttr, responses=ERRORS, summary="path_filestat_get",

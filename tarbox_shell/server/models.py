@@ -285,6 +285,16 @@ class OpenAt(BaseModel):
     follow: bool = Field(False, description="lookupflags.symlink_follow")
     oflags: int = Field(0, ge=0, le=2**31 - 1, description="WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc")
     write: bool = Field(False, description="the descriptor will write (a directory is then EISDIR)")
+    read_ahead: int = Field(0, ge=0, le=1 << 20, description="also answer up to this many bytes from "
+                            "the start of a regular file (data_base64), read in the same call")
+
+
+class OpenedInode(InodeAttr):
+    """What ``POST /inodes/{dir}/open`` answers: the opened inode's attributes and, when
+    ``read_ahead`` asked for it and it is a regular file, its first bytes."""
+
+    data_base64: Optional[str] = Field(None, description="the first read_ahead bytes of the file "
+                                       "(all of it when shorter), base64")
 
 
 class PathAt(BaseModel):

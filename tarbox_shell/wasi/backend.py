@@ -59,6 +59,9 @@ class Backend(abc.ABC):
     #: end-of-file reads locally, as long as the client made no other round trip meanwhile
     #: (0: never).
     attr_ttl: float = 0.0
+    #: Bytes from the start of a file an open for reading fetches with the open (0: none); they
+    #: answer reads as the attributes do (same freshness).
+    read_ahead: int = 0
 
     @abc.abstractmethod
     def root(self, path: str) -> Attr:
@@ -67,6 +70,12 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def open(self, base: Any, path: str, follow: bool, oflags: int, write: bool) -> Attr:
         """``path_open``: resolve, create or truncate as WASI ``oflags`` say; the opened inode."""
+
+    def open_read(self, base: Any, path: str, follow: bool, oflags: int, write: bool,
+                  read_ahead: int) -> tuple[Attr, bytes | None]:
+        """:meth:`open`, and the first ``read_ahead`` bytes of the opened inode when it is a
+        regular file (None otherwise, or when the backend does not fetch them)."""
+        return self.open(base, path, follow, oflags, write), None
 
     @abc.abstractmethod
     def stat(self, base: Any, path: str, follow: bool) -> Attr:

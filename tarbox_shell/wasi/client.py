@@ -16,10 +16,11 @@ the client also answers from what it holds:
   write does not continue the held run, when the run reaches the buffer size, and when the
   run ends. A write error found then is reported by the descriptor's next write, sync or
   close (as NFS reports it), and by the run's end if the program never closed the file;
-* **attributes**: ``fd_filestat_get`` is answered from the attributes the open (or the last
-  getattr, truncate, ...) returned, and a read at the end of file the previous read reached is
-  answered empty, while the client made no other round trip and for at most
-  :attr:`Backend.attr_ttl` seconds.
+* **attributes and data**: ``fd_filestat_get`` is answered from the attributes the open (or
+  the last getattr, truncate, ...) returned, a read of the first :attr:`Backend.read_ahead`
+  bytes from what an open for reading fetched with it, and a read at the end of file the
+  previous read reached is answered empty, while the client made no other round trip and for
+  at most :attr:`Backend.attr_ttl` seconds.
 
 For another client reading the same file at the same time this is close-to-open consistency:
 it sees the writes once the writer closed or synced the file (or made any other filesystem
@@ -37,8 +38,8 @@ from .backend import Attr, Backend, open_backend
 from .errors import DatabaseUnavailable, WasiError
 from .types import (ALL_RIGHTS, DIR_RIGHTS, FILE_RO_RIGHTS, FILE_RW_RIGHTS, FILE_WO_RIGHTS,
                     PREOPEN_RIGHTS_BASE, PREOPEN_RIGHTS_INHERITING, READ_RIGHTS, WRITE_RIGHTS,
-                    ClientConfig, DirEntry, FdFlags, FdStat, FileStat, FileType, OpenFlags,
-                    Whence)
+                    ClientConfig, DirEntry, FdFlags, FdStat, FileStat, FileType, OFlags,
+                    OpenFlags, Whence)
 
 #: The most one call reads or writes (bytes); more is a short read or write, which POSIX
 #: and WASI allow and every caller loops over.
@@ -84,6 +85,10 @@ class Descriptor:
     eof: int | None = None
     eof_calls: int = -1
     eof_time: float = 0.0
+    #: The file's first bytes, fetched with the open (read ahead), and when.
+    ahead: bytes | None = None
+    ahead_calls: int = -1
+    ahead_time: float = 0.0
 
 
 def _err(code: int, message: str) -> WasiError:
@@ -133,6 +138,7 @@ class WasiClient:
         self._next = 3
         self._buffer = max(int(backend.write_buffer), 0)
         self._ttl = max(float(backend.attr_ttl), 0.0)
+        self._ahead = max(int(backend.read_ahead), 0) if self._ttl else 0
 
     @classmethod
     def connect(cls, config: ClientConfig) -> "WasiClient":
@@ -331,7 +337,11 @@ class WasiClient:
         writable = bool(rights_base & WRITE_RIGHTS)
         if not (readable or writable):
             readable = True
-        attr = self._tenant().open(base.node, rel, follow, int(oflags), writable)
+        ahead = self._ahead if readable and not oflags & OFlags.DIRECTORY else 0
+        if ahead:
+            attr, data = self._tenant().open_read(base.node, rel, follow, int(oflags), writable, ahead)
+        else:
+            attr, data = self._tenant().open(base.node, rel, follow, int(oflags), writable), None
         ftype = FileType.of_mode(attr.mode)
         flags = FdFlags(int(fdflags) & 31)
         if ftype == FileType.DIRECTORY:
@@ -345,6 +355,10 @@ class WasiClient:
                            writable=writable, flags=flags, rights_base=rights,
                            rights_inheriting=rights, path=rel)
         self._remember(d, attr)
+        if data is not None:
+            d.ahead, d.ahead_calls, d.ahead_time = data, d.attr_calls, d.attr_time
+            if len(data) >= attr.size:  # the whole file: its end is known too
+                d.eof, d.eof_calls, d.eof_time = len(data), d.attr_calls, d.attr_time
         fd = self._alloc()
         self._fds[fd] = d
         return fd
@@ -386,6 +400,10 @@ class WasiClient:
         backend = self._tenant()
         if d.eof is not None and offset >= d.eof and self._fresh(d.eof_calls, d.eof_time):
             return b""  # the end of file the last read reached, with nothing done since
+        if d.ahead is not None and self._fresh(d.ahead_calls, d.ahead_time):
+            whole = d.eof is not None and d.eof == len(d.ahead)
+            if offset + n <= len(d.ahead) or (whole and offset < len(d.ahead)):
+                return d.ahead[offset:offset + n]  # read with the open, nothing done since
         data, size = backend.read_sized(d.node, offset, n)
         if size is not None and offset + len(data) >= size:
             d.eof, d.eof_calls, d.eof_time = size, self.backend.calls, time.monotonic()

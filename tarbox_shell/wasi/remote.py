@@ -9,7 +9,9 @@ Because a request costs far more than an SQL call, the backend lets the client a
 itself (:attr:`HttpBackend.write_buffer`, :attr:`HttpBackend.attr_ttl`): small contiguous
 writes are held per descriptor and sent as one write at close, fsync, the next other request,
 a non-contiguous write or 1 MiB; ``fd_filestat_get`` right after an open is answered from the
-open's attributes, and a read at the end of file the previous read reached is answered empty.
+open's attributes, an open for reading brings the file's first 64 KiB along (so a small file
+is opened and read in one request), and a read at the end of file the previous read reached is
+answered empty.
 That is close-to-open consistency, as NFS gives: another client sees a file's writes once the
 writer closed (or synced) it, and a writer sees others' changes at its next request.
 
@@ -43,6 +45,8 @@ WRITE_BUFFER = 1 << 20
 ATTR_TTL = 3.0
 #: The most bytes one read request asks for (the server streams it in 1 MiB pieces).
 MAX_READ = 16 << 20
+#: Bytes from the start of a file fetched with an open for reading (one 64 KiB block).
+READ_AHEAD = 1 << 16
 #: Seconds a lease session lives without a renewal (renewed every third of it).
 LEASE_SECONDS = 60
 
@@ -59,15 +63,17 @@ class HttpBackend(Backend):
     Args:
         client: a :class:`tarbox_shell.client.TarboxClient` for the server and token.
         write_buffer: bytes of contiguous small writes the client holds per descriptor.
-        attr_ttl: seconds for which known attributes answer ``fd_filestat_get``.
+        attr_ttl: seconds for which known attributes (and data read ahead) answer locally.
+        read_ahead: bytes from the start of a file fetched with an open for reading.
     """
 
     def __init__(self, client: TarboxClient, write_buffer: int = WRITE_BUFFER,
-                 attr_ttl: float = ATTR_TTL):
+                 attr_ttl: float = ATTR_TTL, read_ahead: int = READ_AHEAD):
         self.client = client
         self.url = client.base
         self.write_buffer = write_buffer
         self.attr_ttl = attr_ttl
+        self.read_ahead = read_ahead
         #: The lease session (None: none, e.g. with a read-only token).
         self.session: int | None = None
         self._stop = threading.Event()
@@ -157,6 +163,10 @@ class HttpBackend(Backend):
     def open(self, base, path, follow, oflags, write):
         return _attr(self._do("open_at", base, path, oflags, write, follow))
 
+    def open_read(self, base, path, follow, oflags, write, read_ahead):
+        a, data = self._do("open_read_at", base, path, oflags, write, follow, read_ahead)
+        return _attr(a), data
+
     def stat(self, base, path, follow):
         return _attr(self._do("stat_at", base, path, follow))
 
@@ -235,4 +245,4 @@ class HttpBackend(Backend):
             pass
 
 
-__all__ = ["ATTR_TTL", "HttpBackend", "LEASE_SECONDS", "MAX_READ", "WRITE_BUFFER"]
+__all__ = ["ATTR_TTL", "HttpBackend", "LEASE_SECONDS", "MAX_READ", "READ_AHEAD", "WRITE_BUFFER"]

@@ -232,3 +232,20 @@ def test_lease_sessions_keep_unlinked_open_inodes_until_they_end(ht):
     assert (r.status_code, r.json()["error"]) == (404, "ENOENT")
     assert ht.http.post(ht.api + "/sessions", json={"lease_seconds": 0}).status_code == 422
     assert ht.http.post(ht.api + "/sessions", json={"lease_seconds": 3601}).status_code == 422
+
+
+def test_open_reads_ahead_in_the_same_call(ht):
+    """read_ahead: the open answers the first bytes of a regular file too (all of a shorter
+    one), nothing for a directory, the emptied content of a truncating open."""
+    import base64
+    root = root_ino(ht)
+    ht.tenant.conn.execute("SELECT tarbox.write('/f', %s::bytea)", (b"0123456789",))
+    r = ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "read_ahead": 4}).json()
+    assert base64.b64decode(r["data_base64"]) == b"0123" and r["size"] == 10
+    r = ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "read_ahead": 65536}).json()
+    assert base64.b64decode(r["data_base64"]) == b"0123456789"
+    assert ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f"}).json()["data_base64"] is None
+    assert ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": ".", "read_ahead": 10}).json()["data_base64"] is None
+    r = ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "oflags": 8, "write": True, "read_ahead": 10})
+    assert r.json()["data_base64"] == "" and r.json()["size"] == 0
+    assert ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "read_ahead": (1 << 20) + 1}).status_code == 422

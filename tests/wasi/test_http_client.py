@@ -108,26 +108,35 @@ def test_held_appends_and_two_descriptors_of_one_file(hc, tenant):
     assert sql_read(tenant, "/log") == b"Start\nother\na\nb\nc\nd\n"
 
 
-def test_fstat_after_open_and_end_of_file_are_answered_locally_while_fresh(hc, tenant):
+def test_what_the_open_brought_answers_until_the_next_request(hc, tenant):
+    """fstat, seek to the end and the reads of a small file are answered from what the open
+    brought (attributes, the first 64 KiB): no request. Another client's change shows at the
+    reader's next request (close-to-open), or once what it knows is older than the TTL."""
     tenant.conn.execute("SELECT tarbox.write('/r.txt', 'hello')")
     fd = hc.fd_open("/r.txt", OpenFlags.READ)
     calls = hc.backend.calls
     assert hc.fd_filestat_get(fd).size == 5 and hc.fd_filestat_get(fd).size == 5
     assert hc.fd_seek(fd, 0, Whence.END) == 5
-    assert hc.backend.calls == calls, "fstat and seek to the end from the open's attributes"
     hc.fd_seek(fd, 0, Whence.SET)
-    assert hc.fd_read(fd, 100) == b"hello"
-    assert hc.fd_read(fd, 100) == b"" and hc.backend.calls == calls + 1, "the end of file the read reached"
-    # Another client appends. Close-to-open: this reader does not see it until its next request
-    # (or until what it knows is older than the TTL)...
+    assert hc.fd_read(fd, 2) == b"he" and hc.fd_read(fd, 100) == b"llo" and hc.fd_read(fd, 100) == b""
+    assert hc.fd_pread(fd, 3, 1) == b"ell"
+    assert hc.backend.calls == calls, "all from the open"
     tenant.conn.execute("SELECT tarbox.append('/r.txt', ' world')")
-    assert hc.fd_read(fd, 100) == b""
-    # ... and fstat is such a request: the open's attributes are older than the read.
+    assert hc.fd_read(fd, 100) == b"" and hc.fd_filestat_get(fd).size == 5, "not seen: no request since the open"
+    hc.path_filestat_get("/r.txt")  # any request makes what the client knows stale
     assert hc.fd_filestat_get(fd).size == 11
     assert hc.fd_read(fd, 100) == b" world"
-    hc.path_filestat_get("/r.txt")  # any request makes the known attributes stale
+    assert hc.fd_read(fd, 100) == b"", "the end of file that read reached"
+    calls = hc.backend.calls
     tenant.conn.execute("SELECT tarbox.append('/r.txt', '!')")
-    assert hc.fd_filestat_get(fd).size == 12
+    assert hc.fd_filestat_get(fd).size == 12, "the getattr is older than the read: asked again"
+    assert hc.backend.calls == calls + 1
+    big = bytes(range(256)) * 1024  # 256 KiB: the first 64 KiB come with the open
+    tenant.conn.execute("SELECT tarbox.write('/big.bin', %s::bytea)", (big,))
+    fd = hc.fd_open("/big.bin", OpenFlags.READ)
+    calls = hc.backend.calls
+    assert hc.fd_read(fd, 65536) == big[:65536] and hc.backend.calls == calls
+    assert hc.fd_read(fd, 1 << 20) == big[65536:] and hc.backend.calls == calls + 1
 
 
 def test_known_attributes_expire(tenant, remote):
