@@ -581,6 +581,9 @@ class ControlComponent(Component):
         """Carry out the command written to a control file; remember the outcome in
         ``layers/result``; raise FUSEError(errno) when it fails."""
         text = buf.decode("utf-8", "replace").strip()
+        if "\x00" in text:  # names and JSON never hold NUL (the SQL text type cannot carry it)
+            self._result = b"error EINVAL: a command cannot contain a NUL byte\n"
+            raise pyfuse3.FUSEError(errno.EINVAL)
         try:
             args = json.loads(text) if text.startswith("{") else {"name": text}
             if not isinstance(args, dict):

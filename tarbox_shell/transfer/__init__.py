@@ -4,6 +4,6 @@
   ``tarbox export ... DIR``);
 * :mod:`.tarstream` — a layer as a tar stream and a tar stream as a new layer.
 
-Imports: :mod:`tarbox_shell.errors` only (callers pass the connection); only the CLI imports
-this.
+Imports: :mod:`tarbox_shell.errors` and :mod:`tarbox_shell.db` (its value helpers: callers pass
+the connection); only the CLI imports this.
 """

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.rm(p_path text, p_recursive boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox.rm(p_path bytea, p_recursive boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -7,13 +7,26 @@ DECLARE
     r tarbox._resolved := tarbox._walk(c, p_path, false);
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     ELSIF r.ino = 1 OR r.name IS NULL THEN
-        PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', p_path));
+        PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', tarbox._name_text(p_path)));
     END IF;
     RETURN tarbox._rm_tree(c, r.parent, r.name, coalesce(p_recursive, false));
 END
 $$;
+CREATE OR REPLACE FUNCTION tarbox.rm(p_path text, p_recursive boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN tarbox.rm(convert_to(p_path, 'UTF8'), p_recursive);
+END
+$$;
+ALTER FUNCTION tarbox.rm(bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.rm(bytea, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.rm(bytea, boolean) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.rm(bytea, boolean) IS
+'tarbox.rm(text, boolean) for a path given as bytes (any byte but NUL). Errors: as tarbox.rm(text, boolean).';
 ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.rm(text, boolean) TO tarbox_tenant;
