@@ -412,6 +412,16 @@ class TarboxClient:
         q = "append=true" if append else f"offset={int(offset)}"
         return int(self._request("PATCH", f"/inodes/{int(ino)}/data", q, content=bytes(data)).json()["position"])
 
+    def close_inode(self, ino: int, data: bytes = b"", offset: int = 0, append: bool = False,
+                    sync: bool = False) -> int | None:
+        """close(2) of a descriptor of regular file ``ino`` that wrote (with ``sync``: its
+        fsync(2)): write ``data`` (may be empty) at ``offset`` (``append``: at the end of file),
+        then store what was written as text chunks, as a FUSE release does. Returns the offset
+        just past ``data`` (None when it is empty)."""
+        q = f"offset={int(offset)}&append={'true' if append else 'false'}&sync={'true' if sync else 'false'}"
+        pos = self._request("POST", f"/inodes/{int(ino)}/close", q, content=bytes(data)).json()["position"]
+        return None if pos is None else int(pos)
+
     def ftruncate(self, ino: int, size: int) -> InodeAttr:
         """ftruncate(2) of inode ``ino`` to ``size`` bytes."""
         return self._attr("POST", f"/inodes/{int(ino)}/size", json={"size": int(size)})

@@ -6,7 +6,9 @@ holds open keeps working when it is renamed or unlinked meanwhile (an unlinked i
 without links, as POSIX wants, until the tenant's orphans are purged):
 
 * ``GET /inodes/{ino}`` (getattr), ``GET|PATCH /inodes/{ino}/data`` (pread at an offset; pwrite
-  at an offset or append, answering the new position), ``POST /inodes/{ino}/size`` (ftruncate),
+  at an offset or append, answering the new position), ``POST /inodes/{ino}/close`` (close or
+  fsync of a descriptor that wrote: its last held bytes and the text re-chunking of a FUSE
+  release, in one call), ``POST /inodes/{ino}/size`` (ftruncate),
   ``POST /inodes/{ino}/allocate``, ``POST /inodes/{ino}/times`` (futimens),
   ``GET /inodes/{ino}/entries`` (readdir with cookies), ``POST /sync`` (fsync);
 
@@ -48,7 +50,7 @@ from . import metrics, paths
 from .bodies import PIECE, pieces
 from .context import call, gateway, token_of
 from .errors import HTTPProblem
-from .models import (Allocate, InodeAttr, InodeEntries, Lease, LeaseEnd, LeaseRequest, LinkAt, LinkTarget,
+from .models import (Allocate, ClosePosition, InodeAttr, InodeEntries, Lease, LeaseEnd, LeaseRequest, LinkAt, LinkTarget,
                      OpenAt, OpenedInode, PathAt, Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition,
                      Whoami)
 
@@ -244,6 +246,38 @@ async def write(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0
             pos = (await cur.fetchone())[0]
             append = False
             metrics.BYTES.labels("in").inc(len(piece))
+    return {"position": pos}
+
+
+CLOSE_SQL = "SELECT tarbox.wasi_close(%s, %s, %b, %s, %s)"
+
+
+@router.post("/inodes/{ino}/close", response_model=ClosePosition, responses=ERRORS, openapi_extra=BINARY_BODY,
+             summary="close (release) of a descriptor that wrote",
+             description="close(2) of a descriptor that wrote regular file `ino` (with `sync=true`: its "
+             "fsync(2)), in one transaction: first the body (the writes the client still held; may be "
+             "empty) at byte `offset`, or at the end of file with `append=true`, as PATCH "
+             "/inodes/{ino}/data writes it; then what was written since the last release is stored as "
+             "text chunks with its line statistics, as a FUSE release does (tarbox.wasi_close). With "
+             "`sync=true` every change committed before is durable when it answers. Answers the offset "
+             "just past the body (null for an empty body). A body over 1 MiB is written in 1 MiB pieces "
+             "in the same transaction.")
+async def close(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0, le=2**62),
+                append: bool = False, sync: bool = False):
+    """POST /inodes/{ino}/close."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= PIECE:
+        body = await request.body()
+        metrics.BYTES.labels("in").inc(len(body))
+        rows = await call(request, True, CLOSE_SQL, (ino, offset, body or None, append, sync), durable=sync)
+        return {"position": rows[0][0]}
+    pos: int | None = None
+    async with gateway(request).transaction(token_of(request), True, durable=sync) as conn:
+        async for piece, _last in pieces(request.stream()):
+            cur = await conn.execute(WRITE_SQL, (ino, offset if pos is None else pos, piece, append and pos is None))
+            pos = (await cur.fetchone())[0]
+            metrics.BYTES.labels("in").inc(len(piece))
+        await conn.execute(CLOSE_SQL, (ino, 0, None, False, sync))
     return {"position": pos}
 
 

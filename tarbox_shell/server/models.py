@@ -250,6 +250,13 @@ class WritePosition(BaseModel):
     position: int
 
 
+class ClosePosition(BaseModel):
+    """Where the last held bytes sent with a close ended (the byte offset just past them; with
+    append the new end of file), or null when the close carried none."""
+
+    position: int | None
+
+
 class SizeChange(BaseModel):
     """``POST /inodes/{ino}/size``: ftruncate(2)."""
 

@@ -148,6 +148,13 @@ class Backend(abc.ABC):
         """``fd_sync``/``fd_datasync``: everything written so far is durable on return."""
 
     @abc.abstractmethod
+    def release(self, node: Any, data: bytes, offset: int, append: bool, sync: bool = False) -> int | None:
+        """``fd_close`` (with ``sync``: ``fd_sync``) of a descriptor that wrote, in one round
+        trip: write the held bytes ``data`` (may be empty) at ``offset`` (at the end with
+        ``append``), then store what was written as text chunks, as a FUSE release does
+        (``tarbox.wasi_close``). Returns the offset just past ``data`` (None when empty)."""
+
+    @abc.abstractmethod
     def checkpoint(self, name: str) -> int:
         """Freeze the tenant's current layer and open layer ``name`` on it (a checkpoint);
         returns the new layer's id."""
@@ -291,6 +298,11 @@ class DirectBackend(Backend):
 
     def sync(self, node):
         self._execute("SELECT tarbox.fs_fsync()")
+
+    def release(self, node, data, offset, append, sync=False):
+        end = self._one("SELECT tarbox.wasi_close(%s, %s, %s, %s, %s)",
+                        (node, offset, data or None, append, sync))[0]
+        return None if end is None else int(end)
 
     def checkpoint(self, name):
         return int(self._one("SELECT layer_id FROM tarbox.layer_new(%s)", (name,))[0])

@@ -77,6 +77,9 @@ class Descriptor:
     pending_at: int | None = None
     #: A write error found while sending held writes, reported by the next write/sync/close.
     error: WasiError | None = None
+    #: Whether the descriptor wrote since it was opened or last synced: its close (or fd_sync)
+    #: then has the backend store what it wrote as text chunks (``tarbox.wasi_close``).
+    wrote: bool = False
     #: Attributes known from the backend, and when (backend round trips, monotonic time).
     attr: Attr | None = None
     attr_calls: int = -1
@@ -162,14 +165,35 @@ class WasiClient:
         self.close()
 
     def close(self) -> None:
-        """Send every held write (errors are dropped: call :meth:`flush` first to see them),
-        forget every descriptor and close the backend. Never raises."""
+        """Close every descriptor as :meth:`close_files` does (errors are dropped: call it
+        first to see them), forget the preopens and close the backend. Never raises."""
         try:
-            self.flush()
+            self.close_files()
         except WasiError:
             pass
         self._fds.clear()
         self.backend.close()
+
+    def close_files(self) -> None:
+        """Close every descriptor but the preopens and the host's own, as the end of a
+        process closes them: held writes are sent and a descriptor that wrote is released
+        (:meth:`fd_close`). Every descriptor is closed; the first error is raised afterwards
+        (:class:`WasiError`, :class:`DatabaseUnavailable`)."""
+        first: WasiError | None = None
+        for fd, d in sorted(self._fds.items()):
+            if d.preopen is not None or d.foreign is not None:
+                continue
+            try:
+                self.fd_close(fd)
+            except DatabaseUnavailable:
+                raise
+            except WasiError as exc:
+                first = first or exc
+        for d in self._fds.values():  # the preopens' deferred errors too
+            if d.error is not None and first is None:
+                first, d.error = d.error, None
+        if first is not None:
+            raise first
 
     # -- held writes and known attributes ------------------------------------------------------
     def flush(self) -> None:
@@ -364,14 +388,30 @@ class WasiClient:
         return fd
 
     def fd_close(self, fd: int) -> Descriptor:
-        """WASI ``fd_close``: forget descriptor ``fd``; returns what it was. No round trip,
-        unless writes are held: they are sent, and a write error is raised (the descriptor is
-        closed all the same, as close(2) does)."""
+        """WASI ``fd_close``: forget descriptor ``fd``; returns what it was. No round trip for
+        a descriptor that did not write; one that wrote is released in one round trip, with
+        the writes still held: they are written and what the descriptor wrote is stored as
+        text chunks, as a FUSE release does (``tarbox.wasi_close``). A write error is raised
+        (the descriptor is closed all the same, as close(2) does)."""
         d = self.descriptor(fd)
         self._release(fd)
-        self._send(d)
+        if d.wrote:
+            self._close_file(d)
+        else:
+            self._send(d)
         self._raise_deferred(d)
         return d
+
+    def _close_file(self, d: Descriptor, sync: bool = False) -> None:
+        """Release ``d``, which wrote (with ``sync``: durably, for fd_sync): its held writes and
+        the text re-chunking in one round trip. A failure is raised (held data is dropped)."""
+        data, at = bytes(d.pending), d.pending_at
+        d.pending = bytearray()
+        d.pending_at = None
+        d.wrote = False
+        end = self.backend.release(d.node, data, 0 if at is None else at, at is None, sync)
+        if at is None and end is not None:
+            d.position = end  # appended: the true end of file
 
     def fd_renumber(self, fd: int, to: int) -> Descriptor | None:
         """WASI ``fd_renumber``: move ``fd`` onto ``to`` (both must be open), closing what
@@ -382,7 +422,16 @@ class WasiClient:
             return None
         self._fds[to] = self._fds[fd]
         self._release(fd)
-        self._flush_one(displaced)  # closed by the renumbering (its errors go, as with dup2)
+        # closed by the renumbering (its errors go, as with dup2)
+        if displaced.wrote:
+            try:
+                self._close_file(displaced)
+            except DatabaseUnavailable:
+                raise
+            except WasiError:
+                pass
+        else:
+            self._flush_one(displaced)
         return displaced
 
     # -- reading and writing ----------------------------------------------------------------------
@@ -431,6 +480,7 @@ class WasiClient:
             d.position += len(chunk)  # with append: exact once the run is sent
             return len(chunk)
         d.position = self._tenant().write(d.node, 0 if append else d.position, chunk, append)
+        d.wrote = True
         if d.flags & _SYNC_FLAGS:
             self.backend.sync(d.node)
         return len(chunk)
@@ -454,6 +504,7 @@ class WasiClient:
         if not d.pending:
             d.pending_at = offset
         d.pending += chunk
+        d.wrote = True
         return True
 
     def fd_pwrite(self, fd: int, data: bytes, offset: int) -> int:
@@ -472,6 +523,7 @@ class WasiClient:
         if not append and self._hold(d, offset, chunk):
             return len(chunk)
         self._tenant().write(d.node, offset, chunk, append)
+        d.wrote = True
         if d.flags & _SYNC_FLAGS:
             self.backend.sync(d.node)
         return len(chunk)
@@ -506,6 +558,14 @@ class WasiClient:
         """WASI ``fd_sync``: every change made so far is durable when it returns (held writes
         are sent first; a write error is raised)."""
         d = self.descriptor(fd)
+        if d.wrote:
+            # the other descriptors' held writes first, then this one's with its release
+            for other in list(self._fds.values()):
+                if other is not d and other.pending:
+                    self._flush_one(other)
+            self._raise_deferred(d)
+            self._close_file(d, sync=True)
+            return
         backend = self._tenant()
         self._raise_deferred(d)
         backend.sync(d.node)

@@ -7,8 +7,9 @@ unlinks; path operations are resolved by the server beneath the descriptor's dir
 
 Because a request costs far more than an SQL call, the backend lets the client answer more
 itself (:attr:`HttpBackend.write_buffer`, :attr:`HttpBackend.attr_ttl`): small contiguous
-writes are held per descriptor and sent as one write at close, fsync, the next other request,
-a non-contiguous write or 1 MiB; ``fd_filestat_get`` right after an open is answered from the
+writes are held per descriptor and sent as one write at close (with the release, in one
+request: ``POST /inodes/{ino}/close``), fsync, the next other request, a non-contiguous write or
+1 MiB; ``fd_filestat_get`` right after an open is answered from the
 open's attributes, an open for reading brings the file's first 64 KiB along (so a small file
 is opened and read in one request), and a read at the end of file the previous read reached is
 answered empty.
@@ -224,6 +225,9 @@ class HttpBackend(Backend):
             # durable, so fsync succeeds (as on a read-only mount).
             if exc.errno != E.EROFS or isinstance(exc, DatabaseUnavailable):
                 raise
+
+    def release(self, node, data, offset, append, sync=False):
+        return self._do("close_inode", node, data, offset, append, sync)
 
     def checkpoint(self, name):
         return int(self._do("layer_new", name)["layer_id"])

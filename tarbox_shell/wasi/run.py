@@ -169,8 +169,10 @@ def run(program: Program, config: ClientConfig, checkpoint: str | None = None,
             raise RunFailure(_trap_message(name, exc, used, program.max_memory),
                              TRAP_STATUS) from None
         try:
-            # Writes the client still holds (HTTP mode) land before the run is over.
-            client.flush()
+            # The program's end closes what it left open, as a process exit does: writes the
+            # client still holds (HTTP mode) land, and what was written is released (stored as
+            # text chunks) before the run is over, so before a checkpoint freezes it.
+            client.close_files()
         except DatabaseUnavailable as exc:
             raise RunFailure(f"{name} ended, but its last writes were not sent: {exc.message}") from None
         except WasiError as exc:

@@ -249,3 +249,39 @@ def test_open_reads_ahead_in_the_same_call(ht):
     r = ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "oflags": 8, "write": True, "read_ahead": 10})
     assert r.json()["data_base64"] == "" and r.json()["size"] == 0
     assert ht.http.post(f"{ht.api}/inodes/{root}/open", json={"path": "f", "read_ahead": (1 << 20) + 1}).status_code == 422
+
+
+def test_close_writes_the_held_bytes_and_stores_text_as_a_release(ht, admin):
+    """POST /inodes/{ino}/close: the body at the offset (or appended) and the re-chunking of a
+    FUSE release in one call; a body over 1 MiB in pieces of the same transaction; an empty body
+    only releases; a read-only token is EROFS and changes nothing."""
+    root = root_ino(ht)
+    ino = open_at(ht, root, "c.txt", oflags=1, write=True).json()["ino"]
+    close = f"{ht.api}/inodes/{ino}/close"
+    assert ht.http.patch(f"{ht.api}/inodes/{ino}/data", params={"offset": 0}, content=b"a\nb\n").status_code == 200
+
+    def layout():
+        return ht.tenant.conn.execute(
+            "SELECT i.size, i.text_bytes, i.text_lines FROM tarbox.stat('/c.txt') s JOIN tarbox.inode i "
+            "ON i.ino = s.ino AND i.died = 2147483647").fetchone()
+
+    assert layout() == (4, 0, 0)
+    r = ht.http.post(close, params={"offset": 4}, content=b"c\n")
+    assert (r.status_code, r.json()) == (200, {"position": 6}), r.text
+    assert layout() == (6, 6, 3)
+    r = ht.http.post(close, params={"append": "true", "sync": "true"}, content=b"d\n")
+    assert r.json() == {"position": 8}
+    assert ht.http.patch(f"{ht.api}/inodes/{ino}/data", params={"append": "true"}, content=b"e\n").status_code == 200
+    assert ht.http.post(close).json() == {"position": None}
+    assert layout() == (10, 10, 5)
+    big = b"".join(b"row %07d " % i + b"." * 90 + b"\n" for i in range(15_000))  # 1.5 MB of text
+    r = ht.http.post(close, params={"offset": 10}, content=iter([big[:700_000], big[700_000:]]))
+    assert r.json() == {"position": 10 + len(big)}, r.text
+    assert layout() == (10 + len(big), 10 + len(big), 15_005)
+    ro = make_token(admin, ht.tenant.name, "ro-close", read_only=True)
+    with httpx.Client(headers={"Authorization": f"Bearer {ro}"}) as h:
+        r = h.post(close, params={"offset": 0}, content=b"X")
+        assert (r.status_code, r.json()["error"]) == (403, "EROFS")
+    assert ht.tenant.conn.execute("SELECT substr(tarbox.read('/c.txt', 0, 4), 1, 4)").fetchone()[0] == b"a\nb\n"
+    r = ht.http.post(f"{ht.api}/inodes/{root}/close", content=b"x")
+    assert (r.status_code, r.json()["error"]) == (400, "EISDIR"), r.text
