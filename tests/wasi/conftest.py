@@ -99,6 +99,15 @@ def remote(tenant, wasi_server, admin) -> Remote:
     return Remote(wasi_server.url, make_token(admin, tenant.name, "wasi"))
 
 
+@pytest.fixture(params=["direct", "http"])
+def via(request) -> Remote | None:
+    """Each test that takes it runs twice: in direct mode (None) and in HTTP mode (the
+    :class:`Remote` of the test's tenant, through the session's ``tarbox serve``)."""
+    if request.param == "direct":
+        return None
+    return request.getfixturevalue("remote")
+
+
 def run_cli(tenant, module: str, args: list[str] = (), dirs: list[str] = ("/work=/work",),
             extra: list[str] = (), stdin: str | None = None, timeout: float = 300,
             dsn: str | None = None, guest_traceback: bool = False,
