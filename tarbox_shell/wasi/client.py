@@ -2,9 +2,11 @@
 preview 1 names them.
 
 The table (positions, flags, rights) lives here, as FUSE file handles live in the bridge:
-``fd_seek``, ``fd_tell``, ``fd_fdstat_get``, ``fd_close``, ``fd_renumber``, ``fd_advise`` and
-the prestat calls never reach the tenant; every other call is one round trip of the backend
-(one SQL call, one transaction, in direct mode). Semantics follow what wasmtime answers for a
+``fd_seek``, ``fd_tell``, ``fd_fdstat_get``, ``fd_renumber``, ``fd_advise`` and the prestat
+calls never reach the tenant, nor does ``fd_close`` of a descriptor that did not write; every
+other call is one round trip of the backend (one SQL call, one transaction, in direct mode).
+The close (or fd_sync) of a descriptor that wrote is one round trip too (:meth:`Backend.release`,
+``tarbox.wasi_close``): what it wrote is stored as text chunks, as a FUSE release does. Semantics follow what wasmtime answers for a
 preopened host directory (measured), so a program sees the same errors either way.
 
 When the backend allows it (HTTP mode: :attr:`Backend.write_buffer`, :attr:`Backend.attr_ttl`)
@@ -556,7 +558,8 @@ class WasiClient:
 
     def fd_sync(self, fd: int) -> None:
         """WASI ``fd_sync``: every change made so far is durable when it returns (held writes
-        are sent first; a write error is raised)."""
+        are sent first; a write error is raised). For a descriptor that wrote, the same one
+        round trip also releases it as its close would (text chunks)."""
         d = self.descriptor(fd)
         if d.wrote:
             # the other descriptors' held writes first, then this one's with its release
