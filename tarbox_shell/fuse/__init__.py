@@ -10,6 +10,7 @@ mount: host system calls, no SQL).
 * :mod:`.control` — the virtual ``/.tarbox`` control directory and the read-only layer views;
 * :mod:`.passthrough` — a native mount: one host directory passed through (no SQL);
 * :mod:`.beneath` — the host system calls a native mount may make (never outside its source);
+* :mod:`.stats` — the mount's own counters (``/.tarbox/stats/performance`` and ``cache``);
 * :mod:`.mount` — checks, daemonizing, serving and unmounting;
 * :mod:`.session` — the mount's registration in ``tarbox.mount_session`` (unlinked-but-open
   files across mounts);

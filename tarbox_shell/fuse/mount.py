@@ -347,6 +347,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         attach[os.fsencode(spec.mount_path)] = native
     ops = Dispatcher(main, [snapshots, control, *natives], attach=attach,
                      mountpoint=plan.mountpoint, read_only=plan.read_only and plan.layer is None)
+    tree.stats = ops.stats  # one set of counters per mount (/.tarbox/stats/*)
     return ops, tree
 
 
