@@ -44,7 +44,8 @@ BEGIN
     INSERT INTO tarbox.mount_session AS s (tenant_id, session_id, backend_pid, read_only)
     VALUES (c.tenant_id, v_session, pg_backend_pid(), p_read_only)
     ON CONFLICT (tenant_id, session_id)
-    DO UPDATE SET backend_pid = excluded.backend_pid, read_only = excluded.read_only;
+    DO UPDATE SET backend_pid = excluded.backend_pid, read_only = excluded.read_only,
+                  lease_until = NULL;  -- a lease session taken over by this connection
     RETURN v_session;
 END
 $$;
