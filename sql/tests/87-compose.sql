@@ -3,7 +3,7 @@
 -- the grant exists, the publisher nothing of the consumer, anybody else nothing. The mount is
 -- tested in tests/compose/ (real FUSE), the psql prompt in tests/security/test_compose_psql.py.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('cmp_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('cmp_bob') \gset
@@ -98,6 +98,9 @@ SELECT results_eq($$SELECT compose_id, mount_path, source, mode, available FROM 
 SELECT results_eq($$SELECT mount_path, created FROM tarbox.compose_prepare()$$,
                   $$VALUES ('/opt/base'::text, true)$$, 'compose_prepare makes the mount point');
 SELECT is((tarbox.stat('/opt/base')).mode & 61440, 16384, 'an (empty) directory of bob''s own tree');
+SELECT throws_ok($$SELECT tarbox.write('/opt/base/x', 'y')$$, 'TX066', NULL,
+                 'the path API refuses a write below the composition (EREMOTE: not stored in bob''s tree)');
+SELECT throws_ok($$SELECT tarbox.stat('/opt/base/etc')$$, 'TX066', NULL, 'and a read (EREMOTE)');
 SELECT is((tarbox.compose_lookup(1, 1, 'etc')).ino, :etc_ino::bigint, 'compose_lookup finds /etc of the publication');
 SELECT is(convert_from(tarbox.compose_read(1, (tarbox.compose_lookup(1, :etc_ino, 'app.conf')).ino, 0, 100), 'UTF8'),
           'published text', 'compose_read reads the published version, not alice''s newer change');
