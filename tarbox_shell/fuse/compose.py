@@ -12,7 +12,7 @@ Every change is refused with EROFS (RENAME and LINK to or from another component
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
-Imports: ``.dispatch``, ``.operations`` (the tree's SQL plumbing) and pyfuse3.
+Imports: :mod:`.dispatch` and :mod:`.operations` (the tree's SQL plumbing).
 """
 
 from __future__ import annotations
