@@ -162,10 +162,11 @@ DECLARE
 BEGIN
     FOR r IN SELECT * FROM (VALUES
                 ('publication', 'tenant_id'), ('publication', 'name'), ('publication', 'layer_id'),
-                ('publication', 'created_at'),
+                ('publication', 'public'), ('publication', 'created_at'),
                 ('publication_grant', 'tenant_id'), ('publication_grant', 'publisher_id'),
                 ('publication_grant', 'name'), ('publication_grant', 'layer_id'), ('publication_grant', 'created_at'),
-                ('composition', 'tenant_id'), ('composition', 'mount_path'), ('composition', 'publisher_id'),
+                ('composition', 'tenant_id'), ('composition', 'compose_id'), ('composition', 'mode'),
+                ('composition', 'mount_path'), ('composition', 'publisher_id'),
                 ('composition', 'publication'), ('composition', 'created_at')) AS c (tbl, col) LOOP
         EXECUTE format('ALTER TABLE tarbox.%I ALTER COLUMN %I SET STATISTICS 0', r.tbl, r.col);
     END LOOP;

@@ -3,7 +3,7 @@
 -- the grant exists, the publisher nothing of the consumer, anybody else nothing. The mount is
 -- tested in tests/compose/ (real FUSE), the psql prompt in tests/security/test_compose_psql.py.
 BEGIN;
-SELECT plan(65);
+SELECT plan(67);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('cmp_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('cmp_bob') \gset
@@ -142,6 +142,20 @@ SELECT throws_ok($$SELECT tarbox.layer_new('fork')$$, 'TX016', NULL,
 SELECT tarbox.layer_switch('v2');
 SELECT is((SELECT count(*)::int FROM tarbox.fsck()), 0, 'fsck is clean for alice');
 RESET ROLE;
+
+-- fsck sees what the administration functions refuse, when rows are written around them.
+INSERT INTO tarbox.composition (tenant_id, compose_id, mount_path, publisher_id, publication, mode)
+VALUES (:bob_id, 9, '/opt/base/inner', :alice_id, 'img', 'ro');
+INSERT INTO tarbox.publication (tenant_id, name, layer_id) VALUES (:alice_id, 'frozen-not', 3);
+SET ROLE :"bob";
+SELECT is((SELECT array_agg(check_name) FROM tarbox.fsck()), ARRAY['composition_overlap'],
+          'fsck reports overlapping compositions');
+SET ROLE :"alice";
+SELECT is((SELECT array_agg(check_name) FROM tarbox.fsck()), ARRAY['publication_frozen'],
+          'fsck reports a publication of the newest layer');
+RESET ROLE;
+DELETE FROM tarbox.composition WHERE tenant_id = :bob_id AND compose_id = 9;
+DELETE FROM tarbox.publication WHERE name = 'frozen-not';
 
 -- Anybody else: nothing.
 SET ROLE :"carol";
