@@ -211,6 +211,11 @@ class ComposedView(Component):
         rows = await self._sql(Q_LISTXATTR, (self.spec.compose_id, self._real(inode)), FETCH_ALL)
         return [bytes(r[0]) for r in rows]
 
+    async def statfs(self, ctx: pyfuse3.RequestContext, inode: int | None = None) -> pyfuse3.StatvfsData:
+        """STATFS below the mount point: the tenant's figures (the tree's), as elsewhere in
+        the mount (a composition stores nothing of the consumer's)."""
+        return await self.tree.statfs(ctx)
+
     async def _refuse(self, *_args: Any) -> Any:
         raise pyfuse3.FUSEError(errno.EROFS)
 
