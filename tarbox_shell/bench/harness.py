@@ -90,6 +90,42 @@ def prepare_database(dsn: str | None) -> str:
     return db.resolve_dsn(dsn)
 
 
+#: The local PostgreSQL postmaster's pid (found by :func:`postmaster_pid`), for CPU figures.
+POSTMASTER_PID: list[int | None] = [None]
+
+
+def postmaster_pid(admin_dsn: str) -> int | None:
+    """The pid of the PostgreSQL server's postmaster when it runs on this machine and its
+    data directory is readable (first line of ``postmaster.pid``), else None."""
+    try:
+        with psycopg.connect(admin_dsn, connect_timeout=10) as conn:
+            data = conn.execute("SHOW data_directory").fetchone()[0]
+        pid = int((Path(data) / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+        return pid
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+
+
+def extract_figures(fs_results: dict[str, dict]) -> list[str]:
+    """One line per filesystem with the extract's FUSE requests and SQL calls per entry and
+    the CPU seconds of the mount, of PostgreSQL and of the tool (what is known of each)."""
+    lines = []
+    for fs, info in fs_results.items():
+        for r in info.get("results", []):
+            if r.get("name") != "extract" or not r.get("detail"):
+                continue
+            d = r["detail"]
+            cpu = d.get("cpu_s", {})
+            parts = []
+            if "fuse_requests_per_entry" in d:
+                parts.append(f"{d['fuse_requests_per_entry']} FUSE requests and {d['sql_calls_per_entry']} SQL "
+                             f"calls per entry ({d['fuse_requests']} and {d['sql_calls']})")
+            parts.append("CPU s: " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+            lines.append(f"extract on {fs}: " + "; ".join(parts))
+    return lines
+
+
 def host_info(admin_dsn: str) -> dict:
     """Describe the machine and the PostgreSQL server (JSON-ready dict)."""
     info = {"kernel": platform.release(), "python": platform.python_version(),
@@ -140,6 +176,11 @@ def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, tim
                 cmd += ["--only", ",".join(only)]
             if not drop:
                 cmd.append("--no-drop-caches")
+            pid = target.daemon_pid()
+            if pid:
+                cmd += ["--mount-pid", str(pid)]
+            if POSTMASTER_PID[0]:
+                cmd += ["--postmaster-pid", str(POSTMASTER_PID[0])]
             # own process group: tar/git/grep children are killed with it
             proc = subprocess.Popen(cmd, cwd=str(REPO), stdin=subprocess.DEVNULL, start_new_session=True)
             try:
@@ -311,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         admin_dsn = prepare_database(args.dsn)
         tarball = django_tarball()
+        POSTMASTER_PID[0] = postmaster_pid(admin_dsn)
     except Exception as exc:
         print(f"bench: cannot start: {exc}", file=sys.stderr)
         return 1
@@ -401,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
             f"1-min load average {report['loadavg_start'][0] if report['loadavg_start'] else '?'} at start, "
             f"{report['loadavg_end'][0] if report['loadavg_end'] else '?'} at end)"))
         print()
+        for line in extract_figures(report["filesystems"]):
+            print(line)
         for n in notes:
             print(f"* {n}")
         print()

@@ -17,8 +17,16 @@ layer API. The directory is reached by name only (it is not listed in ``/``, so 
 ``layers/result``               0444   what the last command of this mount did, or why it failed
 ``snapshots/<layer>/...``       ro     the tree as of every layer (names, tags and ids)
 ``stats/usage``                 0444   ``tarbox.usage()``: one ``name value`` line per figure
+``stats/performance``           0444   this mount's requests since it started: totals (requests,
+                                       errors, SQL calls), then per operation count, errors,
+                                       mean/p50/p99/max latency in us (the bridge's counters, no SQL)
+``stats/cache``                 0444   what the bridge knows the kernel holds (inodes, lookup
+                                       counts, handles, timeouts) and the invalidations it sent
 ``control/gc``                  0200   write anything: ``tarbox.gc()``; what it freed goes to
                                        ``layers/result``
+``control/flush``               0200   write anything: as syncfs(2), every handle's writes stored
+                                       and everything durable (``fs_release(ino, true)``,
+                                       ``tarbox.fs_fsync()``); the outcome goes to ``layers/result``
 ==============================  =====  ==========================================================
 
 A command is carried out by the ``write(2)`` that sends it (``echo v1 > layers/new``; the O_TRUNC
@@ -64,6 +72,7 @@ C_ROOT, C_LAYERS, C_SNAPS, C_TAGS = CTRL_BASE + 1, CTRL_BASE + 2, CTRL_BASE + 3,
 C_CURRENT, C_LIST, C_TREE, C_DIFF = CTRL_BASE + 10, CTRL_BASE + 11, CTRL_BASE + 12, CTRL_BASE + 13
 C_NEW, C_SWITCH, C_DROP, C_RESULT = CTRL_BASE + 14, CTRL_BASE + 15, CTRL_BASE + 16, CTRL_BASE + 17
 C_STATS, C_CONTROL, C_USAGE, C_GC = CTRL_BASE + 20, CTRL_BASE + 21, CTRL_BASE + 22, CTRL_BASE + 23
+C_PERF, C_CACHE, C_FLUSH = CTRL_BASE + 24, CTRL_BASE + 25, CTRL_BASE + 26
 
 _DIR = stat.S_IFDIR | 0o555
 NODES: dict[int, tuple[bytes, int, int]] = {
@@ -83,6 +92,9 @@ NODES: dict[int, tuple[bytes, int, int]] = {
     C_CONTROL: (b"control", C_ROOT, _DIR),
     C_USAGE: (b"usage", C_STATS, stat.S_IFREG | 0o444),
     C_GC: (b"gc", C_CONTROL, stat.S_IFREG | 0o200),
+    C_PERF: (b"performance", C_STATS, stat.S_IFREG | 0o444),
+    C_CACHE: (b"cache", C_STATS, stat.S_IFREG | 0o444),
+    C_FLUSH: (b"flush", C_CONTROL, stat.S_IFREG | 0o200),
 }
 CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
@@ -535,6 +547,10 @@ class ControlComponent(Component):
                 if self._tags[node] in (r[6] or []):
                     return f"{r[0]} {r[1]}\n".encode()
             raise pyfuse3.FUSEError(errno.ENOENT)
+        if node == C_PERF:
+            return self.tree.stats.performance_text().encode()
+        if node == C_CACHE:
+            return self.tree.stats.cache_text(self.tree.cache_state()).encode()
         if node == C_USAGE:
             row = await self._sql(Q_USAGE, (), idempotent=True)
             return "".join(f"{n} {'' if v is None else v}\n" for n, v in zip(USAGE_FIGURES, row)).encode()
@@ -600,6 +616,15 @@ class ControlComponent(Component):
                 self._result = (f"ok: gc freed {row[1]} blocks ({row[2]} bytes), {row[3]} blocks kept, "
                                 f"{row[4]} ms\n").encode()
                 return
+            if doc.node == C_FLUSH:
+                if self.read_only:
+                    raise _Refused(errno.EROFS, "this mount is read-only")
+                try:
+                    n = await self.tree.sync_all()
+                except pyfuse3.FUSEError as exc:
+                    raise _Refused(exc.errno, f"flush failed ({errno.errorcode.get(exc.errno, exc.errno)})") from None
+                self._result = f"ok: flushed ({n} open file(s) stored); everything written is durable\n".encode()
+                return
             if doc.node == C_DIFF:
                 self._diff_query = text
                 self._result = f"ok: diff query set to {text!r}\n".encode()
@@ -638,6 +663,7 @@ class ControlComponent(Component):
         """Run one layer command on a pooled connection; on failure raise :class:`_Refused`
         with the errno and the database's own message (for ``layers/result``)."""
         try:
+            self.tree.stats.sql_calls += 1
             async with self.tree.pool.connection() as conn:
                 cur = await conn.execute(query, params)
                 return await cur.fetchone()

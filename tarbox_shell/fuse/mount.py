@@ -371,6 +371,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         attach[os.fsencode(cspec.mount_path)] = view
     ops = Dispatcher(main, [snapshots, control, *natives, *composed], attach=attach,
                      mountpoint=plan.mountpoint, read_only=plan.read_only and plan.layer is None)
+    tree.stats = ops.stats  # one set of counters per mount (/.tarbox/stats/*)
     return ops, tree
 
 

@@ -25,6 +25,7 @@ import psycopg
 
 from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
+from .tree import BULK_FILE_MAX, ImportBatch, Ref, set_attrs_many
 
 #: Bytes per fs_read / fs_write call.
 CHUNK = 1 << 20
@@ -158,7 +159,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
 
 
 def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None = None,
-               path: str = "/", progress: Progress | None = None, confirm: bool = False) -> dict:
+               path: str = "/", progress: Progress | None = None, confirm: bool = False,
+               bulk: bool = True) -> dict:
     """Import the tar stream ``src`` as a new layer ``name`` of the connection's tenant:
     checkpoint (``tarbox.layer_new``), then create every member under ``path`` (absolute,
     created if missing) in the new layer, replacing files of the same name; owners, modes,
@@ -173,6 +175,10 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     this returns. Returns ``{entries, bytes, seconds, layer_id}``. Raises TarboxError (EINVAL
     bad archive or member, EBUSY when the current layer is historical and ``confirm`` is
     False, or the errno of the SQL error) naming the member.
+
+    With ``bulk`` (the default) the members are sent in batches to ``tarbox.fs_import``
+    (:class:`tarbox_shell.transfer.tree.ImportBatch`); without, one inode API call per step
+    (fs_mkdir, fs_create, fs_write, fs_release, ...): the same layer either way.
     """
     t0 = time.monotonic()
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -181,8 +187,8 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     where = {"member": "?"}  # the member being imported, for the error message
     try:
         with conn.transaction():
-            counts["layer_id"] = _import_members(conn, src, name, description, path, progress, confirm,
-                                                 counts, where)
+            counts["layer_id"] = (_import_members_bulk if bulk else _import_members)(
+                conn, src, name, description, path, progress, confirm, counts, where)
     except psycopg.Error as exc:
         raise TarboxError(f"import of {where['member']} failed: {message_of(exc)}",
                           translate(exc).errno) from exc
@@ -336,6 +342,186 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
     for ino, m in reversed(dir_times):
         conn.execute("SELECT tarbox.fs_setattr(%s, %s, %s, %s, NULL, %s, %s)",
                      (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
+    return lid
+
+
+def _member_rel(m: tarfile.TarInfo) -> str:
+    """A member's name relative to the import root ('' for the root); EINVAL for absolute
+    names and names with '..' components."""
+    rel = m.name.strip("/") if m.name not in (".", "./") else ""
+    while rel.startswith("./"):
+        rel = rel[2:]
+    if m.name.startswith("/") or ".." in rel.split("/"):
+        raise TarboxError(f"{m.name}: member outside the archive root refused", errno.EINVAL)
+    return rel
+
+
+def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
+                         path: str, progress: Progress | None, confirm: bool, counts: dict,
+                         where: dict) -> int:
+    """:func:`_import_members` through ``tarbox.fs_import``: members under directories this
+    import made are queued (nothing can exist there); a name in a directory that existed is
+    looked up first (replaced when it is not a directory, as the per-member path does), with
+    the queue sent first when it holds that name. Files over ``BULK_FILE_MAX`` are written
+    with fs_write right after their entry is sent."""
+    lid = conn.execute("SELECT layer_id FROM tarbox.layer_new(%s, %s, %s)",
+                       (name, description, confirm)).fetchone()[0]
+    conn.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(path),))
+    base = Ref(conn.execute("SELECT ino FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()[0])
+    cur = conn.cursor()
+    batch = ImportBatch(cur)
+    dirs: dict[str, Ref] = {"": base}
+    fresh: set[int] = set()          # (ids of) directories made by this import: empty before it
+    inos: dict[str, Ref] = {}
+    dir_times: list[tuple[Ref, tarfile.TarInfo]] = []
+
+    def attempt(sql: str, params: tuple, expected: str):
+        """Run one call in a savepoint; None when it fails with SQLSTATE ``expected``."""
+        try:
+            with conn.transaction():
+                return conn.execute(sql, params).fetchone()
+        except psycopg.Error as exc:
+            if exc.sqlstate != expected:
+                raise
+            return None
+
+    def lookup(parent: Ref, leaf: bytes):
+        """(ino, mode) of an entry of an existing directory, or None."""
+        if batch.holds(parent, leaf):
+            batch.flush()
+        return attempt("SELECT (a).ino, (a).mode FROM tarbox.fs_lookup(%s, %s) a", (parent.ino, leaf), "TX002")
+
+    def mkdir(parent: Ref, leaf: bytes, mode: int, uid: int, gid: int, xattrs=()) -> Ref:
+        ref = batch.add(parent, leaf, st.S_IFDIR | mode, uid, gid, xattrs=xattrs)
+        fresh.add(id(ref))
+        return ref
+
+    def parent_of(rel: str) -> tuple[Ref, bytes]:
+        head, _, leaf = rel.rpartition("/")
+        if head not in dirs:
+            ref = base
+            walked = ""
+            for part in head.split("/"):
+                walked = part if not walked else walked + "/" + part
+                if walked not in dirs:
+                    bpart = part.encode("utf-8", "surrogateescape")
+                    row = None if id(ref) in fresh else lookup(ref, bpart)
+                    if row is not None and not st.S_ISDIR(row[1]):
+                        raise TarboxError(f"{walked}: exists and is not a directory", errno.ENOTDIR)
+                    dirs[walked] = Ref(row[0]) if row is not None else mkdir(ref, bpart, 0o755, 0, 0)
+                ref = dirs[walked]
+        return dirs[head], leaf.encode("utf-8", "surrogateescape")
+
+    def clear(parent: Ref, leaf: bytes, keep_dir: bool, member: str) -> Ref | None:
+        """Remove an existing non-directory entry of that name; return an existing dir."""
+        if id(parent) in fresh:
+            return None
+        a = lookup(parent, leaf)
+        if a is None:
+            return None
+        if st.S_ISDIR(a[1]):
+            if keep_dir:
+                return Ref(a[0])
+            raise TarboxError(f"{member}: a directory of that name exists", errno.EISDIR)
+        conn.execute("SELECT tarbox.fs_unlink(%s, %s)", (parent.ino, leaf))
+        conn.execute("SELECT tarbox.fs_forget(%s)", (a[0],))
+        return None
+
+    def xattrs_of(m: tarfile.TarInfo) -> list[tuple[bytes, bytes]]:
+        return [(k[len("SCHILY.xattr."):].encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
+                for k, v in m.pax_headers.items() if k.startswith("SCHILY.xattr.")]
+
+    def set_xattrs(ref: Ref, xattrs: list[tuple[bytes, bytes]]) -> None:
+        for k, v in xattrs:
+            conn.execute("SELECT tarbox.fs_setxattr(%s, %s, %s, 0)", (ref.ino, k, v))
+
+    def write_big(ref: Ref, data, m: tarfile.TarInfo) -> None:
+        batch.flush()
+        offset = 0
+        while True:
+            chunk = data.read(CHUNK)
+            if not chunk:
+                break
+            conn.execute("SELECT tarbox.fs_write(%s, %s, %s)", (ref.ino, offset, chunk))
+            offset += len(chunk)
+            if progress:
+                progress(0, len(chunk))
+        if offset != m.size:
+            raise TarboxError(f"{m.name}: the archive ends inside the member ({offset} of {m.size} bytes)",
+                              errno.EINVAL)
+        conn.execute("SELECT tarbox.fs_release(%s)", (ref.ino,))
+        conn.execute("SELECT tarbox.fs_setattr(%s, NULL, NULL, NULL, NULL, %s, %s)",
+                     (ref.ino, _mtime_ns(m), _mtime_ns(m)))
+        counts["bytes"] += offset
+
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
+        for m in tar:
+            where["member"] = m.name
+            rel = _member_rel(m)
+            uid, gid = m.uid, m.gid
+            xattrs = xattrs_of(m)
+            if rel == "":
+                dir_times.append((base, m))
+                set_xattrs(base, xattrs)
+            else:
+                parent, leaf = parent_of(rel)
+                if m.isdir():
+                    ref = clear(parent, leaf, True, m.name)
+                    if ref is None:
+                        ref = mkdir(parent, leaf, m.mode & 0o7777, uid, gid, xattrs)
+                    else:
+                        set_xattrs(ref, xattrs)
+                    dirs[rel] = ref
+                    dir_times.append((ref, m))
+                else:
+                    clear(parent, leaf, False, m.name)
+                    times = (_mtime_ns(m), _mtime_ns(m))
+                    if m.islnk():
+                        target = m.linkname.strip("/")
+                        while target.startswith("./"):
+                            target = target[2:]
+                        if target not in inos:
+                            raise TarboxError(f"{m.name}: hard link to {m.linkname}, not in the archive",
+                                              errno.EINVAL)
+                        ref = batch.add(parent, leaf, 0, 0, 0, link=inos[target], xattrs=xattrs)
+                    elif m.issym():
+                        ref = batch.add(parent, leaf, st.S_IFLNK | 0o777, uid, gid,
+                                        target=m.linkname.encode("utf-8", "surrogateescape"), xattrs=xattrs)
+                    elif m.isreg():
+                        data = tar.extractfile(m)
+                        mode = st.S_IFREG | (m.mode & 0o7777)
+                        if m.size > BULK_FILE_MAX:
+                            ref = batch.add(parent, leaf, mode, uid, gid, times=times, xattrs=xattrs)
+                            write_big(ref, data, m)
+                        else:
+                            content = data.read()
+                            if len(content) != m.size:
+                                raise TarboxError(f"{m.name}: the archive ends inside the member "
+                                                  f"({len(content)} of {m.size} bytes)", errno.EINVAL)
+                            ref = batch.add(parent, leaf, mode, uid, gid, times=times, data=content, xattrs=xattrs)
+                            counts["bytes"] += len(content)
+                            if progress and content:
+                                progress(0, len(content))
+                    elif m.isfifo() or m.ischr() or m.isblk():
+                        kind = st.S_IFIFO if m.isfifo() else st.S_IFCHR if m.ischr() else st.S_IFBLK
+                        rdev = 0 if m.isfifo() else os.makedev(m.devmajor, m.devminor)
+                        ref = batch.add(parent, leaf, kind | (m.mode & 0o7777), uid, gid, rdev, times=times,
+                                        xattrs=xattrs)
+                    else:
+                        raise TarboxError(f"{m.name}: unsupported tar member type {m.type!r}", errno.EINVAL)
+                    inos[rel] = ref
+            counts["entries"] += 1
+            if progress:
+                progress(1, 0)
+    where["member"] = "(the last members)"
+    batch.flush()
+    where["member"] = "(directory attributes)"
+    # Directory modes and times last: adding children changes a directory's mtime.
+    # (a directory listed twice gets what its first member says, as with one call per member
+    # made in reverse order)
+    final = {ref.ino: (ref.ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m))
+             for ref, m in reversed(dir_times)}
+    set_attrs_many(cur, list(final.values()))
     return lid
 
 
