@@ -17,6 +17,8 @@ tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.b
 
 Part D compares a read-write native mount of a Tarbox mount with bindfs over the same host
 directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
+Part E measures composing and mounting a published layer of 10 and 10,000 files
+(:mod:`tarbox_shell.bench.compose`).
 Part E measures storage sizes, garbage and the append cost (:mod:`tarbox_shell.bench.storage`).
 
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
@@ -42,6 +44,7 @@ from pathlib import Path
 import psycopg
 
 from .. import db
+from . import compose as bench_compose
 from . import layers as bench_layers
 from . import native as bench_native
 from . import storage as bench_storage
@@ -326,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--native", default="on", choices=["on", "off"],
                     help="a read-write native mount vs bindfs over the same host directory "
                          "(default: %(default)s)")
+    ap.add_argument("--compose", default="on", choices=["on", "off"],
+                    help="the cost of composing and mounting a published layer of 10 and 10,000 files "
+                         "(default: %(default)s)")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     args = ap.parse_args(argv)
 
@@ -359,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
         "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "wasi": None,
-        "native": None,
+        "native": None, "compose": None,
         "storage": None,
         "loadavg_start": _loadavg(),
     }
@@ -382,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
             report["native"] = bench_native.run(
                 lambda t, only: run_filesystem(t, tarball, args.quick, timeout, is_root, workdir, only),
                 workdir, admin_dsn, f"bench-{stamp}-n")
+            bench_report.save_json(out_path, report)
+        if args.compose == "on":
+            print("== composition: compose and mount a published layer", flush=True)
+            report["compose"] = bench_compose.run(workdir, admin_dsn, f"bench-{stamp}-c", args.quick,
+                                                  keep=args.keep_tenants)
             bench_report.save_json(out_path, report)
         if layer_keys:
             print("== layers (SQL, as tenant roles)", flush=True)
@@ -439,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if report["native"]:
         print(bench_native.format_native(report["native"]))
+        print()
+    if report.get("compose"):
+        print(bench_compose.format_compose(report["compose"]))
         print()
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")

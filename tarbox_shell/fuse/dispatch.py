@@ -7,6 +7,7 @@ handles, none knowing of the others:
 inode numbers                     component                 module
 ================================  ========================  ===========================================
 ``1 .. 2**40``                    the tenant's tree (SQL)    :mod:`.operations` (``TarboxOperations``)
+``COMPOSE_BASE | slot << 40 | n`` one composition each (SQL) :mod:`.compose` (``ComposedView``)
 ``NATIVE_BASE | slot << 44 | n``  one native mount each      :mod:`.passthrough` (``NativeMount``)
 ``SNAP_BASE | layer << 40 | i``   layer snapshots (SQL)      :mod:`.control` (``LayerView``)
 ``CTRL_BASE + n``                 ``/.tarbox``               :mod:`.control` (``ControlComponent``)
@@ -28,7 +29,7 @@ only what crosses components:
 * lookup counts of READDIRPLUS entries, which it hands to the owning component.
 
 A composed subtree (another tenant's published layer, issue 15 item 4) is one more component:
-a slot of inode numbers, attached at its mount path like a native mount.
+a slot of inode numbers, attached at its mount path like a native mount (read-only: EROFS).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from .stats import BridgeStats
 log = logging.getLogger("tarbox.mount")
 
 ROOT_INODE = pyfuse3.ROOT_INODE
+COMPOSE_BASE = 1 << 56     # compositions: COMPOSE_BASE | slot << COMPOSE_SLOT_SHIFT | publisher's ino
+COMPOSE_SLOT_SHIFT = 40
 NATIVE_BASE = 1 << 60      # native passthrough: NATIVE_BASE | slot << NATIVE_SLOT_SHIFT | n
 NATIVE_SLOT_SHIFT = 44
 NATIVE_SLOTS = 1 << 16
@@ -57,6 +60,7 @@ FH_SHIFT = 48              # a file handle is component id << FH_SHIFT | number
 # Component ids (the top bits of their file handles).
 CID_TREE, CID_CONTROL, CID_SNAPSHOTS = 1, 2, 3
 CID_NATIVE = 16            # + slot
+CID_COMPOSE = 0x8000       # + slot (compositions)
 
 
 def native_ino_base(slot: int) -> int:
@@ -214,9 +218,11 @@ class Dispatcher(pyfuse3.Operations):
 
     def owner(self, ino: int) -> Component:
         """The component that owns inode ``ino``; ENOENT (stale inode) when none does."""
-        if ino < NATIVE_BASE:
+        if ino < COMPOSE_BASE:
             return self.tree
-        if ino >= CTRL_BASE:
+        if ino < NATIVE_BASE:
+            comp = self.components.get(CID_COMPOSE + ((ino >> COMPOSE_SLOT_SHIFT) & 0x7FFF))
+        elif ino >= CTRL_BASE:
             comp = self._control
         elif ino >= SNAP_BASE:
             comp = self._snapshots
