@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.fs_read(p_ino bigint, p_offset bigint, p_length int, p_layer int DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

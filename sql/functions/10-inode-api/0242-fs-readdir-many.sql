@@ -3,7 +3,7 @@
 -- a tree one directory level per call instead of several calls per entry.
 CREATE OR REPLACE FUNCTION tarbox.fs_readdir_many(p_dirs bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (dir bigint, name bytea, a tarbox.attr, target bytea, xattr_names bytea[], xattr_values bytea[])
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

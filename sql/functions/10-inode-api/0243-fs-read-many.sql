@@ -2,7 +2,7 @@
 -- export reads the small files of a tree this way).
 CREATE OR REPLACE FUNCTION tarbox.fs_read_many(p_inos bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (ino bigint, data bytea)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

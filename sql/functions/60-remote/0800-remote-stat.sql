@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.remote_stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS tarbox.entry
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION tarbox.remote_read(p_path bytea, p_offset bigint DEFA
                                               p_layer text DEFAULT NULL, p_if_match text[] DEFAULT NULL,
                                               OUT data bytea, OUT offset_ bigint, OUT size bigint, OUT etag text,
                                               OUT mtime_ns bigint, OUT mode int)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

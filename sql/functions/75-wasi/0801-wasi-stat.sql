@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.wasi_stat(p_dir bigint, p_path text, p_follow boolean)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
