@@ -3,6 +3,9 @@
 -- Alice acts through SET SESSION AUTHORIZATION (session_user = alice, as when she logs in with
 -- her own role), so SET ROLE is checked against her memberships, not the test's superuser.
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(148);
 
 -- Helpers (superuser-created, pg_temp, rolled back): a fingerprint of every row a tenant owns in

@@ -1,6 +1,9 @@
 -- Regular files through the path API and the inode API: content round trips, 64 KiB block
 -- boundaries, holes, truncate, append, open flags, timestamps and the file-type errors.
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(137);
 
 -- Helpers (pg_temp, rolled back): a position-dependent pattern (period 251, so any misplaced

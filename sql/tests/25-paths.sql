@@ -4,6 +4,9 @@
 -- paths are bytes (the bytea forms of the path API) and so are symbolic link targets; errors
 -- that were raw PostgreSQL ones are errnos now.
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(39);
 
 SELECT role_name AS t FROM tarbox.tenant_create('paths') \gset

@@ -1,6 +1,9 @@
 -- The namespace: mkdir, rmdir, unlink, rename, link, symlink, mknod, path resolution, names as
 -- bytes, set-group-ID directories and readdir offsets.
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(223);
 
 CREATE FUNCTION pg_temp.now_ns() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$;

@@ -1,6 +1,9 @@
 -- Extended attributes, setattr (chmod, chown, utimens, size) and the life of unlinked-but-open
 -- inodes (fs_forget, purge_orphans).
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(121);
 
 CREATE FUNCTION pg_temp.now_ns() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$;

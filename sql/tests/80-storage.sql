@@ -2,6 +2,9 @@
 -- text chunks (round trips, transitions, thresholds, what an edit costs, line statistics),
 -- quotas (EDQUOT changes nothing), usage without cross-tenant figures, gc, the deeper fsck.
 BEGIN;
+-- Release dropped blocks at the end of each statement, as a committed call does (this file
+-- runs in one transaction; migration 0105 defers releases to commit).
+SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
 SELECT plan(86);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).

@@ -2,9 +2,9 @@
 -- block part at the stored block with this hash (len bytes), or make it a hole (hash NULL), in
 -- the head layer: in place when the live mapping was born in the head layer, otherwise the old
 -- mapping dies at head and a new one is born (copy-on-write per block). A block replaced in
--- place is released at once (tarbox._block_release: deleted if nothing else references it),
--- so rewriting a block many times in one layer leaves no garbage. Returns the change in bytes
--- referenced by the file (for inode.stored). Caller holds the inode lock.
+-- place is released when the transaction commits (tarbox._block_drop: deleted then if nothing
+-- else references it), so rewriting a block many times in one layer leaves no garbage. Returns
+-- the change in bytes referenced by the file (for inode.stored). Caller holds the inode lock.
 CREATE OR REPLACE FUNCTION tarbox._blockmap_put(p_tenant bigint, p_head int, p_ino bigint,
                                                 p_blkno bigint, p_hash bytea, p_len int)
 RETURNS bigint
@@ -37,7 +37,7 @@ BEGIN
             UPDATE tarbox.blockmap m SET hash = p_hash
              WHERE m.tenant_id = p_tenant AND m.ino = p_ino AND m.blkno = p_blkno AND m.died = 2147483647;
         END IF;
-        PERFORM tarbox._block_release(p_tenant, ARRAY[v_old]);
+        PERFORM tarbox._block_drop(p_tenant, ARRAY[v_old]);
     ELSE
         UPDATE tarbox.blockmap m SET died = p_head
          WHERE m.tenant_id = p_tenant AND m.ino = p_ino AND m.blkno = p_blkno AND m.died = 2147483647;

@@ -1,8 +1,8 @@
 -- tarbox._blockmap_cut(tenant, head, ino, from_blkno): end every live mapping of block
 -- from_blkno and beyond in the head layer (truncate, purge, re-chunk). Mappings born in the
--- head layer are deleted and their blocks released (deleted when nothing else references
--- them); older ones die at head and stay visible to the layers before. Returns the bytes the
--- file no longer references (>= 0). Caller holds the inode lock.
+-- head layer are deleted and their blocks released at commit (tarbox._block_drop: deleted
+-- when nothing else references them); older ones die at head and stay visible to the layers
+-- before. Returns the bytes the file no longer references (>= 0). Caller holds the inode lock.
 CREATE OR REPLACE FUNCTION tarbox._blockmap_cut(p_tenant bigint, p_head int, p_ino bigint, p_from bigint)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -29,7 +29,7 @@ BEGIN
     SELECT coalesce(sum((SELECT octet_length(b.data) FROM tarbox.block b
                           WHERE b.tenant_id = p_tenant AND b.hash = u.hash)), 0)
       INTO v_died FROM u;
-    PERFORM tarbox._block_release(p_tenant, v_hashes);
+    PERFORM tarbox._block_drop(p_tenant, v_hashes);
     RETURN v_gone + v_died;
 END
 $$;

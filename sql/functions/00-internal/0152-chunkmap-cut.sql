@@ -1,7 +1,8 @@
 -- tarbox._chunkmap_cut(tenant, head, ino, from_pos, only): end every live chunk mapping of a file
 -- at position from_pos and after (NULL: all of them), or only those at the positions listed in
 -- `only`, in the head layer. Mappings born in the head
--- layer are deleted and their chunks released (deleted when nothing else references them);
+-- layer are deleted and their chunks released at commit (tarbox._block_drop: deleted when
+-- nothing else references them);
 -- older ones die at head and stay visible to the layers before. Returns the bytes and lines
 -- the file's text part loses. Caller holds the inode lock.
 CREATE OR REPLACE FUNCTION tarbox._chunkmap_cut(p_tenant bigint, p_head int, p_ino bigint, p_from numeric, p_only numeric[],
@@ -28,7 +29,7 @@ BEGIN
     SELECT coalesce(sum(u.nbytes), 0), coalesce(sum(u.nlines), 0) INTO v_b, v_l FROM u;
     nbytes := nbytes + v_b;
     nlines := nlines + v_l;
-    PERFORM tarbox._block_release(p_tenant, v_hashes);
+    PERFORM tarbox._block_drop(p_tenant, v_hashes);
 END
 $$;
 ALTER FUNCTION tarbox._chunkmap_cut(bigint, int, bigint, numeric, numeric[]) OWNER TO tarbox_owner;
