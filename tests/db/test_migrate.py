@@ -7,8 +7,11 @@ Upgrade tests run in scratch databases of the same cluster, dropped afterwards.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
+import subprocess
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from tarbox_shell.db import migrate
 from tarbox_shell.errors import TarboxError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "migrations"
+REPO = Path(__file__).resolve().parents[2]
 
 CATALOG_SNAPSHOT = """
 SELECT (SELECT array_agg(name || ':' || checksum ORDER BY name) FROM tarbox.schema_migration),
@@ -82,13 +86,34 @@ def test_recorded_checksums_are_sha256_of_files(admin):
     assert not any(name.startswith("0000-") for name in rows)
 
 
-def test_upgrade_keeps_data(scratch):
+def _previous_version(tmp_path: Path) -> Path:
+    """The ``sql/`` tree of the version before the newest migration, from git: the parent of
+    the commit that added that migration (or HEAD while it is not committed yet). An upgrade
+    test installs that whole version (its migrations and its function files) and then this
+    one, as a real upgrade does; the function files of this version need this version's
+    migrations, so installing them on a partial schema would not be an upgrade at all."""
+    newest = migrate.migration_files()[-1].path.relative_to(REPO).as_posix()
+    try:
+        added = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--diff-filter=A", "--",
+                                newest], capture_output=True, text=True, check=True).stdout.strip()
+        base = f"{added}^" if added else "HEAD"
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", base, "sql"],
+                                 capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"the upgrade test needs the git history of {REPO} (a full clone): {exc}")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp_path)
+    return tmp_path / "sql"
+
+
+def test_upgrade_keeps_data(scratch, tmp_path):
     conn = scratch()
     names = [f.name for f in migrate.migration_files()]
-    assert len(names) >= 2, "need at least two migrations to test an upgrade"
-    earlier = names[-2]
-    applied = migrate.install(conn, upto=earlier)
-    assert applied == names[:-1]
+    old_sql = _previous_version(tmp_path)
+    old_names = [f.name for f in migrate.migration_files(old_sql)]
+    assert old_names == names[:len(old_names)] and len(old_names) < len(names), (old_names, names)
+    applied = migrate.install(conn, sql_dir=old_sql)
+    assert applied == old_names
     version_before = migrate.schema_version(conn)
     tname = f"mig-{uuid.uuid4().hex[:8]}"
     role = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (tname,)).fetchone()[0]
@@ -100,7 +125,7 @@ def test_upgrade_keeps_data(scratch):
         conn.execute("RESET ROLE")
 
         applied = migrate.install(conn)
-        assert applied == names[-1:]
+        assert applied == names[len(old_names):]
         assert migrate.schema_version(conn) >= version_before
 
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
@@ -108,6 +133,11 @@ def test_upgrade_keeps_data(scratch):
         assert bytes(conn.execute("SELECT tarbox.read('/keep/big.bin')").fetchone()[0]) == bytes(range(256)) * 5000
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
         conn.execute("RESET ROLE")
+        # No function of the old version is left behind: every one is the new version's.
+        fresh = scratch()
+        migrate.install(fresh)
+        catalog = "SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p WHERE p.pronamespace = 'tarbox'::regnamespace"
+        assert conn.execute(catalog).fetchone()[0] == fresh.execute(catalog).fetchone()[0]
     finally:
         conn.execute("RESET ROLE")
         conn.execute("SELECT tarbox.tenant_delete(%s)", (tname,))
