@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(65);
+SELECT plan(66);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -137,8 +137,8 @@ $$, 'every function is owned by tarbox_owner or tarbox_maint (never a superuser)
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.prosecdef
-       AND pg_get_userbyid(p.proowner) = 'tarbox_maint' AND p.proname !~ '^tenant_'
-$$, 'only the tenant_* administration functions run as the BYPASSRLS role tarbox_maint');
+       AND pg_get_userbyid(p.proowner) = 'tarbox_maint' AND p.proname !~ '^(tenant_|audit_)'
+$$, 'only the tenant_* and audit_* administration functions run as the BYPASSRLS role tarbox_maint');
 
 -- Tenants execute the public API and, of the internals, only what the RLS policies call.
 SELECT is_empty($$
@@ -156,12 +156,20 @@ $$, 'tenants cannot execute the tenant_* administration functions');
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname !~ '^_'
+       AND pg_get_userbyid(p.proowner) = 'tarbox_maint'
+       AND has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
+$$, 'tenants cannot execute any administration function (those run as tarbox_maint)');
+
+SELECT is_empty($$
+    SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname !~ '^(_|tenant_)'
+       AND pg_get_userbyid(p.proowner) = 'tarbox_owner'
        AND NOT has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
-$$, 'tenants can execute every public file-system function');
+$$, 'tenants can execute every public file-system function (those run as tarbox_owner)');
 
 SELECT is_definer('tarbox', 'fs_getattr', ARRAY['bigint', 'integer'], 'fs_getattr is SECURITY DEFINER');
-SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean'], 'fs_write is SECURITY DEFINER');
+SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'bigint', 'bigint', 'integer'], 'fs_write is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'write', ARRAY['text', 'bytea', 'bigint'], 'write(text, bytea, bigint) is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'fsck', ARRAY[]::text[], 'fsck is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'tenant_create', ARRAY['text', 'text', 'bigint', 'bigint'], 'tenant_create is SECURITY DEFINER');

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_flags int := coalesce(p_flags, 0);
@@ -24,8 +24,7 @@ BEGIN
     RETURN tarbox._attr(v);
 END
 $$;
-ALTER FUNCTION tarbox.fs_open(bigint, int, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_open(bigint, int, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_open(bigint, int, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_open(bigint, int, int) IS
+ALTER FUNCTION tarbox._do_fs_open(bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_open(bigint, int, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_open(bigint, int, int) IS
 'FUSE open / open(2) of an existing inode: p_flags are the open(2) flags (O_ACCMODE, O_TRUNC = 01000 truncates a regular file opened for writing). Opening for writing needs the newest layer. Returns the attributes. Errors: ENOENT (TX002), EISDIR (TX021) directory opened for writing, EROFS (TX030) write access to a historical layer.';

@@ -1,8 +1,8 @@
-CREATE OR REPLACE FUNCTION tarbox.stat(p_path text, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_stat(p_path text, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -17,8 +17,7 @@ BEGIN
                         (v.size + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
 END
 $$;
-ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
+ALTER FUNCTION tarbox._do_stat(text, boolean, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_stat(text, boolean, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_stat(text, boolean, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. p_path is absolute. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';

@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -27,8 +27,7 @@ BEGIN
          ORDER BY d.name;
 END
 $$;
-ALTER FUNCTION tarbox.ls(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.ls(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.ls(text, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.ls(text, text) IS
+ALTER FUNCTION tarbox._do_ls(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_ls(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_ls(text, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode. A non-directory lists itself. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';

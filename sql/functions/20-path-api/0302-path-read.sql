@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.read(p_path text, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_read(p_path text, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -20,8 +20,7 @@ BEGIN
                         coalesce(p_length, greatest(v.size - coalesce(p_offset, 0), 0)));
 END
 $$;
-ALTER FUNCTION tarbox.read(text, bigint, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.read(text, bigint, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.read(text, bigint, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.read(text, bigint, bigint, text) IS
+ALTER FUNCTION tarbox._do_read(text, bigint, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_read(text, bigint, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_read(text, bigint, bigint, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a regular file by absolute path: p_length bytes (NULL = to the end) from byte p_offset, as bytea; holes read as zeros. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ENOTDIR (TX020), ELOOP (TX040).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.truncate(p_path text, p_size bigint)
+CREATE OR REPLACE FUNCTION tarbox._do_truncate(p_path text, p_size bigint)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -10,8 +10,7 @@ BEGIN
     PERFORM tarbox._truncate(c, v_ino, p_size);
 END
 $$;
-ALTER FUNCTION tarbox.truncate(text, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.truncate(text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.truncate(text, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.truncate(text, bigint) IS
+ALTER FUNCTION tarbox._do_truncate(text, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_truncate(text, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_truncate(text, bigint) IS
 'truncate(2) by absolute path: set the file size to p_size bytes (shrink frees blocks, growth reads as zeros). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), EROFS (TX030).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.rm(p_path text, p_recursive boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_rm(p_path text, p_recursive boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -14,8 +14,7 @@ BEGIN
     RETURN tarbox._rm_tree(c, r.parent, r.name, coalesce(p_recursive, false));
 END
 $$;
-ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.rm(text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.rm(text, boolean) IS
+ALTER FUNCTION tarbox._do_rm(text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_rm(text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_rm(text, boolean) IS
 'Remove the entry at an absolute path (a symbolic link itself, not its target), like rm(1); a directory needs p_recursive (rm -r) and then goes with everything below it. Inodes left without links are removed at once, unless a mount of the tenant is running (one may hold them open; tarbox.purge_orphans removes them once no mount runs). Returns the number of entries removed. Errors: ENOENT (TX002), EISDIR (TX021) directory without p_recursive, EBUSY (TX016) the root, ENOTDIR (TX020), EROFS (TX030).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.rmdir(p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_rmdir(p_path text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -16,8 +16,7 @@ BEGIN
     PERFORM tarbox._purge(c.tenant_id, c.head, v_ino);
 END
 $$;
-ALTER FUNCTION tarbox.rmdir(text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.rmdir(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.rmdir(text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.rmdir(text) IS
+ALTER FUNCTION tarbox._do_rmdir(text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_rmdir(text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_rmdir(text) IS
 'rmdir(2) by absolute path: remove an empty directory. Errors: ENOENT (TX002), ENOTDIR (TX020), ENOTEMPTY (TX039), EBUSY (TX016) the root, EROFS (TX030).';

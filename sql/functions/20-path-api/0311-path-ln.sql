@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.ln(p_target text, p_path text, p_symbolic boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_ln(p_target text, p_path text, p_symbolic boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -20,11 +20,10 @@ BEGIN
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_target));
     END IF;
-    RETURN (tarbox.fs_link(s.ino, r.parent, r.name)).ino;
+    RETURN (tarbox._do_fs_link(s.ino, r.parent, r.name)).ino;
 END
 $$;
-ALTER FUNCTION tarbox.ln(text, text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.ln(text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.ln(text, text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.ln(text, text, boolean) IS
+ALTER FUNCTION tarbox._do_ln(text, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_ln(text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_ln(text, text, boolean) IS
 'Make a link at absolute path p_path, like ln(1): a hard link to the existing p_target (not following a final symbolic link), or with p_symbolic a symbolic link whose target is the text p_target as given (not resolved). Returns the inode. Errors: EEXIST (TX017), ENOENT (TX002), EPERM (TX001) hard link to a directory, ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

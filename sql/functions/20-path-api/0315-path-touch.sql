@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.touch(p_path text, p_atime_ns bigint DEFAULT NULL, p_mtime_ns bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_touch(p_path text, p_atime_ns bigint DEFAULT NULL, p_mtime_ns bigint DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -10,12 +10,11 @@ BEGIN
     IF v_ino IS NULL THEN
         v_ino := tarbox._path_file(c, p_path, true);
     END IF;
-    PERFORM tarbox.fs_setattr(v_ino, NULL, NULL, NULL, NULL,
+    PERFORM tarbox._do_fs_setattr(v_ino, NULL, NULL, NULL, NULL,
                               coalesce(p_atime_ns, tarbox._now_ns()), coalesce(p_mtime_ns, tarbox._now_ns()), NULL);
 END
 $$;
-ALTER FUNCTION tarbox.touch(text, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.touch(text, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.touch(text, bigint, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.touch(text, bigint, bigint) IS
+ALTER FUNCTION tarbox._do_touch(text, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_touch(text, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_touch(text, bigint, bigint) IS
 'touch(1) / utimensat(2) by absolute path: create an empty file if missing, then set access and modification times (ns since the epoch; NULL = now). Errors: ENOENT (TX002) missing directory, ENOTDIR (TX020), EROFS (TX030).';

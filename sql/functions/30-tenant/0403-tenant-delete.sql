@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.tenant_delete(p_name text)
+CREATE OR REPLACE FUNCTION tarbox._do_tenant_delete(p_name text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_id bigint;
@@ -25,8 +25,7 @@ BEGIN
     EXECUTE format('DROP ROLE IF EXISTS %I', 'tarbox_tenant_' || v_id);
 END
 $$;
-ALTER FUNCTION tarbox.tenant_delete(text) OWNER TO tarbox_maint;
-REVOKE ALL ON FUNCTION tarbox.tenant_delete(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.tenant_delete(text) TO tarbox_admin;
-COMMENT ON FUNCTION tarbox.tenant_delete(text) IS
+ALTER FUNCTION tarbox._do_tenant_delete(text) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox._do_tenant_delete(text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_tenant_delete(text) IS
 'Administrators: delete tenant p_name with all its rows (every layer, inode, entry, block, xattr), its inode sequence and its role. Errors: ENOENT (TX002) no such tenant, 42501 not an administrator.';

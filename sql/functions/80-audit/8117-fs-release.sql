@@ -1,0 +1,29 @@
+-- tarbox.fs_release: the reads of one open file, reported by the shell at release.
+CREATE OR REPLACE FUNCTION tarbox.fs_release(p_ino bigint, p_reads bigint, p_bytes bigint, p_duration_ns bigint,
+    p_layer int DEFAULT NULL,
+    p_caller_uid bigint DEFAULT NULL, p_caller_gid bigint DEFAULT NULL, p_caller_pid int DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    au tarbox._audit_call := tarbox._audit_ino(
+        tarbox._audit_begin('read', 3, p_layer, p_caller_uid, p_caller_gid, p_caller_pid), p_ino);
+BEGIN
+    IF p_reads IS NULL OR p_reads < 0 OR p_bytes IS NULL OR p_bytes < 0
+       OR p_duration_ns IS NULL OR p_duration_ns < 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid read report: %s reads, %s bytes, %s ns',
+                                               p_reads, p_bytes, p_duration_ns));
+    END IF;
+    IF au.op IS NULL OR NOT au.shell OR p_reads = 0 THEN
+        RETURN false;
+    END IF;
+    au.details := jsonb_build_object('reads', p_reads, 'release', true);
+    PERFORM tarbox._audit_put(au, true, NULL, NULL, p_bytes, p_duration_ns);
+    RETURN true;
+END
+$$;
+ALTER FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) IS
+'FUSE release of a file read through handles passed to tarbox.fs_read (p_fh): write the one audit record (operation read, level full) of those reads: p_reads calls, p_bytes bytes in total, p_duration_ns the time they took (ns), at layer p_layer (NULL = current), by the caller p_caller_uid/gid/pid. Only a Tarbox shell session''s report is recorded (a tenant''s own session gets one record per read instead); returns whether a record was written (false at levels below full, for 0 reads, or from a tenant''s own session). Errors: EINVAL (TX022) negative or NULL counts.';

@@ -1,0 +1,46 @@
+-- tarbox.write: audited entry point of tarbox._do_write (op write, level standard).
+CREATE OR REPLACE FUNCTION tarbox.write(p_path text, p_data bytea, p_offset bigint DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('write', 2, NULL, NULL, NULL, NULL), p_path);
+    r bigint;
+BEGIN
+    IF au.op IS NULL THEN
+        RETURN tarbox._do_write(p_path, p_data, p_offset);
+    END IF;
+    au.details := coalesce(au.details, '{}'::jsonb) || CASE WHEN p_offset IS NULL THEN jsonb_build_object('replace', true)
+                      ELSE jsonb_build_object('offset', p_offset) END;
+    IF au.catch THEN
+        BEGIN
+            r := tarbox._do_write(p_path, p_data, p_offset);
+        EXCEPTION WHEN OTHERS THEN
+            IF tarbox._audit_fail(au, SQLSTATE, SQLERRM) THEN
+                RETURN NULL;
+            END IF;
+            RAISE;
+        END;
+    ELSE
+        r := tarbox._do_write(p_path, p_data, p_offset);
+    END IF;
+    PERFORM tarbox._audit_ok(au, r);
+    RETURN r;
+END
+$$;
+ALTER FUNCTION tarbox.write(text, bytea, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.write(text, bytea, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.write(text, bytea, bigint) TO tarbox_tenant;
+SELECT tarbox._audit_doc('tarbox.write(text, bytea, bigint)', 'tarbox._do_write(text, bytea, bigint)',
+    'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+
+-- The text overload: UTF-8 text through the audited bytes form (one record).
+CREATE OR REPLACE FUNCTION tarbox.write(p_path text, p_text text)
+RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT tarbox.write(p_path, convert_to(p_text, 'UTF8'), NULL::bigint) $$;
+ALTER FUNCTION tarbox.write(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.write(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.write(text, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.write(text, text) IS
+'Replace the content of the file at an absolute path with UTF-8 text (created if missing). Returns bytes written. Errors: as tarbox.write(text, bytea, bigint).';
