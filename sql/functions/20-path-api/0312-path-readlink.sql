@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox._do_readlink(p_path text, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.readlink(p_path text, p_layer text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -12,7 +12,8 @@ BEGIN
     RETURN tarbox._name_text(tarbox.fs_readlink(r.ino, c.layer));
 END
 $$;
-ALTER FUNCTION tarbox._do_readlink(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._do_readlink(text, text) FROM PUBLIC;
-COMMENT ON FUNCTION tarbox._do_readlink(text, text) IS
+ALTER FUNCTION tarbox.readlink(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.readlink(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.readlink(text, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.readlink(text, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). readlink(2) by absolute path: the target of the symbolic link as text (bytes that are not UTF-8 shown as \xNN). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link.';

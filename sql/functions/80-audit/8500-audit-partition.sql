@@ -101,9 +101,10 @@ BEGIN
                   FROM tarbox.audit_log_default d ORDER BY 1 LOOP
         RETURN QUERY SELECT * FROM tarbox._audit_partition_make(v_lo, (v_lo AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC');
     END LOOP;
-    v_lo := tarbox._audit_period(p_now, c.period);
-    RETURN QUERY SELECT * FROM tarbox._audit_partition_make(
-        v_lo, (v_lo AT TIME ZONE 'UTC' + v_step * (c.premake + 1)) AT TIME ZONE 'UTC');
+    FOR i IN 0 .. c.premake LOOP
+        v_lo := (tarbox._audit_period(p_now, c.period) AT TIME ZONE 'UTC' + v_step * i) AT TIME ZONE 'UTC';
+        RETURN QUERY SELECT * FROM tarbox._audit_partition_make(v_lo, (v_lo AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC');
+    END LOOP;
 END
 $$;
 ALTER FUNCTION tarbox._audit_premake(timestamptz) OWNER TO tarbox_maint;
