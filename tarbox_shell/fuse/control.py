@@ -42,8 +42,8 @@ import pyfuse3
 import psycopg
 import trio
 
-from ..errors import errno_of, message_of
-from .operations import FETCH_ALL, FETCH_NONE, ROOT_INODE, TarboxOperations, fuse_handler
+from ..errors import ReportedError, errno_of, message_of
+from .operations import CALLER, FETCH_ALL, FETCH_NONE, ROOT_INODE, TarboxOperations, caller_of, fuse_handler
 from .trio_pg import PoolTimeout
 
 CONTROL_NAME = b".tarbox"
@@ -76,13 +76,12 @@ CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
     CHILDREN.setdefault(_parent, []).append(_ino)
 
-Q_LOOKUP_AT = "SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int)"
+Q_LOOKUP_AT = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int, {CALLER})"
 Q_GETATTR_AT = "SELECT * FROM tarbox.fs_getattr(%s::bigint, %s::int)"
-Q_READLINK_AT = "SELECT tarbox.fs_readlink(%s::bigint, %s::int)"
-Q_OPEN_AT = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int)"
-Q_READ_AT = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int)"
+Q_READLINK_AT = f"SELECT tarbox.fs_readlink(%s::bigint, %s::int, {CALLER})"
+Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, {CALLER})"
 Q_READDIR_AT = ("SELECT r.name, r.next_offset, (r.a).* "
-                "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int) r")
+                f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int, {CALLER}) r")
 Q_GETXATTR_AT = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea, %s::int)"
 Q_LISTXATTR_AT = "SELECT * FROM tarbox.fs_listxattr(%s::bigint, %s::int)"
 Q_LAYER = "SELECT layer_id, name FROM tarbox.layer_info(%s)"
@@ -106,6 +105,7 @@ class _Doc:
     node: int
     data: bytes = b""
     tag: str | None = None
+    caller: tuple = (None, None, None)
 
 
 class ControlOperations(TarboxOperations):
@@ -125,6 +125,7 @@ class ControlOperations(TarboxOperations):
         self._tags: dict[int, str] = {}      # tag file inode -> tag name
         self._tag_inos: dict[str, int] = {}
         self._diff_query = ""                 # last query written to layers/diff
+        self._views: set[int] = set()         # handles of files opened in a layer view
         self._result = b""
 
     # ------------------------------------------------------------------ classification
@@ -205,7 +206,7 @@ class ControlOperations(TarboxOperations):
             raise pyfuse3.FUSEError(errno.ENOENT)
         if self._is_snap(parent_inode) or self.layer is not None:
             layer, real = self._real(parent_inode)
-            row = await self._sql(Q_LOOKUP_AT, (real, name, layer), idempotent=True)
+            row = await self._sql(Q_LOOKUP_AT, (real, name, layer, *caller_of(ctx)), idempotent=True)
             return self._view_entry(row, layer, self._is_snap(parent_inode))
         return await super().lookup(parent_inode, name, ctx)
 
@@ -239,7 +240,7 @@ class ControlOperations(TarboxOperations):
         """FUSE READLINK, as of the layer for layer views."""
         if self._is_snap(inode) or self.layer is not None:
             layer, real = self._real(inode)
-            row = await self._sql(Q_READLINK_AT, (real, layer), idempotent=True)
+            row = await self._sql(Q_READLINK_AT, (real, layer, *caller_of(ctx)), idempotent=True)
             return bytes(row[0])
         return await super().readlink(inode, ctx)
 
@@ -248,7 +249,7 @@ class ControlOperations(TarboxOperations):
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """FUSE OPENDIR (control directories need no SQL)."""
-        return self._new_handle(inode, os.O_RDONLY, is_dir=True)
+        return self._new_handle(inode, os.O_RDONLY, is_dir=True, caller=caller_of(ctx))
 
     @fuse_handler
     async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
@@ -277,7 +278,8 @@ class ControlOperations(TarboxOperations):
             layer, real = self._real(h.ino)
             offset = start_id
             while True:
-                rows = await self._sql(Q_READDIR_AT, (real, offset, 48, layer), FETCH_ALL, idempotent=True)
+                rows = await self._sql(Q_READDIR_AT, (real, offset, 48, layer, *h.caller), FETCH_ALL,
+                                       idempotent=True)
                 for row in rows:
                     if not pyfuse3.readdir_reply(token, bytes(row[0]), self._view_entry(row[2:], layer, snap), row[1]):
                         return
@@ -297,8 +299,8 @@ class ControlOperations(TarboxOperations):
             mode = self._ctrl_attr(inode).st_mode
             if stat.S_ISDIR(mode):
                 raise pyfuse3.FUSEError(errno.EISDIR)
-            fh = self._new_handle(inode, flags)
-            doc = _Doc(inode, tag=self._tags.get(inode))
+            fh = self._new_handle(inode, flags, caller=caller_of(ctx))
+            doc = _Doc(inode, tag=self._tags.get(inode), caller=caller_of(ctx))
             if not writing:
                 doc.data = await self._render(inode)
             self._docs[fh] = doc
@@ -310,8 +312,9 @@ class ControlOperations(TarboxOperations):
             if writing or flags & os.O_TRUNC:
                 raise pyfuse3.FUSEError(errno.EROFS)
             layer, real = self._real(inode)
-            await self._sql(Q_OPEN_AT, (real, flags, layer), idempotent=True)
-            fi = pyfuse3.FileInfo(fh=self._new_handle(inode, flags))
+            await self._sql(Q_OPEN_AT, (real, flags, layer, *caller_of(ctx)), idempotent=True)
+            fi = pyfuse3.FileInfo(fh=self._new_handle(inode, flags, caller=caller_of(ctx), layer=layer, real=real))
+            self._views.add(fi.fh)
             fi.keep_cache = True  # a historical layer never changes
             return fi
         return await super().open(inode, flags, ctx)
@@ -323,10 +326,8 @@ class ControlOperations(TarboxOperations):
         if doc is not None:
             return doc.data[off:off + size]
         h = self._handle(fh)
-        if self._is_snap(h.ino) or self.layer is not None:
-            layer, real = self._real(h.ino)
-            row = await self._sql(Q_READ_AT, (real, off, size, layer), idempotent=True)
-            return b"" if row[0] is None else bytes(row[0])
+        if fh in self._views:
+            return await self._read(h, fh, off, size, h.layer)
         return await super().read(fh, off, size)
 
     @fuse_handler
@@ -344,9 +345,11 @@ class ControlOperations(TarboxOperations):
         """FUSE RELEASE."""
         self._docs.pop(fh, None)
         h = self._handles.get(fh)
-        if h is not None and (self._is_ctrl(h.ino) or self._is_snap(h.ino)):
+        if h is not None and (self._is_ctrl(h.ino) or fh in self._views):
             self._handles.pop(fh, None)
+            self._views.discard(fh)
             self._opens.pop(h.ino, None)
+            await self._report_reads(h)
             return
         await super().release(fh)
 
@@ -383,7 +386,7 @@ class ControlOperations(TarboxOperations):
         if parent_inode == C_TAGS:
             ino = self._tag_ino(os.fsdecode(name))
             fh = self._new_handle(ino, flags)
-            self._docs[fh] = _Doc(ino, tag=self._tags[ino])
+            self._docs[fh] = _Doc(ino, tag=self._tags[ino], caller=caller_of(ctx))
             fi = pyfuse3.FileInfo(fh=fh)
             fi.direct_io = True
             return fi, self._ctrl_attr(ino)
@@ -431,7 +434,8 @@ class ControlOperations(TarboxOperations):
     async def unlink(self, parent_inode, name, ctx):
         """FUSE UNLINK (a tag file: removes the tag; refused elsewhere in the control tree)."""
         if parent_inode == C_TAGS:
-            await self._sql("SELECT tarbox.layer_untag(%s)", (os.fsdecode(name),), FETCH_NONE)
+            await self._sql(f"SELECT tarbox.layer_untag(%s, {CALLER})", (os.fsdecode(name), *caller_of(ctx)),
+                            FETCH_NONE)
             return
         await self._refuse(parent_inode)
         await super().unlink(parent_inode, name, ctx)
@@ -559,22 +563,24 @@ class ControlOperations(TarboxOperations):
             if not name:
                 raise _Refused(errno.EINVAL, "no layer name given")
             if doc.node == C_NEW:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_new(%s, %s, %s)",
-                                              (str(name), args.get("description"), bool(args.get("confirm"))))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_new(%s, %s, %s, {CALLER})",
+                                              (str(name), args.get("description"), bool(args.get("confirm")),
+                                               *doc.caller))
                 message = f"ok: layer {row[0]} {row[1]} is current" + (
                     f" ({row[2]} later layer(s) deleted)" if row[2] else "")
             elif doc.node == C_SWITCH:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_switch(%s)", (str(name),))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_switch(%s, {CALLER})",
+                                              (str(name), *doc.caller))
                 message = f"ok: layer {row[0]} {row[1]} is current" + (" (read-only)" if row[2] else "")
             elif doc.node == C_DROP:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_drop(%s, %s)",
-                                              (str(name), bool(args.get("confirm"))))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_drop(%s, %s, {CALLER})",
+                                              (str(name), bool(args.get("confirm")), *doc.caller))
                 message = f"ok: dropped layer {row[0]} {row[1]}"
             elif doc.tag is not None:
                 await self._command_sql(
-                    "SELECT count(tarbox.layer_untag(%s)) FROM tarbox.layer_list() l WHERE %s = ANY (l.tags)",
-                    (doc.tag, doc.tag))
-                await self._command_sql("SELECT tarbox.layer_tag(%s, %s)", (str(name), doc.tag))
+                    f"SELECT count(tarbox.layer_untag(%s, {CALLER})) FROM tarbox.layer_list() l WHERE %s = ANY (l.tags)",
+                    (doc.tag, *doc.caller, doc.tag))
+                await self._command_sql(f"SELECT tarbox.layer_tag(%s, %s, {CALLER})", (str(name), doc.tag, *doc.caller))
                 message = f"ok: tag {doc.tag} names layer {name}"
             else:
                 raise _Refused(errno.EACCES, "this file takes no commands")
@@ -585,13 +591,23 @@ class ControlOperations(TarboxOperations):
         self.invalidate_after_layer_change()
 
     async def _command_sql(self, query: str, params: tuple) -> Any:
-        """Run one layer command on a pooled connection; on failure raise :class:`_Refused`
-        with the errno and the database's own message (for ``layers/result``)."""
+        """Run one layer command on a pooled connection; on failure (an error, or a failure the
+        server reported as a warning, see :func:`~tarbox_shell.fuse.operations.watch_reports`)
+        raise :class:`_Refused` with the errno and the database's own message (for
+        ``layers/result``)."""
         try:
             async with self._pool.connection() as conn:
+                reported = getattr(conn, "reported", None)
+                if reported:
+                    reported.clear()
                 cur = await conn.execute(query, params)
-                return await cur.fetchone()
-        except (psycopg.Error, PoolTimeout) as exc:
+                row = await cur.fetchone()
+                if reported:
+                    err = reported[0]
+                    reported.clear()
+                    raise err
+                return row
+        except (psycopg.Error, PoolTimeout, ReportedError) as exc:
             raise _Refused(errno_of(exc), message_of(exc)) from None
 
     def invalidate_after_layer_change(self) -> None:

@@ -210,14 +210,19 @@ def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     """A :class:`tarbox_shell.fuse.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
     connections (made when first needed; :meth:`~tarbox_shell.fuse.trio_pg.TrioPool.fill` makes
     them all), each ``SET ROLE <tenant role>``, ``SET synchronous_commit = off``
-    (fs_fsync forces durability) and, when ``session`` (a registered
+    (fs_fsync forces durability), ``SET tarbox.error_mode = 'warning'`` (failed audited calls
+    are recorded and reported as warnings, collected by
+    :func:`~tarbox_shell.fuse.operations.watch_reports`) and, when ``session`` (a registered
     :class:`~tarbox_shell.fuse.session.MountSession`) is given, ``SET
     tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
+    from .operations import watch_reports
     from .trio_pg import TrioPool
 
     async def configure(conn) -> None:
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
         await conn.execute("SET synchronous_commit = off")
+        await conn.execute("SET tarbox.error_mode = 'warning'")
+        watch_reports(conn)
         if session is not None and session.session_id is not None:
             await conn.execute("SELECT set_config('tarbox.mount_session', %s, false)",
                                (str(session.session_id),))
@@ -287,6 +292,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
         except (psycopg.Error, trio.TooSlowError) as exc:
             raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
                               f"{message_of(exc) or 'timed out'}", errno.EIO) from None
+        await ops.refresh_audit()
         try:
             pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
         except Exception as exc:

@@ -13,6 +13,14 @@ protocol itself requires:
   passed to ``fs_write`` as ``p_append``);
 * errno mapping (:func:`tarbox_shell.errors.errno_of`, in :meth:`TarboxOperations._execute`):
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
+* the audit's caller context: every audited call gets the requesting process's uid, gid and
+  pid (pyfuse3's ``RequestContext``; for read/write/release, which carry none, those of the
+  process that opened the file). The pool's connections run with ``tarbox.error_mode =
+  'warning'``: a failing audited call is recorded in the audit log and comes back as a
+  WARNING carrying its SQLSTATE (:func:`watch_reports`), which ``_execute`` maps like an
+  error, so a failure costs no second round trip and its record survives. When the tenant's
+  level is ``full``, reads pass their file handle and the handle's reads are reported in one
+  ``tarbox.fs_release`` call when it is released;
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
 SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
@@ -38,7 +46,7 @@ import pyfuse3
 import trio
 from psycopg import sql
 
-from ..errors import errno_of, is_retryable, message_of
+from ..errors import ReportedError, errno_of, is_retryable, message_of, reported_error
 from .trio_pg import PoolTimeout
 
 log = logging.getLogger("tarbox.mount")
@@ -58,34 +66,40 @@ O_EXCL = os.O_EXCL
 
 # The SQL inode API. Explicit casts pin the function signature whatever Python types (or
 # NULLs) psycopg sends. Functions returning tarbox.attr are expanded with SELECT *.
-Q_LOOKUP = "SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea)"
+CALLER = "%s::bigint, %s::bigint, %s::int"  # p_caller_uid, p_caller_gid, p_caller_pid
+Q_LOOKUP = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, NULL::int, {CALLER})"
 Q_GETATTR = "SELECT * FROM tarbox.fs_getattr(%s::bigint)"
 Q_SETATTR = ("SELECT * FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, "
-             "%s::bigint, %s::bigint, %s::bigint, %s::bigint)")
-Q_READLINK = "SELECT tarbox.fs_readlink(%s::bigint)"
-Q_MKNOD = "SELECT * FROM tarbox.fs_mknod(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, %s::bigint)"
-Q_MKDIR = "SELECT * FROM tarbox.fs_mkdir(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint)"
+             f"%s::bigint, %s::bigint, %s::bigint, %s::bigint, {CALLER})")
+Q_READLINK = f"SELECT tarbox.fs_readlink(%s::bigint, NULL::int, {CALLER})"
+Q_MKNOD = ("SELECT * FROM tarbox.fs_mknod(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
+           f"%s::bigint, {CALLER})")
+Q_MKDIR = f"SELECT * FROM tarbox.fs_mkdir(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, {CALLER})"
 Q_CREATE = ("SELECT * FROM tarbox.fs_create(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
-            "%s::int)")
-Q_SYMLINK = "SELECT * FROM tarbox.fs_symlink(%s::bigint, %s::bytea, %s::bytea, %s::bigint, %s::bigint)"
-Q_LINK = "SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea)"
-Q_UNLINK = "SELECT tarbox.fs_unlink(%s::bigint, %s::bytea)"
-Q_RMDIR = "SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea)"
-Q_RENAME = "SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int)"
-Q_OPEN = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int)"
-Q_READ = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)"
-Q_WRITE = "SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean)"
+            f"%s::int, {CALLER})")
+Q_SYMLINK = ("SELECT * FROM tarbox.fs_symlink(%s::bigint, %s::bytea, %s::bytea, %s::bigint, %s::bigint, "
+             f"{CALLER})")
+Q_LINK = f"SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea, {CALLER})"
+Q_UNLINK = f"SELECT tarbox.fs_unlink(%s::bigint, %s::bytea, {CALLER})"
+Q_RMDIR = f"SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea, {CALLER})"
+Q_RENAME = f"SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, {CALLER})"
+Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, {CALLER})"
+Q_READ = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, %s::bigint, {CALLER})"
+Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::int, {CALLER})"
+Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
-             "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int) r")
+             f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, NULL::int, {CALLER}) r")
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
 Q_GETXATTR = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea)"
-Q_SETXATTR = "SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::int)"
+Q_SETXATTR = f"SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::int, {CALLER})"
 Q_LISTXATTR = "SELECT * FROM tarbox.fs_listxattr(%s::bigint)"
-Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
+Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
+Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
+FULL = "full"                    # the audit level at which reads are recorded
 
 FETCH_ONE, FETCH_ALL, FETCH_NONE = 1, 2, 0
 
@@ -101,17 +115,52 @@ class _StaleConnection(Exception):
     """A pooled connection failed its liveness ping (internal to _execute)."""
 
 
+def watch_reports(conn: Any) -> None:
+    """Make ``conn`` collect the failures the server reports as warnings (for a session with
+    ``tarbox.error_mode = 'warning'``): ``conn.reported`` becomes a list to which a notice
+    handler appends each :class:`tarbox_shell.errors.ReportedError`. :meth:`TarboxOperations._execute`
+    clears it before every call and raises what it holds after."""
+    reported: list[ReportedError] = []
+
+    def handler(diag: psycopg.errors.Diagnostic) -> None:
+        err = reported_error(diag)
+        if err is not None:
+            reported.append(err)
+
+    conn.reported = reported
+    conn.add_notice_handler(handler)
+
+
+Caller = tuple  # (uid, gid, pid) of the requesting process, passed to every audited call
+
+
+def caller_of(ctx: Any) -> Caller:
+    """(uid, gid, pid) of a pyfuse3 ``RequestContext`` (None, None, None without one)."""
+    if ctx is None:
+        return (None, None, None)
+    return (ctx.uid, ctx.gid, ctx.pid)
+
+
 @dataclass
 class _Handle:
     """An open file or directory: its inode, the open(2) flags, whether writes append;
     for a directory, the readdir offset after its last entry once a listing reached it
-    (``eof_offset``; None until then)."""
+    (``eof_offset``; None until then); the process that opened it (``caller``: uid, gid,
+    pid, for the audit of its reads and writes); for a file read with the audit at level
+    full, the reads made through it (count, bytes, ns in SQL); for a file of a layer view, the
+    layer and the inode's real number (``real``; ``ino`` is then the number the kernel knows)."""
 
     ino: int
     flags: int
     append: bool
     is_dir: bool = False
     eof_offset: int | None = None
+    caller: Caller = (None, None, None)
+    real: int | None = None
+    reads: int = 0
+    read_bytes: int = 0
+    read_ns: int = 0
+    layer: int | None = None
 
 
 class RequestProfile:
@@ -230,6 +279,20 @@ class TarboxOperations(pyfuse3.Operations):
         self.change_generation = 0
         #: Per-handler timings when profiling (``TARBOX_PROFILE``), else None.
         self.profile: RequestProfile | None = None
+        #: The tenant's highest audit level is full: reads pass their handle and are reported
+        #: at release (:meth:`refresh_audit`, and the change listener on a level change).
+        self.audit_reads = False
+
+    async def refresh_audit(self) -> None:
+        """Ask the tenant's highest audit level (``tarbox.audit_settings``) and set
+        :attr:`audit_reads`. Never raises (on error the flag stays: reads are then recorded
+        one by one by the SQL, or reported needlessly; both are correct)."""
+        try:
+            row = await self._sql(Q_AUDIT_LEVEL, (), idempotent=True)
+            self.audit_reads = row is not None and row[0] == FULL
+        except pyfuse3.FUSEError as exc:
+            log.info("cannot read the audit level (%s); keeping audit_reads=%s",
+                     errno.errorcode.get(exc.errno, exc.errno), self.audit_reads)
 
     # ------------------------------------------------------------------ SQL plumbing
 
@@ -269,6 +332,9 @@ class TarboxOperations(pyfuse3.Operations):
                             if stale <= self._pool.max_size:
                                 raise _StaleConnection() from None
                             raise
+                    reported = getattr(conn, "reported", None)
+                    if reported:
+                        reported.clear()
                     try:
                         cur = await conn.execute(query, params, binary=True)
                         if fetch == FETCH_ONE:
@@ -278,6 +344,10 @@ class TarboxOperations(pyfuse3.Operations):
                         else:
                             result = None
                         self._last_used[key] = time.monotonic()
+                        if reported:  # the call failed, was recorded, and said so in a warning
+                            err = reported[0]
+                            reported.clear()
+                            raise err
                         return result
                     except psycopg.Error as exc:
                         broken = _is_disconnect(exc, conn)
@@ -287,7 +357,7 @@ class TarboxOperations(pyfuse3.Operations):
             except _StaleConnection:
                 stale += 1
                 continue
-            except (psycopg.Error, PoolTimeout) as exc:
+            except (psycopg.Error, PoolTimeout, ReportedError) as exc:
                 if is_retryable(exc) and attempt < MAX_RETRIES:
                     attempt += 1
                     await trio.sleep(min(0.5, 0.002 * 2 ** attempt))
@@ -377,11 +447,15 @@ class TarboxOperations(pyfuse3.Operations):
         if parent == ROOT_INODE and name is not None and name not in (b".", b".."):
             self._root_names.add(name)
 
-    def _new_handle(self, ino: int, flags: int, is_dir: bool = False) -> int:
-        """Allocate a file handle (int) for ``ino`` opened with ``flags``."""
+    def _new_handle(self, ino: int, flags: int, is_dir: bool = False, caller: Caller = (None, None, None),
+                    layer: int | None = None, real: int | None = None) -> int:
+        """Allocate a file handle (int) for ``ino`` opened with ``flags`` by ``caller``
+        (uid, gid, pid), reading ``layer`` (None = the current one) where the inode is
+        ``real`` (None = ``ino``)."""
         self._next_fh += 1
         fh = self._next_fh
-        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir)
+        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, caller=caller, layer=layer,
+                                    real=real)
         self._opens[ino] = self._opens.get(ino, 0) + 1
         return fh
 
@@ -393,10 +467,13 @@ class TarboxOperations(pyfuse3.Operations):
         return h
 
     async def _drop_handle(self, fh: int) -> None:
-        """Release handle ``fh``; forget the inode in SQL when nothing refers to it."""
+        """Release handle ``fh``; report its reads to the audit (one ``tarbox.fs_release``)
+        when they were made with the handle; forget the inode in SQL when nothing refers to
+        it."""
         h = self._handles.pop(fh, None)
         if h is None:
             return
+        await self._report_reads(h)
         left = self._opens.get(h.ino, 0) - 1
         if left > 0:
             self._opens[h.ino] = left
@@ -404,6 +481,35 @@ class TarboxOperations(pyfuse3.Operations):
         self._opens.pop(h.ino, None)
         if self._lookups.get(h.ino, 0) == 0:
             await self._purge(h.ino)
+
+    async def _report_reads(self, h: _Handle) -> None:
+        """``tarbox.fs_release``: the one audit record of the reads made through handle ``h``
+        (they passed its number to ``fs_read``). Never raises: a failure loses that record
+        (logged), as a crash of the mount would."""
+        if h.reads == 0:
+            return
+        try:
+            await self._sql(Q_RELEASE, (h.real or h.ino, h.reads, h.read_bytes, h.read_ns, h.layer, *h.caller),
+                            FETCH_NONE)
+        except pyfuse3.FUSEError as exc:
+            log.warning("audit: the read record of inode %s (%d reads) was lost: %s", h.ino, h.reads,
+                        errno.errorcode.get(exc.errno, exc.errno))
+
+    async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
+        """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
+        records reads, the handle's number goes with it and the call is counted for
+        :meth:`_report_reads`."""
+        ino = h.real or h.ino
+        if not self.audit_reads:
+            row = await self._sql(Q_READ, (ino, off, size, layer, None, *h.caller), idempotent=True)
+        else:
+            start = time.perf_counter_ns()
+            row = await self._sql(Q_READ, (ino, off, size, layer, fh, *h.caller), idempotent=True)
+            h.reads += 1
+            h.read_ns += time.perf_counter_ns() - start
+            h.read_bytes += len(row[0] or b"")
+        data = row[0]
+        return b"" if data is None else bytes(data)
 
     async def _purge(self, ino: int) -> None:
         """Call ``tarbox.fs_forget(ino)`` (removes the inode only if it has no links left).
@@ -465,7 +571,7 @@ class TarboxOperations(pyfuse3.Operations):
         negative entry (st_ino 0) cached for the mount's timeout; other errors as errno."""
         gen = self.change_generation
         try:
-            row = await self._sql(Q_LOOKUP, (parent_inode, name), idempotent=True)
+            row = await self._sql(Q_LOOKUP, (parent_inode, name, *caller_of(ctx)), idempotent=True)
         except pyfuse3.FUSEError as exc:
             if exc.errno != errno.ENOENT:
                 raise
@@ -539,13 +645,14 @@ class TarboxOperations(pyfuse3.Operations):
             attr.st_atime_ns if fields.update_atime else None,
             attr.st_mtime_ns if fields.update_mtime else None,
             attr.st_ctime_ns if fields.update_ctime else None,
+            *caller_of(ctx),
         ), write=True)
         return self._entry(row, self._ttl(gen))
 
     @fuse_handler
     async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
         """FUSE READLINK: the target bytes from ``tarbox.fs_readlink``."""
-        row = await self._sql(Q_READLINK, (inode,), idempotent=True)
+        row = await self._sql(Q_READLINK, (inode, *caller_of(ctx)), idempotent=True)
         return bytes(row[0])
 
     async def _create_entry(self, query: str, params: tuple, parent: int, name: bytes,
@@ -566,7 +673,7 @@ class TarboxOperations(pyfuse3.Operations):
         """FUSE MKNOD / mknod(2) (FIFO, socket, device, regular file): ``tarbox.fs_mknod``
         with the caller's umask applied and the caller's uid/gid as owner."""
         return await self._create_entry(
-            Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid),
+            Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid, *caller_of(ctx)),
             parent_inode, name)
 
     @fuse_handler
@@ -575,7 +682,8 @@ class TarboxOperations(pyfuse3.Operations):
         """FUSE MKDIR / mkdir(2): ``tarbox.fs_mkdir`` (umask applied, caller's uid/gid;
         the SQL applies set-group-ID directory inheritance)."""
         return await self._create_entry(
-            Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid),
+            Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid,
+                      *caller_of(ctx)),
             parent_inode, name)
 
     @fuse_handler
@@ -583,28 +691,28 @@ class TarboxOperations(pyfuse3.Operations):
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SYMLINK / symlink(2): ``tarbox.fs_symlink`` owned by the caller."""
         return await self._create_entry(
-            Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid), parent_inode, name)
+            Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid, *caller_of(ctx)), parent_inode, name)
 
     @fuse_handler
     async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE LINK / link(2): ``tarbox.fs_link``."""
         return await self._create_entry(
-            Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name,
+            Q_LINK, (inode, new_parent_inode, new_name, *caller_of(ctx)), new_parent_inode, new_name,
             new_inode=False)
 
     @fuse_handler
     async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE UNLINK / unlink(2): ``tarbox.fs_unlink``. The inode itself stays until the
         kernel forgets it and its last handle is released (then ``fs_forget``)."""
-        await self._sql(Q_UNLINK, (parent_inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_UNLINK, (parent_inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
     @fuse_handler
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RMDIR / rmdir(2): ``tarbox.fs_rmdir``."""
-        await self._sql(Q_RMDIR, (parent_inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_RMDIR, (parent_inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
@@ -613,8 +721,8 @@ class TarboxOperations(pyfuse3.Operations):
                      name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RENAME / renameat2(2): ``tarbox.fs_rename`` with the flags passed through
         (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2; anything else EINVAL in SQL)."""
-        await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags),
-                        FETCH_NONE, write=True)
+        await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags,
+                                   *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode_old == ROOT_INODE and not flags & pyfuse3.RENAME_EXCHANGE:
             self._root_names.discard(name_old)
         if parent_inode_new == ROOT_INODE:
@@ -632,8 +740,8 @@ class TarboxOperations(pyfuse3.Operations):
         if writing and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
         if writing:
-            await self._sql(Q_OPEN, (inode, flags))
-        return self._file_info(self._new_handle(inode, flags), flags)
+            await self._sql(Q_OPEN, (inode, flags, *caller_of(ctx)))
+        return self._file_info(self._new_handle(inode, flags, caller=caller_of(ctx)), flags)
 
     def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
         """FileInfo for a new handle: direct I/O for O_APPEND, page cache kept across
@@ -654,28 +762,27 @@ class TarboxOperations(pyfuse3.Operations):
         uid/gid, O_EXCL/O_TRUNC honoured in SQL when the name appeared meanwhile)."""
         gen = self.change_generation
         row = await self._sql(Q_CREATE, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777),
-                                         ctx.uid, ctx.gid, flags), write=True)
+                                         ctx.uid, ctx.gid, flags, *caller_of(ctx)), write=True)
         entry = self._entry(row, self._ttl(gen))
         self._looked_up(entry.st_ino, parent_inode, name)
         if flags & O_EXCL:  # certainly a new file (without it an existing one may be opened)
             self._created(entry.st_ino, gen)
-        fh = self._new_handle(entry.st_ino, flags)
+        fh = self._new_handle(entry.st_ino, flags, caller=caller_of(ctx))
         return self._file_info(fh, flags), entry
 
     @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
-        """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF)."""
+        """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF); see
+        :meth:`_read` for the audit."""
         h = self._handle(fh)
-        row = await self._sql(Q_READ, (h.ino, off, size), idempotent=True)
-        data = row[0]
-        return b"" if data is None else bytes(data)
+        return await self._read(h, fh, off, size, None)
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
         """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf, append)``; with O_APPEND
         the SQL writes at the end of file atomically. Returns the bytes written."""
         h = self._handle(fh)
-        row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append), write=True)
+        row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append, *h.caller), write=True)
         return int(row[0])
 
     @fuse_handler
@@ -699,7 +806,7 @@ class TarboxOperations(pyfuse3.Operations):
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """FUSE OPENDIR: allocate a directory handle (no SQL: readdir checks the inode)."""
-        return self._new_handle(inode, os.O_RDONLY, is_dir=True)
+        return self._new_handle(inode, os.O_RDONLY, is_dir=True, caller=caller_of(ctx))
 
     @fuse_handler
     async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
@@ -714,7 +821,8 @@ class TarboxOperations(pyfuse3.Operations):
             return
         while True:
             gen = self.change_generation
-            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), FETCH_ALL, idempotent=True)
+            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH, *h.caller), FETCH_ALL,
+                                   idempotent=True)
             ttl = self._ttl(gen)
             for row in rows:
                 name = bytes(row[0])
@@ -774,7 +882,7 @@ class TarboxOperations(pyfuse3.Operations):
         XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on.
         The SQL refuses system.* names (POSIX ACLs are not supported) with EOPNOTSUPP."""
         self._no_caps.discard(inode)
-        await self._sql(Q_SETXATTR, (inode, name, value, 0), FETCH_NONE, write=True)
+        await self._sql(Q_SETXATTR, (inode, name, value, 0, *caller_of(ctx)), FETCH_NONE, write=True)
 
     @fuse_handler
     async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
@@ -786,7 +894,7 @@ class TarboxOperations(pyfuse3.Operations):
     async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE REMOVEXATTR: ``tarbox.fs_removexattr`` (ENODATA when absent)."""
         self._no_caps.discard(inode)
-        await self._sql(Q_REMOVEXATTR, (inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_REMOVEXATTR, (inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
 
     @fuse_handler
     async def access(self, inode: int, mode: int, ctx: pyfuse3.RequestContext) -> bool:
@@ -805,7 +913,9 @@ class ChangeListener(threading.Thread):
 
     Payloads (sent by the SQL at commit): ``"<backend_pid> <ino|-> <parent|-> <name hex|->"``
     for a changed inode and/or directory entry, ``"<backend_pid> layer <layer_id>"`` when
-    the tenant's current layer changed. Notifications from this mount's own pool
+    the tenant's current layer changed, ``"<backend_pid> audit <level>"`` when an administrator
+    changed its audit level (the highest one, 0..3: at 3 reads are recorded). Notifications
+    from this mount's own pool
     connections (``own_pids``) are ignored: the kernel already knows about those changes.
     Others call ``pyfuse3.invalidate_inode(ino)`` and ``pyfuse3.invalidate_entry(parent,
     name)`` for what the kernel holds; a layer change, and a reconnect after the listening
@@ -885,6 +995,11 @@ class ChangeListener(threading.Thread):
             if len(parts) < 2 or int(parts[0]) in self.own_pids:
                 return
             log.debug("change notification %r", payload)
+            if parts[1] == "audit":  # the tenant's audit level changed: '<pid> audit <max level>'
+                self.ops.audit_reads = len(parts) > 2 and parts[2].isdigit() and int(parts[2]) >= 3
+                log.info("audit level changed; reads %s recorded",
+                         "are" if self.ops.audit_reads else "are not")
+                return
             self.ops.change_generation += 1
             self.handled += 1
             if parts[1] == "layer":
