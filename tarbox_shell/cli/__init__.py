@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import files, transfer
+from . import audit, files, transfer
 from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
@@ -43,5 +43,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
-                layer_group, mount_command, umount_command]:
+                layer_group, mount_command, umount_command, *audit.COMMANDS]:
     cli.add_command(command)
