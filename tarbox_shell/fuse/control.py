@@ -15,6 +15,9 @@ layer API. The directory is reached by name only (it is not listed in ``/``, so 
 ``layers/tags/<tag>``           0644   read: the layer it names; write a layer to (re)point the tag
 ``layers/result``               0444   what the last command of this mount did, or why it failed
 ``snapshots/<layer>/...``       ro     the tree as of every layer (names, tags and ids)
+``audit/recent``                0444   the tenant's newest 100 audit records, one line each
+``audit/query``                 0644   write a filter (``since=1h path=/src op=write,unlink failed
+                                       limit=50 oldest``, or JSON); read the matching records
 ==============================  =====  ==========================================================
 
 A command is carried out by the ``write(2)`` that sends it (``echo v1 > layers/new``; the O_TRUNC
@@ -42,7 +45,8 @@ import pyfuse3
 import psycopg
 import trio
 
-from ..errors import ReportedError, errno_of, message_of
+from ..audit import SEARCH_SQL, Filter, format_record, parse_filter, search_params
+from ..errors import ReportedError, TarboxError, errno_of, message_of
 from .operations import CALLER, FETCH_ALL, FETCH_NONE, ROOT_INODE, TarboxOperations, caller_of, fuse_handler
 from .trio_pg import PoolTimeout
 
@@ -56,6 +60,7 @@ TAG_BASE = CTRL_BASE + 1000
 C_ROOT, C_LAYERS, C_SNAPS, C_TAGS = CTRL_BASE + 1, CTRL_BASE + 2, CTRL_BASE + 3, CTRL_BASE + 4
 C_CURRENT, C_LIST, C_TREE, C_DIFF = CTRL_BASE + 10, CTRL_BASE + 11, CTRL_BASE + 12, CTRL_BASE + 13
 C_NEW, C_SWITCH, C_DROP, C_RESULT = CTRL_BASE + 14, CTRL_BASE + 15, CTRL_BASE + 16, CTRL_BASE + 17
+C_AUDIT, C_AUDIT_RECENT, C_AUDIT_QUERY = CTRL_BASE + 5, CTRL_BASE + 18, CTRL_BASE + 19
 
 _DIR = stat.S_IFDIR | 0o555
 NODES: dict[int, tuple[bytes, int, int]] = {
@@ -71,6 +76,9 @@ NODES: dict[int, tuple[bytes, int, int]] = {
     C_SWITCH: (b"switch", C_LAYERS, stat.S_IFREG | 0o200),
     C_DROP: (b"drop", C_LAYERS, stat.S_IFREG | 0o200),
     C_RESULT: (b"result", C_LAYERS, stat.S_IFREG | 0o444),
+    C_AUDIT: (b"audit", C_ROOT, _DIR),
+    C_AUDIT_RECENT: (b"recent", C_AUDIT, stat.S_IFREG | 0o444),
+    C_AUDIT_QUERY: (b"query", C_AUDIT, stat.S_IFREG | 0o644),
 }
 CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
@@ -125,6 +133,7 @@ class ControlOperations(TarboxOperations):
         self._tags: dict[int, str] = {}      # tag file inode -> tag name
         self._tag_inos: dict[str, int] = {}
         self._diff_query = ""                 # last query written to layers/diff
+        self._audit_filter = Filter()         # last filter written to audit/query
         self._views: set[int] = set()         # handles of files opened in a layer view
         self._result = b""
 
@@ -347,9 +356,10 @@ class ControlOperations(TarboxOperations):
         h = self._handles.get(fh)
         if h is not None and (self._is_ctrl(h.ino) or fh in self._views):
             self._handles.pop(fh, None)
-            self._views.discard(fh)
             self._opens.pop(h.ino, None)
-            await self._report_reads(h)
+            if fh in self._views:  # a file of a layer view: its reads, as for any file
+                self._views.discard(fh)
+                await self._report_reads(h)
             return
         await super().release(fh)
 
@@ -502,6 +512,10 @@ class ControlOperations(TarboxOperations):
                 if self._tags[node] in (r[6] or []):
                     return f"{r[0]} {r[1]}\n".encode()
             raise pyfuse3.FUSEError(errno.ENOENT)
+        if node == C_AUDIT_RECENT:
+            return await self._render_audit(Filter())
+        if node == C_AUDIT_QUERY:
+            return await self._render_audit(self._audit_filter)
         if node == C_CURRENT:
             row = await self._sql("SELECT layer_id, name FROM tarbox.layer_current()", (), idempotent=True)
             return f"{row[0]} {row[1]}\n".encode()
@@ -524,6 +538,11 @@ class ControlOperations(TarboxOperations):
             return await self._render_diff(rows)
         raise pyfuse3.FUSEError(errno.EACCES)  # write-only command files
 
+    async def _render_audit(self, f: Filter) -> bytes:
+        """The tenant's audit records matching ``f``, one line each (``tarbox.audit_search``)."""
+        rows = await self._sql(SEARCH_SQL, search_params(f), FETCH_ALL, idempotent=True)
+        return "".join(format_record(r) + "\n" for r in rows).encode()
+
     async def _render_diff(self, layers: list[tuple]) -> bytes:
         words = self._diff_query.split()
         if not words:
@@ -545,6 +564,14 @@ class ControlOperations(TarboxOperations):
         """Carry out the command written to a control file; remember the outcome in
         ``layers/result``; raise FUSEError(errno) when it fails."""
         text = buf.decode("utf-8", "replace").strip()
+        if doc.node == C_AUDIT_QUERY:
+            try:
+                self._audit_filter = parse_filter(text)
+            except TarboxError as exc:
+                self._result = f"error {errno.errorcode.get(exc.errno, exc.errno)}: {exc.message}\n".encode()
+                raise pyfuse3.FUSEError(exc.errno) from None
+            self._result = f"ok: audit query set to {text!r}\n".encode()
+            return
         try:
             args = json.loads(text) if text.startswith("{") else {"name": text}
             if not isinstance(args, dict):

@@ -146,9 +146,10 @@ class _Handle:
     """An open file or directory: its inode, the open(2) flags, whether writes append;
     for a directory, the readdir offset after its last entry once a listing reached it
     (``eof_offset``; None until then); the process that opened it (``caller``: uid, gid,
-    pid, for the audit of its reads and writes); for a file read with the audit at level
-    full, the reads made through it (count, bytes, ns in SQL); for a file of a layer view, the
-    layer and the inode's real number (``real``; ``ino`` is then the number the kernel knows)."""
+    pid, for the audit of its reads and writes); for a file opened for reading while the audit
+    records reads (``report``), the reads made through it (count, bytes, ns in SQL), reported
+    at release; for a file of a layer view, the layer and the inode's real number (``real``;
+    ``ino`` is then the number the kernel knows)."""
 
     ino: int
     flags: int
@@ -157,6 +158,7 @@ class _Handle:
     eof_offset: int | None = None
     caller: Caller = (None, None, None)
     real: int | None = None
+    report: bool = False
     reads: int = 0
     read_bytes: int = 0
     read_ns: int = 0
@@ -454,8 +456,9 @@ class TarboxOperations(pyfuse3.Operations):
         ``real`` (None = ``ino``)."""
         self._next_fh += 1
         fh = self._next_fh
+        report = self.audit_reads and not is_dir and (flags & O_ACCMODE) != os.O_WRONLY
         self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, caller=caller, layer=layer,
-                                    real=real)
+                                    real=real, report=report)
         self._opens[ino] = self._opens.get(ino, 0) + 1
         return fh
 
@@ -483,10 +486,11 @@ class TarboxOperations(pyfuse3.Operations):
             await self._purge(h.ino)
 
     async def _report_reads(self, h: _Handle) -> None:
-        """``tarbox.fs_release``: the one audit record of the reads made through handle ``h``
-        (they passed its number to ``fs_read``). Never raises: a failure loses that record
-        (logged), as a crash of the mount would."""
-        if h.reads == 0:
+        """``tarbox.fs_release``: the one audit record of file handle ``h`` opened for reading
+        while reads are recorded (its reads passed its number to ``fs_read``; there may be
+        none, when the kernel's page cache served them). Never raises: a failure loses that
+        record (logged), as a crash of the mount would."""
+        if not h.report:
             return
         try:
             await self._sql(Q_RELEASE, (h.real or h.ino, h.reads, h.read_bytes, h.read_ns, h.layer, *h.caller),
@@ -500,7 +504,7 @@ class TarboxOperations(pyfuse3.Operations):
         records reads, the handle's number goes with it and the call is counted for
         :meth:`_report_reads`."""
         ino = h.real or h.ino
-        if not self.audit_reads:
+        if not h.report:
             row = await self._sql(Q_READ, (ino, off, size, layer, None, *h.caller), idempotent=True)
         else:
             start = time.perf_counter_ns()

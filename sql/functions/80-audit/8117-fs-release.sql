@@ -14,7 +14,7 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('invalid read report: %s reads, %s bytes, %s ns',
                                                p_reads, p_bytes, p_duration_ns));
     END IF;
-    IF au.op IS NULL OR NOT au.shell OR p_reads = 0 THEN
+    IF au.op IS NULL OR NOT au.shell THEN
         RETURN false;
     END IF;
     au.details := jsonb_build_object('reads', p_reads, 'release', true);
@@ -26,4 +26,4 @@ ALTER FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bi
 REVOKE ALL ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) IS
-'FUSE release of a file read through handles passed to tarbox.fs_read (p_fh): write the one audit record (operation read, level full) of those reads: p_reads calls, p_bytes bytes in total, p_duration_ns the time they took (ns), at layer p_layer (NULL = current), by the caller p_caller_uid/gid/pid. Only a Tarbox shell session''s report is recorded (a tenant''s own session gets one record per read instead); returns whether a record was written (false at levels below full, for 0 reads, or from a tenant''s own session). Errors: EINVAL (TX022) negative or NULL counts.';
+'FUSE release of a file opened for reading, whose reads passed the handle to tarbox.fs_read (p_fh): write the one audit record (operation read, level full) of that open file: p_reads read calls reached the mount (0 when the kernel served everything from its page cache), p_bytes bytes in total, p_duration_ns the time they took (ns), at layer p_layer (NULL = current), by the caller p_caller_uid/gid/pid (the process that opened it). Only a Tarbox shell session''s report is recorded (a tenant''s own session gets one record per read instead); returns whether a record was written (false at levels below full or from a tenant''s own session). Errors: EINVAL (TX022) negative or NULL counts.';
