@@ -6,6 +6,7 @@ the layer figures.
 * :mod:`.targets` — how each filesystem is mounted and cleaned up;
 * :mod:`.workloads` — the workloads, run inside a mount point;
 * :mod:`.layers` — layer costs measured with direct SQL as tenant roles;
+* :mod:`.wasi` — CPython for WASI on a tenant (``tarbox wasi run``), a FUSE mount and tmpfs;
 * :mod:`.report` — the table and the JSON file.
 
 Imports: anything in :mod:`tarbox_shell` but the CLI; nothing outside ``bench`` imports this.

@@ -12,6 +12,9 @@ over a local directory (the cost of FUSE itself) and tmpfs (the ceiling); see
 
 Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench.layers`).
 
+Part C runs CPython for WASI on small files and one large file, with its filesystem in a
+tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.bench.wasi`).
+
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
 ``mount -t tmpfs`` and for dropping the page cache (without root, tmpfs is skipped and
@@ -39,6 +42,7 @@ from . import layers as bench_layers
 from . import report as bench_report
 from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
+from . import wasi as bench_wasi
 from . import workloads as bench_workloads
 
 REPO = Path(__file__).resolve().parents[2]
@@ -262,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--juicefs-cache-size", type=int, default=None, metavar="MIB",
                     help="JuiceFS --cache-size in MiB (default: JuiceFS's own; 0 = no local disk "
                          "cache, every read goes to PostgreSQL)")
+    ap.add_argument("--wasi", default="direct,http,fuse,tmpfs",
+                    help="WASI targets to measure (default: %(default)s); '' = none")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     args = ap.parse_args(argv)
 
@@ -292,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "wasi": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -318,6 +324,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.sqlapi == "on":
             print("== direct SQL path API vs AgentFS", flush=True)
             report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
+            bench_report.save_json(out_path, report)
+        wasi_names = [s.strip() for s in args.wasi.split(",") if s.strip()]
+        if wasi_names:
+            print("== wasi (CPython for WASI)", flush=True)
+            wb = bench_wasi.WasiBench(admin_dsn, workdir, f"bench-{stamp}-w",
+                                      files=20 if args.quick else 200,
+                                      big=(1 if args.quick else 10) * 2**20)
+            report["wasi"] = wb.run(wasi_names)
             bench_report.save_json(out_path, report)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
@@ -351,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
               f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")
         print(bench_sqlapi.format_sqlapi(report["sqlapi"]))
+        print()
+    if report["wasi"]:
+        print(bench_wasi.format_wasi(report["wasi"]))
         print()
     print(f"saved {out_path}")
     return 0

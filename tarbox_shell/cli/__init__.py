@@ -1,7 +1,7 @@
 """The ``tarbox`` command line: click groups, one module per group or family of commands.
 
 Imports: anything. The CLI is the top of the import graph: it may import every other part of
-:mod:`tarbox_shell` (``db``, ``fuse``, ``transfer``, ``errors``), and nothing outside
+:mod:`tarbox_shell` (``db``, ``fuse``, ``transfer``, ``wasi``, ``errors``), and nothing outside
 ``cli`` imports it (``tarbox_shell.__main__`` aside). Commands only parse arguments, call
 one SQL function or one library function, and print.
 
@@ -21,6 +21,7 @@ from .db import db_group, init_cmd
 from .layer import layer_group
 from .mount import mount_command, umount_command
 from .tenant import tenant_group
+from .wasi import wasi_group
 
 
 @click.group(cls=TarboxGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,5 +44,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
-                layer_group, mount_command, umount_command, *audit.COMMANDS]:
+                layer_group, mount_command, umount_command, wasi_group, *audit.COMMANDS]:
     cli.add_command(command)

@@ -1,0 +1,26 @@
+CREATE OR REPLACE FUNCTION tarbox.wasi_rmdir(p_dir bigint, p_path text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    r tarbox._resolved;
+BEGIN
+    -- wasmtime (cap-std) refuses a trailing '/' in remove_directory, as it does '.'.
+    IF right(p_path, 1) = '/' THEN
+        PERFORM tarbox._raise('EINVAL', format('%s: remove_directory takes no trailing /', p_path));
+    END IF;
+    r := tarbox._wasi_walk(c, p_dir, p_path, false);
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+    ELSIF r.name IN ('\x2e'::bytea, '\x2e2e'::bytea) THEN
+        PERFORM tarbox._raise('EINVAL', format('%s: cannot remove a path ending in . or ..', p_path));
+    END IF;
+    PERFORM tarbox._remove_entry(c, r.parent, r.name, true);
+END
+$$;
+ALTER FUNCTION tarbox.wasi_rmdir(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.wasi_rmdir(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.wasi_rmdir(bigint, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.wasi_rmdir(bigint, text) IS
+'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,0 +1,21 @@
+CREATE OR REPLACE FUNCTION tarbox.wasi_unlink(p_dir bigint, p_path text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    r tarbox._resolved := tarbox._wasi_walk(c, p_dir, p_path, false);
+BEGIN
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+    ELSIF r.name IN ('\x2e'::bytea, '\x2e2e'::bytea) OR right(p_path, 1) = '/' THEN
+        PERFORM tarbox._raise('EISDIR', format('%s is a directory', p_path));
+    END IF;
+    PERFORM tarbox._remove_entry(c, r.parent, r.name, false);
+END
+$$;
+ALTER FUNCTION tarbox.wasi_unlink(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.wasi_unlink(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.wasi_unlink(bigint, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.wasi_unlink(bigint, text) IS
+'WASI path_unlink_file (unlinkat(2)): remove the non-directory entry at relative path p_path beneath directory inode p_dir (a final link is removed, not followed). The inode lives on while open elsewhere (see tarbox.fs_unlink). Errors: ENOENT (TX002), EISDIR (TX021) a directory, ENOTDIR (TX020) a trailing / after a non-directory, EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,0 +1,25 @@
+CREATE OR REPLACE FUNCTION tarbox.wasi_write(p_ino bigint, p_offset bigint, p_data bytea,
+                                             p_append boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    v_n bigint;
+    v_end bigint;
+BEGIN
+    v_n := tarbox._write(c, p_ino, p_offset, p_data, coalesce(p_append, false));
+    IF NOT coalesce(p_append, false) THEN
+        RETURN p_offset + v_n;
+    END IF;
+    -- Appended at the end under the inode lock (still held): the new end is the size now.
+    SELECT i.size INTO v_end FROM tarbox.inode i
+     WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    RETURN v_end;
+END
+$$;
+ALTER FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) IS
+'WASI fd_write / fd_pwrite of a descriptor: write p_data into regular file p_ino at byte p_offset, or at the end of file when p_append (fdflags.append; atomic against other appenders), exactly as tarbox.fs_write (only the 64 KiB blocks touched are rewritten, a gap becomes a hole). Returns the byte offset just past the written data, which becomes the descriptor''s position (with append: the new end of file). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), EROFS (TX030).';

@@ -1,0 +1,292 @@
+"""The backend interface of the WASI client, and the direct backend over SQL.
+
+A backend makes exactly one round trip per operation: :class:`DirectBackend` one call of one
+SQL function in one transaction (autocommit) as the tenant role. Nodes are the backend's
+handles for inodes (inode numbers for the direct backend; an HTTP backend would use paths);
+the client stores them in its descriptors and hands them back.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from .. import db
+from ..errors import is_retryable, message_of
+from .errors import DatabaseUnavailable, WasiError
+from .types import ClientConfig
+
+
+@dataclass(frozen=True)
+class Attr:
+    """Attributes of an inode as a backend returns them (times in ns since the epoch).
+
+    ``node`` is the backend's handle for the inode, ``ino`` its inode number."""
+
+    node: Any
+    ino: int
+    mode: int
+    nlink: int
+    size: int
+    atime_ns: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+class Backend(abc.ABC):
+    """What a :class:`tarbox_shell.wasi.WasiClient` needs from its tenant: one method per
+    WASI operation that reaches the tenant, each one round trip. Paths are relative paths
+    (text) resolved beneath a directory node without leaving it (EPERM as wasmtime
+    answers). Every method raises :class:`tarbox_shell.wasi.WasiError` (errno) on failure and
+    :class:`tarbox_shell.wasi.DatabaseUnavailable` when the tenant cannot be reached."""
+
+    #: Round trips made so far (SQL calls or HTTP requests).
+    calls: int = 0
+
+    @abc.abstractmethod
+    def root(self, path: str) -> Attr:
+        """The directory at absolute tenant path ``path`` (a preopen). ENOTDIR if not one."""
+
+    @abc.abstractmethod
+    def open(self, base: Any, path: str, follow: bool, oflags: int, write: bool) -> Attr:
+        """``path_open``: resolve, create or truncate as WASI ``oflags`` say; the opened inode."""
+
+    @abc.abstractmethod
+    def stat(self, base: Any, path: str, follow: bool) -> Attr:
+        """``path_filestat_get``."""
+
+    @abc.abstractmethod
+    def getattr(self, node: Any) -> Attr:
+        """``fd_filestat_get``."""
+
+    @abc.abstractmethod
+    def read(self, node: Any, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from byte ``offset`` (short at the end of file)."""
+
+    @abc.abstractmethod
+    def write(self, node: Any, offset: int, data: bytes, append: bool) -> int:
+        """Write ``data`` at ``offset`` (at the end with ``append``); the offset after it."""
+
+    @abc.abstractmethod
+    def truncate(self, node: Any, size: int) -> Attr:
+        """``fd_filestat_set_size``."""
+
+    @abc.abstractmethod
+    def allocate(self, node: Any, offset: int, length: int) -> Attr:
+        """``fd_allocate``: grow the file to at least ``offset + length`` bytes."""
+
+    @abc.abstractmethod
+    def set_times(self, base: Any, path: str | None, follow: bool, atim: int, mtim: int,
+                  fst_flags: int) -> Attr:
+        """``path_filestat_set_times`` (``path`` None: ``fd_filestat_set_times`` of ``base``)."""
+
+    @abc.abstractmethod
+    def readdir(self, node: Any, cookie: int, limit: int) -> list[tuple[bytes, int, int, int]]:
+        """Up to ``limit`` entries after ``cookie``: (name, next cookie, ino, st_mode)."""
+
+    @abc.abstractmethod
+    def mkdir(self, base: Any, path: str) -> Attr:
+        """``path_create_directory``."""
+
+    @abc.abstractmethod
+    def rmdir(self, base: Any, path: str) -> None:
+        """``path_remove_directory``."""
+
+    @abc.abstractmethod
+    def unlink(self, base: Any, path: str) -> None:
+        """``path_unlink_file``."""
+
+    @abc.abstractmethod
+    def rename(self, base: Any, path: str, new_base: Any, new_path: str) -> None:
+        """``path_rename``."""
+
+    @abc.abstractmethod
+    def symlink(self, target: str, base: Any, path: str) -> Attr:
+        """``path_symlink``."""
+
+    @abc.abstractmethod
+    def readlink(self, base: Any, path: str) -> bytes:
+        """``path_readlink``."""
+
+    @abc.abstractmethod
+    def link(self, base: Any, path: str, follow: bool, new_base: Any, new_path: str) -> Attr:
+        """``path_link``."""
+
+    @abc.abstractmethod
+    def sync(self, node: Any) -> None:
+        """``fd_sync``/``fd_datasync``: everything written so far is durable on return."""
+
+    @abc.abstractmethod
+    def checkpoint(self, name: str) -> int:
+        """Freeze the tenant's current layer and open layer ``name`` on it (a checkpoint);
+        returns the new layer's id."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection (never raises)."""
+
+
+#: Serialization-failure retries per call.
+_RETRIES = 8
+
+
+class DirectBackend(Backend):
+    """The backend over SQL: one call of a ``tarbox.wasi_*`` or ``tarbox.fs_*`` function per
+    operation on one autocommit connection acting as the tenant role, committed with
+    ``synchronous_commit = off`` like the FUSE bridge (``fd_sync`` makes it durable).
+
+    The connection registers as a mount session (``tarbox.mount_register``), so files the
+    guest unlinks while it holds them open survive FUSE mounts and SQL callers meanwhile; at
+    :meth:`close` it unregisters and purges such orphans unless another mount still runs.
+
+    Args:
+        conn: an autocommit psycopg connection that acts as the tenant (``SET ROLE`` done).
+    """
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+        self.calls = 0
+        self._session: int | None = None
+        conn.execute("SET synchronous_commit = off")
+        row = self._one("SELECT tarbox.mount_register(false)")
+        self._session = int(row[0])
+        conn.execute("SELECT set_config('tarbox.mount_session', %s, false)", (str(self._session),))
+
+    @classmethod
+    def connect(cls, tenant: str, dsn: str | None = None) -> "DirectBackend":
+        """Connect as ``tenant`` (``dsn``: admin DSN, None = ``$TARBOX_DSN`` or the embedded
+        cluster). Raises :class:`tarbox_shell.errors.TarboxError` (ENOENT unknown tenant, EIO
+        no database)."""
+        conn = db.tenant_connection(tenant, dsn)
+        try:
+            conn.execute("SET application_name = 'tarbox-wasi'")
+            return cls(conn)
+        except BaseException:
+            conn.close()
+            raise
+
+    # -- one round trip ---------------------------------------------------------------------
+    def _execute(self, query: str, params: Any = None) -> psycopg.Cursor:
+        attempt = 0
+        while True:
+            self.calls += 1
+            try:
+                return self.conn.execute(query, params)
+            except psycopg.Error as exc:
+                if self.conn.broken or self.conn.closed:
+                    raise DatabaseUnavailable(
+                        f"the database connection was lost: {message_of(exc)}") from exc
+                if is_retryable(exc) and attempt < _RETRIES:
+                    attempt += 1
+                    time.sleep(min(0.5, 0.005 * 2 ** attempt))
+                    continue
+                raise WasiError.of(exc) from exc
+
+    def _one(self, query: str, params: Any = None) -> tuple:
+        row = self._execute(query, params).fetchone()
+        if row is None:
+            raise WasiError(f"{query.split('(')[0]} returned no row", 5)
+        return row
+
+    def _attr(self, query: str, params: Any) -> Attr:
+        r = self._one(query, params)
+        return Attr(node=r[0], ino=r[0], mode=r[1], nlink=r[2], size=r[6], atime_ns=r[8],
+                    mtime_ns=r[9], ctime_ns=r[10])
+
+    # -- operations ---------------------------------------------------------------------------
+    def root(self, path: str) -> Attr:
+        r = self._one("SELECT ino, mode, nlink, size, atime_ns, mtime_ns, ctime_ns "
+                      "FROM tarbox.stat(%s)", (path,))
+        attr = Attr(node=r[0], ino=r[0], mode=r[1], nlink=r[2], size=r[3], atime_ns=r[4],
+                    mtime_ns=r[5], ctime_ns=r[6])
+        if attr.mode & 0o170000 != 0o040000:
+            raise WasiError(f"{path}: not a directory", 20)
+        return attr
+
+    def open(self, base, path, follow, oflags, write):
+        return self._attr("SELECT * FROM tarbox.wasi_open(%s, %s, %s, %s, %s)",
+                          (base, path, follow, oflags, write))
+
+    def stat(self, base, path, follow):
+        return self._attr("SELECT * FROM tarbox.wasi_stat(%s, %s, %s)", (base, path, follow))
+
+    def getattr(self, node):
+        return self._attr("SELECT * FROM tarbox.fs_getattr(%s)", (node,))
+
+    def read(self, node, offset, length):
+        return bytes(self._one("SELECT tarbox.fs_read(%s, %s, %s)", (node, offset, length))[0])
+
+    def write(self, node, offset, data, append):
+        return int(self._one("SELECT tarbox.wasi_write(%s, %s, %s, %s)",
+                             (node, offset, data, append))[0])
+
+    def truncate(self, node, size):
+        return self._attr("SELECT * FROM tarbox.fs_setattr(%s, NULL, NULL, NULL, %s, NULL, NULL)",
+                          (node, size))
+
+    def allocate(self, node, offset, length):
+        return self._attr("SELECT * FROM tarbox.wasi_allocate(%s, %s, %s)", (node, offset, length))
+
+    def set_times(self, base, path, follow, atim, mtim, fst_flags):
+        return self._attr("SELECT * FROM tarbox.wasi_set_times(%s, %s, %s, %s, %s, %s)",
+                          (base, path, follow, atim, mtim, fst_flags))
+
+    def readdir(self, node, cookie, limit):
+        rows = self._execute("SELECT name, next_offset, (a).ino, (a).mode "
+                             "FROM tarbox.fs_readdir(%s, %s, %s)", (node, cookie, limit)).fetchall()
+        return [(bytes(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    def mkdir(self, base, path):
+        return self._attr("SELECT * FROM tarbox.wasi_mkdir(%s, %s)", (base, path))
+
+    def rmdir(self, base, path):
+        self._execute("SELECT tarbox.wasi_rmdir(%s, %s)", (base, path))
+
+    def unlink(self, base, path):
+        self._execute("SELECT tarbox.wasi_unlink(%s, %s)", (base, path))
+
+    def rename(self, base, path, new_base, new_path):
+        self._execute("SELECT tarbox.wasi_rename(%s, %s, %s, %s)", (base, path, new_base, new_path))
+
+    def symlink(self, target, base, path):
+        return self._attr("SELECT * FROM tarbox.wasi_symlink(%s, %s, %s)", (target, base, path))
+
+    def readlink(self, base, path):
+        return bytes(self._one("SELECT tarbox.wasi_readlink(%s, %s)", (base, path))[0])
+
+    def link(self, base, path, follow, new_base, new_path):
+        return self._attr("SELECT * FROM tarbox.wasi_link(%s, %s, %s, %s, %s)",
+                          (base, path, follow, new_base, new_path))
+
+    def sync(self, node):
+        self._execute("SELECT tarbox.fs_fsync()")
+
+    def checkpoint(self, name):
+        return int(self._one("SELECT layer_id FROM tarbox.layer_new(%s)", (name,))[0])
+
+    def close(self) -> None:
+        """Unregister the session, purge orphans the guest left (when no other mount runs)
+        and close the connection. Never raises."""
+        try:
+            if not self.conn.closed and not self.conn.broken and self._session is not None:
+                self.conn.execute("SELECT tarbox.mount_unregister(%s)", (self._session,))
+                self.conn.execute("SELECT set_config('tarbox.mount_session', '', false)")
+                self.conn.execute("SELECT tarbox.purge_orphans()")
+        except psycopg.Error:
+            pass
+        finally:
+            self.conn.close()
+
+
+def open_backend(config: ClientConfig) -> Backend:
+    """The backend ``config`` asks for. Raises :class:`tarbox_shell.errors.TarboxError`:
+    EIO when the tenant cannot be reached, EINVAL for a mode this build does not have
+    (``"http"`` needs the HTTP API of ``tarbox serve``, not in this build yet)."""
+    if config.mode == "direct":
+        return DirectBackend.connect(config.tenant, config.dsn)
+    raise WasiError(f"WASI client mode {config.mode!r} is not available in this build "
+                    "(direct is; http needs the HTTP API of `tarbox serve`)", 22)
