@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(107);
+SELECT plan(108);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -200,14 +200,32 @@ SELECT tarbox.fs_setxattr(:f_ino, convert_to('user.' || :'evil', 'UTF8'), conver
 SELECT count(*) FROM tarbox.layer_new('evil-layer', :'evil') \gset
 SELECT tarbox.layer_tag('evil-layer', 'evil-tag') AS w \gset
 SELECT count(*) FROM tarbox.audit_search(NULL, NULL, '/' || :'evil', ARRAY[:'evil'], false, 10, true) \gset
-SELECT is(pg_temp.n(:alice_id), (:before + 25)::bigint, 'each of the 25 audited calls with hostile text wrote exactly one record');
+SELECT (tarbox.wasi_mkdir(1, 'w' || :'evil')).ino AS w_ino \gset
+SELECT (tarbox.wasi_open(:w_ino, 'f' || :'evil', false, 1, true)).ino AS wf_ino \gset
+SELECT tarbox.wasi_write(:wf_ino, 0, convert_to(:'evil', 'UTF8')) AS w \gset
+SELECT (tarbox.wasi_allocate(:wf_ino, 0, 4096)).ino AS w \gset
+SELECT (tarbox.wasi_stat(:w_ino, 'f' || :'evil', false)).ino AS w \gset
+SELECT (tarbox.wasi_symlink(:'evil', :w_ino, 'l' || :'evil')).ino AS w \gset
+SELECT tarbox.wasi_readlink(:w_ino, 'l' || :'evil') AS w \gset
+SELECT (tarbox.wasi_link(:w_ino, 'f' || :'evil', false, :w_ino, 'h' || :'evil')).ino AS w \gset
+SELECT tarbox.wasi_rename(:w_ino, 'h' || :'evil', :w_ino, 'h2' || :'evil') AS w \gset
+SELECT (tarbox.wasi_set_times(:w_ino, 'h2' || :'evil', false, 1, 2, 5)).ino AS w \gset
+SELECT tarbox.wasi_unlink(:w_ino, 'h2' || :'evil') AS w \gset
+SELECT tarbox.wasi_unlink(:w_ino, 'l' || :'evil') AS w \gset
+SELECT tarbox.wasi_unlink(:w_ino, 'f' || :'evil') AS w \gset
+SELECT tarbox.wasi_rmdir(1, 'w' || :'evil') AS w \gset
+SELECT is(pg_temp.n(:alice_id), (:before + 39)::bigint, 'each of the 39 audited calls with hostile text (path, inode and WASI APIs) wrote exactly one record');
+SELECT is((SELECT array_agg(op || ' ' || path ORDER BY seq) FROM tarbox.audit_log WHERE path LIKE '/w%' AND op IN ('open', 'write')),
+          ARRAY['open /w' || :'evil' || '/f' || :'evil', 'write /w' || :'evil' || '/f' || :'evil'],
+          'WASI calls are recorded with the path beneath their directory');
 SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op NOT IN ('write', 'mkdir', 'symlink', 'readlink', 'link', 'rename',
                                                                    'setattr', 'setxattr', 'removexattr', 'mknod', 'stat',
                                                                    'readdir', 'read', 'rm', 'rmdir', 'layer_new', 'layer_tag',
-                                                                   'create', 'lookup', 'audit_level', 'tenant_create')),
+                                                                   'create', 'lookup', 'audit_level', 'tenant_create',
+                                                                   'open', 'unlink')),
           0::bigint, 'no record of an operation the calls did not perform');
-SELECT is((SELECT path FROM tarbox.audit_log WHERE op = 'symlink' AND details ->> 'target' = :'evil' AND path <> '/fs' || :'evil'),
-          '/s' || :'evil', 'a hostile path is stored as it was given, as data');
+SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op = 'symlink' AND details ->> 'target' = :'evil' AND path = '/s' || :'evil'),
+          1::bigint, 'a hostile path and link target are stored as they were given, as data');
 SELECT is((SELECT details ->> 'description' FROM tarbox.audit_log WHERE op = 'layer_new'), :'evil',
           'a hostile layer description too');
 RESET SESSION AUTHORIZATION;

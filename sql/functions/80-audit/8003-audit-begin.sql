@@ -140,3 +140,28 @@ END
 $$;
 ALTER FUNCTION tarbox._audit_named(tarbox._audit_call, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._audit_named(tarbox._audit_call, text) FROM PUBLIC;
+
+-- tarbox._audit_beneath(a, dir, path): the call acts on relative path `path` beneath directory
+-- inode `dir` (the WASI API): the directory's path joined with it, made lexically canonical,
+-- then the path overrides.
+CREATE OR REPLACE FUNCTION tarbox._audit_beneath(a tarbox._audit_call, p_dir bigint, p_path text)
+RETURNS tarbox._audit_call
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_dir text;
+BEGIN
+    IF a.op IS NULL THEN
+        RETURN a;
+    END IF;
+    v_dir := tarbox._audit_path_of(a.tenant_id, p_dir, a.layer);
+    IF v_dir IS NULL THEN
+        a.details := jsonb_build_object('dir', p_dir, 'name', p_path);  -- the directory is not reachable
+    ELSE
+        a.path := tarbox._audit_clean_path(v_dir || '/' || coalesce(p_path, ''));
+    END IF;
+    RETURN tarbox._audit_scope(a);
+END
+$$;
+ALTER FUNCTION tarbox._audit_beneath(tarbox._audit_call, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._audit_beneath(tarbox._audit_call, bigint, text) FROM PUBLIC;
