@@ -24,6 +24,7 @@ from typing import BinaryIO, Callable
 import psycopg
 
 from ..errors import TarboxError, message_of, translate
+from .note import note
 
 #: Bytes per fs_read / fs_write call.
 CHUNK = 1 << 20
@@ -151,6 +152,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
             raise TarboxError(message_of(exc), translate(exc).errno) from exc
         except OSError as exc:
             raise translate(exc) from exc
+    note(conn, "export", path, {"format": "tar", "layer": lname, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
     counts["seconds"] = time.monotonic() - t0
     return counts
 
@@ -300,6 +303,8 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
         for ino, m in reversed(dir_times):
             conn.execute("SELECT tarbox.fs_setattr(%s, %s, %s, %s, NULL, %s, %s)",
                          (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
+        note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
+                                    "bytes": counts["bytes"]})
         conn.execute("SELECT tarbox.fs_fsync()")
     except psycopg.Error as exc:
         raise TarboxError(f"import of {current} failed: {message_of(exc)}", translate(exc).errno) from exc

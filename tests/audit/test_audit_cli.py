@@ -157,3 +157,27 @@ def test_no_record_in_a_read_only_transaction(tenant, admin):
     assert c.execute("SELECT count(*) FROM tarbox.audit_log WHERE seq > %s", (mark,)).fetchone()[0] == 0
     c.execute("SELECT tarbox.read('/ro')")
     assert c.execute("SELECT op FROM tarbox.audit_log WHERE seq > %s", (mark,)).fetchall() == [("read",)]
+
+
+def test_import_and_export_are_summed_up(tenant, tmp_path):
+    """`tarbox import` and `tarbox export`: the files are recorded by the calls that make
+    them, and one record sums up each transfer."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("alpha")
+    (src / "sub" / "b.bin").write_bytes(b"\0" * 1000)
+    r = tb(tenant, "import", str(src), tenant.tpath("/in"))
+    assert r.returncode == 0, r.stderr
+    c = tenant.conn
+    rows = c.execute("SELECT op, path, bytes, details FROM tarbox.audit WHERE op = 'import'").fetchall()
+    assert len(rows) == 1
+    op, path, nbytes, details = rows[0]
+    assert (path, nbytes) == ("/in", 1005)
+    assert details["reported"]["files"] == 2 and details["reported"]["source"] == str(src)
+    created = {p for (p,) in c.execute("SELECT path FROM tarbox.audit_log WHERE op IN ('create', 'mkdir')")}
+    assert {"/in/a.txt", "/in/sub", "/in/sub/b.bin"} <= created
+    r = tb(tenant, "export", tenant.tpath("/in"), str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    rows = c.execute("SELECT path, bytes, details -> 'reported' ->> 'destination' FROM tarbox.audit "
+                     "WHERE op = 'export'").fetchall()
+    assert rows == [("/in", 1005, str(tmp_path / "out"))]
