@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 
 from .. import db
+from . import audit as bench_audit
 from . import layers as bench_layers
 from . import report as bench_report
 from . import sqlapi as bench_sqlapi
@@ -109,9 +110,9 @@ def host_info(admin_dsn: str) -> dict:
 
 
 def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, timeout: float,
-                   drop: bool, workdir: Path) -> dict:
-    """Mount ``target``, run the workloads on it in a child process (at most ``timeout``
-    seconds), unmount. Returns ``{"status", "error", "config", "results", "notes",
+                   drop: bool, workdir: Path, only: list[str] | None = None) -> dict:
+    """Mount ``target``, run the workloads (those named in ``only``, else all) on it in a
+    child process (at most ``timeout`` seconds), unmount. Returns ``{"status", "error", "config", "results", "notes",
     "seconds"}``; status is ``ok``, ``unavailable``, ``timeout`` or ``error``."""
     out: dict = {"status": "ok", "results": [], "notes": [], "config": {}, "loadavg_before": _loadavg()}
     jsonl = workdir / f"results-{target.name}.jsonl"
@@ -127,6 +128,8 @@ def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, tim
                 cmd.append("--quick")
             if not drop:
                 cmd.append("--no-drop-caches")
+            if only is not None:
+                cmd += ["--only", ",".join(only)]
             # own process group: tar/git/grep children are killed with it
             proc = subprocess.Popen(cmd, cwd=str(REPO), stdin=subprocess.DEVNULL, start_new_session=True)
             try:
@@ -269,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wasi", default="direct,http,fuse,tmpfs",
                     help="WASI targets to measure (default: %(default)s); '' = none")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
+    ap.add_argument("--audit", default="mount,calls,verify",
+                    help="audit cost figures to measure: mount (workloads at levels none/standard/full), "
+                         "calls (per SQL call), verify (seal and verify); '' = none (default: %(default)s)")
+    ap.add_argument("--audit-levels", default=",".join(bench_audit.LEVELS),
+                    help="levels of the audit mount rows (default: %(default)s)")
     args = ap.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -298,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "wasi": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "audit": None, "wasi": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -321,6 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             lb = bench_layers.LayerBench(admin_dsn, f"bench-{stamp}-l", sizes,
                                          keep=args.keep_tenants)
             report["layers"] = lb.run(layer_keys)
+        audit_parts = {s.strip() for s in args.audit.split(",") if s.strip()}
+        if audit_parts:
+            report["audit"] = bench_audit.run(
+                admin_dsn, workdir, tarball, args.quick, timeout, is_root, f"bench-{stamp}-a",
+                run_filesystem,
+                lambda name, level: bench_targets.TarboxTarget(workdir, admin_dsn, name, audit_level=level),
+                audit_parts, [s.strip() for s in args.audit_levels.split(",") if s.strip()])
+            bench_report.save_json(out_path, report)
         if args.sqlapi == "on":
             print("== direct SQL path API vs AgentFS", flush=True)
             report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
@@ -360,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
         print(bench_report.format_layers(report["layers"]))
+        print()
+    if report["audit"]:
+        print("Audit: level standard and full against none (time ratios: below 1.15 / 1.30 is the target)")
+        print(bench_audit.format_audit(report["audit"]))
         print()
     if report["sqlapi"]:
         print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "

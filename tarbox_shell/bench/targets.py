@@ -409,10 +409,11 @@ class TarboxTarget(Target):
 
     name = "tarbox"
 
-    def __init__(self, workdir: Path, admin_conninfo: str, tenant: str):
+    def __init__(self, workdir: Path, admin_conninfo: str, tenant: str, audit_level: str | None = None):
         super().__init__(workdir)
         self.admin_conninfo = admin_conninfo
         self.tenant = tenant
+        self.audit_level = audit_level  # none/basic/standard/full, None = the installation's
         self.proc: subprocess.Popen | None = None
         self.created = False
 
@@ -428,7 +429,9 @@ class TarboxTarget(Target):
             with psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=10) as conn:
                 row = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)",
                                    (self.tenant,)).fetchone()
-            self.created = True
+                self.created = True
+                if self.audit_level is not None:
+                    conn.execute("SELECT tarbox.audit_set_level(%s, %s)", (self.tenant, self.audit_level))
         except psycopg.Error as exc:
             raise TargetUnavailable(f"cannot create tenant {self.tenant}: {exc}") from exc
         self.log = self.workdir / "tarbox-mount.log"
@@ -439,7 +442,7 @@ class TarboxTarget(Target):
         _wait_mounted(self.mountpoint, "fuse.tarbox", 60, proc=self.proc, log=self.log)
         self.config = {"command": "tarbox mount " + f"{self.tenant} {self.mountpoint} --foreground",
                        "tenant": self.tenant, "role": row[0],
-                       "argv": " ".join(cmd[1:])}
+                       "argv": " ".join(cmd[1:]), "audit_level": self.audit_level}
 
     def abort(self) -> None:
         """Detach a hung Tarbox mount and kill its process."""
