@@ -22,12 +22,28 @@ BEGIN
         detail := format('%s record(s) in %s seal(s)', r.records, r.seals);
         RETURN NEXT;
     END LOOP;
-    RETURN QUERY SELECT * FROM tarbox._audit_expire(v_now);
-    RETURN QUERY SELECT 'created'::text, n, NULL::text FROM tarbox._audit_premake(v_now) n;
+    -- The partition changes wait at most 2 s for their locks: a transaction that keeps the log
+    -- open for reading (a tenant's own, say) must not make every writer queue behind them.
+    -- (each step in a block of its own: its rows are returned only once it is done)
+    PERFORM set_config('lock_timeout', '2s', true);
+    BEGIN
+        RETURN QUERY SELECT * FROM tarbox._audit_expire(v_now);
+    EXCEPTION WHEN lock_not_available THEN
+        action := 'postponed'; object := 'retention';
+        detail := 'a lock on the log was not granted within 2 s (a long transaction holds it); next run';
+        RETURN NEXT;
+    END;
+    BEGIN
+        RETURN QUERY SELECT 'created'::text, n, NULL::text FROM tarbox._audit_premake(v_now) n;
+    EXCEPTION WHEN lock_not_available THEN
+        action := 'postponed'; object := 'partitions';
+        detail := 'a lock on the log was not granted within 2 s (a long transaction holds it); next run';
+        RETURN NEXT;
+    END;
 END
 $$;
 ALTER FUNCTION tarbox.audit_maintain(timestamptz) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox.audit_maintain(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.audit_maintain(timestamptz) TO tarbox_admin;
 COMMENT ON FUNCTION tarbox.audit_maintain(timestamptz) IS
-'Administrators: audit housekeeping, to schedule with pg_cron (SELECT cron.schedule(''tarbox-audit'', ''17 * * * *'', ''SELECT tarbox.audit_maintain()'')) or run with `tarbox audit maintain`: seals the closed records (tarbox.audit_seal), applies each tenant''s retention (partitions expired for every tenant are dropped or detached; those where a tenant with a longer retention keeps rows are rewritten with only its rows; expired seals keep their hashes), and makes the partitions of the current and the next audit_config.premake periods (moving rows that landed in the default partition). p_now: act as of this time (NULL = now). Returns one row per action: (sealed | expired | dropped | detached | archived | created, object, detail). Errors: 42501 not an administrator.';
+'Administrators: audit housekeeping, to schedule with pg_cron (SELECT cron.schedule(''tarbox-audit'', ''17 * * * *'', ''SELECT tarbox.audit_maintain()'')) or run with `tarbox audit maintain`: seals the closed records (tarbox.audit_seal), applies each tenant''s retention (partitions expired for every tenant are dropped or detached; those where a tenant with a longer retention keeps rows are rewritten with only its rows; expired seals keep their hashes), and makes the partitions of the current and the next audit_config.premake periods (moving rows that landed in the default partition). p_now: act as of this time (NULL = now). Returns one row per action: (sealed | expired | dropped | detached | archived | created | postponed, object, detail); postponed: the partition changes did not get their locks within 2 s (a long transaction holds the log) and wait for the next run, the sealing is kept. Errors: 42501 not an administrator.';
