@@ -629,11 +629,12 @@ class ControlOperations(TarboxOperations):
                     reported.clear()
                 cur = await conn.execute(query, params)
                 row = await cur.fetchone()
+                failure = reported[0] if reported else None
                 if reported:
-                    err = reported[0]
                     reported.clear()
-                    raise err
-                return row
+            if failure is not None:  # raised outside the block: the connection stays pooled
+                raise failure
+            return row
         except (psycopg.Error, PoolTimeout, ReportedError) as exc:
             raise _Refused(errno_of(exc), message_of(exc)) from None
 

@@ -319,6 +319,7 @@ class TarboxOperations(pyfuse3.Operations):
         stale = 0
         while True:
             broken = False
+            failure: ReportedError | None = None
             try:
                 async with self._pool.connection() as conn:
                     key = id(conn)
@@ -346,16 +347,19 @@ class TarboxOperations(pyfuse3.Operations):
                         else:
                             result = None
                         self._last_used[key] = time.monotonic()
-                        if reported:  # the call failed, was recorded, and said so in a warning
-                            err = reported[0]
-                            reported.clear()
-                            raise err
-                        return result
+                        if not reported:
+                            return result
+                        # The call failed, was recorded, and said so in a warning: raised once
+                        # the connection is back in the pool (an exception inside the block
+                        # would make the pool close it).
+                        failure = reported[0]
+                        reported.clear()
                     except psycopg.Error as exc:
                         broken = _is_disconnect(exc, conn)
                         if broken:
                             await conn.close()
                         raise
+                raise failure
             except _StaleConnection:
                 stale += 1
                 continue
