@@ -208,6 +208,9 @@ DROP FUNCTION IF EXISTS tarbox.layer_untag(text);
 -- path overrides; catch: the session reports failures as warnings (tarbox.error_mode =
 -- 'warning'), so a failure can be recorded; shell: the session logged in as another role than
 -- the tenant (a Tarbox shell: mount, CLI, HTTP, WASI host), whose caller uid/gid/pid are kept.
+-- lines_added/lines_deleted: a text change's line counts, for the record (set by the storage
+-- code once it computes them); native_source: the host path when a native mount served the
+-- call (the record's native flag follows).
 CREATE TYPE tarbox._audit_call AS (
     tenant_id    bigint,
     op           text,
@@ -224,6 +227,9 @@ CREATE TYPE tarbox._audit_call AS (
     path         text,
     path2        text,
     ino          bigint,
-    details      jsonb
+    details      jsonb,
+    lines_added   int,
+    lines_deleted int,
+    native_source text
 );
 ALTER TYPE tarbox._audit_call OWNER TO tarbox_owner;

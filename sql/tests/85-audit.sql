@@ -115,7 +115,7 @@ RESET ROLE;
 SELECT is(tarbox._audit_errno('TX002'), 2::smallint, 'SQLSTATE TX002 is recorded as errno 2');
 SELECT is(tarbox._audit_errno('XX000'), 5::smallint, 'any other SQLSTATE as EIO (5)');
 SELECT is(tarbox._audit_fail(ROW(:alice_id, 'write', 2, 1, now(), true, true, NULL, NULL, NULL, 2, false,
-                                 '/x', NULL, NULL, NULL)::tarbox._audit_call, '40001', 'could not serialize'),
+                                 '/x', NULL, NULL, NULL, NULL, NULL, NULL)::tarbox._audit_call, '40001', 'could not serialize'),
           false, 'a serialization failure is not recorded but re-raised: the caller retries the whole call');
 
 -- Reads at level full: per call from a tenant's own session, once per open file from a shell.

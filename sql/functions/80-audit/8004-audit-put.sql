@@ -9,12 +9,13 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     INSERT INTO tarbox.audit_log (tenant_id, at_ns, op, ok, errno, message, path, path2, ino, layer,
-                                  uid, gid, pid, role, client_addr, bytes, duration_ns, details)
+                                  uid, gid, pid, role, client_addr, bytes, duration_ns, lines_added,
+                                  lines_deleted, native, native_source, details)
     VALUES (a.tenant_id, (extract(epoch FROM a.t0) * 1000000000)::bigint, a.op, p_ok, p_errno, p_message,
             a.path, a.path2, a.ino, a.layer, a.uid, a.gid, a.pid, session_user, inet_client_addr(),
             p_bytes, coalesce(p_duration_ns,
                               greatest((extract(epoch FROM clock_timestamp() - a.t0) * 1000000000)::bigint, 0)),
-            a.details);
+            a.lines_added, a.lines_deleted, a.native_source IS NOT NULL, a.native_source, a.details);
 END
 $$;
 ALTER FUNCTION tarbox._audit_put(tarbox._audit_call, boolean, smallint, text, bigint, bigint) OWNER TO tarbox_owner;
