@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(108);
+SELECT plan(112);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -282,6 +282,14 @@ SELECT is(pg_temp.n(:lev_id) - :before, 2::bigint, 'elsewhere (basic), including
 SELECT tarbox.mv('/b/f', '/secrets/moved') AS w \gset
 SELECT is((pg_temp.last(:lev_id)).path2, '/secrets/moved', 'a rename into the prefix is recorded (either path counts)');
 RESET ROLE;
+SELECT is((SELECT changes FROM tarbox.audit_changes_by_path WHERE tenant_id = :lev_id AND path = '/secrets/key'), 1::bigint,
+          'audit_changes_by_path: the write to /secrets/key (its read is no change)');
+SELECT is((SELECT op FROM tarbox.audit_last_change WHERE tenant_id = :lev_id AND path = '/secrets/moved'), 'rename',
+          'audit_last_change: the file''s last change, also as a rename''s destination');
+SELECT ok((SELECT sum(done) FROM tarbox.audit_changes_by_day WHERE tenant_id = :lev_id AND op = 'write') = 2,
+          'audit_changes_by_day counts the day''s two recorded writes');
+SELECT is(ARRAY(SELECT layer FROM tarbox.audit_changes_by_layer WHERE tenant_id = :lev_id ORDER BY layer), ARRAY[1, 2],
+          'audit_changes_by_layer: changes in the base layer and in the checkpoint''s');
 SELECT throws_ok($$SELECT tarbox.audit_set_level('levels', 'loud')$$, 'TX022', NULL, 'an unknown level -> EINVAL');
 SELECT throws_ok($$SELECT tarbox.audit_set_level('nobody', 'full')$$, 'TX002', NULL, 'an unknown tenant -> ENOENT');
 

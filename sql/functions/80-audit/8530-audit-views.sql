@@ -54,16 +54,19 @@ COMMENT ON VIEW tarbox.audit_changes_by_layer IS
     'Successful changes per layer: how many, on how many paths, first and last time.';
 
 CREATE OR REPLACE VIEW tarbox.audit_last_change WITH (security_invoker = true) AS
-SELECT DISTINCT ON (l.tenant_id, l.path)
-       l.tenant_id, l.path, (timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond') AS at, l.op, l.layer, l.uid, l.gid, l.pid, l.role, l.seq
+SELECT DISTINCT ON (l.tenant_id, w.path)
+       l.tenant_id, w.path, (timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond') AS at, l.op,
+       l.layer, l.uid, l.gid, l.pid, l.role, l.seq
   FROM tarbox.audit_log l
- WHERE l.ok AND l.path IS NOT NULL AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write',
-                                                   'setattr', 'setxattr', 'removexattr', 'layer_new', 'layer_switch', 'layer_drop', 'purge', 'import')
- ORDER BY l.tenant_id, l.path, l.at_ns DESC, l.seq DESC;
+ CROSS JOIN LATERAL (VALUES (l.path), (l.path2)) w (path)
+ WHERE l.ok AND w.path IS NOT NULL
+   AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write',
+                'setattr', 'setxattr', 'removexattr', 'layer_new', 'layer_switch', 'layer_drop', 'purge', 'import')
+ ORDER BY l.tenant_id, w.path, l.at_ns DESC, l.seq DESC;
 ALTER VIEW tarbox.audit_last_change OWNER TO tarbox_maint;
 GRANT SELECT ON tarbox.audit_last_change TO tarbox_tenant;
 COMMENT ON VIEW tarbox.audit_last_change IS
-    'The last successful change of every path: when, what, in which layer, by whom.';
+    'The last successful change of every path (as the path acted on, or as the destination of a rename or link): when, what, in which layer, by whom.';
 
 CREATE OR REPLACE VIEW tarbox.audit_failures WITH (security_invoker = true) AS
 SELECT l.tenant_id, (timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond') AS at, l.op, e.name AS errno, l.message, l.path, l.path2,
