@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(112);
+SELECT plan(114);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -129,6 +129,10 @@ SELECT results_eq($$SELECT op, path, bytes, duration_ns, details, pid FROM tarbo
                      WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   $$VALUES ('read', '/d/f', 5::bigint, 1234::bigint, '{"reads": 2, "release": true}'::jsonb, 4242)$$,
                   'one record for the reads of an open file: bytes, time, number of reads');
+SELECT is(tarbox.fs_release(ARRAY[:f_ino, :f_ino]::bigint[], '{1,0}', '{5,0}', '{10,20}', '{NULL,NULL}', '{1000,1001}',
+                            '{100,101}', '{7,8}'), 2, 'the mount sends the read records of released files in batches');
+SELECT throws_ok(format($$SELECT tarbox.fs_release(ARRAY[%s]::bigint[], '{1,2}', '{1}', '{1}', '{NULL}', '{0}', '{0}', '{0}')$$, :f_ino),
+                 'TX022', NULL, 'a batch of reports with arrays of different lengths -> EINVAL');
 SELECT (tarbox.fs_lookup(:d_ino, 'f'::bytea)).ino AS w \gset
 SELECT is((pg_temp.last(:alice_id)).op, 'lookup', 'lookups are recorded at level full');
 RESET ROLE;

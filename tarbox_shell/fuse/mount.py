@@ -330,6 +330,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
                 listener.start()
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(watch_signals)
+                nursery.start_soon(ops.flush_reports_regularly)
                 await pyfuse3.main(min_tasks=1, max_tasks=64)
                 nursery.cancel_scope.cancel()
         finally:

@@ -19,8 +19,8 @@ protocol itself requires:
   'warning'``: a failing audited call is recorded in the audit log and comes back as a
   WARNING carrying its SQLSTATE (:func:`watch_reports`), which ``_execute`` maps like an
   error, so a failure costs no second round trip and its record survives. When the tenant's
-  level is ``full``, reads pass their file handle and the handle's reads are reported in one
-  ``tarbox.fs_release`` call when it is released;
+  level is ``full``, reads pass their file handle and the handle's reads become one record
+  when it is released, sent with others in batches (``tarbox.fs_release``);
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
 SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
@@ -85,7 +85,10 @@ Q_RMDIR = f"SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea, {CALLER})"
 Q_RENAME = f"SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, {CALLER})"
 Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, {CALLER})"
 Q_READ = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, %s::bigint, {CALLER})"
-Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::int, {CALLER})"
+Q_RELEASE_MANY = ("SELECT tarbox.fs_release(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], "
+                  "%s::bigint[], %s::bigint[], %s::int[])")
+READ_REPORTS_BATCH = 256         # read reports sent in one fs_release call ...
+READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
 Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
              f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, NULL::int, {CALLER}) r")
@@ -284,6 +287,8 @@ class TarboxOperations(pyfuse3.Operations):
         #: The tenant's highest audit level is full: reads pass their handle and are reported
         #: at release (:meth:`refresh_audit`, and the change listener on a level change).
         self.audit_reads = False
+        #: Read reports of released files not sent yet (see :meth:`_report_reads`).
+        self._read_reports: list[tuple] = []
 
     async def refresh_audit(self) -> None:
         """Ask the tenant's highest audit level (``tarbox.audit_settings``) and set
@@ -490,18 +495,37 @@ class TarboxOperations(pyfuse3.Operations):
             await self._purge(h.ino)
 
     async def _report_reads(self, h: _Handle) -> None:
-        """``tarbox.fs_release``: the one audit record of file handle ``h`` opened for reading
-        while reads are recorded (its reads passed its number to ``fs_read``; there may be
-        none, when the kernel's page cache served them). Never raises: a failure loses that
-        record (logged), as a crash of the mount would."""
+        """Queue the one audit record of file handle ``h`` opened for reading while reads
+        are recorded (its reads passed its number to ``fs_read``; there may be none, when the
+        kernel's page cache served them). Reports go to ``tarbox.fs_release`` in batches
+        (:data:`READ_REPORTS_BATCH`, or after :data:`READ_REPORTS_DELAY` at most), so that a
+        file read costs no round trip more than its reads. Never raises."""
         if not h.report:
             return
+        self._read_reports.append((h.real or h.ino, h.reads, h.read_bytes, h.read_ns, h.layer, *h.caller))
+        if len(self._read_reports) >= READ_REPORTS_BATCH:
+            await self.flush_read_reports()
+
+    async def flush_read_reports(self) -> None:
+        """Send the queued read reports in one ``tarbox.fs_release`` call. Never raises: a
+        failure loses those records (logged), as a crash of the mount would."""
+        reports, self._read_reports = self._read_reports, []
+        if not reports:
+            return
+        columns = [list(c) for c in zip(*reports)]
         try:
-            await self._sql(Q_RELEASE, (h.real or h.ino, h.reads, h.read_bytes, h.read_ns, h.layer, *h.caller),
-                            FETCH_NONE)
+            await self._sql(Q_RELEASE_MANY, tuple(columns), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
-            log.warning("audit: the read record of inode %s (%d reads) was lost: %s", h.ino, h.reads,
+            log.warning("audit: the read records of %d released files were lost: %s", len(reports),
                         errno.errorcode.get(exc.errno, exc.errno))
+
+    async def flush_reports_regularly(self) -> None:
+        """Run for the mount's lifetime: send queued read reports every
+        :data:`READ_REPORTS_DELAY` seconds."""
+        while True:
+            await trio.sleep(READ_REPORTS_DELAY)
+            if self._read_reports:
+                await self.flush_read_reports()
 
     async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
         """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
@@ -557,6 +581,9 @@ class TarboxOperations(pyfuse3.Operations):
         while another mount still runs (it may hold them open). Returns how many inodes
         were removed; 0 on a read-only mount or on error (logged)."""
         held = len(set(self._lookups) | set(self._opens))
+        for h in list(self._handles.values()):  # still open at unmount: their reads end here
+            await self._report_reads(h)
+        await self.flush_read_reports()
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
