@@ -31,7 +31,8 @@ BEGIN
     PERFORM tarbox._require_admin();
     SELECT c.seal_max INTO v_max FROM tarbox.audit_config c FOR UPDATE;  -- one sealer at a time
     SELECT min(a.xact_start) INTO v_oldest FROM pg_stat_activity a
-     WHERE a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL AND a.datname = current_database();
+     WHERE a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL AND a.datname = current_database()
+       AND a.backend_type = 'client backend';  -- (autovacuum writes no records)
     v_horizon := tarbox._audit_ns(least(v_now - interval '1 second', coalesce(v_oldest, 'infinity')));
     FOR v_t IN SELECT * FROM tarbox._audit_tenants() LOOP
         seals := 0;
