@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(114);
+SELECT plan(117);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -135,6 +135,14 @@ SELECT throws_ok(format($$SELECT tarbox.fs_release(ARRAY[%s]::bigint[], '{1,2}',
                  'TX022', NULL, 'a batch of reports with arrays of different lengths -> EINVAL');
 SELECT (tarbox.fs_lookup(:d_ino, 'f'::bytea)).ino AS w \gset
 SELECT is((pg_temp.last(:alice_id)).op, 'lookup', 'lookups are recorded at level full');
+SELECT pg_temp.n(:alice_id) AS before \gset
+SELECT tarbox.audit_note('import', '/d', $j${"source": "x'); DELETE FROM tarbox.audit_log; --", "op": "forged", "bytes": 12}$j$) AS w \gset
+SELECT results_eq($$SELECT op, path, bytes, details -> 'reported' ->> 'op' FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES ('import', '/d', 12::bigint, 'forged')$$,
+                  'a shell''s import summary: one record, its JSON kept as reported data, not as record fields');
+SELECT is(pg_temp.n(:alice_id), (:before + 1)::bigint, '... and only that one');
+SELECT throws_ok($$SELECT tarbox.audit_note('forged', '/', '{}')$$, 'TX022', NULL, 'only import and export can be noted');
 RESET ROLE;
 
 -- =============================================================================================
@@ -226,7 +234,7 @@ SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op NOT IN ('write', 'mkdi
                                                                    'setattr', 'setxattr', 'removexattr', 'mknod', 'stat',
                                                                    'readdir', 'read', 'rm', 'rmdir', 'layer_new', 'layer_tag',
                                                                    'create', 'lookup', 'audit_level', 'tenant_create',
-                                                                   'open', 'unlink')),
+                                                                   'open', 'unlink', 'import')),
           0::bigint, 'no record of an operation the calls did not perform');
 SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op = 'symlink' AND details ->> 'target' = :'evil' AND path = '/s' || :'evil'),
           1::bigint, 'a hostile path and link target are stored as they were given, as data');

@@ -45,5 +45,6 @@ $$;
 ALTER FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int)', 'tarbox._do_fs_read(bigint, bigint, int, int)',
-    'Audit: recorded as operation read at level full (tarbox.audit_log): one record per call, unless a Tarbox shell passes its file handle p_fh, which promises one record for all the reads of that handle at release (tarbox.fs_release). p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) IS
+'Audit: recorded as operation read at level full (tarbox.audit_log): one record per call, unless a Tarbox shell passes its file handle p_fh, which promises one record for all the reads of that handle at release (tarbox.fs_release). p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int)', 'tarbox._do_fs_read(bigint, bigint, int, int)');  -- the operation's reference first

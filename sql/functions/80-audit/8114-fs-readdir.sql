@@ -34,5 +34,6 @@ $$;
 ALTER FUNCTION tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int)', 'tarbox._do_fs_readdir(bigint, bigint, int, int)',
-    'Audit: recorded as operation readdir at level full, once per listing (the call at offset 0), with the number of entries returned (tarbox.audit_log); p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int) IS
+'Audit: recorded as operation readdir at level full, once per listing (the call at offset 0), with the number of entries returned (tarbox.audit_log); p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.fs_readdir(bigint, bigint, int, int, bigint, bigint, int)', 'tarbox._do_fs_readdir(bigint, bigint, int, int)');  -- the operation's reference first

@@ -15,5 +15,6 @@ $$;
 ALTER FUNCTION tarbox.purge_orphans() OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.purge_orphans() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.purge_orphans() TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.purge_orphans()', 'tarbox._do_purge_orphans()',
-    'Audit: when it removed inodes, recorded as operation purge (level basic) with their number.');
+COMMENT ON FUNCTION tarbox.purge_orphans() IS
+'Audit: when it removed inodes, recorded as operation purge (level basic) with their number.';
+SELECT tarbox._audit_doc('tarbox.purge_orphans()', 'tarbox._do_purge_orphans()');  -- the operation's reference first

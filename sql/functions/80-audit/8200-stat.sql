@@ -34,5 +34,6 @@ $$;
 ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.stat(text, boolean, text)', 'tarbox._do_stat(text, boolean, text)',
-    'Audit: recorded as operation stat at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
+'Audit: recorded as operation stat at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.stat(text, boolean, text)', 'tarbox._do_stat(text, boolean, text)');  -- the operation's reference first

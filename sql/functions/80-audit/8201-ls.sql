@@ -34,5 +34,6 @@ $$;
 ALTER FUNCTION tarbox.ls(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.ls(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.ls(text, text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.ls(text, text)', 'tarbox._do_ls(text, text)',
-    'Audit: recorded as operation readdir at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.ls(text, text) IS
+'Audit: recorded as operation readdir at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.ls(text, text)', 'tarbox._do_ls(text, text)');  -- the operation's reference first

@@ -32,5 +32,6 @@ $$;
 ALTER FUNCTION tarbox.read(text, bigint, bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.read(text, bigint, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.read(text, bigint, bigint, text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.read(text, bigint, bigint, text)', 'tarbox._do_read(text, bigint, bigint, text)',
-    'Audit: recorded as operation read at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.read(text, bigint, bigint, text) IS
+'Audit: recorded as operation read at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.read(text, bigint, bigint, text)', 'tarbox._do_read(text, bigint, bigint, text)');  -- the operation's reference first

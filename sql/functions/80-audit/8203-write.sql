@@ -31,8 +31,9 @@ $$;
 ALTER FUNCTION tarbox.write(text, bytea, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.write(text, bytea, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.write(text, bytea, bigint) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.write(text, bytea, bigint)', 'tarbox._do_write(text, bytea, bigint)',
-    'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.write(text, bytea, bigint) IS
+'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.write(text, bytea, bigint)', 'tarbox._do_write(text, bytea, bigint)');  -- the operation's reference first
 
 -- The text overload: UTF-8 text through the audited bytes form (one record).
 CREATE OR REPLACE FUNCTION tarbox.write(p_path text, p_text text)

@@ -30,8 +30,9 @@ $$;
 ALTER FUNCTION tarbox.append(text, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.append(text, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.append(text, bytea) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.append(text, bytea)', 'tarbox._do_append(text, bytea)',
-    'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.append(text, bytea) IS
+'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.append(text, bytea)', 'tarbox._do_append(text, bytea)');  -- the operation's reference first
 
 -- The text overload: UTF-8 text through the audited bytes form (one record).
 CREATE OR REPLACE FUNCTION tarbox.append(p_path text, p_text text)

@@ -30,5 +30,6 @@ $$;
 ALTER FUNCTION tarbox.truncate(text, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.truncate(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.truncate(text, bigint) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.truncate(text, bigint)', 'tarbox._do_truncate(text, bigint)',
-    'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.truncate(text, bigint) IS
+'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.truncate(text, bigint)', 'tarbox._do_truncate(text, bigint)');  -- the operation's reference first

@@ -31,5 +31,6 @@ $$;
 ALTER FUNCTION tarbox.mkdir(text, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.mkdir(text, int, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.mkdir(text, int, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.mkdir(text, int, boolean)', 'tarbox._do_mkdir(text, int, boolean)',
-    'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.mkdir(text, int, boolean) IS
+'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.mkdir(text, int, boolean)', 'tarbox._do_mkdir(text, int, boolean)');  -- the operation's reference first

@@ -30,5 +30,6 @@ $$;
 ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.rm(text, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.rm(text, boolean)', 'tarbox._do_rm(text, boolean)',
-    'Audit: recorded as operation rm at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.rm(text, boolean) IS
+'Audit: recorded as operation rm at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.rm(text, boolean)', 'tarbox._do_rm(text, boolean)');  -- the operation's reference first

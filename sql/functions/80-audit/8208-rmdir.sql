@@ -29,5 +29,6 @@ $$;
 ALTER FUNCTION tarbox.rmdir(text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rmdir(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.rmdir(text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.rmdir(text)', 'tarbox._do_rmdir(text)',
-    'Audit: recorded as operation rmdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.rmdir(text) IS
+'Audit: recorded as operation rmdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.rmdir(text)', 'tarbox._do_rmdir(text)');  -- the operation's reference first

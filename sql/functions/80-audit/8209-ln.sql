@@ -36,5 +36,6 @@ $$;
 ALTER FUNCTION tarbox.ln(text, text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.ln(text, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.ln(text, text, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.ln(text, text, boolean)', 'tarbox._do_ln(text, text, boolean)',
-    'Audit: recorded as operation symlink (with the target) or link (path = the existing file, path2 = the new name) at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.ln(text, text, boolean) IS
+'Audit: recorded as operation symlink (with the target) or link (path = the existing file, path2 = the new name) at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.ln(text, text, boolean)', 'tarbox._do_ln(text, text, boolean)');  -- the operation's reference first

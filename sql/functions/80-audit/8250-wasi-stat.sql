@@ -30,5 +30,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_stat(bigint, text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_stat(bigint, text, boolean)', 'tarbox._do_wasi_stat(bigint, text, boolean)',
-    'Audit: recorded as operation stat at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) IS
+'Audit: recorded as operation stat at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_stat(bigint, text, boolean)', 'tarbox._do_wasi_stat(bigint, text, boolean)');  -- the operation's reference first

@@ -32,5 +32,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_open(bigint, text, boolean, int, boolean)', 'tarbox._do_wasi_open(bigint, text, boolean, int, boolean)',
-    'Audit: recorded as operation open (tarbox.audit_log) at level basic when it may create (oflags creat), standard when it truncates, full otherwise. With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) IS
+'Audit: recorded as operation open (tarbox.audit_log) at level basic when it may create (oflags creat), standard when it truncates, full otherwise. With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_open(bigint, text, boolean, int, boolean)', 'tarbox._do_wasi_open(bigint, text, boolean, int, boolean)');  -- the operation's reference first

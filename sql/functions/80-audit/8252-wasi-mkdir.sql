@@ -30,5 +30,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_mkdir(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_mkdir(bigint, text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_mkdir(bigint, text)', 'tarbox._do_wasi_mkdir(bigint, text)',
-    'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_mkdir(bigint, text) IS
+'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_mkdir(bigint, text)', 'tarbox._do_wasi_mkdir(bigint, text)');  -- the operation's reference first

@@ -29,5 +29,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_readlink(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_readlink(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_readlink(bigint, text) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_readlink(bigint, text)', 'tarbox._do_wasi_readlink(bigint, text)',
-    'Audit: recorded as operation readlink at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_readlink(bigint, text) IS
+'Audit: recorded as operation readlink at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_readlink(bigint, text)', 'tarbox._do_wasi_readlink(bigint, text)');  -- the operation's reference first

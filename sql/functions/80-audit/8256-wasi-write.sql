@@ -32,5 +32,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_write(bigint, bigint, bytea, boolean)', 'tarbox._do_wasi_write(bigint, bigint, bytea, boolean)',
-    'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) IS
+'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_write(bigint, bigint, bytea, boolean)', 'tarbox._do_wasi_write(bigint, bigint, bytea, boolean)');  -- the operation's reference first

@@ -30,5 +30,6 @@ $$;
 ALTER FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.wasi_allocate(bigint, bigint, bigint)', 'tarbox._do_wasi_allocate(bigint, bigint, bigint)',
-    'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) IS
+'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_allocate(bigint, bigint, bigint)', 'tarbox._do_wasi_allocate(bigint, bigint, bigint)');  -- the operation's reference first

@@ -38,5 +38,6 @@ $$;
 ALTER FUNCTION tarbox.layer_new(text, text, boolean, bigint, bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.layer_new(text, text, boolean, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.layer_new(text, text, boolean, bigint, bigint, int) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.layer_new(text, text, boolean, bigint, bigint, int)', 'tarbox._do_layer_new(text, text, boolean)',
-    'Audit: recorded as operation layer_new (level basic; layer = the new layer, details: name, description, the layer it was made from, layers discarded). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (FUSE control files; kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.layer_new(text, text, boolean, bigint, bigint, int) IS
+'Audit: recorded as operation layer_new (level basic; layer = the new layer, details: name, description, the layer it was made from, layers discarded). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (FUSE control files; kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.layer_new(text, text, boolean, bigint, bigint, int)', 'tarbox._do_layer_new(text, text, boolean)');  -- the operation's reference first

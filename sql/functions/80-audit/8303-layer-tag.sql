@@ -65,7 +65,9 @@ GRANT EXECUTE ON FUNCTION tarbox.layer_tag(text, text, bigint, bigint, int) TO t
 ALTER FUNCTION tarbox.layer_untag(text, bigint, bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.layer_untag(text, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.layer_untag(text, bigint, bigint, int) TO tarbox_tenant;
-SELECT tarbox._audit_doc('tarbox.layer_tag(text, text, bigint, bigint, int)', 'tarbox._do_layer_tag(text, text)',
-    'Audit: recorded as operation layer_tag (level basic; details: layer and tag). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
-SELECT tarbox._audit_doc('tarbox.layer_untag(text, bigint, bigint, int)', 'tarbox._do_layer_untag(text)',
-    'Audit: recorded as operation layer_untag (level basic; details: the tag). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.');
+COMMENT ON FUNCTION tarbox.layer_tag(text, text, bigint, bigint, int) IS
+'Audit: recorded as operation layer_tag (level basic; details: layer and tag). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.layer_tag(text, text, bigint, bigint, int)', 'tarbox._do_layer_tag(text, text)');  -- the operation's reference first
+COMMENT ON FUNCTION tarbox.layer_untag(text, bigint, bigint, int) IS
+'Audit: recorded as operation layer_untag (level basic; details: the tag). p_caller_uid, p_caller_gid, p_caller_pid: the calling process (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.layer_untag(text, bigint, bigint, int)', 'tarbox._do_layer_untag(text)');  -- the operation's reference first

@@ -55,9 +55,12 @@ GRANT EXECUTE ON FUNCTION tarbox.tenant_delete(text) TO tarbox_admin;
 ALTER FUNCTION tarbox.tenant_rename(text, text) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox.tenant_rename(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.tenant_rename(text, text) TO tarbox_admin;
-SELECT tarbox._audit_doc('tarbox.tenant_create(text, text, bigint, bigint)', 'tarbox._do_tenant_create(text, text, bigint, bigint)',
-    'Audit: recorded as operation tenant_create in the new tenant''s log (the password is not).');
-SELECT tarbox._audit_doc('tarbox.tenant_delete(text)', 'tarbox._do_tenant_delete(text)',
-    'Audit: recorded as operation tenant_delete in the tenant''s log, which is kept until its retention (the installation default) expires; the tenant''s audit level and retention settings are deleted with it.');
-SELECT tarbox._audit_doc('tarbox.tenant_rename(text, text)', 'tarbox._do_tenant_rename(text, text)',
-    'Audit: recorded as operation tenant_rename in the tenant''s log.');
+COMMENT ON FUNCTION tarbox.tenant_create(text, text, bigint, bigint) IS
+'Audit: recorded as operation tenant_create in the new tenant''s log (the password is not).';
+SELECT tarbox._audit_doc('tarbox.tenant_create(text, text, bigint, bigint)', 'tarbox._do_tenant_create(text, text, bigint, bigint)');  -- the operation's reference first
+COMMENT ON FUNCTION tarbox.tenant_delete(text) IS
+'Audit: recorded as operation tenant_delete in the tenant''s log, which is kept until its retention (the installation default) expires; the tenant''s audit level and retention settings are deleted with it.';
+SELECT tarbox._audit_doc('tarbox.tenant_delete(text)', 'tarbox._do_tenant_delete(text)');  -- the operation's reference first
+COMMENT ON FUNCTION tarbox.tenant_rename(text, text) IS
+'Audit: recorded as operation tenant_rename in the tenant''s log.';
+SELECT tarbox._audit_doc('tarbox.tenant_rename(text, text)', 'tarbox._do_tenant_rename(text, text)');  -- the operation's reference first
