@@ -19,6 +19,9 @@ RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 #: SQLSTATE classes/codes that are not ``TXnnn`` but still have a natural errno.
 _SQLSTATE_ERRNO = {
     "22021": _errno.EILSEQ,  # character_not_in_repertoire (invalid UTF-8)
+    "25006": _errno.EROFS,   # read_only_sql_transaction (a change in a read-only request)
+    "28000": _errno.EACCES,  # invalid_authorization_specification (an HTTP bearer token refused)
+    "57014": _errno.ETIMEDOUT,  # query_canceled (statement_timeout)
     "40001": _errno.EAGAIN,  # serialization_failure (retry)
     "40P01": _errno.EAGAIN,  # deadlock_detected (retry)
 }

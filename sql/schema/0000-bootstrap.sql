@@ -11,6 +11,12 @@
 --   tarbox_admin  group for administrators (superusers count as members).
 --   tarbox_tenant group of every tenant role: EXECUTE on the public API, SELECT on the tables
 --                 (filtered by RLS to the tenant's own rows).
+--   tarbox_gateway the login role of the HTTP gateway (`tarbox serve`): a member of every tenant
+--                 role and nothing more. NOINHERIT, so it holds none of their privileges until a
+--                 request's transaction sets the role (tarbox._gateway_enter, after the bearer
+--                 token is checked; set_config('role', ..., true) ends with the transaction), and
+--                 no superuser, BYPASSRLS, CREATEROLE or CREATEDB. tarbox.tenant_create grants each
+--                 tenant role to it.
 DO $bootstrap$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_owner') THEN
@@ -25,15 +31,19 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_tenant') THEN
         CREATE ROLE tarbox_tenant NOLOGIN;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tarbox_gateway') THEN
+        CREATE ROLE tarbox_gateway LOGIN NOINHERIT;
+    END IF;
 END
 $bootstrap$;
+ALTER ROLE tarbox_gateway LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB NOREPLICATION;
 
 -- tarbox_maint creates and drops tenant roles.
 ALTER ROLE tarbox_maint CREATEROLE;
 
 CREATE SCHEMA IF NOT EXISTS tarbox AUTHORIZATION tarbox_owner;
 REVOKE ALL ON SCHEMA tarbox FROM PUBLIC;
-GRANT USAGE ON SCHEMA tarbox TO tarbox_tenant, tarbox_admin, tarbox_maint;
+GRANT USAGE ON SCHEMA tarbox TO tarbox_tenant, tarbox_admin, tarbox_maint, tarbox_gateway;
 -- tarbox_maint creates the per-tenant inode sequences.
 GRANT CREATE ON SCHEMA tarbox TO tarbox_maint;
 
@@ -58,6 +68,39 @@ BEGIN
     EXECUTE format('ALTER DATABASE %I SET search_path = public', current_database());
 END
 $db$;
+
+-- tarbox.entry: a file as the remote API (sql/functions/60-remote: HTTP, WASI) describes it: its
+-- name (bytes; NULL for the root), the inode's attributes as tarbox.attr has them (times in ns
+-- since the epoch), the symlink target bytes, and etag: a version tag that changes whenever the
+-- inode's row does (any change of content or attributes), for HTTP ETag / If-Match. Made here,
+-- not in a migration, because function signatures name it and the function files are loaded
+-- over any schema version (tarbox init --upto); a later change is an ALTER TYPE migration.
+DO $types$
+BEGIN
+    IF to_regtype('tarbox.entry') IS NULL THEN
+        CREATE TYPE tarbox.entry AS (
+            name     bytea,
+            ino      bigint,
+            type     text,
+            mode     int,
+            nlink    int,
+            uid      bigint,
+            gid      bigint,
+            rdev     bigint,
+            size     bigint,
+            atime_ns bigint,
+            mtime_ns bigint,
+            ctime_ns bigint,
+            btime_ns bigint,
+            target   bytea,
+            etag     text
+        );
+        ALTER TYPE tarbox.entry OWNER TO tarbox_owner;
+        COMMENT ON TYPE tarbox.entry IS
+            'A file as the remote API describes it: name bytes (NULL for the root), inode, type word (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), a/m/c/birth times (ns since the epoch), symlink target bytes, etag (changes with every change of the file).';
+    END IF;
+END
+$types$;
 
 CREATE TABLE IF NOT EXISTS tarbox.schema_migration (
     name       text        PRIMARY KEY CHECK (name ~ '^[0-9]{4}-[a-z0-9-]+\.sql$'),

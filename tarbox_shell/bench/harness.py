@@ -41,6 +41,7 @@ from .. import db
 from . import audit as bench_audit
 from . import layers as bench_layers
 from . import report as bench_report
+from . import http as bench_http
 from . import sqlapi as bench_sqlapi
 from . import targets as bench_targets
 from . import wasi as bench_wasi
@@ -262,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="layer figures to measure (default: %(default)s); '' = none")
     ap.add_argument("--sqlapi", default="on", choices=["on", "off"],
                     help="direct SQL path API vs the AgentFS SDK (default: %(default)s)")
+    ap.add_argument("--http", default="on", choices=["on", "off"],
+                    help="the HTTP API (tarbox serve) vs the direct SQL path API (default: %(default)s)")
     ap.add_argument("--workdir", default="/var/tmp/tarbox-bench",
                     help="scratch directory on a local disk (default: %(default)s)")
     ap.add_argument("--fs-timeout", type=float, default=None,
@@ -306,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "audit": None, "wasi": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "audit": None,
+        "wasi": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -340,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sqlapi == "on":
             print("== direct SQL path API vs AgentFS", flush=True)
             report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
+            bench_report.save_json(out_path, report)
+        if args.http == "on":
+            print("== HTTP API (tarbox serve) vs direct SQL", flush=True)
+            report["http"] = bench_http.run(admin_dsn, f"bench-{stamp}-h", args.quick)
             bench_report.save_json(out_path, report)
         wasi_names = [s.strip() for s in args.wasi.split(",") if s.strip()]
         if wasi_names:
@@ -385,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
               f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")
         print(bench_sqlapi.format_sqlapi(report["sqlapi"]))
+        print()
+    if report["http"]:
+        print(f"HTTP API vs direct SQL path API ({report['http']['files']} files of {report['http']['bytes']} B, "
+              f"{report['http']['seconds']:.0f} s per figure; clients are processes on this machine)")
+        print(bench_http.format_http(report["http"]))
         print()
     if report["wasi"]:
         print(bench_wasi.format_wasi(report["wasi"]))

@@ -1,7 +1,7 @@
 """The ``tarbox`` command line: click groups, one module per group or family of commands.
 
 Imports: anything. The CLI is the top of the import graph: it may import every other part of
-:mod:`tarbox_shell` (``db``, ``fuse``, ``transfer``, ``wasi``, ``errors``), and nothing outside
+:mod:`tarbox_shell` (``db``, ``fuse``, ``transfer``, ``wasi``, ``server``, ``client``, ``errors``), and nothing outside
 ``cli`` imports it (``tarbox_shell.__main__`` aside). Commands only parse arguments, call
 one SQL function or one library function, and print.
 
@@ -20,7 +20,9 @@ from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
 from .mount import mount_command, umount_command
+from .serve import serve_command
 from .tenant import tenant_group
+from .token import token_group
 from .wasi import wasi_group
 
 
@@ -28,11 +30,15 @@ from .wasi import wasi_group
 @click.option("--dsn", metavar="DSN", default=None,
               help="libpq connection string of an existing server (default: $TARBOX_DSN, "
                    "else the embedded cluster in $TARBOX_HOME).")
+@click.option("--url", metavar="URL", envvar="TARBOX_URL", default=None,
+              help="Use the HTTP API of `tarbox serve` at URL for the file commands (default: $TARBOX_URL).")
+@click.option("--token", metavar="TOKEN", envvar="TARBOX_TOKEN", default=None,
+              help="Bearer token for --url (default: $TARBOX_TOKEN); it decides the tenant.")
 @click.version_option(__version__, prog_name="tarbox")
 @click.pass_context
-def cli(ctx: click.Context, dsn: str | None) -> None:
+def cli(ctx: click.Context, dsn: str | None, url: str | None, token: str | None) -> None:
     """Tarbox: a POSIX filesystem stored in PostgreSQL."""
-    state = State(dsn=dsn or None)
+    state = State(dsn=dsn or None, url=url or None, token=token or None)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -44,5 +50,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
-                layer_group, mount_command, umount_command, wasi_group, *audit.COMMANDS]:
+                layer_group, mount_command, umount_command, serve_command, token_group, wasi_group,
+                *audit.COMMANDS]:
     cli.add_command(command)

@@ -111,7 +111,10 @@ class State:
     """Per-invocation state: the explicit DSN and cached connections."""
 
     dsn: str | None = None
+    url: str | None = None
+    token: str | None = None
     _admin: psycopg.Connection | None = None
+    _client: Any = None
     _tenants: dict[str, psycopg.Connection] = field(default_factory=dict)
 
     def admin(self) -> psycopg.Connection:
@@ -130,8 +133,23 @@ class State:
             self._tenants[name] = tconn
         return self._tenants[name]
 
+    def client(self):
+        """The HTTP client (:class:`tarbox_shell.client.TarboxClient`) of ``--url``/``$TARBOX_URL``
+        with ``--token``/``$TARBOX_TOKEN``; None without a URL. Raises :class:`click.UsageError`
+        for a URL without a token."""
+        if not self.url:
+            return None
+        if self._client is None:
+            if not self.token:
+                raise click.UsageError("--url needs a bearer token: --token or $TARBOX_TOKEN")
+            from ..client import TarboxClient
+            self._client = TarboxClient(self.url, self.token)
+        return self._client
+
     def close(self) -> None:
         """Close every connection opened so far."""
+        if self._client is not None:
+            self._client.close()
         for c in [self._admin, *self._tenants.values()]:
             if c is not None:
                 try:

@@ -1,8 +1,9 @@
 """The file commands, each one call (or a loop of calls) of the SQL path API
 (``tarbox.ls``, ``stat``, ``read``, ``write``, ``mkdir``, ``rm``, ``mv``, ``ln``) on a
-``TENANT:/path``: ``tarbox ls|stat|cat|put|get|mkdir|rm|mv|ln``.
+``TENANT:/path``: ``tarbox ls|stat|cat|put|get|mkdir|rm|mv|ln``; with ``--url`` (or
+``$TARBOX_URL``) and a token the same commands go over HTTP (:mod:`.remote`).
 
-Imports: :mod:`tarbox_shell.errors` and the CLI's context.
+Imports: :mod:`tarbox_shell.errors`, :mod:`.remote` and the CLI's context.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 import psycopg
 
 from ..errors import TarboxError, translate
+from . import remote
 from .context import (TENANT_RE, TPATH, State, TPath, mode_arg, name_in_error, parse_tpath,
                       pass_state, query)
 
@@ -59,6 +61,8 @@ def _join(base: str, name: str) -> str:
 @pass_state
 def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) -> None:
     """List directories (or show files)."""
+    if state.client():
+        return remote.ls(state.client(), paths, long, as_json)
     out: list[dict] = []
     for tp in paths:
         conn = state.tenant(tp.tenant)
@@ -104,6 +108,8 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
 @pass_state
 def stat_cmd(state: State, follow: bool, as_json: bool, paths: tuple[TPath, ...]) -> None:
     """Show inode attributes."""
+    if state.client():
+        return remote.stat(state.client(), paths, follow, as_json)
     results = []
     for tp in paths:
         conn = state.tenant(tp.tenant)
@@ -156,6 +162,8 @@ def _read_chunks(conn: psycopg.Connection, tp: TPath) -> Iterable[bytes]:
 @pass_state
 def cat_cmd(state: State, paths: tuple[TPath, ...]) -> None:
     """Write file contents to stdout."""
+    if state.client():
+        return remote.cat(state.client(), paths)
     out = sys.stdout.buffer
     for tp in paths:
         conn = state.tenant(tp.tenant)
@@ -180,6 +188,8 @@ def _stat_type(conn: psycopg.Connection, path: str) -> str | None:
 @pass_state
 def put_cmd(state: State, hostfile: str, dest: TPath) -> None:
     """Copy host file HOSTFILE ('-' = stdin) to TENANT:/path (atomically)."""
+    if state.client():
+        return remote.put(state.client(), hostfile, dest)
     conn = state.tenant(dest.tenant)
     path = dest.path
     kind = _stat_type(conn, path)
@@ -229,6 +239,8 @@ def _umask() -> int:
 @pass_state
 def get_cmd(state: State, src: TPath, hostfile: str) -> None:
     """Copy TENANT:/path to host file HOSTFILE ('-' = stdout)."""
+    if state.client():
+        return remote.get(state.client(), src, hostfile)
     conn = state.tenant(src.tenant)
     if hostfile == "-":
         out = sys.stdout.buffer
@@ -264,6 +276,8 @@ def get_cmd(state: State, src: TPath, hostfile: str) -> None:
 def mkdir_cmd(state: State, parents: bool, mode: str | None, paths: tuple[TPath, ...]) -> None:
     """Create directories."""
     m = mode_arg(mode)
+    if state.client():
+        return remote.mkdir(state.client(), paths, parents, m)
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
@@ -279,6 +293,8 @@ def mkdir_cmd(state: State, parents: bool, mode: str | None, paths: tuple[TPath,
 @pass_state
 def rm_cmd(state: State, recursive: bool, force: bool, paths: tuple[TPath, ...]) -> None:
     """Remove files (and directories with -r)."""
+    if state.client():
+        return remote.rm(state.client(), paths, recursive, force)
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
@@ -295,6 +311,8 @@ def rm_cmd(state: State, recursive: bool, force: bool, paths: tuple[TPath, ...])
 @pass_state
 def mv_cmd(state: State, src: TPath, dst: TPath) -> None:
     """Move/rename SRC to DST (into DST if it is a directory)."""
+    if state.client():
+        return remote.mv(state.client(), src, dst)
     if src.tenant != dst.tenant:
         raise TarboxError(f"cannot move {src} to another tenant ({dst.tenant})", errno.EXDEV)
     conn = state.tenant(src.tenant)
@@ -311,6 +329,8 @@ def mv_cmd(state: State, src: TPath, dst: TPath) -> None:
 @pass_state
 def ln_cmd(state: State, symbolic: bool, target: str, link: TPath) -> None:
     """Make LINK (TENANT:/path) a hard link to TARGET, or with -s a symlink to TARGET."""
+    if state.client():
+        return remote.ln(state.client(), target, link, symbolic)
     if not symbolic:
         m = TENANT_RE.match(target)
         if m:

@@ -11,10 +11,10 @@ Imports: :mod:`tarbox_shell.errors` (and ``tarbox_shell.SQL_DIR``) only; everyth
 package may import this.
 """
 
-from .connection import (connect, explicit_dsn, in_transaction, namedtuple_row, resolve_dsn, run,
+from .connection import (connect, explicit_dsn, gateway_dsn, in_transaction, namedtuple_row, resolve_dsn, run,
                          set_role, tenant_connection, tenant_role)
 
 __all__ = [
-    "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
+    "connect", "explicit_dsn", "gateway_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
     "set_role", "tenant_connection", "tenant_role",
 ]

@@ -9,7 +9,10 @@ for root)::
 
 The superuser is ``tarbox``; admins reach it by peer authentication through the
 ``tarbox_admin`` ident map (root, the server's OS user and the invoking OS user
-map to ``tarbox``). Every other role logs in with a SCRAM password.
+map to ``tarbox``). The same OS users may log in as ``tarbox_gateway``, the HTTP
+gateway's role (``tarbox serve``: a member of the tenant roles and nothing more, so
+strictly less than the superuser they already reach). Every other role logs in
+with a SCRAM password.
 
 When run as root the server runs as an unprivileged OS user (``postgres`` from the
 Debian package, else a ``tarbox`` system user that is created on demand), and
@@ -44,6 +47,8 @@ EXTENSION_PACKAGES = {
 }
 
 SUPERUSER = "tarbox"
+#: The login role of ``tarbox serve`` (created by migration 0050).
+GATEWAY_ROLE = "tarbox_gateway"
 IDENT_MAP = "tarbox_admin"
 CONF_INCLUDE = "tarbox.conf"
 
@@ -99,18 +104,20 @@ def log_file(home: str | os.PathLike | None = None) -> Path:
     return _home(home) / "postgres.log"
 
 
-def dsn(home: str | os.PathLike | None = None, dbname: str = "tarbox") -> str:
+def dsn(home: str | os.PathLike | None = None, dbname: str = "tarbox", user: str = SUPERUSER) -> str:
     """Return the libpq DSN of the embedded cluster (str).
 
     Args:
         home: cluster home (default :func:`tarbox_home`).
         dbname: database name (default ``tarbox``).
+        user: the role to log in as (default the superuser ``tarbox``; the peer map also
+            admits :data:`GATEWAY_ROLE`).
 
-    Returns ``host=<home>/run dbname=<dbname> user=tarbox``. Does not check that
+    Returns ``host=<home>/run dbname=<dbname> user=<user>``. Does not check that
     the server runs.
     """
     host = str(socket_dir(home))
-    return psycopg.conninfo.make_conninfo(host=host, dbname=dbname, user=SUPERUSER)
+    return psycopg.conninfo.make_conninfo(host=host, dbname=dbname, user=user)
 
 
 # ------------------------------------------------------------------------ binaries
@@ -386,14 +393,15 @@ def _write_config(home: Path, user: str) -> bool:
             fh.write(f"\n# tarbox settings\n{line}\n")
         changed = True
     hba = (
-        "# Written by tarbox. Admins: peer auth mapped to the tarbox superuser.\n"
+        "# Written by tarbox. Admins: peer auth mapped to the tarbox superuser (and to the\n"
+        "# HTTP gateway's role, which is less).\n"
         "# TYPE  DATABASE  USER    METHOD\n"
-        f"local   all       {SUPERUSER}  peer map={IDENT_MAP}\n"
+        f"local   all       {SUPERUSER},{GATEWAY_ROLE}  peer map={IDENT_MAP}\n"
         "local   all       all     scram-sha-256\n"
     )
     changed |= _write_if_changed(pgdata / "pg_hba.conf", hba, user)
     ident = "# Written by tarbox.\n# MAPNAME  SYSTEM-USERNAME  PG-USERNAME\n" + "".join(
-        f"{IDENT_MAP}  {u}  {SUPERUSER}\n" for u in _ident_users(user)
+        f"{IDENT_MAP}  {u}  {role}\n" for u in _ident_users(user) for role in (SUPERUSER, GATEWAY_ROLE)
     )
     changed |= _write_if_changed(pgdata / "pg_ident.conf", ident, user)
     return changed

@@ -39,6 +39,31 @@ def resolve_dsn(dsn: str | None = None) -> str:
     return explicit_dsn(dsn) or cluster.dsn()
 
 
+def gateway_dsn(dsn: str | None = None, admin_dsn: str | None = None) -> str:
+    """Return the DSN (str) the HTTP gateway (``tarbox serve``) logs in with.
+
+    Args:
+        dsn: the gateway's own DSN, given by the operator (``tarbox serve --dsn``), used as
+            is: it must log in as a role that may ``SET ROLE`` to the tenant roles
+            (``tarbox_gateway``) and is neither superuser nor BYPASSRLS (the server checks).
+        admin_dsn: the admin DSN (``tarbox --dsn`` / ``$TARBOX_DSN``); without ``dsn``, the
+            gateway logs in to that server as ``tarbox_gateway`` without its password
+            (peer, trust or a ``.pgpass`` entry must admit it).
+
+    Without either, the embedded cluster's socket as ``tarbox_gateway`` (its peer map admits
+    the OS users that may be its superuser).
+    """
+    if dsn:
+        return dsn
+    admin = explicit_dsn(admin_dsn)
+    if admin is None:
+        return cluster.dsn(user=cluster.GATEWAY_ROLE)
+    params = psycopg.conninfo.conninfo_to_dict(admin)
+    params.pop("password", None)
+    params["user"] = cluster.GATEWAY_ROLE
+    return psycopg.conninfo.make_conninfo(**params)
+
+
 def connect(dsn: str | None = None, autocommit: bool = True, row_factory: Any = None,
             connect_timeout: int = 10) -> psycopg.Connection:
     """Open an admin connection.
@@ -177,6 +202,6 @@ def in_transaction(conn: psycopg.Connection, fn: Callable[[psycopg.Connection], 
 
 
 __all__ = [
-    "connect", "explicit_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
+    "connect", "explicit_dsn", "gateway_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
     "set_role", "tenant_connection", "tenant_role",
 ]

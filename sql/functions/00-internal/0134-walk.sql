@@ -1,12 +1,15 @@
--- tarbox._walk(ctx, path, follow): resolve an absolute path (text, UTF-8) at ctx.layer.
+-- tarbox._walk(ctx, path, follow): resolve an absolute path at ctx.layer. The path is bytes
+-- (a Linux path: any bytes but NUL, names need not be UTF-8); the text form takes UTF-8 text.
 -- Returns (parent, name, ino): the directory holding the last component, that component's bytes
 -- and its inode, NULL when only the last component is missing (so creating functions can use
--- parent and name). '/' gives (1, NULL, 1). '.' and '..' are handled; symbolic links in the
--- middle of the path are always followed, the last one only when p_follow; at most 40 links
--- (ELOOP), as Linux does.
--- Errors: EINVAL (relative or empty path), ENAMETOOLONG (path over 4096 bytes or a component over
--- 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
-CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path text, p_follow boolean)
+-- parent and name). '/' gives (1, NULL, 1). '.' and '..' are handled ('..' of the root is the
+-- root, so no path leaves the tenant's tree); symbolic links in the middle of the path are
+-- always followed, the last one only when p_follow; at most 40 links (ELOOP), as Linux does.
+-- The components are split in C: encode(path, 'escape') keeps every '/' as is and writes any
+-- other byte that could be confused with it as a backslash sequence, which decode() undoes.
+-- Errors: EINVAL (relative or empty path, a NUL byte), ENAMETOOLONG (path over 4096 bytes or a
+-- component over 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
+CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path bytea, p_follow boolean)
 RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE
 AS $$
@@ -19,24 +22,29 @@ DECLARE
     v_next bigint;
     v_node tarbox.inode;
     v_links int := 0;
-    v_target text;
     v_last boolean;
+    v_slash boolean;
 BEGIN
-    IF p_path IS NULL OR left(p_path, 1) <> '/' THEN
-        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)', p_path));
+    IF p_path IS NULL OR octet_length(p_path) = 0 OR get_byte(p_path, 0) <> 47 THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)',
+                                               tarbox._name_text(p_path)));
     ELSIF octet_length(p_path) > 4096 THEN
         PERFORM tarbox._raise('ENAMETOOLONG',
             format('path is %s bytes; the limit is 4096 (PATH_MAX)', octet_length(p_path)));
+    ELSIF position('\x00'::bytea IN p_path) > 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L contains a NUL byte', tarbox._name_text(p_path)));
     END IF;
-    IF right(p_path, 1) = '/' THEN
+    v_slash := get_byte(p_path, octet_length(p_path) - 1) = 47;
+    IF v_slash THEN
         p_follow := true;  -- a trailing '/' resolves a final symbolic link (POSIX)
     END IF;
-    v_parts := array_remove(string_to_array(p_path, '/'), '');
+    v_parts := array_remove(string_to_array(encode(p_path, 'escape'), '/'), '');
     WHILE v_i <= coalesce(array_length(v_parts, 1), 0) LOOP
         v_last := v_i = array_length(v_parts, 1);
         v_node := tarbox._inode_at(c.tenant_id, v_cur, c.layer);
         IF (v_node.mode & 61440) <> 16384 THEN
-            PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory', p_path));
+            PERFORM tarbox._raise('ENOTDIR', format('%s: a path component is not a directory',
+                                                    tarbox._name_text(p_path)));
         END IF;
         IF v_parts[v_i] = '.' THEN
             v_name := NULL;
@@ -50,29 +58,30 @@ BEGIN
             v_i := v_i + 1;
             CONTINUE;
         END IF;
-        v_name := convert_to(v_parts[v_i], 'UTF8');
+        v_name := decode(v_parts[v_i], 'escape');
         IF octet_length(v_name) > 255 THEN
             PERFORM tarbox._raise('ENAMETOOLONG',
-                format('%s: a component is %s bytes; the limit is 255', p_path, octet_length(v_name)));
+                format('%s: a component is %s bytes; the limit is 255', tarbox._name_text(p_path),
+                       octet_length(v_name)));
         END IF;
         v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
         IF v_next IS NULL THEN
             IF v_last THEN
                 RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
             END IF;
-            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
         END IF;
         v_node := tarbox._inode_at(c.tenant_id, v_next, c.layer);
         IF (v_node.mode & 61440) = 40960 AND (NOT v_last OR p_follow) THEN
             v_links := v_links + 1;
             IF v_links > 40 THEN
-                PERFORM tarbox._raise('ELOOP', format('%s: too many levels of symbolic links', p_path));
+                PERFORM tarbox._raise('ELOOP', format('%s: too many levels of symbolic links',
+                                                      tarbox._name_text(p_path)));
             END IF;
-            v_target := convert_from(v_node.target, 'UTF8');
-            v_parts := array_remove(string_to_array(v_target, '/'), '')
+            v_parts := array_remove(string_to_array(encode(v_node.target, 'escape'), '/'), '')
                        || v_parts[v_i + 1 :];
             v_i := 1;
-            IF left(v_target, 1) = '/' THEN
+            IF get_byte(v_node.target, 0) = 47 THEN
                 v_cur := 1;
                 v_parent := 1;
             END IF;
@@ -84,12 +93,24 @@ BEGIN
         v_i := v_i + 1;
     END LOOP;
     -- A trailing '/' names a directory (POSIX pathname resolution).
-    IF right(p_path, 1) = '/' AND v_cur <> 1
+    IF v_slash AND v_cur <> 1
        AND (tarbox._inode_at(c.tenant_id, v_cur, c.layer)).mode & 61440 <> 16384 THEN
-        PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_path));
+        PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', tarbox._name_text(p_path)));
     END IF;
     RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
                v_name, v_cur)::tarbox._resolved;
+END
+$$;
+ALTER FUNCTION tarbox._walk(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._walk(tarbox._context, bytea, boolean) FROM PUBLIC;
+
+-- The text form: the path as UTF-8 text (the path API's spelling).
+CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path text, p_follow boolean)
+RETURNS tarbox._resolved
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN tarbox._walk(c, convert_to(p_path, 'UTF8'), p_follow);
 END
 $$;
 ALTER FUNCTION tarbox._walk(tarbox._context, text, boolean) OWNER TO tarbox_owner;

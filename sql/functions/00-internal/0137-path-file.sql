@@ -1,7 +1,8 @@
 -- tarbox._path_file(ctx, path, create): the inode of the regular file at an absolute path
--- (symbolic links followed), creating it (mode 0644, the tenant's default owner) when missing
--- and p_create. Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus those of _walk.
-CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path text, p_create boolean)
+-- (bytes, or UTF-8 text; symbolic links followed), creating it (mode 0644, the tenant's default
+-- owner) when missing and p_create. Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus
+-- those of _walk.
+CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path bytea, p_create boolean)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -12,18 +13,29 @@ DECLARE
 BEGIN
     IF r.ino IS NULL THEN
         IF NOT p_create THEN
-            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
         RETURN (tarbox._new_inode(c, r.parent, r.name, 33188, 0, t.default_uid, t.default_gid, NULL)).ino;
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) = 16384 THEN
-        PERFORM tarbox._raise('EISDIR', format('%s is a directory', p_path));
+        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
     ELSIF (v.mode & 61440) <> 32768 THEN
-        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', p_path));
+        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
     END IF;
     RETURN r.ino;
+END
+$$;
+ALTER FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._path_file(tarbox._context, bytea, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path text, p_create boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN tarbox._path_file(c, convert_to(p_path, 'UTF8'), p_create);
 END
 $$;
 ALTER FUNCTION tarbox._path_file(tarbox._context, text, boolean) OWNER TO tarbox_owner;

@@ -27,6 +27,10 @@ BEGIN
     SELECT r.oid::bigint INTO v_id FROM pg_roles r WHERE r.rolname = v_role;
     EXECUTE format('ALTER ROLE %I RENAME TO %I', v_role, 'tarbox_tenant_' || v_id);
     v_role := 'tarbox_tenant_' || v_id;
+    -- The HTTP gateway may act as the tenant (SET LOCAL ROLE per request; see migration 0050).
+    IF EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'tarbox_gateway') THEN
+        EXECUTE format('GRANT %I TO tarbox_gateway', v_role);
+    END IF;
     IF p_password IS NOT NULL THEN
         EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', v_role, p_password);
     END IF;
@@ -44,4 +48,4 @@ $$;
 ALTER FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) IS
-'Administrators: create tenant p_name (1-63 of a-z 0-9 _ -, starting with a letter) with its role tarbox_tenant_<id> (LOGIN with p_password, else NOLOGIN: reached by SET ROLE), its base layer and an empty root directory owned by p_uid:p_gid (also the owner of files made through the path API). Returns (tenant_id, name, role_name). Errors: EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';
+'Administrators: create tenant p_name (1-63 of a-z 0-9 _ -, starting with a letter) with its role tarbox_tenant_<id> (LOGIN with p_password, else NOLOGIN: reached by SET ROLE; granted to the HTTP gateway role tarbox_gateway), its base layer and an empty root directory owned by p_uid:p_gid (also the owner of files made through the path API). Returns (tenant_id, name, role_name). Errors: EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';

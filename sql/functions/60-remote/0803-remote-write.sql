@@ -1,0 +1,78 @@
+CREATE OR REPLACE FUNCTION tarbox.remote_write(p_path bytea, p_data bytea, p_offset bigint DEFAULT 0,
+                                               p_truncate boolean DEFAULT false, p_final boolean DEFAULT false,
+                                               p_create_new boolean DEFAULT false, p_if_match text[] DEFAULT NULL,
+                                               p_if_none_match boolean DEFAULT false, p_append boolean DEFAULT false,
+                                               p_mode int DEFAULT 420)
+RETURNS tarbox.entry
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    r tarbox._resolved;
+    e tarbox.entry;
+    t tarbox.tenant;
+    v_ino bigint;
+    v_created boolean := false;
+    v_off bigint := coalesce(p_offset, 0);
+    v_n bigint := coalesce(octet_length(p_data), 0);
+BEGIN
+    IF v_off < 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid offset %s', v_off));
+    ELSIF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
+        PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
+    END IF;
+    FOR v_attempt IN 1..3 LOOP
+        r := tarbox._walk(c, p_path, true);
+        EXIT WHEN r.ino IS NOT NULL;
+        IF p_if_match IS NOT NULL THEN
+            PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
+        END IF;
+        SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+        BEGIN
+            r.ino := (tarbox._new_inode(c, r.parent, r.name, 32768 | coalesce(p_mode, 420), 0,
+                                        t.default_uid, t.default_gid, NULL)).ino;
+            v_created := true;
+            EXIT;
+        EXCEPTION WHEN SQLSTATE 'TX017' THEN
+            -- another writer created it since the walk: take the existing file (but never
+            -- when this call must create it)
+            IF p_create_new OR p_if_none_match OR v_attempt = 3 THEN
+                RAISE;
+            END IF;
+        END;
+    END LOOP;
+    v_ino := r.ino;
+    PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+    e := tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
+    IF e.type = 'dir' THEN
+        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+    ELSIF e.type <> 'file' THEN
+        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
+    END IF;
+    IF NOT v_created THEN
+        IF p_create_new THEN
+            PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+        END IF;
+        PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
+        IF (e.mode & 146) = 0 THEN
+            PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
+                                                   tarbox._name_text(p_path)));
+        END IF;
+    END IF;
+    IF p_truncate AND NOT coalesce(p_append, false) THEN
+        PERFORM tarbox._truncate(c, v_ino, v_off, true);
+    END IF;
+    IF v_n > 0 THEN
+        PERFORM tarbox._write(c, v_ino, v_off, p_data, coalesce(p_append, false));
+    END IF;
+    IF p_final AND NOT coalesce(p_append, false) THEN
+        PERFORM tarbox._truncate(c, v_ino, v_off + v_n);
+    END IF;
+    RETURN tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
+END
+$$;
+ALTER FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
+'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';

@@ -1,0 +1,42 @@
+CREATE OR REPLACE FUNCTION tarbox.remote_remove(p_path bytea, p_kind text DEFAULT 'any', p_recursive boolean DEFAULT false,
+                                                p_if_match text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    e tarbox.entry;
+    v_ino bigint;
+BEGIN
+    IF p_kind IS NULL OR p_kind NOT IN ('any', 'file', 'dir') THEN
+        PERFORM tarbox._raise('EINVAL', format('kind %L: use any, file or dir', p_kind));
+    ELSIF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.ino = 1 OR r.name IS NULL THEN
+        PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', tarbox._name_text(p_path)));
+    END IF;
+    PERFORM tarbox._lock_inode(c.tenant_id, r.parent);
+    IF p_if_match IS NOT NULL THEN
+        PERFORM tarbox._lock_inode(c.tenant_id, r.ino);
+    END IF;
+    e := tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
+    IF p_kind = 'file' AND e.type = 'dir' THEN
+        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+    ELSIF p_kind = 'dir' AND e.type <> 'dir' THEN
+        PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
+    END IF;
+    PERFORM tarbox._check_version(e, p_path, p_if_match, false);
+    IF e.type = 'dir' AND NOT coalesce(p_recursive, false) THEN
+        v_ino := tarbox._remove_entry(c, r.parent, r.name, true);
+        PERFORM tarbox._purge(c.tenant_id, c.head, v_ino);
+        RETURN 1;
+    END IF;
+    RETURN tarbox._rm_tree(c, r.parent, r.name, true);
+END
+$$;
+ALTER FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) IS
+'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030).';

@@ -1,0 +1,42 @@
+-- Extended attributes by absolute byte path (links followed); names and values are bytes.
+CREATE OR REPLACE FUNCTION tarbox.remote_xattrs(p_path bytea, p_layer text DEFAULT NULL)
+RETURNS TABLE (name bytea, value bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx_at(p_layer);
+    v_ino bigint := tarbox._path_ino(c, p_path, true);
+BEGIN
+    RETURN QUERY SELECT n, tarbox.fs_getxattr(v_ino, n, c.layer) FROM tarbox.fs_listxattr(v_ino, c.layer) n;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tarbox.remote_setxattr(p_path bytea, p_name bytea, p_value bytea, p_flags int DEFAULT 0)
+RETURNS tarbox.entry
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._ctx(NULL, true);
+    r tarbox._resolved := tarbox._walk(c, p_path, true);
+BEGIN
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    END IF;
+    IF p_value IS NULL THEN
+        PERFORM tarbox.fs_removexattr(r.ino, p_name);
+    ELSE
+        PERFORM tarbox.fs_setxattr(r.ino, p_name, p_value, coalesce(p_flags, 0));
+    END IF;
+    RETURN tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
+END
+$$;
+ALTER FUNCTION tarbox.remote_xattrs(bytea, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.remote_xattrs(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.remote_xattrs(bytea, text) TO tarbox_tenant;
+ALTER FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.remote_xattrs(bytea, text) IS
+'Remote API. Every extended attribute of absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): (name, value) bytes, sorted by name. Errors: ENOENT (TX002), ENOTDIR (TX020).';
+COMMENT ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) IS
+'Remote API. setxattr(2) of attribute p_name (bytes) of absolute path p_path to p_value (<= 64 KiB; NULL removes it: removexattr(2)); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Returns the file''s new tarbox.entry. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EROFS (TX030).';

@@ -1,0 +1,128 @@
+"""How a request reaches SQL: a psycopg async connection pool logged in as ``tarbox_gateway``,
+and one call per request.
+
+:meth:`Gateway.call` sends, in one pipeline (one network round trip, one transaction: the
+statements of a pipeline form one implicit transaction until its Sync):
+
+1. ``SELECT tarbox._gateway_enter(token, write)``: the token is checked by the database
+   (``tarbox.tenant_token_auth``) and the rest of the transaction acts as its tenant's role
+   (``set_config('role', ..., true)`` = ``SET LOCAL ROLE``), read-only unless ``write``;
+2. the API call itself (``tarbox.remote_*``, ``tarbox.layer_*``, ...).
+
+Row-level security therefore applies exactly as for a mount, and the role ends with the
+transaction: no pooled connection carries a tenant into the next request. Serialization
+failures and deadlocks (40001/40P01) are retried whole; a request that only reads is retried
+once more when the connection broke (a write is not: it may have committed).
+
+:meth:`Gateway.transaction` is the same for a request whose body is streamed (uploads): an
+explicit transaction on one connection for the whole body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from typing import Any, AsyncIterator, Sequence
+
+import psycopg
+import psycopg_pool
+
+from ..errors import is_retryable
+
+#: The first statement of every request's transaction.
+ENTER = "SELECT tarbox._gateway_enter(%s, %s)"
+
+#: Whole-transaction retries on serialization failure / deadlock.
+MAX_RETRIES = 8
+
+
+class Gateway:
+    """The database side of the HTTP server.
+
+    Args:
+        dsn: libpq DSN that logs in as ``tarbox_gateway`` (see
+            :func:`tarbox_shell.db.gateway_dsn`).
+        min_size, max_size: pool size (connections).
+        timeout: seconds to wait for a connection before answering 503.
+        statement_timeout_ms: PostgreSQL ``statement_timeout`` of the gateway's sessions (a
+            request never runs unbounded).
+    """
+
+    def __init__(self, dsn: str, min_size: int = 2, max_size: int = 16, timeout: float = 5.0,
+                 statement_timeout_ms: int = 60_000):
+        self.dsn = dsn
+        self.pool = psycopg_pool.AsyncConnectionPool(
+            dsn, min_size=min_size, max_size=max_size, timeout=timeout, open=False,
+            reconnect_timeout=3600, name="tarbox-gateway",
+            # No automatic server-side prepared statements: one prepared inside a pipeline whose
+            # implicit transaction fails (a refused token) is lost while psycopg believes it
+            # exists ("prepared statement _pg3_N does not exist" on the next use).
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout)), "prepare_threshold": None,
+                    "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                    "application_name": "tarbox serve"})
+
+    async def open(self) -> None:
+        """Open the pool (connections are made in the background; a database that is down
+        makes requests answer 503 until it is back)."""
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        """Close the pool and its connections."""
+        await self.pool.close()
+
+    async def check_role(self) -> dict:
+        """The login role's attributes: ``{"role", "superuser", "bypassrls"}`` (the server
+        refuses to run as a superuser or a BYPASSRLS role). Raises psycopg errors."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT current_user::text, rolsuper, rolbypassrls FROM pg_catalog.pg_roles "
+                "WHERE rolname = current_user")
+            role, superuser, bypass = await cur.fetchone()
+        return {"role": role, "superuser": superuser, "bypassrls": bypass}
+
+    async def ping(self) -> None:
+        """One ``SELECT 1`` (the ``/health`` check). Raises on failure."""
+        async with self.pool.connection() as conn:
+            await conn.execute("SELECT 1")
+
+    async def call(self, token: str | None, write: bool, query: Any,
+                   params: Sequence[Any] | dict | None = None, binary: bool = False) -> list[tuple]:
+        """Run ``query`` as the token's tenant in one round trip and one transaction.
+
+        Args:
+            token: the bearer token (None: refused by the database as missing).
+            write: False for a read-only request (the transaction is then READ ONLY).
+            query: the API call (SQL text with ``%s`` placeholders).
+            params: its parameters.
+            binary: results in PostgreSQL's binary format (file data: no hex text).
+
+        Returns the rows (list of tuples). Raises psycopg errors (SQLSTATE TXnnn, 28000 for a
+        refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
+        """
+        attempt = 0
+        while True:
+            try:
+                async with self.pool.connection() as conn:
+                    async with conn.pipeline():
+                        await conn.execute(ENTER, (token, write))
+                        cur = await conn.execute(query, params, binary=binary)
+                    return await cur.fetchall() if cur.description is not None else []
+            except psycopg.Error as exc:
+                attempt += 1
+                if attempt <= MAX_RETRIES and (is_retryable(exc) or (
+                        not write and attempt == 1 and isinstance(exc, psycopg.OperationalError)
+                        and exc.sqlstate is None)):
+                    await asyncio.sleep(min(0.5, 0.002 * 2 ** attempt * (1 + random.random())))
+                    continue
+                raise
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, token: str | None, write: bool) -> AsyncIterator[psycopg.AsyncConnection]:
+        """An explicit transaction on one pooled connection, as the token's tenant (for a
+        streamed body: every piece is a statement of the same transaction). Commits when the
+        block ends, rolls back on any exception. Yields the connection."""
+        async with self.pool.connection() as conn:
+            async with conn.transaction():
+                await conn.execute(ENTER, (token, write))
+                yield conn
