@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(117);
+SELECT plan(121);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -226,7 +226,15 @@ SELECT tarbox.wasi_unlink(:w_ino, 'h2' || :'evil') AS w \gset
 SELECT tarbox.wasi_unlink(:w_ino, 'l' || :'evil') AS w \gset
 SELECT tarbox.wasi_unlink(:w_ino, 'f' || :'evil') AS w \gset
 SELECT tarbox.wasi_rmdir(1, 'w' || :'evil') AS w \gset
-SELECT is(pg_temp.n(:alice_id), (:before + 39)::bigint, 'each of the 39 audited calls with hostile text (path, inode and WASI APIs) wrote exactly one record');
+SELECT (tarbox.remote_mkdir(convert_to('/r' || :'evil', 'UTF8'))).ino AS w \gset
+SELECT (tarbox.remote_write(convert_to('/r' || :'evil' || '/f', 'UTF8'), convert_to(:'evil', 'UTF8'))).ino AS w \gset
+SELECT (tarbox.remote_stat(convert_to('/r' || :'evil' || '/f', 'UTF8'))).ino AS w \gset
+SELECT count(*) FROM tarbox.remote_list(convert_to('/r' || :'evil', 'UTF8')) \gset
+SELECT (tarbox.remote_read(convert_to('/r' || :'evil' || '/f', 'UTF8'))).size AS w \gset
+SELECT tarbox.remote_remove(convert_to('/r' || :'evil', 'UTF8'), 'any', true) AS w \gset
+SELECT is(pg_temp.n(:alice_id), (:before + 45)::bigint, 'each of the 45 audited calls with hostile text (path, inode, WASI and remote APIs) wrote exactly one record');
+SELECT is(ARRAY(SELECT op FROM tarbox.audit_log WHERE path LIKE '/r%f' OR path = '/r' || :'evil' ORDER BY seq),
+          ARRAY['mkdir', 'write', 'stat', 'readdir', 'read', 'rm'], 'the remote API''s calls are recorded with their paths');
 SELECT is((SELECT array_agg(op || ' ' || path ORDER BY seq) FROM tarbox.audit_log WHERE path LIKE '/w%' AND op IN ('open', 'write')),
           ARRAY['open /w' || :'evil' || '/f' || :'evil', 'write /w' || :'evil' || '/f' || :'evil'],
           'WASI calls are recorded with the path beneath their directory');
@@ -245,6 +253,20 @@ SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op = 'forged' OR tenant_i
           'no forged record exists for any tenant');
 SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE tenant_id = :bob_id), 2::bigint,
           'bob''s log holds his two records, nothing alice did');
+
+-- The HTTP gateway makes a read request's transaction read-only, except for a tenant audited at
+-- level full, whose reads write their records.
+SELECT token AS alice_token FROM tarbox.tenant_token_create('alice', 'audit-test') \gset
+SELECT token AS bob_token FROM tarbox.tenant_token_create('bob', 'audit-test') \gset
+SELECT is((pg_temp.last(:alice_id)).op, 'token_create', 'a token''s creation is recorded in its tenant''s log');
+SAVEPOINT gw;
+SELECT tarbox._gateway_enter(:'alice_token', false) AS w \gset
+SELECT is(current_setting('transaction_read_only'), 'off', 'a read request of a tenant at level full stays writable (its record)');
+ROLLBACK TO SAVEPOINT gw;
+SAVEPOINT gw;
+SELECT tarbox._gateway_enter(:'bob_token', false) AS w \gset
+SELECT is(current_setting('transaction_read_only'), 'on', 'one of a tenant at level standard is read-only');
+ROLLBACK TO SAVEPOINT gw;
 
 -- =============================================================================================
 -- Levels and path overrides
