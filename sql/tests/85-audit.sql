@@ -124,14 +124,14 @@ SELECT pg_temp.n(:alice_id) AS before \gset
 SELECT tarbox.fs_read(:f_ino, 0, 3, NULL, 7, 1000, 100, 4242) AS w \gset
 SELECT tarbox.fs_read(:f_ino, 3, 3, NULL, 7, 1000, 100, 4242) AS w \gset
 SELECT is(pg_temp.n(:alice_id), :before::bigint, 'a shell''s reads through a file handle are not recorded one by one...');
-SELECT is(tarbox.fs_release(:f_ino, 2, 5, 1234, NULL, 1000, 100, 4242), true, '... but reported at release');
+SELECT is(tarbox.fs_read_report(:f_ino, 2, 5, 1234, NULL, 1000, 100, 4242), true, '... but reported at release');
 SELECT results_eq($$SELECT op, path, bytes, duration_ns, details, pid FROM tarbox.audit_log
                      WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   $$VALUES ('read', '/d/f', 5::bigint, 1234::bigint, '{"reads": 2, "release": true}'::jsonb, 4242)$$,
                   'one record for the reads of an open file: bytes, time, number of reads');
-SELECT is(tarbox.fs_release(ARRAY[:f_ino, :f_ino]::bigint[], '{1,0}', '{5,0}', '{10,20}', '{NULL,NULL}', '{1000,1001}',
+SELECT is(tarbox.fs_read_report(ARRAY[:f_ino, :f_ino]::bigint[], '{1,0}', '{5,0}', '{10,20}', '{NULL,NULL}', '{1000,1001}',
                             '{100,101}', '{7,8}'), 2, 'the mount sends the read records of released files in batches');
-SELECT throws_ok(format($$SELECT tarbox.fs_release(ARRAY[%s]::bigint[], '{1,2}', '{1}', '{1}', '{NULL}', '{0}', '{0}', '{0}')$$, :f_ino),
+SELECT throws_ok(format($$SELECT tarbox.fs_read_report(ARRAY[%s]::bigint[], '{1,2}', '{1}', '{1}', '{NULL}', '{0}', '{0}', '{0}')$$, :f_ino),
                  'TX022', NULL, 'a batch of reports with arrays of different lengths -> EINVAL');
 SELECT (tarbox.fs_lookup(:d_ino, 'f'::bytea)).ino AS w \gset
 SELECT is((pg_temp.last(:alice_id)).op, 'lookup', 'lookups are recorded at level full');
@@ -176,7 +176,7 @@ SELECT throws_ok($$SELECT * FROM tarbox.audit_verify()$$, '42501', NULL, 'audit_
 SELECT throws_ok($$SELECT tarbox.audit_set_retention('alice', 1)$$, '42501', NULL, 'audit_set_retention -> 42501');
 SELECT throws_ok($$SELECT tarbox.audit_note('import', '/', '{}')$$, 'TX001', NULL,
                  'audit_note from her own login -> EPERM (only shells note summaries)');
-SELECT is(tarbox.fs_release(:f_ino, 1000, 1, 1), false, 'a read report from her own login is not recorded');
+SELECT is(tarbox.fs_read_report(:f_ino, 1000, 1, 1), false, 'a read report from her own login is not recorded');
 SELECT tarbox.fs_read(:f_ino, 0, 2, NULL, 7, 0, 0, 1) AS w \gset
 SELECT results_eq($$SELECT op, bytes, uid, pid, role FROM tarbox.audit_log ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   format($$VALUES ('read', 2::bigint, NULL::bigint, NULL::int, %L)$$, :'alice'),

@@ -20,7 +20,7 @@ protocol itself requires:
   WARNING carrying its SQLSTATE (:func:`watch_reports`), which ``_execute`` maps like an
   error, so a failure costs no second round trip and its record survives. When the tenant's
   level is ``full``, reads pass their file handle and the handle's reads become one record
-  when it is released, sent with others in batches (``tarbox.fs_release``);
+  when it is released, sent with others in batches (``tarbox.fs_read_report``);
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
 SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
@@ -85,9 +85,9 @@ Q_RMDIR = f"SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea, {CALLER})"
 Q_RENAME = f"SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, {CALLER})"
 Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, {CALLER})"
 Q_READ = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, %s::bigint, {CALLER})"
-Q_RELEASE_MANY = ("SELECT tarbox.fs_release(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], "
+Q_READ_REPORTS = ("SELECT tarbox.fs_read_report(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], "
                   "%s::bigint[], %s::bigint[], %s::int[])")
-READ_REPORTS_BATCH = 256         # read reports sent in one fs_release call ...
+READ_REPORTS_BATCH = 256         # read reports sent in one fs_read_report call ...
 READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
 Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
@@ -479,7 +479,7 @@ class TarboxOperations(pyfuse3.Operations):
         return h
 
     async def _drop_handle(self, fh: int) -> None:
-        """Release handle ``fh``; report its reads to the audit (one ``tarbox.fs_release``)
+        """Release handle ``fh``; report its reads to the audit (one ``tarbox.fs_read_report``)
         when they were made with the handle; forget the inode in SQL when nothing refers to
         it."""
         h = self._handles.pop(fh, None)
@@ -497,7 +497,7 @@ class TarboxOperations(pyfuse3.Operations):
     async def _report_reads(self, h: _Handle) -> None:
         """Queue the one audit record of file handle ``h`` opened for reading while reads
         are recorded (its reads passed its number to ``fs_read``; there may be none, when the
-        kernel's page cache served them). Reports go to ``tarbox.fs_release`` in batches
+        kernel's page cache served them). Reports go to ``tarbox.fs_read_report`` in batches
         (:data:`READ_REPORTS_BATCH`, or after :data:`READ_REPORTS_DELAY` at most), so that a
         file read costs no round trip more than its reads. Never raises."""
         if not h.report:
@@ -507,14 +507,14 @@ class TarboxOperations(pyfuse3.Operations):
             await self.flush_read_reports()
 
     async def flush_read_reports(self) -> None:
-        """Send the queued read reports in one ``tarbox.fs_release`` call. Never raises: a
+        """Send the queued read reports in one ``tarbox.fs_read_report`` call. Never raises: a
         failure loses those records (logged), as a crash of the mount would."""
         reports, self._read_reports = self._read_reports, []
         if not reports:
             return
         columns = [list(c) for c in zip(*reports)]
         try:
-            await self._sql(Q_RELEASE_MANY, tuple(columns), FETCH_NONE)
+            await self._sql(Q_READ_REPORTS, tuple(columns), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
             log.warning("audit: the read records of %d released files were lost: %s", len(reports),
                         errno.errorcode.get(exc.errno, exc.errno))

@@ -1,6 +1,6 @@
 -- tarbox.fs_read: audited entry point of tarbox._do_fs_read (op read, level full).
 -- A Tarbox shell that passes the file handle (p_fh) reports the reads of that handle in one
--- record when it releases it (tarbox.fs_release): a successful read is then not recorded here,
+-- record when it releases it (tarbox.fs_read_report): a successful read is then not recorded here,
 -- so level full costs no write per read(2). Any other caller (a tenant's own session, or a
 -- shell without a handle) gets one record per call. Failures are recorded per call.
 CREATE OR REPLACE FUNCTION tarbox.fs_read(p_ino bigint, p_offset bigint, p_length int, p_layer int DEFAULT NULL,
@@ -46,5 +46,5 @@ ALTER FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, 
 REVOKE ALL ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int) IS
-'Audit: recorded as operation read at level full (tarbox.audit_log): one record per call, unless a Tarbox shell passes its file handle p_fh, which promises one record for all the reads of that handle at release (tarbox.fs_release). p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+'Audit: recorded as operation read at level full (tarbox.audit_log): one record per call, unless a Tarbox shell passes its file handle p_fh, which promises one record for all the reads of that handle at release (tarbox.fs_read_report). p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
 SELECT tarbox._audit_doc('tarbox.fs_read(bigint, bigint, int, int, bigint, bigint, bigint, int)', 'tarbox._do_fs_read(bigint, bigint, int, int)');  -- the operation's reference first

@@ -1,5 +1,5 @@
--- tarbox.fs_release: the reads of one open file, reported by the shell at release.
-CREATE OR REPLACE FUNCTION tarbox.fs_release(p_ino bigint, p_reads bigint, p_bytes bigint, p_duration_ns bigint,
+-- tarbox.fs_read_report: the reads of one open file, reported by the shell at release.
+CREATE OR REPLACE FUNCTION tarbox.fs_read_report(p_ino bigint, p_reads bigint, p_bytes bigint, p_duration_ns bigint,
     p_layer int DEFAULT NULL,
     p_caller_uid bigint DEFAULT NULL, p_caller_gid bigint DEFAULT NULL, p_caller_pid int DEFAULT NULL)
 RETURNS boolean
@@ -22,15 +22,15 @@ BEGIN
     RETURN true;
 END
 $$;
-ALTER FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_release(bigint, bigint, bigint, bigint, int, bigint, bigint, int) IS
+ALTER FUNCTION tarbox.fs_read_report(bigint, bigint, bigint, bigint, int, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_read_report(bigint, bigint, bigint, bigint, int, bigint, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_read_report(bigint, bigint, bigint, bigint, int, bigint, bigint, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_read_report(bigint, bigint, bigint, bigint, int, bigint, bigint, int) IS
 'FUSE release of a file opened for reading, whose reads passed the handle to tarbox.fs_read (p_fh): write the one audit record (operation read, level full) of that open file: p_reads read calls reached the mount (0 when the kernel served everything from its page cache), p_bytes bytes in total, p_duration_ns the time they took (ns), at layer p_layer (NULL = current), by the caller p_caller_uid/gid/pid (the process that opened it). Only a Tarbox shell session''s report is recorded (a tenant''s own session gets one record per read instead); returns whether a record was written (false at levels below full or from a tenant''s own session). Errors: EINVAL (TX022) negative or NULL counts.';
 
--- tarbox.fs_release(arrays): the read records of many released files in one call (the mount
+-- tarbox.fs_read_report(arrays): the read records of many released files in one call (the mount
 -- sends them in batches: one round trip per batch, not one more per file read).
-CREATE OR REPLACE FUNCTION tarbox.fs_release(p_inos bigint[], p_reads bigint[], p_bytes bigint[], p_durations_ns bigint[],
+CREATE OR REPLACE FUNCTION tarbox.fs_read_report(p_inos bigint[], p_reads bigint[], p_bytes bigint[], p_durations_ns bigint[],
     p_layers int[], p_caller_uids bigint[], p_caller_gids bigint[], p_caller_pids int[])
 RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -45,7 +45,7 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('a batch of read reports needs arrays of one length (at most 10000; got %s)', v_n));
     END IF;
     FOR i IN 1 .. v_n LOOP
-        IF tarbox.fs_release(p_inos[i], p_reads[i], p_bytes[i], p_durations_ns[i], p_layers[i],
+        IF tarbox.fs_read_report(p_inos[i], p_reads[i], p_bytes[i], p_durations_ns[i], p_layers[i],
                              p_caller_uids[i], p_caller_gids[i], p_caller_pids[i]) THEN
             v_done := v_done + 1;
         END IF;
@@ -53,8 +53,8 @@ BEGIN
     RETURN v_done;
 END
 $$;
-ALTER FUNCTION tarbox.fs_release(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_release(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_release(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_release(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) IS
-'Many read reports at once (tarbox.fs_release of each element of the arrays, which must have one length, at most 10000): the mount sends the reports of released files in batches. Returns how many records were written. Errors: EINVAL (TX022) arrays of different lengths or a bad element.';
+ALTER FUNCTION tarbox.fs_read_report(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_read_report(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_read_report(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_read_report(bigint[], bigint[], bigint[], bigint[], int[], bigint[], bigint[], int[]) IS
+'Many read reports at once (tarbox.fs_read_report of each element of the arrays, which must have one length, at most 10000): the mount sends the reports of released files in batches. Returns how many records were written. Errors: EINVAL (TX022) arrays of different lengths or a bad element.';
