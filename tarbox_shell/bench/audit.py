@@ -6,9 +6,11 @@
    and the read rows (small: read, grep -r, seq read, 4K random read: full within 30%). The
    time ratio of each level to none is in the table. The tenants run in turn, not at once, so
    drift of the machine between them shows in the figures: compare ratios, and repeat.
-2. Per call, without FUSE: server-side cost of single audited calls (fs_lookup, fs_setattr,
-   fs_write of 4 KiB, fs_read of 4 KiB) at each level, from a connection in warning mode like
-   the mount's, levels alternating round by round; the median of the rounds' means.
+2. Per call, without FUSE: the cost of single audited calls (fs_lookup, fs_setattr, fs_write
+   of 4 KiB, fs_read of 4 KiB) at each level, from a connection in warning mode like the
+   mount's, levels alternating round by round; the median of the rounds' means, as wall time
+   per call and, when the server runs on this machine, as CPU time of its backend per call
+   (/proc/<pid>/stat: less disturbed by other work on a busy machine than wall time).
 3. The log's size: bytes of tarbox.audit_log (heap and indexes, all partitions) per 10,000
    records written by the mount workloads at level standard, and of the seals over them.
 4. ``audit verify`` per million records: records of a scratch tenant made in bulk (as the
@@ -18,6 +20,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -103,9 +106,19 @@ def _table(levels: dict) -> list[dict]:
     return rows
 
 
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid``, None when not readable
+    (the server runs elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def call_costs(admin_dsn: str, tenant: str, rounds: int, calls: int) -> dict:
-    """Part 2: mean time per call (us) of single audited calls at each level, levels
-    alternating within each round; the median over the rounds."""
+    """Part 2: mean wall time and backend CPU time per call (us) of single audited calls at
+    each level, levels alternating within each round; the median over the rounds."""
     with _admin(admin_dsn) as admin:
         role = admin.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (tenant,)).fetchone()[0]
         try:
@@ -125,22 +138,32 @@ def call_costs(admin_dsn: str, tenant: str, rounds: int, calls: int) -> dict:
                 "fs_read 4K (handle)": ("SELECT length(tarbox.fs_read(%s::bigint, 0::bigint, 4096, NULL::int, 7::bigint, 0::bigint, 0::bigint, 1::int))", (f,)),
             }
             means: dict[str, dict[str, list[float]]] = {c: {lv: [] for lv in LEVELS} for c in calls_sql}
+            cpus: dict[str, dict[str, list[float]]] = {c: {lv: [] for lv in LEVELS} for c in calls_sql}
+            backend = conn.info.backend_pid
             for _ in range(rounds):
                 for lv in LEVELS:
                     admin.execute("SELECT tarbox.audit_set_level(%s, %s)", (tenant, lv))
                     for name, (q, p) in calls_sql.items():
                         for _ in range(20):
                             conn.execute(q, p, prepare=True)
-                        t0 = time.perf_counter()
+                        c0, t0 = _backend_cpu(backend), time.perf_counter()
                         for _ in range(calls):
                             conn.execute(q, p, prepare=True)
                         means[name][lv].append((time.perf_counter() - t0) / calls * 1e6)
+                        c1 = _backend_cpu(backend)
+                        if c0 is not None and c1 is not None:
+                            cpus[name][lv].append((c1 - c0) / calls * 1e6)
             conn.close()
             out = {}
             for name, per in means.items():
                 med = {lv: round(statistics.median(v), 1) for lv, v in per.items()}
                 out[name] = {"us": med, **{f"{lv}/none": round(med[lv] / med["none"], 3)
                                             for lv in LEVELS if lv != "none"}}
+                if all(cpus[name][lv] for lv in LEVELS):
+                    cmed = {lv: round(statistics.median(v), 1) for lv, v in cpus[name].items()}
+                    out[name]["cpu_us"] = cmed
+                    out[name].update({f"cpu {lv}/none": round(cmed[lv] / cmed["none"], 3) if cmed["none"] else None
+                                      for lv in LEVELS if lv != "none"})
             return {"rounds": rounds, "calls": calls, "per_call": out}
         finally:
             admin.execute("SELECT tarbox.tenant_delete(%s)", (tenant,))
@@ -205,8 +228,12 @@ def format_audit(report: dict) -> str:
     if calls:
         lines.append(f"per call, us (median of {calls['rounds']} rounds x {calls['calls']} calls; warning mode):")
         for name, c in calls["per_call"].items():
-            lines.append(f"  {name:<22} " + "  ".join(f"{lv} {c['us'][lv]:>7.1f}" for lv in LEVELS)
+            lines.append(f"  {name:<22} wall " + "  ".join(f"{lv} {c['us'][lv]:>7.1f}" for lv in LEVELS)
                          + "   " + "  ".join(f"{lv}/none {c[lv + '/none']:.3f}" for lv in LEVELS if lv != "none"))
+            if "cpu_us" in c:
+                lines.append(f"  {'':<22} cpu  " + "  ".join(f"{lv} {c['cpu_us'][lv]:>7.1f}" for lv in LEVELS)
+                             + "   " + "  ".join(f"{lv}/none {c['cpu ' + lv + '/none'] or 0:.3f}"
+                                                 for lv in LEVELS if lv != "none"))
     ver = report.get("verify")
     if ver:
         lines.append(f"audit verify: {ver['records']:,} records sealed in {ver['seal_s']} s, verified in "
