@@ -23,13 +23,14 @@ TEST_DB   := tarbox_test
 TEST_DSN  := host=$(TEST_HOME)/run dbname=$(TEST_DB) user=tarbox
 TEST_ADMIN_DSN := host=$(TEST_HOME)/run dbname=postgres user=tarbox
 
-.PHONY: help deps venv db run test test-setup pgtap pytest bench bench-quick clean
+.PHONY: help deps venv db run install-helper test test-setup pgtap pytest bench bench-quick clean
 
 help:
 	@echo "make deps   - install the Debian packages (postgresql, plpython3, pgtap, fuse3, ...)"
 	@echo "make venv   - create .venv and pip install -e .[test]"
 	@echo "make db     - start the embedded cluster and install the schema (tarbox init)"
 	@echo "make run    - demo: import the Django $(DJANGO_VERSION) sdist into tenant demo, list it with SQL, mount it on ./mnt"
+	@echo "make install-helper - install the mount helper $(HELPER) (mount -t fuse.tarbox, /etc/fstab)"
 	@echo "make test   - pgTAP (sql/tests) + pytest against a private test cluster ($(TEST_HOME))"
 	@echo "make clean  - remove .venv, caches and the private test cluster"
 
@@ -67,8 +68,13 @@ $(DJANGO_DIR).extracted:
 	@touch $@
 
 MNT := $(CURDIR)/mnt
+# mount(8) looks for the helper of type fuse.tarbox in /sbin only.
+HELPER := /sbin/mount.fuse.tarbox
 
-run: db $(DJANGO_DIR).extracted
+install-helper: venv
+	$(SUDO) ln -sfn $(VENV)/bin/mount.fuse.tarbox $(HELPER)
+
+run: db install-helper $(DJANGO_DIR).extracted
 	@$(TARBOX) tenant info demo >/dev/null 2>&1 || $(TARBOX) tenant create demo
 	@if grep -qs " $(MNT) " /proc/mounts; then $(TARBOX) umount $(MNT); fi
 	@$(TARBOX) rm -r -f demo:/django
@@ -84,7 +90,7 @@ run: db $(DJANGO_DIR).extracted
 	@echo "  echo '# edited' >> $(MNT)/django/README.rst; cat $(MNT)/.tarbox/layers/diff"
 	@echo "  ls $(MNT)/.tarbox/snapshots/; cat $(MNT)/.tarbox/snapshots/base/django/README.rst | tail -1"
 	@echo "  $(TARBOX) layer tree demo; $(TARBOX) db psql --tenant demo   # SQL: SELECT * FROM tarbox.ls('/')"
-	@echo "  $(TARBOX) umount $(MNT)"
+	@echo "  $(TARBOX) umount $(MNT)   # or: umount $(MNT); mount -t fuse.tarbox tarbox:demo $(MNT) -o ro"
 
 # ---------------------------------------------------------------- tests
 # Both suites run; either failing fails the target (pytest's exit 5, "no tests ran",

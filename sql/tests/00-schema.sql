@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(66);
+SELECT plan(69);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -60,11 +60,19 @@ $$, 'every tarbox table with tenant_id has at least one policy');
 -- Every policy restricts rows to the caller's tenant, for reading (USING) and writing (WITH CHECK).
 SELECT is_empty($$
     SELECT p.tablename, p.policyname FROM pg_policies p
-     WHERE p.schemaname = 'tarbox'
+     WHERE p.schemaname = 'tarbox' AND p.tablename <> 'native_mount'
        AND (p.qual !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.qual IS NULL
             OR p.with_check !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.with_check IS NULL
             OR p.permissive <> 'PERMISSIVE' OR p.cmd <> 'ALL')
 $$, 'every policy is "tenant_id = tarbox._tenant_id()" in both USING and WITH CHECK');
+-- tarbox.native_mount (administrators' definitions, shared or for one tenant): tenants' definer
+-- functions see the shared rows and their own, and nothing may be written through the policy.
+SELECT is((SELECT string_agg(concat_ws(' | ', p.policyname, p.qual, p.with_check, p.permissive, p.cmd), '; ')
+             FROM pg_policies p WHERE p.schemaname = 'tarbox' AND p.tablename = 'native_mount'),
+          'native_mount_visible | ((tenant IS NULL) OR (tenant = tarbox._tenant_id())) | false | PERMISSIVE | ALL',
+          'native_mount has one policy: shared rows or the caller''s own, no writes');
+SELECT ok((SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'tarbox.native_mount'::regclass),
+          'native_mount has row-level security ENABLEd and FORCEd');
 
 -- Table privileges: PUBLIC has none; tenants may only SELECT (writes go through the API).
 SELECT is_empty($$
@@ -137,8 +145,9 @@ $$, 'every function is owned by tarbox_owner or tarbox_maint (never a superuser)
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.prosecdef
-       AND pg_get_userbyid(p.proowner) = 'tarbox_maint' AND p.proname !~ '^(tenant_|audit_)'
-$$, 'only the tenant_* and audit_* administration functions run as the BYPASSRLS role tarbox_maint');
+       AND pg_get_userbyid(p.proowner) = 'tarbox_maint' AND p.proname !~ '^tenant_'
+       AND obj_description(p.oid, 'pg_proc') !~ '^Administrators: '
+$$, 'only administration functions (tenant_*, or documented "Administrators: ...") run as the BYPASSRLS role tarbox_maint');
 
 -- Tenants execute the public API and, of the internals, only what the RLS policies call.
 SELECT is_empty($$
@@ -150,9 +159,10 @@ $$, 'tenants cannot execute internal functions other than _caller/_tenant_id/_is
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
-     WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname ~ '^tenant_'
+     WHERE p.pronamespace = 'tarbox'::regnamespace
+       AND (p.proname ~ '^tenant_' OR obj_description(p.oid, 'pg_proc') ~ '^Administrators: ')
        AND has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
-$$, 'tenants cannot execute the tenant_* administration functions');
+$$, 'tenants cannot execute the administration functions (tenant_*, documented "Administrators: ...")');
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
@@ -164,9 +174,16 @@ $$, 'tenants cannot execute any administration function (those run as tarbox_mai
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname !~ '^(_|tenant_)'
-       AND pg_get_userbyid(p.proowner) = 'tarbox_owner'
+       AND obj_description(p.oid, 'pg_proc') !~ '^Administrators: '
        AND NOT has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
-$$, 'tenants can execute every public file-system function (those run as tarbox_owner)');
+$$, 'tenants can execute every public file-system function');
+
+SELECT is_empty($$
+    SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname ~ '^native_'
+       AND obj_description(p.oid, 'pg_proc') ~ '^Administrators: '
+       AND (pg_get_userbyid(p.proowner) <> 'tarbox_maint' OR NOT has_function_privilege('tarbox_admin', p.oid, 'EXECUTE'))
+$$, 'the native mount administration functions run as tarbox_maint and are granted to tarbox_admin');
 
 SELECT is_definer('tarbox', 'fs_getattr', ARRAY['bigint', 'integer'], 'fs_getattr is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'bigint', 'bigint', 'integer'], 'fs_write is SECURITY DEFINER');

@@ -15,6 +15,9 @@ Part B measures layers with direct SQL as tenant roles (:mod:`tarbox_shell.bench
 Part C runs CPython for WASI on small files and one large file, with its filesystem in a
 tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.bench.wasi`).
 
+Part D compares a read-write native mount of a Tarbox mount with bindfs over the same host
+directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
+
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
 ``mount -t tmpfs`` and for dropping the page cache (without root, tmpfs is skipped and
@@ -40,6 +43,7 @@ import psycopg
 from .. import db
 from . import audit as bench_audit
 from . import layers as bench_layers
+from . import native as bench_native
 from . import report as bench_report
 from . import http as bench_http
 from . import sqlapi as bench_sqlapi
@@ -112,9 +116,10 @@ def host_info(admin_dsn: str) -> dict:
 
 def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, timeout: float,
                    drop: bool, workdir: Path, only: list[str] | None = None) -> dict:
-    """Mount ``target``, run the workloads (those named in ``only``, else all) on it in a
-    child process (at most ``timeout`` seconds), unmount. Returns ``{"status", "error", "config", "results", "notes",
-    "seconds"}``; status is ``ok``, ``unavailable``, ``timeout`` or ``error``."""
+    """Mount ``target``, run the workloads (all, or those named in ``only``) on it in a child
+    process (at most ``timeout`` seconds) in ``target.data_dir``, unmount. Returns
+    ``{"status", "error", "config", "results", "notes", "seconds"}``; status is ``ok``,
+    ``unavailable``, ``timeout`` or ``error``."""
     out: dict = {"status": "ok", "results": [], "notes": [], "config": {}, "loadavg_before": _loadavg()}
     jsonl = workdir / f"results-{target.name}.jsonl"
     jsonl.unlink(missing_ok=True)
@@ -123,14 +128,14 @@ def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, tim
         with target:
             out["config"] = target.config
             print(f"[{target.name}] mounted on {target.mountpoint}", flush=True)
-            cmd = [sys.executable, "-m", "tarbox_shell.bench.workloads", "--dir", str(target.mountpoint),
+            cmd = [sys.executable, "-m", "tarbox_shell.bench.workloads", "--dir", str(target.data_dir),
                    "--out", str(jsonl), "--tarball", str(tarball)]
             if quick:
                 cmd.append("--quick")
+            if only:
+                cmd += ["--only", ",".join(only)]
             if not drop:
                 cmd.append("--no-drop-caches")
-            if only is not None:
-                cmd += ["--only", ",".join(only)]
             # own process group: tar/git/grep children are killed with it
             proc = subprocess.Popen(cmd, cwd=str(REPO), stdin=subprocess.DEVNULL, start_new_session=True)
             try:
@@ -274,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
                          "cache, every read goes to PostgreSQL)")
     ap.add_argument("--wasi", default="direct,http,fuse,tmpfs",
                     help="WASI targets to measure (default: %(default)s); '' = none")
+    ap.add_argument("--native", default="on", choices=["on", "off"],
+                    help="a read-write native mount vs bindfs over the same host directory "
+                         "(default: %(default)s)")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     ap.add_argument("--audit", default="mount,calls,verify",
                     help="audit cost figures to measure: mount (workloads at levels none/standard/full), "
@@ -310,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
         "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "audit": None,
-        "wasi": None,
+        "wasi": None, "native": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -327,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
             report["filesystems"][target.name] = run_filesystem(
                 target, tarball, args.quick, timeout, is_root, workdir)
             bench_report.save_json(out_path, report)  # partial results survive an interruption
+        if args.native == "on":
+            print("== native mount vs bindfs over the same host directory", flush=True)
+            report["native"] = bench_native.run(
+                lambda t, only: run_filesystem(t, tarball, args.quick, timeout, is_root, workdir, only),
+                workdir, admin_dsn, f"bench-{stamp}-n")
+            bench_report.save_json(out_path, report)
         if layer_keys:
             print("== layers (SQL, as tenant roles)", flush=True)
             sizes = bench_layers.LayerSizes.quick() if args.quick else bench_layers.LayerSizes.full()
@@ -380,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for n in notes:
             print(f"* {n}")
+        print()
+    if report["native"]:
+        print(bench_native.format_native(report["native"]))
         print()
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")

@@ -171,6 +171,11 @@ class Target:
         self.mountpoint = workdir / f"mnt-{self.name}"
         self.config: dict = {}
 
+    @property
+    def data_dir(self) -> Path:
+        """Where the workloads run (the mount point, unless a target says otherwise)."""
+        return self.mountpoint
+
     def __enter__(self) -> "Target":
         self.mountpoint.mkdir(parents=True, exist_ok=True)
         if find_mount(self.mountpoint) is not None:
@@ -230,14 +235,20 @@ class TmpfsTarget(Target):
 
 
 class BindfsTarget(Target):
-    """bindfs over a directory of the local disk: what FUSE alone costs."""
+    """bindfs over a directory of the local disk: what FUSE alone costs. ``source``: that
+    directory (default ``WORKDIR/bindfs-source``, made and removed here; a given one is
+    left in place)."""
 
     name = "bindfs"
+
+    def __init__(self, workdir: Path, source: Path | None = None):
+        super().__init__(workdir)
+        self.given_source = source
 
     def _mount(self) -> None:
         if shutil.which("bindfs") is None:
             raise TargetUnavailable("bindfs not installed (apt-get install bindfs)")
-        self.source = self.workdir / "bindfs-source"
+        self.source = self.given_source or self.workdir / "bindfs-source"
         self.source.mkdir(exist_ok=True)
         _run(["bindfs", str(self.source), str(self.mountpoint)])
         _wait_mounted(self.mountpoint, "fuse", 30)
@@ -249,7 +260,8 @@ class BindfsTarget(Target):
                                                  text=True).stdout.strip()}
 
     def _cleanup(self) -> None:
-        shutil.rmtree(getattr(self, "source", self.workdir / "bindfs-source"), ignore_errors=True)
+        if self.given_source is None:
+            shutil.rmtree(self.workdir / "bindfs-source", ignore_errors=True)
 
 
 def juicefs_binary() -> str | None:
@@ -416,6 +428,8 @@ class TarboxTarget(Target):
         self.audit_level = audit_level  # none/basic/standard/full, None = the installation's
         self.proc: subprocess.Popen | None = None
         self.created = False
+        #: More ``tarbox mount`` arguments (e.g. ``--config FILE``).
+        self.extra_args: list[str] = []
 
     @staticmethod
     def mount_command() -> list[str]:
@@ -436,11 +450,12 @@ class TarboxTarget(Target):
             raise TargetUnavailable(f"cannot create tenant {self.tenant}: {exc}") from exc
         self.log = self.workdir / "tarbox-mount.log"
         env = dict(os.environ, TARBOX_DSN=self.admin_conninfo)
-        cmd = prefix + ["mount", self.tenant, str(self.mountpoint), "--foreground"]
+        cmd = prefix + ["mount", self.tenant, str(self.mountpoint), "--foreground", *self.extra_args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(self.log, "ab"),
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
         _wait_mounted(self.mountpoint, "fuse.tarbox", 60, proc=self.proc, log=self.log)
-        self.config = {"command": "tarbox mount " + f"{self.tenant} {self.mountpoint} --foreground",
+        self.config = {"command": "tarbox mount " + f"{self.tenant} {self.mountpoint} --foreground "
+                                  + " ".join(self.extra_args),
                        "tenant": self.tenant, "role": row[0],
                        "argv": " ".join(cmd[1:]), "audit_level": self.audit_level}
 

@@ -20,6 +20,7 @@ from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
 from .mount import mount_command, umount_command
+from .native import native_group
 from .serve import serve_command
 from .tenant import tenant_group
 from .token import token_group
@@ -50,6 +51,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
-                layer_group, mount_command, umount_command, serve_command, token_group, wasi_group,
-                *audit.COMMANDS]:
+                layer_group, mount_command, umount_command, serve_command, token_group, native_group,
+                wasi_group, *audit.COMMANDS]:
     cli.add_command(command)

@@ -27,7 +27,7 @@ from .context import (TENANT_RE, TPATH, State, TPath, mode_arg, name_in_error, p
 CHUNK = 1 << 20
 TYPE_BITS = {
     "file": st.S_IFREG, "dir": st.S_IFDIR, "symlink": st.S_IFLNK, "fifo": st.S_IFIFO,
-    "socket": st.S_IFSOCK, "chardev": st.S_IFCHR, "blockdev": st.S_IFBLK,
+    "socket": st.S_IFSOCK, "chardev": st.S_IFCHR, "blockdev": st.S_IFBLK, "native": st.S_IFDIR,
 }
 
 
@@ -86,7 +86,9 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
                 click.echo(r["name"])
                 continue
             name = r["name"]
-            if r["type"] == "symlink":
+            if r["type"] == "native":
+                name = f"{name} -> {r['target']} (native mount)"
+            elif r["type"] == "symlink":
                 if is_dir is None:
                     is_dir = _stat_type(conn, tp.path) == "dir"
                 target_path = _join(tp.path, name) if is_dir else tp.path

@@ -1,4 +1,5 @@
-"""The virtual control directory ``/.tarbox/`` and read-only layer views for the FUSE mount.
+"""Two components of a mount (:mod:`.dispatch`): the virtual control directory ``/.tarbox/``
+(:class:`ControlComponent`) and read-only layer views (:class:`LayerView`).
 
 Nothing here is stored: every file's content is produced from (or sent to) one SQL call of the
 layer API. The directory is reached by name only (it is not listed in ``/``, so ``tar``,
@@ -28,7 +29,13 @@ when opened and read with direct I/O, so ``cat`` always sees current content wha
 
 Layer views: an inode of layer L is shown under the number ``SNAP_BASE | L << 40 | ino``; the
 SQL inode API is called with ``p_layer = L`` (historical layers are read-only: EROFS).
-``tarbox mount --layer L`` pins the whole mount to layer L the same way, without renumbering.
+``tarbox mount --layer L`` pins the whole mount to layer L the same way, without renumbering:
+the tree component of such a mount is a :class:`LayerView` of L.
+
+Both run their SQL through the tree component (:meth:`~.operations.TarboxOperations.run_sql`:
+the mount's pool, retries and errno mapping), passing the caller's uid/gid/pid to the audited
+calls. At audit level full a layer view's reads are recorded one by one (the tree's files
+report theirs once per open file).
 """
 
 from __future__ import annotations
@@ -38,22 +45,22 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from typing import Any, Sequence
-
-import pyfuse3
+from typing import Any, Callable, Sequence
 
 import psycopg
+import pyfuse3
 import trio
 
 from ..audit import SEARCH_SQL, Filter, format_record, parse_filter, search_params
 from ..errors import ReportedError, TarboxError, errno_of, message_of
-from .operations import CALLER, FETCH_ALL, FETCH_NONE, ROOT_INODE, TarboxOperations, caller_of, fuse_handler
+from .dispatch import CID_CONTROL, CID_SNAPSHOTS, CID_TREE, CTRL_BASE, SNAP_BASE, Component
+from .operations import (CALLER, FETCH_ALL, FETCH_NONE, FETCH_ONE, ROOT_INODE, TarboxOperations, caller_of,
+                         entry_from_row, fuse_handler)
 from .trio_pg import PoolTimeout
 
 CONTROL_NAME = b".tarbox"
-SNAP_BASE = 1 << 61        # layer views: SNAP_BASE | layer << 40 | ino
+CONTROL_PATH = b"/.tarbox"
 INO_BITS = 40
-CTRL_BASE = 1 << 62        # the fixed control nodes below, and tag files after TAG_BASE
 TAG_BASE = CTRL_BASE + 1000
 
 # Fixed control nodes: number -> (name, parent, kind, mode)
@@ -88,12 +95,15 @@ Q_LOOKUP_AT = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int, {
 Q_GETATTR_AT = "SELECT * FROM tarbox.fs_getattr(%s::bigint, %s::int)"
 Q_READLINK_AT = f"SELECT tarbox.fs_readlink(%s::bigint, %s::int, {CALLER})"
 Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, {CALLER})"
+Q_READ_AT = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, NULL::bigint, {CALLER})"
 Q_READDIR_AT = ("SELECT r.name, r.next_offset, (r.a).* "
-                f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int, {CALLER}) r")
+                "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int) r")
 Q_GETXATTR_AT = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea, %s::int)"
 Q_LISTXATTR_AT = "SELECT * FROM tarbox.fs_listxattr(%s::bigint, %s::int)"
+Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
 Q_LAYER = "SELECT layer_id, name FROM tarbox.layer_info(%s)"
 Q_LAYERS = "SELECT layer_id, name, description, created_at, is_current, is_head, tags FROM tarbox.layer_list()"
+SNAP_TIMEOUT = 60.0  # a historical layer never changes
 
 
 def snap_ino(layer: int, ino: int) -> int:
@@ -116,45 +126,217 @@ class _Doc:
     caller: tuple = (None, None, None)
 
 
-class ControlOperations(TarboxOperations):
-    """:class:`TarboxOperations` plus the ``/.tarbox/`` control directory and layer views.
+# ---------------------------------------------------------------------- layer views
 
-    Args (besides those of :class:`TarboxOperations`):
-        layer: pin the whole mount to this layer id (read-only), or None for the tenant's
-            current layer.
+
+class LayerView(Component):
+    """A read-only view of the tenant's tree as of a layer, through the SQL inode API called
+    with ``p_layer``.
+
+    Args:
+        tree: the mount's tree component (its SQL plumbing and cache timeout).
+        layer: the layer of a pinned mount (``tarbox mount --layer``), shown under the real
+            inode numbers; None for ``/.tarbox/snapshots``, where every layer is shown and an
+            inode number carries its layer (:func:`snap_ino`).
+
+    Every change is refused with EROFS; lookups are not counted (nothing to purge).
     """
 
-    def __init__(self, *args: Any, layer: int | None = None, **kwargs: Any) -> None:
-        if layer is not None:
-            kwargs["read_only"] = True
-        super().__init__(*args, **kwargs)
+    foreign_errno = errno.EROFS
+
+    def __init__(self, tree: TarboxOperations, layer: int | None = None) -> None:
+        super().__init__()
+        self.tree = tree
         self.layer = layer
+        self.cid = CID_TREE if layer is not None else CID_SNAPSHOTS
+        self._handles: dict[int, int] = {}  # fh -> shown inode
+        self._callers: dict[int, tuple] = {}  # fh -> (uid, gid, pid) of the process that opened it
+
+    def _real(self, ino: int) -> tuple[int, int]:
+        """(layer, real inode) of an inode this view shows."""
+        if self.layer is not None:
+            return self.layer, ino
+        return split_snap(ino)
+
+    def _view_entry(self, row: Sequence[Any], layer: int) -> pyfuse3.EntryAttributes:
+        if self.layer is not None:
+            return entry_from_row(row, self.tree.timeout)
+        e = entry_from_row(row, SNAP_TIMEOUT)
+        e.st_ino = snap_ino(layer, e.st_ino)
+        e.st_mode &= ~0o222  # a historical layer is read-only
+        return e
+
+    async def layer_root_entry(self, layer: int) -> pyfuse3.EntryAttributes:
+        """The entry of the root directory of ``layer`` (``/.tarbox/snapshots/<layer>``)."""
+        row = await self.tree.run_sql(Q_GETATTR_AT, (ROOT_INODE, layer), idempotent=True)
+        return self._view_entry(row, layer)
+
+    def _handle(self, fh: int) -> int:
+        ino = self._handles.get(fh)
+        if ino is None:
+            raise pyfuse3.FUSEError(errno.EBADF)
+        return ino
+
+    @fuse_handler
+    async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """LOOKUP: ``tarbox.fs_lookup(parent, name, layer)``."""
+        layer, real = self._real(parent_inode)
+        row = await self.tree.run_sql(Q_LOOKUP_AT, (real, name, layer, *caller_of(ctx)), idempotent=True)
+        return self._view_entry(row, layer)
+
+    @fuse_handler
+    async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """GETATTR: ``tarbox.fs_getattr(ino, layer)``."""
+        layer, real = self._real(inode)
+        row = await self.tree.run_sql(Q_GETATTR_AT, (real, layer), idempotent=True)
+        return self._view_entry(row, layer)
+
+    @fuse_handler
+    async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
+        """READLINK as of the layer."""
+        layer, real = self._real(inode)
+        row = await self.tree.run_sql(Q_READLINK_AT, (real, layer, *caller_of(ctx)), idempotent=True)
+        return bytes(row[0])
+
+    @fuse_handler
+    async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
+        """OPENDIR (no SQL: readdir checks the inode)."""
+        fh = self.new_fh()
+        self._handles[fh] = inode
+        self._callers[fh] = caller_of(ctx)
+        return fh
+
+    @fuse_handler
+    async def readdir(self, fh: int, start_id: int, emit: Callable[..., bool]) -> None:
+        """READDIRPLUS: ``tarbox.fs_readdir(ino, off, n, layer)``."""
+        layer, real = self._real(self._handle(fh))
+        offset = start_id
+        while True:
+            rows = await self.tree.run_sql(Q_READDIR_AT, (real, offset, 48, layer, *self._callers.get(fh, (None,) * 3)),
+                                           FETCH_ALL, idempotent=True)
+            for row in rows:
+                if not emit(bytes(row[0]), self._view_entry(row[2:], layer), row[1]):
+                    return
+                offset = row[1]
+            if len(rows) < 48:
+                return
+
+    @fuse_handler
+    async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
+        """OPEN read-only (EROFS for writing or O_TRUNC): ``tarbox.fs_open(.., layer)``."""
+        if (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        layer, real = self._real(inode)
+        await self.tree.run_sql(Q_OPEN_AT, (real, flags, layer, *caller_of(ctx)), idempotent=True)
+        fh = self.new_fh()
+        self._handles[fh] = inode
+        self._callers[fh] = caller_of(ctx)
+        fi = pyfuse3.FileInfo(fh=fh)
+        fi.keep_cache = True  # a historical layer never changes
+        return fi
+
+    @fuse_handler
+    async def read(self, fh: int, off: int, size: int) -> bytes:
+        """READ: ``tarbox.fs_read(ino, off, size, layer)``."""
+        layer, real = self._real(self._handle(fh))
+        row = await self.tree.run_sql(Q_READ_AT, (real, off, size, layer, *self._callers.get(fh, (None,) * 3)),
+                                      idempotent=True)
+        return b"" if row[0] is None else bytes(row[0])
+
+    async def write(self, fh: int, off: int, buf: bytes) -> int:
+        """WRITE: EROFS (never opened for writing)."""
+        raise pyfuse3.FUSEError(errno.EROFS)
+
+    async def flush(self, fh: int) -> None:
+        """FLUSH: nothing buffered."""
+        self._handle(fh)
+
+    async def fsync(self, fh: int, datasync: bool) -> None:
+        """FSYNC: nothing to make durable."""
+        self._handle(fh)
+
+    async def fsyncdir(self, fh: int, datasync: bool) -> None:
+        """FSYNCDIR: nothing to make durable."""
+        self._handle(fh)
+
+    async def release(self, fh: int) -> None:
+        """RELEASE."""
+        self._handles.pop(fh, None)
+        self._callers.pop(fh, None)
+
+    async def releasedir(self, fh: int) -> None:
+        """RELEASEDIR."""
+        self._callers.pop(fh, None)
+        self._handles.pop(fh, None)
+
+    @fuse_handler
+    async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
+        """STATFS of a pinned mount: ``tarbox.fs_statfs()``."""
+        row = await self.tree.run_sql(Q_STATFS, (), idempotent=True)
+        s = pyfuse3.StatvfsData()
+        (s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail,
+         s.f_files, s.f_ffree, s.f_favail, s.f_namemax) = row
+        return s
+
+    @fuse_handler
+    async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
+        """GETXATTR as of the layer."""
+        layer, real = self._real(inode)
+        row = await self.tree.run_sql(Q_GETXATTR_AT, (real, name, layer), idempotent=True)
+        return bytes(row[0])
+
+    @fuse_handler
+    async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
+        """LISTXATTR as of the layer."""
+        layer, real = self._real(inode)
+        rows = await self.tree.run_sql(Q_LISTXATTR_AT, (real, layer), FETCH_ALL, idempotent=True)
+        return [bytes(r[0]) for r in rows]
+
+    async def _refuse(self, *_args: Any) -> Any:
+        raise pyfuse3.FUSEError(errno.EROFS)
+
+    setattr = mknod = mkdir = symlink = link = unlink = rmdir = rename = _refuse
+    create = setxattr = removexattr = _refuse
+
+
+# ---------------------------------------------------------------------- /.tarbox
+
+
+class ControlComponent(Component):
+    """The ``/.tarbox`` control directory (see the module docstring), attached at
+    ``/.tarbox`` of the tree and never listed in ``/``.
+
+    Args:
+        tree: the mount's tree component (SQL plumbing, read-only flag, change generation
+            and listener for invalidations after a layer command).
+        snapshots: the :class:`LayerView` serving ``snapshots/<layer>``.
+    """
+
+    cid = CID_CONTROL
+    foreign_errno = errno.EPERM
+    busy_errno = errno.EPERM
+    root = C_ROOT
+
+    def __init__(self, tree: TarboxOperations, snapshots: LayerView) -> None:
+        super().__init__()
+        self.tree = tree
+        self.snapshots = snapshots
+        self._dirs: dict[int, int] = {}      # directory handle -> node
         self._docs: dict[int, _Doc] = {}
         self._tags: dict[int, str] = {}      # tag file inode -> tag name
         self._tag_inos: dict[str, int] = {}
         self._diff_query = ""                 # last query written to layers/diff
         self._audit_filter = Filter()         # last filter written to audit/query
-        self._views: set[int] = set()         # handles of files opened in a layer view
         self._result = b""
 
-    # ------------------------------------------------------------------ classification
+    @property
+    def read_only(self) -> bool:
+        """Whether the mount is read-only (commands are refused with EROFS)."""
+        return self.tree.read_only
 
-    @staticmethod
-    def _is_ctrl(ino: int) -> bool:
-        return ino >= CTRL_BASE
-
-    @staticmethod
-    def _is_snap(ino: int) -> bool:
-        return SNAP_BASE <= ino < CTRL_BASE
-
-    def _real(self, ino: int) -> tuple[int | None, int]:
-        """(layer or None, real inode) for a file-system inode (layer view or pinned)."""
-        if self._is_snap(ino):
-            return split_snap(ino)
-        return self.layer, ino
-
-    def _shown(self, layer: int | None, ino: int, snap: bool) -> int:
-        return snap_ino(layer, ino) if snap else ino
+    async def _sql(self, query: str, params: Sequence[Any] = (), fetch: int = FETCH_ONE, *,
+                   idempotent: bool = False) -> Any:
+        return await self.tree.run_sql(query, params, fetch, idempotent=idempotent)
 
     def _ctrl_attr(self, ino: int, size: int = 0) -> pyfuse3.EntryAttributes:
         e = pyfuse3.EntryAttributes()
@@ -187,318 +369,165 @@ class ControlOperations(TarboxOperations):
         row = await self._sql(Q_LAYER, (ref,), idempotent=True)
         return row[0], row[1]
 
+    async def root_entry(self, parent: int) -> pyfuse3.EntryAttributes:
+        """The entry of ``/.tarbox`` itself."""
+        return self._ctrl_attr(C_ROOT)
+
     # ------------------------------------------------------------------ lookups
 
     @fuse_handler
     async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
-        """FUSE LOOKUP: ``/.tarbox`` and below from the control tree, layer views with
-        ``tarbox.fs_lookup(parent, name, layer)``, everything else as :class:`TarboxOperations`."""
-        if parent_inode == ROOT_INODE and name == CONTROL_NAME:
-            return self._ctrl_attr(C_ROOT)
-        if self._is_ctrl(parent_inode):
-            if parent_inode == C_SNAPS:
-                try:
-                    layer, _ = await self._layer(os.fsdecode(name))
-                except pyfuse3.FUSEError:
-                    raise pyfuse3.FUSEError(errno.ENOENT) from None
-                row = await self._sql(Q_GETATTR_AT, (ROOT_INODE, layer), idempotent=True)
-                return self._view_entry(row, layer, True)
-            if parent_inode == C_TAGS:
-                rows = await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True)
-                tag = os.fsdecode(name)
-                if not any(tag in (r[6] or []) for r in rows):
-                    raise pyfuse3.FUSEError(errno.ENOENT)
-                return self._ctrl_attr(self._tag_ino(tag))
-            for child in CHILDREN.get(parent_inode, []):
-                if NODES[child][0] == name:
-                    return self._ctrl_attr(child)
-            raise pyfuse3.FUSEError(errno.ENOENT)
-        if self._is_snap(parent_inode) or self.layer is not None:
-            layer, real = self._real(parent_inode)
-            row = await self._sql(Q_LOOKUP_AT, (real, name, layer, *caller_of(ctx)), idempotent=True)
-            return self._view_entry(row, layer, self._is_snap(parent_inode))
-        return await super().lookup(parent_inode, name, ctx)
-
-    def _view_entry(self, row: Sequence[Any], layer: int, snap: bool) -> pyfuse3.EntryAttributes:
-        e = self._entry(row, self.timeout if not snap else 60.0)
-        if snap:
-            e.st_ino = snap_ino(layer, e.st_ino)
-            e.st_mode &= ~0o222  # a historical layer is read-only
-        return e
-
-    async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
-        """FUSE FORGET: virtual inodes are not counted; the rest as :class:`TarboxOperations`
-        (which never raises: an exception here would end pyfuse3's main loop)."""
-        real = [(i, n) for i, n in inode_list if i < SNAP_BASE]
-        if real and self.layer is None:
-            await super().forget(real)
+        """LOOKUP in the control tree: fixed nodes, ``snapshots/<layer>`` (name, tag or id)
+        and ``layers/tags/<tag>``."""
+        if parent_inode == C_SNAPS:
+            try:
+                layer, _ = await self._layer(os.fsdecode(name))
+            except pyfuse3.FUSEError:
+                raise pyfuse3.FUSEError(errno.ENOENT) from None
+            return await self.snapshots.layer_root_entry(layer)
+        if parent_inode == C_TAGS:
+            rows = await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True)
+            tag = os.fsdecode(name)
+            if not any(tag in (r[6] or []) for r in rows):
+                raise pyfuse3.FUSEError(errno.ENOENT)
+            return self._ctrl_attr(self._tag_ino(tag))
+        for child in CHILDREN.get(parent_inode, []):
+            if NODES[child][0] == name:
+                return self._ctrl_attr(child)
+        raise pyfuse3.FUSEError(errno.ENOENT)
 
     @fuse_handler
     async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
-        """FUSE GETATTR for control nodes, layer views and the rest."""
-        if self._is_ctrl(inode):
-            return self._ctrl_attr(inode)
-        if self._is_snap(inode) or self.layer is not None:
-            layer, real = self._real(inode)
-            row = await self._sql(Q_GETATTR_AT, (real, layer), idempotent=True)
-            return self._view_entry(row, layer, self._is_snap(inode))
-        return await super().getattr(inode, ctx)
-
-    @fuse_handler
-    async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
-        """FUSE READLINK, as of the layer for layer views."""
-        if self._is_snap(inode) or self.layer is not None:
-            layer, real = self._real(inode)
-            row = await self._sql(Q_READLINK_AT, (real, layer, *caller_of(ctx)), idempotent=True)
-            return bytes(row[0])
-        return await super().readlink(inode, ctx)
+        """GETATTR of a control node."""
+        return self._ctrl_attr(inode)
 
     # ------------------------------------------------------------------ directories
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
-        """FUSE OPENDIR (control directories need no SQL)."""
-        return self._new_handle(inode, os.O_RDONLY, is_dir=True, caller=caller_of(ctx))
+        """OPENDIR (no SQL)."""
+        fh = self.new_fh()
+        self._dirs[fh] = inode
+        return fh
 
     @fuse_handler
-    async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
-        """FUSE READDIRPLUS: control directories list their nodes (snapshots/: every layer by
-        name, tags/: every tag); layer views list ``tarbox.fs_readdir(ino, off, n, layer)``.
-        The root's listing never shows ``.tarbox``."""
-        h = self._handle(fh)
-        if self._is_ctrl(h.ino):
-            entries: list[tuple[bytes, pyfuse3.EntryAttributes]] = []
-            if h.ino == C_SNAPS:
-                for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
-                    row = await self._sql(Q_GETATTR_AT, (ROOT_INODE, r[0]), idempotent=True)
-                    entries.append((os.fsencode(r[1]), self._view_entry(row, r[0], True)))
-            elif h.ino == C_TAGS:
-                for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
-                    for tag in r[6] or []:
-                        entries.append((os.fsencode(tag), self._ctrl_attr(self._tag_ino(tag))))
-            else:
-                entries = [(NODES[c][0], self._ctrl_attr(c)) for c in CHILDREN.get(h.ino, [])]
-            for i, (name, attr) in enumerate(entries[start_id:], start=start_id + 1):
-                if not pyfuse3.readdir_reply(token, name, attr, i):
-                    return
-            return
-        if self._is_snap(h.ino) or self.layer is not None:
-            snap = self._is_snap(h.ino)
-            layer, real = self._real(h.ino)
-            offset = start_id
-            while True:
-                rows = await self._sql(Q_READDIR_AT, (real, offset, 48, layer, *h.caller), FETCH_ALL,
-                                       idempotent=True)
-                for row in rows:
-                    if not pyfuse3.readdir_reply(token, bytes(row[0]), self._view_entry(row[2:], layer, snap), row[1]):
-                        return
-                    offset = row[1]
-                if len(rows) < 48:
-                    return
-        await super().readdir(fh, start_id, token)
+    async def readdir(self, fh: int, start_id: int, emit: Callable[..., bool]) -> None:
+        """READDIRPLUS: control directories list their nodes (snapshots/: every layer by
+        name, tags/: every tag)."""
+        node = self._dirs.get(fh)
+        if node is None:
+            raise pyfuse3.FUSEError(errno.EBADF)
+        entries: list[tuple[bytes, pyfuse3.EntryAttributes]] = []
+        if node == C_SNAPS:
+            for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
+                entries.append((os.fsencode(r[1]), await self.snapshots.layer_root_entry(r[0])))
+        elif node == C_TAGS:
+            for r in await self._sql(Q_LAYERS, (), FETCH_ALL, idempotent=True):
+                for tag in r[6] or []:
+                    entries.append((os.fsencode(tag), self._ctrl_attr(self._tag_ino(tag))))
+        else:
+            entries = [(NODES[c][0], self._ctrl_attr(c)) for c in CHILDREN.get(node, [])]
+        for i, (name, attr) in enumerate(entries[start_id:], start=start_id + 1):
+            if not emit(name, attr, i):
+                return
+
+    async def releasedir(self, fh: int) -> None:
+        """RELEASEDIR."""
+        self._dirs.pop(fh, None)
+
+    async def fsyncdir(self, fh: int, datasync: bool) -> None:
+        """FSYNCDIR: nothing stored."""
 
     # ------------------------------------------------------------------ files
 
     @fuse_handler
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
-        """FUSE OPEN: control files get their content now (direct I/O); layer views open
-        read-only (EROFS for writing); the rest as :class:`TarboxOperations`."""
+        """OPEN: control files get their content now (direct I/O)."""
         writing = (flags & os.O_ACCMODE) != os.O_RDONLY
-        if self._is_ctrl(inode):
-            mode = self._ctrl_attr(inode).st_mode
-            if stat.S_ISDIR(mode):
-                raise pyfuse3.FUSEError(errno.EISDIR)
-            fh = self._new_handle(inode, flags, caller=caller_of(ctx))
-            doc = _Doc(inode, tag=self._tags.get(inode), caller=caller_of(ctx))
-            if not writing:
-                doc.data = await self._render(inode)
-            self._docs[fh] = doc
-            fi = pyfuse3.FileInfo(fh=fh)
-            fi.direct_io = True
-            fi.keep_cache = False
-            return fi
-        if self._is_snap(inode) or self.layer is not None:
-            if writing or flags & os.O_TRUNC:
-                raise pyfuse3.FUSEError(errno.EROFS)
-            layer, real = self._real(inode)
-            await self._sql(Q_OPEN_AT, (real, flags, layer, *caller_of(ctx)), idempotent=True)
-            fi = pyfuse3.FileInfo(fh=self._new_handle(inode, flags, caller=caller_of(ctx), layer=layer, real=real))
-            self._views.add(fi.fh)
-            fi.keep_cache = True  # a historical layer never changes
-            return fi
-        return await super().open(inode, flags, ctx)
+        mode = self._ctrl_attr(inode).st_mode
+        if stat.S_ISDIR(mode):
+            raise pyfuse3.FUSEError(errno.EISDIR)
+        fh = self.new_fh()
+        doc = _Doc(inode, tag=self._tags.get(inode), caller=caller_of(ctx))
+        if not writing:
+            doc.data = await self._render(inode)
+        self._docs[fh] = doc
+        fi = pyfuse3.FileInfo(fh=fh)
+        fi.direct_io = True
+        fi.keep_cache = False
+        return fi
+
+    def _doc(self, fh: int) -> _Doc:
+        doc = self._docs.get(fh)
+        if doc is None:
+            raise pyfuse3.FUSEError(errno.EBADF)
+        return doc
 
     @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
-        """FUSE READ: generated content for control files, ``fs_read(.., layer)`` for views."""
-        doc = self._docs.get(fh)
-        if doc is not None:
-            return doc.data[off:off + size]
-        h = self._handle(fh)
-        if fh in self._views:
-            return await self._read(h, fh, off, size, h.layer)
-        return await super().read(fh, off, size)
+        """READ: the content generated at open."""
+        doc = self._doc(fh)
+        return doc.data[off:off + size]
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
-        """FUSE WRITE: a control file carries out the command in ``buf`` (EINVAL when the file
+        """WRITE: a control file carries out the command in ``buf`` (EINVAL when the file
         takes no commands, the SQL error's errno when the command fails)."""
-        doc = self._docs.get(fh)
-        if doc is None:
-            return await super().write(fh, off, buf)
-        await self._command(doc, buf)
+        await self._command(self._doc(fh), buf)
         return len(buf)
 
-    @fuse_handler
     async def release(self, fh: int) -> None:
-        """FUSE RELEASE."""
+        """RELEASE."""
         self._docs.pop(fh, None)
-        h = self._handles.get(fh)
-        if h is not None and (self._is_ctrl(h.ino) or fh in self._views):
-            self._handles.pop(fh, None)
-            self._opens.pop(h.ino, None)
-            if fh in self._views:  # a file of a layer view: its reads, as for any file
-                self._views.discard(fh)
-                await self._report_reads(h)
-            return
-        await super().release(fh)
 
-    @fuse_handler
-    async def releasedir(self, fh: int) -> None:
-        """FUSE RELEASEDIR."""
-        await self.release(fh)
-
-    @fuse_handler
     async def flush(self, fh: int) -> None:
-        """FUSE FLUSH."""
-        if fh in self._docs:
-            return
-        await super().flush(fh)
+        """FLUSH: nothing buffered."""
+
+    async def fsync(self, fh: int, datasync: bool) -> None:
+        """FSYNC: nothing stored."""
 
     @fuse_handler
     async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes, fields: pyfuse3.SetattrFields,
                       fh: int | None, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
-        """FUSE SETATTR: the truncation a shell's ``>`` sends to a control file is accepted and
-        ignored; nothing else may change there or in a layer view (EROFS / EPERM)."""
-        if self._is_ctrl(inode):
-            if fields.update_size and not (fields.update_mode or fields.update_uid or fields.update_gid):
-                return self._ctrl_attr(inode)
-            raise pyfuse3.FUSEError(errno.EPERM)
-        if self._is_snap(inode):
-            raise pyfuse3.FUSEError(errno.EROFS)
-        return await super().setattr(inode, attr, fields, fh, ctx)
+        """SETATTR: the truncation a shell's ``>`` sends to a control file is accepted and
+        ignored; nothing else may change (EPERM)."""
+        if fields.update_size and not (fields.update_mode or fields.update_uid or fields.update_gid):
+            return self._ctrl_attr(inode)
+        raise pyfuse3.FUSEError(errno.EPERM)
 
     @fuse_handler
     async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
                      ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
-        """FUSE CREATE: ``layers/tags/<new tag>`` makes a tag file (the tag exists once a
-        layer is written to it); elsewhere in the control tree or a layer view EACCES/EROFS."""
-        if parent_inode == C_TAGS:
-            ino = self._tag_ino(os.fsdecode(name))
-            fh = self._new_handle(ino, flags)
-            self._docs[fh] = _Doc(ino, tag=self._tags[ino], caller=caller_of(ctx))
-            fi = pyfuse3.FileInfo(fh=fh)
-            fi.direct_io = True
-            return fi, self._ctrl_attr(ino)
-        if self._is_ctrl(parent_inode):
+        """CREATE: ``layers/tags/<new tag>`` makes a tag file (the tag exists once a layer is
+        written to it); elsewhere in the control tree EACCES."""
+        if parent_inode != C_TAGS:
             raise pyfuse3.FUSEError(errno.EACCES)
-        if self._is_snap(parent_inode):
-            raise pyfuse3.FUSEError(errno.EROFS)
-        if parent_inode == ROOT_INODE and name == CONTROL_NAME:
-            raise pyfuse3.FUSEError(errno.EEXIST)
-        return await super().create(parent_inode, name, mode, flags, ctx)
-
-    # Every other change inside the control tree or a layer view is refused.
-    async def _refuse(self, *inodes: int) -> None:
-        for ino in inodes:
-            if self._is_ctrl(ino):
-                raise pyfuse3.FUSEError(errno.EPERM)
-            if self._is_snap(ino):
-                raise pyfuse3.FUSEError(errno.EROFS)
+        ino = self._tag_ino(os.fsdecode(name))
+        fh = self.new_fh()
+        self._docs[fh] = _Doc(ino, tag=self._tags[ino], caller=caller_of(ctx))
+        fi = pyfuse3.FileInfo(fh=fh)
+        fi.direct_io = True
+        return fi, self._ctrl_attr(ino)
 
     @fuse_handler
-    async def mknod(self, parent_inode, name, mode, rdev, ctx):
-        """FUSE MKNOD (refused in the control tree and layer views)."""
-        await self._refuse(parent_inode)
-        return await super().mknod(parent_inode, name, mode, rdev, ctx)
-
-    @fuse_handler
-    async def mkdir(self, parent_inode, name, mode, ctx):
-        """FUSE MKDIR (refused in the control tree and layer views)."""
-        await self._refuse(parent_inode)
-        return await super().mkdir(parent_inode, name, mode, ctx)
-
-    @fuse_handler
-    async def symlink(self, parent_inode, name, target, ctx):
-        """FUSE SYMLINK (refused in the control tree and layer views)."""
-        await self._refuse(parent_inode)
-        return await super().symlink(parent_inode, name, target, ctx)
-
-    @fuse_handler
-    async def link(self, inode, new_parent_inode, new_name, ctx):
-        """FUSE LINK (refused in the control tree and layer views)."""
-        await self._refuse(inode, new_parent_inode)
-        return await super().link(inode, new_parent_inode, new_name, ctx)
-
-    @fuse_handler
-    async def unlink(self, parent_inode, name, ctx):
-        """FUSE UNLINK (a tag file: removes the tag; refused elsewhere in the control tree)."""
-        if parent_inode == C_TAGS:
-            await self._sql(f"SELECT tarbox.layer_untag(%s, {CALLER})", (os.fsdecode(name), *caller_of(ctx)),
-                            FETCH_NONE)
-            return
-        await self._refuse(parent_inode)
-        await super().unlink(parent_inode, name, ctx)
-
-    @fuse_handler
-    async def rmdir(self, parent_inode, name, ctx):
-        """FUSE RMDIR (refused in the control tree and layer views)."""
-        await self._refuse(parent_inode)
-        if parent_inode == ROOT_INODE and name == CONTROL_NAME:
+    async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """UNLINK: a tag file removes the tag; EPERM elsewhere in the control tree."""
+        if parent_inode != C_TAGS:
             raise pyfuse3.FUSEError(errno.EPERM)
-        await super().rmdir(parent_inode, name, ctx)
+        await self._sql(f"SELECT tarbox.layer_untag(%s, {CALLER})", (os.fsdecode(name), *caller_of(ctx)), FETCH_NONE)
 
-    @fuse_handler
-    async def rename(self, parent_inode_old, name_old, parent_inode_new, name_new, flags, ctx):
-        """FUSE RENAME (refused in the control tree and layer views)."""
-        await self._refuse(parent_inode_old, parent_inode_new)
-        if ROOT_INODE in (parent_inode_old, parent_inode_new) and CONTROL_NAME in (name_old, name_new):
-            raise pyfuse3.FUSEError(errno.EPERM)
-        await super().rename(parent_inode_old, name_old, parent_inode_new, name_new, flags, ctx)
+    async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
+        """GETXATTR: control nodes have none (ENODATA)."""
+        raise pyfuse3.FUSEError(errno.ENODATA)
 
-    @fuse_handler
-    async def getxattr(self, inode, name, ctx):
-        """FUSE GETXATTR (as of the layer in views; control nodes have none)."""
-        if self._is_ctrl(inode):
-            raise pyfuse3.FUSEError(errno.ENODATA)
-        if self._is_snap(inode) or self.layer is not None:
-            layer, real = self._real(inode)
-            row = await self._sql(Q_GETXATTR_AT, (real, name, layer), idempotent=True)
-            return bytes(row[0])
-        return await super().getxattr(inode, name, ctx)
+    async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
+        """LISTXATTR: none."""
+        return []
 
-    @fuse_handler
-    async def listxattr(self, inode, ctx):
-        """FUSE LISTXATTR (as of the layer in views; control nodes have none)."""
-        if self._is_ctrl(inode):
-            return []
-        if self._is_snap(inode) or self.layer is not None:
-            layer, real = self._real(inode)
-            rows = await self._sql(Q_LISTXATTR_AT, (real, layer), FETCH_ALL, idempotent=True)
-            return [bytes(r[0]) for r in rows]
-        return await super().listxattr(inode, ctx)
+    async def _refuse(self, *_args: Any) -> Any:
+        raise pyfuse3.FUSEError(errno.EPERM)
 
-    @fuse_handler
-    async def setxattr(self, inode, name, value, ctx):
-        """FUSE SETXATTR (refused in the control tree and layer views)."""
-        await self._refuse(inode)
-        await super().setxattr(inode, name, value, ctx)
-
-    @fuse_handler
-    async def removexattr(self, inode, name, ctx):
-        """FUSE REMOVEXATTR (refused in the control tree and layer views)."""
-        await self._refuse(inode)
-        await super().removexattr(inode, name, ctx)
+    mknod = mkdir = symlink = link = rmdir = rename = setxattr = removexattr = _refuse
 
     # ------------------------------------------------------------------ content and commands
 
@@ -623,7 +652,7 @@ class ControlOperations(TarboxOperations):
         raise :class:`_Refused` with the errno and the database's own message (for
         ``layers/result``)."""
         try:
-            async with self._pool.connection() as conn:
+            async with self.tree.pool.connection() as conn:
                 reported = getattr(conn, "reported", None)
                 if reported:
                     reported.clear()
@@ -642,8 +671,8 @@ class ControlOperations(TarboxOperations):
         """After a layer command of this mount: drop what the kernel caches (the change
         listener ignores this mount's own notifications). Runs after the handler returns,
         in a worker thread, never inside the request that caused it."""
-        self.change_generation += 1
-        listener = getattr(self, "listener", None)
+        self.tree.change_generation += 1
+        listener = self.tree.listener
         if listener is not None:
             trio.lowlevel.spawn_system_task(trio.to_thread.run_sync, listener.invalidate_everything)
 

@@ -16,17 +16,19 @@ import errno
 import faulthandler
 import logging
 import os
+import pwd
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from .. import db
 from ..errors import TarboxError, message_of, one_line
@@ -41,6 +43,10 @@ LONG_TIMEOUT = 60.0      # kernel cache timeout when changes made elsewhere are 
 SHORT_TIMEOUT = 1.0      # ... when they are not: changes from elsewhere show within 1 s
 FSTYPE = "fuse.tarbox"
 ROLE_RE = re.compile(r"^tarbox_tenant_([0-9]+)$")
+Q_NATIVE_LIST = ("SELECT mount_id, origin, mount_path, source_path, mode, allow_setuid, allow_devices "
+                 "FROM tarbox.native_list(%s, %s)")
+Q_NATIVE_PREPARE = ("SELECT mount_id, origin, mount_path, source_path, mode, allow_setuid, allow_devices "
+                    "FROM tarbox.native_prepare(%s, %s)")
 
 
 @dataclass
@@ -50,8 +56,9 @@ class MountPlan:
     Attributes: ``tenant`` name, absolute ``mountpoint``, libpq ``conninfo`` (admin),
     tenant ``role`` and ``tenant_id``, ``notify`` (the SQL sends change notifications),
     ``read_only``, ``allow_other``, ``timeout`` (kernel cache seconds), ``pool_size``,
-    ``debug`` (libfuse debug output), ``purged`` (orphans removed at start) and
-    ``ops_factory`` (what builds the Operations object; default TarboxOperations).
+    ``debug`` (libfuse debug output), ``purged`` (orphans removed at start), ``user``
+    (the user the mount serves: ``{user}`` of native mount sources) and ``natives`` (the
+    effective native mounts, :class:`~tarbox_shell.fuse.passthrough.NativeSpec`).
     """
 
     tenant: str
@@ -69,9 +76,8 @@ class MountPlan:
     purged: int = 0
     #: Pin the mount to this layer id (read-only), or None for the tenant's current layer.
     layer: int | None = None
-    #: Builds the pyfuse3 Operations: called like :class:`~tarbox_shell.fuse.operations.TarboxOperations`
-    #: (pool, pool_size, read_only=, timeout=, keep_cache=, idle_check=); None = that class.
-    ops_factory: Callable[..., Any] | None = None
+    user: str = ""
+    natives: list[Any] = field(default_factory=list)
 
     def fuse_options(self) -> set[str]:
         """The FUSE mount options (set of str): ``default_permissions`` (the kernel checks
@@ -154,20 +160,62 @@ def find_mount(path: str) -> tuple[str, str] | None:
     return found
 
 
+def default_user() -> str:
+    """The user a mount serves when none is named: ``$SUDO_USER`` (the user behind sudo),
+    else the login name of the effective uid (str)."""
+    sudo = os.environ.get("SUDO_USER")
+    if sudo:
+        return sudo
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def mount_options(path: str) -> set[str]:
+    """The options (set of str) of the topmost mount at absolute ``path`` in
+    /proc/self/mountinfo: its per-mount flags (``rw``/``ro``, ``nosuid``, ``nodev``,
+    ``noatime`` ...) and, for ``ro``, the superblock's too. Empty when nothing is mounted
+    there. Never raises."""
+    found: set[str] = set()
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                parts = left.split()
+                rparts = right.split()
+                if len(parts) >= 6 and _unescape_mountinfo(parts[4]) == path:
+                    found = set(parts[5].split(","))
+                    if len(rparts) >= 3 and "ro" in rparts[2].split(","):
+                        found.discard("rw")
+                        found.add("ro")
+    except OSError:
+        return set()
+    return found
+
+
 def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: bool = False,
-            allow_other: bool = False, debug: bool = False) -> MountPlan:
-    """Check the environment, the database and the tenant; purge the tenant's orphans.
+            allow_other: bool = False, debug: bool = False, native_config: list[dict] | None = None,
+            user: str | None = None) -> MountPlan:
+    """Check the environment, the database and the tenant; purge the tenant's orphans;
+    find the tenant's native mounts and check their host directories.
 
     Args:
         tenant: tenant name.
         mountpoint: directory to mount on.
         dsn: admin DSN (None: ``$TARBOX_DSN`` or the embedded cluster).
         read_only / allow_other / debug: mount flags.
+        native_config: the ``[[native_mount]]`` tables of ``--config`` (list of dicts; the
+            SQL validates them), added to the stored definitions for this mount.
+        user: the user the mount serves (``{user}`` in native sources); default
+            :func:`default_user`.
 
     Returns a :class:`MountPlan`. Raises :class:`TarboxError` (one line) when FUSE is
-    unusable, the mount point is wrong or busy, the database is unreachable or the
-    tenant does not exist. Calls ``tarbox.purge_orphans()`` as the tenant (files unlinked
-    while open by a mount that went away), except on read-only mounts.
+    unusable, the mount point is wrong or busy, the database is unreachable, the tenant
+    does not exist, a native mount definition is invalid or its host directory unusable.
+    Calls ``tarbox.purge_orphans()`` as the tenant (files unlinked while open by a mount
+    that went away) and ``tarbox.native_prepare()`` (missing mount points become
+    directories), except on read-only mounts.
     """
     check_fuse()
     absolute = check_mountpoint(mountpoint)
@@ -195,15 +243,111 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
         purged = 0
         if not read_only:
             purged = int(db.run(conn, "SELECT tarbox.purge_orphans()").fetchone()[0] or 0)
+        user = user or default_user()
+        natives = _native_specs(conn, native_config, user, read_only)
     finally:
         conn.close()
+    check_native_sources(natives, user)
     return MountPlan(tenant=tenant, mountpoint=absolute, conninfo=conninfo, role=role,
                      tenant_id=int(m.group(1)), notify=notify, channel=channel,
                      read_only=read_only, allow_other=allow_other, debug=debug, purged=purged,
-                     timeout=LONG_TIMEOUT if notify else SHORT_TIMEOUT)
+                     timeout=LONG_TIMEOUT if notify else SHORT_TIMEOUT, user=user, natives=natives)
+
+
+def _native_specs(conn: psycopg.Connection, config: list[dict] | None, user: str,
+                  read_only: bool) -> list[Any]:
+    """The tenant's effective native mounts (``tarbox.native_prepare``, or
+    ``tarbox.native_list`` when read-only) as NativeSpecs; [] on a schema without them."""
+    from .passthrough import NativeSpec
+
+    has = bool(db.run(conn, "SELECT to_regprocedure('tarbox.native_list(jsonb,text)') IS NOT NULL").fetchone()[0])
+    if not has:
+        if config:
+            raise TarboxError("this database has no native mounts (run `tarbox init` to upgrade it)",
+                              errno.EOPNOTSUPP)
+        return []
+    query = Q_NATIVE_LIST if read_only else Q_NATIVE_PREPARE
+    rows = db.run(conn, query, (Jsonb(config) if config else None, user)).fetchall()
+    return [NativeSpec(mount_path=r[2], source_path=r[3], mode=r[4], allow_setuid=r[5],
+                       allow_devices=r[6], mount_id=r[0], origin=r[1]) for r in rows]
+
+
+def check_native_sources(specs: list[Any], user: str) -> None:
+    """Check the host directory of every native mount: it must be an absolute directory; a
+    missing one of an ``rw`` mount is made (mode 0755, owned by ``user`` when the host has
+    that user, as with a per-tenant ``/srv/venvs/{tenant_id}``). Raises :class:`TarboxError`
+    naming the mount: a variable left unexpanded, a missing ``ro`` source, not a directory."""
+    import stat as _stat
+
+    for spec in specs:
+        where = f"native mount {spec.mount_path} ({spec.origin}"
+        where += f" {spec.mount_id})" if spec.mount_id is not None else ")"
+        if "{" in spec.source_path:
+            raise TarboxError(f"{where}: source {spec.source_path} has a variable without a value",
+                              errno.EINVAL)
+        try:
+            st = os.stat(spec.source_path)
+        except FileNotFoundError:
+            if spec.mode != "rw":
+                raise TarboxError(f"{where}: source directory {spec.source_path} does not exist",
+                                  errno.ENOENT) from None
+            try:
+                os.makedirs(spec.source_path, mode=0o755, exist_ok=True)
+                try:
+                    pw = pwd.getpwnam(user)
+                    os.chown(spec.source_path, pw.pw_uid, pw.pw_gid)
+                except KeyError:
+                    pass
+            except OSError as exc:
+                raise TarboxError(f"{where}: cannot make source directory {spec.source_path}: "
+                                  f"{exc.strerror}", exc.errno or errno.EIO) from None
+            continue
+        except OSError as exc:
+            raise TarboxError(f"{where}: source {spec.source_path}: {exc.strerror}",
+                              exc.errno or errno.EIO) from None
+        if not _stat.S_ISDIR(st.st_mode):
+            raise TarboxError(f"{where}: source {spec.source_path} is not a directory", errno.ENOTDIR)
 
 
 # ---------------------------------------------------------------------- serving
+
+
+def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
+    """The mount's components and the :class:`~tarbox_shell.fuse.dispatch.Dispatcher` over
+    them (see ARCHITECTURE.md, "The components of a mount"): the tenant's tree (SQL; a
+    read-only :class:`~tarbox_shell.fuse.control.LayerView` when pinned to a layer), the layer
+    snapshots, the ``/.tarbox`` control directory attached at ``/.tarbox``.
+
+    Returns ``(dispatcher, tree)``: the tree component (a
+    :class:`~tarbox_shell.fuse.operations.TarboxOperations`) is what the change listener
+    invalidates for.
+    """
+    from .control import CONTROL_PATH, ControlComponent, LayerView
+    from .dispatch import Dispatcher
+    from .operations import TarboxOperations
+
+    from .passthrough import NativeMount
+
+    read_only = plan.read_only or plan.layer is not None
+    tree = TarboxOperations(pool, plan.pool_size, read_only=read_only,
+                            timeout=plan.timeout, keep_cache=plan.notify, idle_check=IDLE_CHECK)
+    snapshots = LayerView(tree)
+    control = ControlComponent(tree, snapshots)
+    main = tree if plan.layer is None else LayerView(tree, plan.layer)
+    attach: dict[bytes, Any] = {CONTROL_PATH: control}
+    natives = []
+    max_fds = int(os.environ["TARBOX_NATIVE_MAX_FDS"]) if os.environ.get("TARBOX_NATIVE_MAX_FDS") else None
+    for slot, spec in enumerate(plan.natives):
+        try:
+            native = NativeMount(slot, spec, read_only=read_only, max_fds=max_fds)
+        except OSError as exc:
+            raise TarboxError(f"native mount {spec.mount_path}: cannot open {spec.source_path}: "
+                              f"{exc.strerror}", exc.errno or errno.EIO) from None
+        natives.append(native)
+        attach[os.fsencode(spec.mount_path)] = native
+    ops = Dispatcher(main, [snapshots, control, *natives], attach=attach,
+                     mountpoint=plan.mountpoint, read_only=plan.read_only and plan.layer is None)
+    return ops, tree
 
 
 def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
@@ -247,17 +391,20 @@ def serve(plan: MountPlan, on_ready=None) -> int:
     import pyfuse3
     import trio
 
-    from .control import ControlOperations
     from .operations import ChangeListener
     from .session import MountSession
 
     own_pids: set[int] = set()
     session = MountSession(plan.conninfo, plan.role, plan.read_only, CONNECT_TIMEOUT)
     pool = _make_pool(plan, own_pids, session)
-    factory = plan.ops_factory or ControlOperations
-    extra = {"layer": plan.layer} if plan.layer is not None else {}
-    ops = factory(pool, plan.pool_size, read_only=plan.read_only, timeout=plan.timeout,
-                  keep_cache=plan.notify, idle_check=IDLE_CHECK, **extra)
+    ops, tree = build_operations(plan, pool)
+    if plan.natives:
+        # Native mounts keep a descriptor per inode the kernel holds, and make files with the
+        # exact mode asked for (the caller's umask is applied per request).
+        from .passthrough import raise_nofile_limit
+
+        raise_nofile_limit()
+        os.umask(0)
     profile_path = os.environ.get("TARBOX_PROFILE")
     if profile_path:
         from .operations import RequestProfile
@@ -292,7 +439,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
         except (psycopg.Error, trio.TooSlowError) as exc:
             raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
                               f"{message_of(exc) or 'timed out'}", errno.EIO) from None
-        await ops.refresh_audit()
+        await tree.refresh_audit()
         try:
             pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
         except Exception as exc:
@@ -324,13 +471,13 @@ def serve(plan: MountPlan, on_ready=None) -> int:
         try:
             await start()
             if plan.notify:
-                listener = ChangeListener(plan.conninfo, plan.channel, ops, own_pids,
+                listener = ChangeListener(plan.conninfo, plan.channel, tree, own_pids,
                                           trio.lowlevel.current_trio_token(), CONNECT_TIMEOUT)
-                ops.listener = listener  # layer commands of this mount invalidate through it
+                tree.listener = listener  # layer commands of this mount invalidate through it
                 listener.start()
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(watch_signals)
-                nursery.start_soon(ops.flush_reports_regularly)
+                nursery.start_soon(tree.flush_reports_regularly)
                 await pyfuse3.main(min_tasks=1, max_tasks=64)
                 nursery.cancel_scope.cancel()
         finally:

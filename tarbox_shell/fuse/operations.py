@@ -1,5 +1,6 @@
-"""The FUSE bridge: a :class:`pyfuse3.Operations` whose every kernel request is one call
-of the SQL inode API (``tarbox.fs_*``, see ``sql/functions/10-inode-api/``).
+"""The tenant's tree: the component of the FUSE bridge (see :mod:`.dispatch`) whose every
+kernel request is one call of the SQL inode API (``tarbox.fs_*``, see
+``sql/functions/10-inode-api/``).
 
 The bridge is deliberately thin. Filesystem semantics (permissions aside, which the
 kernel checks with ``default_permissions``) live in SQL; Python only keeps what the FUSE
@@ -47,6 +48,7 @@ import trio
 from psycopg import sql
 
 from ..errors import ReportedError, errno_of, is_retryable, message_of, reported_error
+from .dispatch import CID_TREE, Component
 from .trio_pg import PoolTimeout
 
 log = logging.getLogger("tarbox.mount")
@@ -232,8 +234,10 @@ def fuse_handler(fn: Callable) -> Callable:
     return wrapper
 
 
-class TarboxOperations(pyfuse3.Operations):
-    """pyfuse3 request handlers for one mounted tenant (FUSE low-level protocol).
+class TarboxOperations(Component):
+    """The tenant's tree: the component of a mount (:class:`~.dispatch.Dispatcher`) that
+    serves Tarbox's own inodes (below ``NATIVE_BASE``) with the SQL inode API, for the
+    tenant's current layer (FUSE low-level protocol).
 
     Args:
         pool: a :class:`tarbox_shell.fuse.trio_pg.TrioPool` whose connections act as the
@@ -253,18 +257,20 @@ class TarboxOperations(pyfuse3.Operations):
     ``pyfuse3.FUSEError(errno)``.
     """
 
-    supports_dot_lookup = True
-    # The writeback cache is off on purpose: with it the kernel trusts its own i_size and
-    # mtime of regular files and ignores the server's, so a change made by another mount
-    # or through SQL would never show, and O_APPEND would be resolved against a possibly
-    # stale size instead of atomically in SQL.
-    enable_writeback_cache = False
-    enable_acl = False
+    cid = CID_TREE
+    # The writeback cache is off on purpose (Dispatcher.enable_writeback_cache): with it the
+    # kernel trusts its own i_size and mtime of regular files and ignores the server's, so a
+    # change made by another mount or through SQL would never show, and O_APPEND would be
+    # resolved against a possibly stale size instead of atomically in SQL.
 
     def __init__(self, pool: Any, pool_size: int = 8, *, read_only: bool = False,
                  timeout: float = 1.0, keep_cache: bool = False, idle_check: float = 5.0) -> None:
         super().__init__()
         self._pool = pool
+        #: The mount's connection pool (the control directory runs its layer commands on it).
+        self.pool = pool
+        #: The mount's ChangeListener once it runs (layer commands of this mount invalidate through it).
+        self.listener: Any = None
         self.idle_check = idle_check
         self._last_used: dict[int, float] = {}  # id(connection) -> monotonic time of last use
         self._warned: dict[str, float] = {}
@@ -274,7 +280,6 @@ class TarboxOperations(pyfuse3.Operations):
         self._lookups: dict[int, int] = {}     # ino -> kernel lookup count
         self._opens: dict[int, int] = {}       # ino -> open handles (files and directories)
         self._handles: dict[int, _Handle] = {}
-        self._next_fh = 0
         # Names under / the kernel may hold (positive or negative) dentries for: on a layer
         # switch, invalidating them drops every dentry below as well.
         self._root_names: set[bytes] = set()
@@ -412,6 +417,12 @@ class TarboxOperations(pyfuse3.Operations):
             raise pyfuse3.FUSEError(errno.EROFS)
         return await self._execute(query, params, fetch, idempotent)
 
+    async def run_sql(self, query: str, params: Sequence[Any] = (), fetch: int = FETCH_ONE, *,
+                      write: bool = False, idempotent: bool = False) -> Any:
+        """One SQL call on the mount's pool for the other SQL components (control directory,
+        layer views): the same retries, errno mapping and read-only refusal as the tree's."""
+        return await self._sql(query, params, fetch, write=write, idempotent=idempotent)
+
     def _ttl(self, generation: int) -> float:
         """Cache timeout (seconds) for a reply computed since ``generation``: 0 when a change
         made elsewhere was announced meanwhile (the reply may predate it), else the mount's
@@ -420,29 +431,8 @@ class TarboxOperations(pyfuse3.Operations):
 
     @staticmethod
     def _entry(row: Sequence[Any], ttl: float) -> pyfuse3.EntryAttributes:
-        """Build EntryAttributes from the 12 columns of a ``tarbox.attr`` (ino, mode, nlink,
-        uid, gid, rdev, size, blocks [512-byte units], atime_ns, mtime_ns, ctime_ns,
-        btime_ns); st_blksize 65536, generation 0, entry and attribute timeout ``ttl`` s.
-        Raises FUSEError(ENOENT) for an all-NULL attr (an inode that is not there)."""
-        if row is None or row[0] is None:
-            raise pyfuse3.FUSEError(errno.ENOENT)
-        e = pyfuse3.EntryAttributes()
-        e.st_ino = row[0]
-        e.generation = 0
-        e.st_mode = row[1]
-        e.st_nlink = row[2]
-        e.st_uid = row[3]
-        e.st_gid = row[4]
-        e.st_rdev = row[5]
-        e.st_size = row[6]
-        e.st_blocks = row[7]
-        e.st_blksize = BLKSIZE
-        e.st_atime_ns = row[8]
-        e.st_mtime_ns = row[9]
-        e.st_ctime_ns = row[10]
-        e.entry_timeout = ttl
-        e.attr_timeout = ttl
-        return e
+        """EntryAttributes of a ``tarbox.attr`` row (see :func:`entry_from_row`)."""
+        return entry_from_row(row, ttl)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -458,13 +448,20 @@ class TarboxOperations(pyfuse3.Operations):
         if parent == ROOT_INODE and name is not None and name not in (b".", b".."):
             self._root_names.add(name)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Follow a remount of the mount (``mount -o remount,ro|rw``)."""
+        self.read_only = read_only
+
+    def count_lookup(self, ino: int, parent: int, name: bytes) -> None:
+        """A READDIRPLUS entry of ``ino`` was accepted by the kernel (the dispatcher counts)."""
+        self._looked_up(ino, parent, name)
+
     def _new_handle(self, ino: int, flags: int, is_dir: bool = False, caller: Caller = (None, None, None),
                     layer: int | None = None, real: int | None = None) -> int:
         """Allocate a file handle (int) for ``ino`` opened with ``flags`` by ``caller``
         (uid, gid, pid), reading ``layer`` (None = the current one) where the inode is
         ``real`` (None = ``ino``)."""
-        self._next_fh += 1
-        fh = self._next_fh
+        fh = self.new_fh()
         report = self.audit_reads and not is_dir and (flags & O_ACCMODE) != os.O_WRONLY
         self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, caller=caller, layer=layer,
                                     real=real, report=report)
@@ -844,10 +841,11 @@ class TarboxOperations(pyfuse3.Operations):
         return self._new_handle(inode, os.O_RDONLY, is_dir=True, caller=caller_of(ctx))
 
     @fuse_handler
-    async def readdir(self, fh: int, start_id: int, token: pyfuse3.ReaddirToken) -> None:
+    async def readdir(self, fh: int, start_id: int, emit: Callable[..., bool]) -> None:
         """FUSE READDIRPLUS / getdents(2): entries of ``tarbox.fs_readdir(ino, start_id, n)``
-        ('.' and '..' first, then by stable hash offsets), each with its attributes, until
-        the kernel buffer is full. Accepted entries other than '.'/'..' count as lookups."""
+        ('.' and '..' first, then by stable hash offsets), each with its attributes, passed to
+        ``emit`` until the kernel buffer is full (the dispatcher counts accepted entries other
+        than '.'/'..' as lookups)."""
         h = self._handle(fh)
         offset = start_id
         if h.eof_offset is not None and offset == h.eof_offset:
@@ -862,10 +860,8 @@ class TarboxOperations(pyfuse3.Operations):
             for row in rows:
                 name = bytes(row[0])
                 entry = self._entry(row[2:], ttl)
-                if not pyfuse3.readdir_reply(token, name, entry, row[1]):
+                if not emit(name, entry, row[1]):
                     return
-                if name not in (b".", b".."):
-                    self._looked_up(entry.st_ino, h.ino, name)
                 offset = row[1]
             if len(rows) < READDIR_BATCH:
                 h.eof_offset = offset
@@ -936,6 +932,32 @@ class TarboxOperations(pyfuse3.Operations):
         """FUSE ACCESS: never called with ``default_permissions`` (the kernel checks);
         grants everything if it is."""
         return True
+
+
+def entry_from_row(row: Sequence[Any], ttl: float) -> pyfuse3.EntryAttributes:
+    """Build EntryAttributes from the 12 columns of a ``tarbox.attr`` (ino, mode, nlink,
+    uid, gid, rdev, size, blocks [512-byte units], atime_ns, mtime_ns, ctime_ns,
+    btime_ns); st_blksize 65536, generation 0, entry and attribute timeout ``ttl`` s.
+    Raises FUSEError(ENOENT) for an all-NULL attr (an inode that is not there)."""
+    if row is None or row[0] is None:
+        raise pyfuse3.FUSEError(errno.ENOENT)
+    e = pyfuse3.EntryAttributes()
+    e.st_ino = row[0]
+    e.generation = 0
+    e.st_mode = row[1]
+    e.st_nlink = row[2]
+    e.st_uid = row[3]
+    e.st_gid = row[4]
+    e.st_rdev = row[5]
+    e.st_size = row[6]
+    e.st_blocks = row[7]
+    e.st_blksize = BLKSIZE
+    e.st_atime_ns = row[8]
+    e.st_mtime_ns = row[9]
+    e.st_ctime_ns = row[10]
+    e.entry_timeout = ttl
+    e.attr_timeout = ttl
+    return e
 
 
 # ---------------------------------------------------------------------- invalidation

@@ -8,7 +8,8 @@
 -- The components are split in C: encode(path, 'escape') keeps every '/' as is and writes any
 -- other byte that could be confused with it as a backslash sequence, which decode() undoes.
 -- Errors: EINVAL (relative or empty path, a NUL byte), ENAMETOOLONG (path over 4096 bytes or a
--- component over 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP.
+-- component over 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP, EREMOTE (the path
+-- is below a native mount: tarbox._native_guard; the mount point itself resolves as its directory).
 CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path bytea, p_follow boolean)
 RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE
@@ -66,6 +67,7 @@ BEGIN
         END IF;
         v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
         IF v_next IS NULL THEN
+            PERFORM tarbox._native_guard(c, v_cur, v_name, tarbox._name_text(p_path));  -- EREMOTE below a native mount
             IF v_last THEN
                 RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
             END IF;
@@ -97,6 +99,7 @@ BEGIN
        AND (tarbox._inode_at(c.tenant_id, v_cur, c.layer)).mode & 61440 <> 16384 THEN
         PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', tarbox._name_text(p_path)));
     END IF;
+    PERFORM tarbox._native_guard(c, v_cur, NULL, tarbox._name_text(p_path));  -- EREMOTE below a native mount
     RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
                v_name, v_cur)::tarbox._resolved;
 END

@@ -8,16 +8,34 @@ DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
     r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true));
     v tarbox.inode;
+    n_path text;
+    n_source text;
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.parent, r.name) p;
+        IF n_path IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        END IF;
+        -- A native mount point whose directory is not in the tree (the mount shows it anyway).
+        RETURN QUERY SELECT NULL::bigint, 'native'::text, 16877, 2, t.default_uid, t.default_gid, 0::bigint,
+                            0::bigint, 0::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+                            convert_to(n_source, 'UTF8')
+                       FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
+        RETURN;
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
-    RETURN QUERY SELECT v.ino, tarbox._file_type(v.mode), v.mode, v.nlink, v.uid, v.gid, v.rdev, v.size,
+    IF (v.mode & 61440) = 16384 THEN
+        SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.ino, NULL) p;
+        IF n_path IS NOT NULL THEN
+            v.target := convert_to(n_source, 'UTF8');
+        END IF;
+    END IF;
+    RETURN QUERY SELECT v.ino, CASE WHEN n_path IS NULL THEN tarbox._file_type(v.mode) ELSE 'native' END,
+                        v.mode, v.nlink, v.uid, v.gid, v.rdev, v.size,
                         (v.size + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
 END
 $$;
 ALTER FUNCTION tarbox._do_stat(text, boolean, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_stat(text, boolean, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_stat(text, boolean, text) IS
-'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. p_path is absolute. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. A native mount point (tarbox.native_match exact, stored definitions) is type native with target = its host directory (source_path expanded, {user} as written), and the attributes of its directory in the tree (ino NULL when the tree has none); a path below one is EREMOTE (TX066): the host serves it. p_path is absolute. Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';

@@ -1,27 +1,61 @@
 CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
-               mtime timestamptz, ino bigint)
+               mtime timestamptz, ino bigint, target text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
     r tarbox._resolved := tarbox._walk(c, coalesce(p_path, '/'), true);
     v tarbox.inode;
+    n_path text;
+    n_source text;
+    v_dir text;
+    v_points text[];
+    v_sources text[];
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.parent, r.name) p;
+        IF n_path IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        END IF;
+        RETURN QUERY SELECT tarbox._name_text(r.name), 'native'::text, 493, t.default_uid, t.default_gid, 0::bigint,
+                            NULL::timestamptz, NULL::bigint, n_source
+                       FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
+        RETURN;
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) <> 16384 THEN
         RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), p_path), tarbox._file_type(v.mode),
-                            v.mode & 4095, v.uid, v.gid, v.size, to_timestamp(v.mtime_ns / 1e9), v.ino;
+                            v.mode & 4095, v.uid, v.gid, v.size, to_timestamp(v.mtime_ns / 1e9), v.ino,
+                            convert_from(v.target, 'UTF8');
         RETURN;
     END IF;
+    -- A native mount point lists itself: its content is on the host, not an empty directory.
+    SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.ino, NULL) p;
+    IF n_path IS NOT NULL THEN
+        RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), substr(n_path, length(n_path) - strpos(reverse(n_path), '/') + 2)),
+                            'native'::text, v.mode & 4095, v.uid, v.gid, v.size, to_timestamp(v.mtime_ns / 1e9),
+                            v.ino, n_source;
+        RETURN;
+    END IF;
+    -- Native mount points among the entries (only when the tenant has native mounts).
+    IF EXISTS (SELECT 1 FROM tarbox.native_mount m WHERE m.enabled AND (m.tenant IS NULL OR m.tenant = c.tenant_id)) THEN
+        v_dir := rtrim(coalesce(tarbox._path_of(c.tenant_id, r.ino, c.layer), ''), '/') || '/';
+        SELECT array_agg(l.mount_path), array_agg(l.source_path) INTO v_points, v_sources
+          FROM (SELECT DISTINCT d.mount_path FROM tarbox._native_candidates(c.tenant_id, NULL, NULL) d
+                 WHERE left(d.mount_path, length(v_dir)) = v_dir AND strpos(substr(d.mount_path, length(v_dir) + 1), '/') = 0) x
+          CROSS JOIN LATERAL tarbox._native_best(c.tenant_id, x.mount_path, NULL, NULL) l;
+    END IF;
     RETURN QUERY
-        SELECT tarbox._name_text(d.name), tarbox._file_type(i.mode), i.mode & 4095, i.uid, i.gid,
-               i.size, to_timestamp(i.mtime_ns / 1e9), i.ino
+        SELECT tarbox._name_text(d.name),
+               CASE WHEN k.i IS NULL THEN tarbox._file_type(i.mode) ELSE 'native' END,
+               i.mode & 4095, i.uid, i.gid,
+               i.size, to_timestamp(i.mtime_ns / 1e9), i.ino,
+               CASE WHEN k.i IS NULL THEN convert_from(i.target, 'UTF8') ELSE v_sources[k.i] END
           FROM tarbox.dentry d
           CROSS JOIN LATERAL tarbox._inode_at(c.tenant_id, d.ino, c.layer) i
+          LEFT JOIN LATERAL (SELECT array_position(v_points, v_dir || tarbox._name_text(d.name)) AS i) k
+                 ON (i.mode & 61440) = 16384 AND v_points IS NOT NULL
          WHERE d.tenant_id = c.tenant_id AND d.parent_ino = r.ino
            AND d.born <= c.layer AND d.died > c.layer
          ORDER BY d.name;
@@ -30,4 +64,4 @@ $$;
 ALTER FUNCTION tarbox._do_ls(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_ls(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_ls(text, text) IS
-'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode. A non-directory lists itself. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode, target (a symbolic link''s target; a native mount''s host directory). A non-directory lists itself. A native mount point (stored definitions, tarbox.native_match exact) is type native with its host directory as target, in its parent''s listing and when listed itself (its content is on the host: a path below it is EREMOTE). Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';

@@ -1,7 +1,7 @@
 -- tarbox.ls: audited entry point of tarbox._do_ls (op readdir, level full).
 CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
-               mtime timestamptz, ino bigint)
+               mtime timestamptz, ino bigint, target text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

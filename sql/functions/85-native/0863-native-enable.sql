@@ -1,0 +1,20 @@
+CREATE OR REPLACE FUNCTION tarbox.native_enable(p_mount_id bigint, p_enabled boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM tarbox._require_admin();
+    IF p_enabled IS NULL THEN
+        PERFORM tarbox._raise('EINVAL', 'enabled must be true or false');
+    END IF;
+    UPDATE tarbox.native_mount m SET enabled = p_enabled WHERE m.mount_id = p_mount_id;
+    IF NOT FOUND THEN
+        PERFORM tarbox._raise('ENOENT', format('no native mount with mount_id %s', p_mount_id));
+    END IF;
+END
+$$;
+ALTER FUNCTION tarbox.native_enable(bigint, boolean) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox.native_enable(bigint, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.native_enable(bigint, boolean) TO tarbox_admin;
+COMMENT ON FUNCTION tarbox.native_enable(bigint, boolean) IS
+'Administrators: enable (p_enabled true) or disable (false) native mount definition p_mount_id; a disabled definition matches nothing (mounts started afterwards do not have it). Errors: ENOENT (TX002) no such definition, EINVAL (TX022) p_enabled NULL, 42501 not an administrator.';
