@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(121);
+SELECT plan(127);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -143,6 +143,27 @@ SELECT results_eq($$SELECT op, path, bytes, details -> 'reported' ->> 'op' FROM 
                   'a shell''s import summary: one record, its JSON kept as reported data, not as record fields');
 SELECT is(pg_temp.n(:alice_id), (:before + 1)::bigint, '... and only that one');
 SELECT throws_ok($$SELECT tarbox.audit_note('forged', '/', '{}')$$, 'TX022', NULL, 'only import and export can be noted');
+-- Native mounts report their requests after the fact, in batches.
+SELECT pg_temp.n(:alice_id) AS before \gset
+SELECT is(tarbox.audit_native('{create,unlink,write}', ARRAY['/host/a.txt', '/host/missing', '/host/a.txt']::bytea[],
+                              '{NULL,NULL,NULL}', ARRAY['/srv/a.txt', '/srv/missing', '/srv/a.txt']::bytea[],
+                              '{0,2,0}', '{NULL,"ENOENT: No such file or directory (host)",NULL}', '{NULL,NULL,4096}',
+                              '{10,20,30}', '{1000,1000,1001}', '{100,100,101}', '{7,7,8}',
+                              ARRAY['{"mode": 420}', NULL, '{"calls": 1}']::jsonb[]), 3,
+          'a native mount''s batch of three requests: three records');
+SELECT results_eq($$SELECT op, ok, errno, path, native, native_source, layer, bytes, duration_ns, uid, pid FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 3$$,
+                  $$VALUES ('write', true, NULL::smallint, '/host/a.txt', true, '/srv/a.txt', NULL::int, 4096::bigint, 30::bigint, 1001::bigint, 8),
+                           ('unlink', false, 2::smallint, '/host/missing', true, '/srv/missing', NULL::int, NULL::bigint, 20::bigint, 1000::bigint, 7),
+                           ('create', true, NULL::smallint, '/host/a.txt', true, '/srv/a.txt', NULL::int, NULL::bigint, 10::bigint, 1000::bigint, 7)$$,
+                  'native records: operation, success or errno, tree and host paths, no layer, bytes, time, caller');
+SELECT throws_ok($$SELECT tarbox.audit_native('{mkdir,getattr}', ARRAY['/host/x', '/host/y']::bytea[], '{NULL,NULL}',
+                     ARRAY['/srv/x', '/srv/y']::bytea[], '{0,0}', '{NULL,NULL}', '{NULL,NULL}', '{1,1}', '{0,0}', '{0,0}', '{0,0}',
+                     '{NULL,NULL}')$$, 'TX022', NULL, 'an operation a native mount does not record -> EINVAL ...');
+SELECT throws_ok($$SELECT tarbox.audit_native('{mkdir}', ARRAY['/host/x', '/host/y']::bytea[], '{NULL}',
+                     ARRAY['/srv/x']::bytea[], '{0}', '{NULL}', '{NULL}', '{1}', '{0}', '{0}', '{0}', '{NULL}')$$,
+                 'TX022', NULL, '... and so do arrays of different lengths');
+SELECT is(pg_temp.n(:alice_id), (:before + 3)::bigint, '... writing nothing');
 RESET ROLE;
 
 -- =============================================================================================
@@ -177,6 +198,9 @@ SELECT throws_ok($$SELECT tarbox.audit_set_retention('alice', 1)$$, '42501', NUL
 SELECT throws_ok($$SELECT tarbox.audit_note('import', '/', '{}')$$, 'TX001', NULL,
                  'audit_note from her own login -> EPERM (only shells note summaries)');
 SELECT is(tarbox.fs_read_report(:f_ino, 1000, 1, 1), false, 'a read report from her own login is not recorded');
+SELECT throws_ok($$SELECT tarbox.audit_native('{unlink}', ARRAY['/etc/passwd']::bytea[], '{NULL}', ARRAY['/etc/passwd']::bytea[],
+                     '{0}', '{NULL}', '{NULL}', '{1}', '{0}', '{0}', '{1}', '{NULL}')$$, 'TX001', NULL,
+                 'audit_native from her own login -> EPERM (only a mount reports native requests)');
 SELECT tarbox.fs_read(:f_ino, 0, 2, NULL, 7, 0, 0, 1) AS w \gset
 SELECT results_eq($$SELECT op, bytes, uid, pid, role FROM tarbox.audit_log ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   format($$VALUES ('read', 2::bigint, NULL::bigint, NULL::int, %L)$$, :'alice'),

@@ -97,7 +97,7 @@ Q_READLINK_AT = f"SELECT tarbox.fs_readlink(%s::bigint, %s::int, {CALLER})"
 Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, {CALLER})"
 Q_READ_AT = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, NULL::bigint, {CALLER})"
 Q_READDIR_AT = ("SELECT r.name, r.next_offset, (r.a).* "
-                "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int) r")
+                f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int, {CALLER}) r")
 Q_GETXATTR_AT = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea, %s::int)"
 Q_LISTXATTR_AT = "SELECT * FROM tarbox.fs_listxattr(%s::bigint, %s::int)"
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"

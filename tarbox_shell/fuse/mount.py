@@ -326,6 +326,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
     from .dispatch import Dispatcher
     from .operations import TarboxOperations
 
+    from .native_audit import NativeAuditor
     from .passthrough import NativeMount
 
     read_only = plan.read_only or plan.layer is not None
@@ -343,6 +344,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         except OSError as exc:
             raise TarboxError(f"native mount {spec.mount_path}: cannot open {spec.source_path}: "
                               f"{exc.strerror}", exc.errno or errno.EIO) from None
+        native.audit = NativeAuditor(tree, native)
         natives.append(native)
         attach[os.fsencode(spec.mount_path)] = native
     ops = Dispatcher(main, [snapshots, control, *natives], attach=attach,

@@ -91,6 +91,10 @@ Q_READ_REPORTS = ("SELECT tarbox.fs_read_report(%s::bigint[], %s::bigint[], %s::
                   "%s::bigint[], %s::bigint[], %s::int[])")
 READ_REPORTS_BATCH = 256         # read reports sent in one fs_read_report call ...
 READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
+Q_NATIVE_RECORDS = ("SELECT tarbox.audit_native(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[], %s::int[], "
+                    "%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::jsonb[])")
+NATIVE_RECORDS_BATCH = 2000      # native mount records sent in one audit_native call
+NATIVE_RECORDS_MAX = 200_000     # queued at most (beyond, while the database is away, they are lost)
 Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
              f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, NULL::int, {CALLER}) r")
@@ -105,6 +109,7 @@ Q_FSYNC = "SELECT tarbox.fs_fsync()"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
 FULL = "full"                    # the audit level at which reads are recorded
+LEVELS = {"none": 0, "basic": 1, "standard": 2, "full": 3}
 
 FETCH_ONE, FETCH_ALL, FETCH_NONE = 1, 2, 0
 
@@ -292,8 +297,23 @@ class TarboxOperations(Component):
         #: The tenant's highest audit level is full: reads pass their handle and are reported
         #: at release (:meth:`refresh_audit`, and the change listener on a level change).
         self.audit_reads = False
+        #: The tenant's highest audit level, 0 (none) .. 3 (full): native mounts queue only
+        #: records at or below it (3 until known: the SQL decides).
+        self.audit_max = 3
         #: Read reports of released files not sent yet (see :meth:`_report_reads`).
         self._read_reports: list[tuple] = []
+        #: Records of native mount requests not sent yet (:meth:`queue_native_record`).
+        self._native_records: list[tuple] = []
+        self._native_lost = 0
+        #: The audit hooks of the mount's native mounts (:class:`.native_audit.NativeAuditor`
+        #: registers itself): at unmount their open handles' records are queued and sent.
+        self.native_auditors: list[Any] = []
+
+    def set_audit_max(self, level: int) -> None:
+        """The tenant's highest audit level is now ``level`` (0..3): sets :attr:`audit_max`
+        and :attr:`audit_reads` (level 3, full)."""
+        self.audit_max = level
+        self.audit_reads = level >= 3
 
     async def refresh_audit(self) -> None:
         """Ask the tenant's highest audit level (``tarbox.audit_settings``) and set
@@ -301,7 +321,7 @@ class TarboxOperations(Component):
         one by one by the SQL, or reported needlessly; both are correct)."""
         try:
             row = await self._sql(Q_AUDIT_LEVEL, (), idempotent=True)
-            self.audit_reads = row is not None and row[0] == FULL
+            self.set_audit_max(LEVELS.get(row[0], 3) if row is not None else 0)
         except pyfuse3.FUSEError as exc:
             log.info("cannot read the audit level (%s); keeping audit_reads=%s",
                      errno.errorcode.get(exc.errno, exc.errno), self.audit_reads)
@@ -516,13 +536,46 @@ class TarboxOperations(Component):
             log.warning("audit: the read records of %d released files were lost: %s", len(reports),
                         errno.errorcode.get(exc.errno, exc.errno))
 
+    def queue_native_record(self, record: tuple) -> None:
+        """Queue the audit record of a native mount request (see :mod:`.native_audit`: the
+        arguments of ``tarbox.audit_native``, one element each), sent by
+        :meth:`flush_native_records`. At most :data:`NATIVE_RECORDS_MAX` wait; more are
+        counted as lost (logged at the next flush)."""
+        if len(self._native_records) >= NATIVE_RECORDS_MAX:
+            self._native_lost += 1
+            return
+        self._native_records.append(record)
+
+    async def flush_native_records(self) -> None:
+        """Send the queued native mount records (``tarbox.audit_native``, in batches of
+        :data:`NATIVE_RECORDS_BATCH`). Never raises: a batch the database refuses is lost
+        (logged); while the database is unreachable the queue is kept (up to its limit)."""
+        if self._native_lost:
+            log.warning("audit: %d native mount records were lost (the queue was full)", self._native_lost)
+            self._native_lost = 0
+        while self._native_records:
+            batch = self._native_records[:NATIVE_RECORDS_BATCH]
+            columns = [list(c) for c in zip(*batch)]
+            try:
+                await self._sql(Q_NATIVE_RECORDS, tuple(columns), FETCH_NONE)
+            except pyfuse3.FUSEError as exc:
+                if exc.errno in (errno.EIO, errno.ETIMEDOUT, errno.EAGAIN):
+                    log.info("audit: %d native mount records wait for the database (%s)",
+                             len(self._native_records), errno.errorcode.get(exc.errno, exc.errno))
+                    return
+                log.warning("audit: %d native mount records were refused and lost: %s", len(batch),
+                            errno.errorcode.get(exc.errno, exc.errno))
+            del self._native_records[:len(batch)]
+
     async def flush_reports_regularly(self) -> None:
-        """Run for the mount's lifetime: send queued read reports every
-        :data:`READ_REPORTS_DELAY` seconds."""
+        """Run for the mount's lifetime: send queued read reports and native mount records
+        every :data:`READ_REPORTS_DELAY` seconds."""
         while True:
             await trio.sleep(READ_REPORTS_DELAY)
             if self._read_reports:
                 await self.flush_read_reports()
+            if self._native_records or self._native_lost:
+                await self.flush_native_records()
 
     async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
         """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
@@ -581,6 +634,9 @@ class TarboxOperations(Component):
         for h in list(self._handles.values()):  # still open at unmount: their reads end here
             await self._report_reads(h)
         await self.flush_read_reports()
+        for auditor in self.native_auditors:
+            auditor.release_all()
+        await self.flush_native_records()
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
@@ -1053,7 +1109,7 @@ class ChangeListener(threading.Thread):
                 return
             log.debug("change notification %r", payload)
             if parts[1] == "audit":  # the tenant's audit level changed: '<pid> audit <max level>'
-                self.ops.audit_reads = len(parts) > 2 and parts[2].isdigit() and int(parts[2]) >= 3
+                self.ops.set_audit_max(int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 3)
                 log.info("audit level changed; reads %s recorded",
                          "are" if self.ops.audit_reads else "are not")
                 return

@@ -182,6 +182,13 @@ def test_control_directory_shows_the_log(mounted, full):
     q.write_text('{"failed": true, "limit": 5}')
     failed = q.read_text().splitlines()  # at level full: the lookups of the names before they existed
     assert failed and all(" lookup " in ln and " ENOENT " in ln for ln in failed), failed
+    after = _mark(full)
+    listing = os.listdir(mounted / ".tarbox" / "snapshots")
+    assert listing, "the layers appear as snapshot directories"
+    names = os.listdir(mounted / ".tarbox" / "snapshots" / listing[0])
+    assert "seen.txt" in names and "dir1" in names, names
+    assert any(r[0] == "readdir" and r[1] for r in _records(full, after, None)), \
+        "at level full a snapshot's listing is recorded, with the caller's ids"
 
 
 def test_a_failure_keeps_its_pooled_connection(mounted, full, admin):
@@ -199,3 +206,77 @@ def test_a_failure_keeps_its_pooled_connection(mounted, full, admin):
             os.rmdir(mounted / "full")
     after = set(admin.execute(pids, (app,)).fetchone()[0])
     assert after <= before, (before, after)
+
+
+def test_native_mount_requests_are_recorded(full, tmp_path):
+    """A native mount's requests (host system calls, no SQL) are recorded after the fact:
+    names, the writes and reads of one open file as one record each at release, a failure with
+    its errno, the tree path and the host path, the caller; at level basic only the names."""
+    from tests.native.support import native_mount
+
+    src = tmp_path / "src"
+    src.mkdir()
+    m = native_mount(full, tmp_path, {"mount_path": "/host", "source_path": str(src), "mode": "rw"})
+    try:
+        after = _mark(full)
+        w = m.path / "host"
+        script = ("import os, sys\np = sys.argv[1]\nos.mkdir(p + '/d')\n"
+                  "with open(p + '/d/f', 'w') as f:\n    f.write('x' * 10)\n    f.flush()\n    f.write('y' * 5)\n"
+                  "with open(p + '/d/f') as f: f.read()\n"
+                  "try:\n    os.rmdir(p + '/d')\nexcept OSError:\n    pass\n"
+                  "os.rename(p + '/d/f', p + '/d/g')\nprint(os.getpid())\n")
+        out = subprocess.run([sys.executable, "-c", script, str(w)], capture_output=True, text=True, check=True)
+        pid = int(out.stdout)
+        assert (src / "d/g").read_text() == "x" * 10 + "y" * 5
+
+        def mine():
+            return [r for r in full.conn.execute(
+                "SELECT op, ok, errno, path, path2, uid, pid, bytes, native, native_source, layer, details "
+                "FROM tarbox.audit WHERE seq > %s AND native ORDER BY at_ns, seq", (after,)).fetchall()
+                if r[6] == pid]
+
+        wait_for(lambda: any(r[0] == "rename" for r in mine()), timeout=20)
+        rows = mine()
+        changes = [(r[0], r[1], r[2], r[3], r[4]) for r in rows if r[0] in ("mkdir", "create", "write", "read", "rmdir", "rename")]
+        assert changes == [("mkdir", True, None, "/host/d", None), ("create", True, None, "/host/d/f", None),
+                           ("write", True, None, "/host/d/f", None), ("read", True, None, "/host/d/f", None),
+                           ("rmdir", False, "ENOTEMPTY", "/host/d", None),
+                           ("rename", True, None, "/host/d/f", "/host/d/g")], rows
+        by_op = {r[0]: r for r in rows}
+        assert by_op["write"][7] == 15 and by_op["write"][11]["release"] is True, "one write record per open file"
+        assert by_op["read"][7] == 15
+        assert all(r[5] == os.getuid() and r[8] and r[10] is None for r in rows), "caller, native, no layer"
+        assert by_op["mkdir"][9] == f"{src}/d", "the host path"
+        assert any(r[0] == "lookup" for r in rows), "level full records lookups"
+
+    finally:
+        m.stop()
+
+
+def test_native_mount_records_follow_the_level(full, admin, tmp_path):
+    """At level basic a native mount records names only (no lookups, writes or reads), and a
+    path override of the mount's subtree applies to native records as to the tree's."""
+    from tests.native.support import native_mount
+
+    admin.execute("SELECT tarbox.audit_set_level(%s, 'basic')", (full.name,))
+    admin.execute("SELECT tarbox.audit_set_level(%s, 'none', '/host/quiet')", (full.name,))
+    src = tmp_path / "src"
+    (src / "quiet").mkdir(parents=True)
+    m = native_mount(full, tmp_path, {"mount_path": "/host", "source_path": str(src), "mode": "rw"})
+    try:
+        after = _mark(full)
+        w = m.path / "host"
+        (w / "loud.txt").write_text("hello")
+        (w / "loud.txt").read_text()
+        (w / "quiet/q.txt").write_text("hush")
+        os.rename(w / "loud.txt", w / "loud2.txt")
+
+        def ops():
+            return [(r[0], r[1]) for r in full.conn.execute(
+                "SELECT op, path FROM tarbox.audit WHERE seq > %s AND native ORDER BY at_ns, seq",
+                (after,)).fetchall()]
+
+        wait_for(lambda: ("rename", "/host/loud.txt") in ops(), timeout=20)
+        assert ops() == [("create", "/host/loud.txt"), ("rename", "/host/loud.txt")], ops()
+    finally:
+        m.stop()
