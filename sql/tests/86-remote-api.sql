@@ -3,7 +3,7 @@
 -- read-only flag, mkdir -p, remove kinds, rename, links, canonicalize, paging, and that the
 -- text path API still resolves through the byte walk.
 BEGIN;
-SELECT plan(49);
+SELECT plan(51);
 
 SELECT * FROM tarbox.tenant_create('remote1') \gset t_
 SET ROLE :"t_role_name";
@@ -59,6 +59,12 @@ SELECT is((tarbox.remote_write('\x2f75'::bytea, 'Q'::bytea, 1, true)).size, 2::b
 SELECT is((SELECT data FROM tarbox.remote_read('\x2f75'::bytea)), 'aQ'::bytea, 'giving aQ');
 SELECT is((tarbox.remote_write('\x2f75'::bytea, ''::bytea, 0, true, true)).size, 0::bigint, 'an empty PUT with truncate+final empties the file');
 SELECT is((tarbox.remote_write('\x2f75'::bytea, 'end'::bytea, 99, false, false, false, NULL, false, true)).size, 3::bigint, 'append ignores the offset');
+SELECT tarbox.remote_write('\x2f742e7478'::bytea, convert_to(repeat(E'a line of text\n', 400), 'UTF8'), 0, true, false);
+SELECT is((SELECT text_bytes FROM tarbox.inode WHERE ino = (tarbox.remote_stat('\x2f742e7478'::bytea)).ino AND died = 2147483647),
+          0::bigint, 'a text upload in progress is stored as blocks');
+SELECT tarbox.remote_write('\x2f742e7478'::bytea, convert_to(repeat(E'a line of text\n', 400), 'UTF8'), 6000, false, true);
+SELECT is((SELECT text_bytes = size FROM tarbox.inode WHERE ino = (tarbox.remote_stat('\x2f742e7478'::bytea)).ino AND died = 2147483647),
+          true, 'its final chunk stores the whole file as text chunks, as a FUSE release');
 SELECT is((SELECT row(data, offset_, size)::text FROM tarbox.remote_read('\x2f75'::bytea, -2)), row('nd'::bytea, 1::bigint, 3::bigint)::text,
           'a negative offset reads the last bytes');
 SELECT is((SELECT octet_length(data) FROM tarbox.remote_read('\x2f75'::bytea, 10)), 0, 'a read past the end is empty');

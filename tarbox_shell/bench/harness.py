@@ -17,6 +17,7 @@ tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.b
 
 Part D compares a read-write native mount of a Tarbox mount with bindfs over the same host
 directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
+Part E measures storage sizes, garbage and the append cost (:mod:`tarbox_shell.bench.storage`).
 
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
 cluster (started and initialised with ``tarbox init`` if needed). Needs root for
@@ -44,6 +45,7 @@ from .. import db
 from . import audit as bench_audit
 from . import layers as bench_layers
 from . import native as bench_native
+from . import storage as bench_storage
 from . import report as bench_report
 from . import http as bench_http
 from . import sqlapi as bench_sqlapi
@@ -266,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated filesystems to measure (default: %(default)s); '' = none")
     ap.add_argument("--layers", default="1,2,3,4",
                     help="layer figures to measure (default: %(default)s); '' = none")
+    ap.add_argument("--storage", default="S1,S2,S3,S4,S5",
+                    help="storage figures to measure (default: %(default)s); '' = none")
     ap.add_argument("--sqlapi", default="on", choices=["on", "off"],
                     help="direct SQL path API vs the AgentFS SDK (default: %(default)s)")
     ap.add_argument("--http", default="on", choices=["on", "off"],
@@ -296,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     out_path = Path(args.out) if args.out else REPO / "bench-results" / f"fs-{stamp}.json"
     fs_names = [s.strip() for s in args.fs.split(",") if s.strip()]
     layer_keys = {s.strip() for s in args.layers.split(",") if s.strip()}
+    storage_keys = {s.strip().upper() for s in args.storage.split(",") if s.strip()}
     timeout = args.fs_timeout or (900.0 if args.quick else 3600.0)
     notes = list(NOTES)
     is_root = os.geteuid() == 0
@@ -319,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
         "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "audit": None,
         "wasi": None, "native": None,
+        "storage": None,
         "loadavg_start": _loadavg(),
     }
     print(f"Tarbox benchmark{' (--quick)' if args.quick else ''}: {report['host'].get('postgres', '')}")
@@ -371,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
                                       big=(1 if args.quick else 10) * 2**20)
             report["wasi"] = wb.run(wasi_names)
             bench_report.save_json(out_path, report)
+        if storage_keys:
+            print("== storage (sizes, garbage, append cost)", flush=True)
+            sb = bench_storage.StorageBench(admin_dsn, f"bench-{stamp}-s", tarball, args.quick, workdir,
+                                            keep=args.keep_tenants)
+            report["storage"] = sb.run(storage_keys)
+            bench_report.save_json(out_path, report)
     finally:
         report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat()
         report["loadavg_end"] = _loadavg()
@@ -406,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Audit: level standard and full against none (time ratios: below 1.15 / 1.30 is the target)")
         print(bench_audit.format_audit(report["audit"]))
         print()
+    if report["storage"]:
+        print("Storage (sizes, garbage, append cost)")
+        print(bench_report.format_layers(report["storage"]))
     if report["sqlapi"]:
         print(f"Direct SQL path API vs AgentFS ({report['sqlapi']['files']} x "
               f"{report['sqlapi']['bytes']} B files; ratio = best Tarbox / best AgentFS)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import audit, files, transfer
+from . import audit, files, storage, transfer
 from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="tarbox")
 
 
-for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS,
+for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS, *storage.COMMANDS,
                 layer_group, mount_command, umount_command, serve_command, token_group, native_group,
                 wasi_group, *audit.COMMANDS]:
     cli.add_command(command)

@@ -19,6 +19,9 @@ layer API. The directory is reached by name only (it is not listed in ``/``, so 
 ``audit/recent``                0444   the tenant's newest 100 audit records, one line each
 ``audit/query``                 0644   write a filter (``since=1h path=/src op=write,unlink failed
                                        limit=50 oldest``, or JSON); read the matching records
+``stats/usage``                 0444   ``tarbox.usage()``: one ``name value`` line per figure
+``control/gc``                  0200   write anything: ``tarbox.gc()``; what it freed goes to
+                                       ``layers/result``
 ==============================  =====  ==========================================================
 
 A command is carried out by the ``write(2)`` that sends it (``echo v1 > layers/new``; the O_TRUNC
@@ -68,6 +71,7 @@ C_ROOT, C_LAYERS, C_SNAPS, C_TAGS = CTRL_BASE + 1, CTRL_BASE + 2, CTRL_BASE + 3,
 C_CURRENT, C_LIST, C_TREE, C_DIFF = CTRL_BASE + 10, CTRL_BASE + 11, CTRL_BASE + 12, CTRL_BASE + 13
 C_NEW, C_SWITCH, C_DROP, C_RESULT = CTRL_BASE + 14, CTRL_BASE + 15, CTRL_BASE + 16, CTRL_BASE + 17
 C_AUDIT, C_AUDIT_RECENT, C_AUDIT_QUERY = CTRL_BASE + 5, CTRL_BASE + 18, CTRL_BASE + 19
+C_STATS, C_CONTROL, C_USAGE, C_GC = CTRL_BASE + 20, CTRL_BASE + 21, CTRL_BASE + 22, CTRL_BASE + 23
 
 _DIR = stat.S_IFDIR | 0o555
 NODES: dict[int, tuple[bytes, int, int]] = {
@@ -86,6 +90,10 @@ NODES: dict[int, tuple[bytes, int, int]] = {
     C_AUDIT: (b"audit", C_ROOT, _DIR),
     C_AUDIT_RECENT: (b"recent", C_AUDIT, stat.S_IFREG | 0o444),
     C_AUDIT_QUERY: (b"query", C_AUDIT, stat.S_IFREG | 0o644),
+    C_STATS: (b"stats", C_ROOT, _DIR),
+    C_CONTROL: (b"control", C_ROOT, _DIR),
+    C_USAGE: (b"usage", C_STATS, stat.S_IFREG | 0o444),
+    C_GC: (b"gc", C_CONTROL, stat.S_IFREG | 0o200),
 }
 CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
@@ -102,6 +110,12 @@ Q_GETXATTR_AT = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea, %s::int)"
 Q_LISTXATTR_AT = "SELECT * FROM tarbox.fs_listxattr(%s::bigint, %s::int)"
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
 Q_LAYER = "SELECT layer_id, name FROM tarbox.layer_info(%s)"
+#: The figures of ``stats/usage``, in order (columns of ``tarbox.usage()``).
+USAGE_FIGURES = ("logical_bytes", "referenced_bytes", "unique_bytes", "stored_bytes", "metadata_bytes",
+                 "garbage_bytes", "inodes", "layers", "blocks", "text_files", "chunks", "dedup_ratio",
+                 "used_bytes", "used_inodes", "quota_bytes", "quota_inodes", "quota_layers",
+                 "text_max_bytes", "text_max_lines")
+Q_USAGE = f"SELECT {', '.join(USAGE_FIGURES)} FROM tarbox.usage()"
 Q_LAYERS = "SELECT layer_id, name, description, created_at, is_current, is_head, tags FROM tarbox.layer_list()"
 SNAP_TIMEOUT = 60.0  # a historical layer never changes
 
@@ -545,6 +559,9 @@ class ControlComponent(Component):
             return await self._render_audit(Filter())
         if node == C_AUDIT_QUERY:
             return await self._render_audit(self._audit_filter)
+        if node == C_USAGE:
+            row = await self._sql(Q_USAGE, (), idempotent=True)
+            return "".join(f"{n} {'' if v is None else v}\n" for n, v in zip(USAGE_FIGURES, row)).encode()
         if node == C_CURRENT:
             row = await self._sql("SELECT layer_id, name FROM tarbox.layer_current()", (), idempotent=True)
             return f"{row[0]} {row[1]}\n".encode()
@@ -610,6 +627,13 @@ class ControlComponent(Component):
             raise pyfuse3.FUSEError(errno.EINVAL) from None
         name = args.get("name")
         try:
+            if doc.node == C_GC:
+                if self.read_only:
+                    raise _Refused(errno.EROFS, "this mount is read-only")
+                row = await self._command_sql("SELECT * FROM tarbox.gc()", ())
+                self._result = (f"ok: gc freed {row[1]} blocks ({row[2]} bytes), {row[3]} blocks kept, "
+                                f"{row[4]} ms\n").encode()
+                return
             if doc.node == C_DIFF:
                 self._diff_query = text
                 self._result = f"ok: diff query set to {text!r}\n".encode()

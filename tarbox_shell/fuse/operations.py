@@ -106,6 +106,7 @@ Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
+Q_RELEASE = "SELECT tarbox.fs_release(%s::bigint, %s::boolean)"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
 FULL = "full"                    # the audit level at which reads are recorded
@@ -154,12 +155,13 @@ def caller_of(ctx: Any) -> Caller:
 @dataclass
 class _Handle:
     """An open file or directory: its inode, the open(2) flags, whether writes append;
-    for a directory, the readdir offset after its last entry once a listing reached it
-    (``eof_offset``; None until then); the process that opened it (``caller``: uid, gid,
-    pid, for the audit of its reads and writes); for a file opened for reading while the audit
-    records reads (``report``), the reads made through it (count, bytes, ns in SQL), reported
-    at release; for a file of a layer view, the layer and the inode's real number (``real``;
-    ``ino`` is then the number the kernel knows)."""
+    whether it wrote since it was opened or last synced (``wrote``: its release or fsync then
+    has the SQL store the new bytes as text chunks); for a directory, the readdir offset after
+    its last entry once a listing reached it (``eof_offset``; None until then); the process
+    that opened it (``caller``: uid, gid, pid, for the audit of its reads and writes); for a
+    file opened for reading while the audit records reads (``report``), the reads made through
+    it (count, bytes, ns in SQL), reported at release; for a file of a layer view, the layer
+    and the inode's real number (``real``; ``ino`` is then the number the kernel knows)."""
 
     ino: int
     flags: int
@@ -173,6 +175,7 @@ class _Handle:
     read_bytes: int = 0
     read_ns: int = 0
     layer: int | None = None
+    wrote: bool = False
 
 
 class RequestProfile:
@@ -506,10 +509,23 @@ class TarboxOperations(Component):
         left = self._opens.get(h.ino, 0) - 1
         if left > 0:
             self._opens[h.ino] = left
-            return
-        self._opens.pop(h.ino, None)
-        if self._lookups.get(h.ino, 0) == 0:
-            await self._purge(h.ino)
+        else:
+            self._opens.pop(h.ino, None)
+            if self._lookups.get(h.ino, 0) == 0:
+                await self._purge(h.ino)
+                return
+        if h.wrote and not self.read_only:
+            await self._rechunk(h.ino)
+
+    async def _rechunk(self, ino: int) -> None:
+        """Call ``tarbox.fs_release(ino)`` (text re-chunking of what a handle wrote). Never
+        raises: the bytes are stored already, only their text form waits for the next
+        release (logged)."""
+        try:
+            await self._sql(Q_RELEASE, (ino, False), FETCH_NONE)
+        except pyfuse3.FUSEError as exc:
+            log.info("fs_release(%s) failed with %s; the file stays stored as blocks until its next release",
+                     ino, errno.errorcode.get(exc.errno, exc.errno))
 
     async def _report_reads(self, h: _Handle) -> None:
         """Queue the one audit record of file handle ``h`` opened for reading while reads
@@ -871,6 +887,7 @@ class TarboxOperations(Component):
         the SQL writes at the end of file atomically. Returns the bytes written."""
         h = self._handle(fh)
         row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append, *h.caller), write=True)
+        h.wrote = True
         return int(row[0])
 
     @fuse_handler
@@ -882,13 +899,21 @@ class TarboxOperations(Component):
     @fuse_handler
     async def release(self, fh: int) -> None:
         """FUSE RELEASE (last close of an open file): drop the handle; an unlinked inode
-        no longer referenced is removed with ``tarbox.fs_forget``."""
+        no longer referenced is removed with ``tarbox.fs_forget``, else a handle that wrote
+        has ``tarbox.fs_release`` store what it wrote as text chunks (one SQL call either way;
+        the write path itself only stores blocks, in proportion to the bytes written)."""
         await self._drop_handle(fh)
 
     @fuse_handler
     async def fsync(self, fh: int, datasync: bool) -> None:
         """FUSE FSYNC / fsync(2), fdatasync(2): ``tarbox.fs_fsync()`` makes everything
-        committed so far durable (ordinary calls commit asynchronously)."""
+        committed so far durable (ordinary calls commit asynchronously); for a handle that
+        wrote, ``tarbox.fs_release(ino, true)`` also stores what it wrote as text chunks."""
+        h = self._handles.get(fh)
+        if h is not None and h.wrote and not self.read_only:
+            await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+            h.wrote = False
+            return
         await self._sql(Q_FSYNC, (), FETCH_NONE)
 
     @fuse_handler

@@ -22,7 +22,7 @@ import errno as E
 import re
 from typing import Optional
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from . import paths

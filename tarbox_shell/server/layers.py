@@ -7,7 +7,6 @@ and a tar stream as a new layer (import); ``tarbox export|import`` do it over SQ
 
 from __future__ import annotations
 
-from typing import Optional
 
 from fastapi import APIRouter, Query, Request, Response
 

@@ -280,6 +280,8 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
                                     if progress:
                                         progress(0, len(chunk))
                                 counts["bytes"] += offset
+                                # complete: stored as text chunks if it is text (as a FUSE release)
+                                conn.execute("SELECT tarbox.fs_release(%s)", (ino,))
                             elif m.isfifo() or m.ischr() or m.isblk():
                                 kind = st.S_IFIFO if m.isfifo() else st.S_IFCHR if m.ischr() else st.S_IFBLK
                                 rdev = 0 if m.isfifo() else os.makedev(m.devmajor, m.devminor)

@@ -259,6 +259,9 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
                             if progress:
                                 progress(0, len(chunk))
                     nbytes = offset
+                    # the file is complete: store it as text chunks if it is text (as a
+                    # FUSE release does)
+                    cur.execute("SELECT tarbox.fs_release(%s::bigint)", (ino,))
                     set_xattrs(ino, e.path)
                     set_times(ino, s)
                     if s.st_nlink > 1:

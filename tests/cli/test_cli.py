@@ -195,3 +195,28 @@ def test_psql_passthrough(dsn, tenant):
             env_extra={"TARBOX_DSN": dsn})
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().strip() == tenant.role
+
+
+def test_quota_text_limits_usage_and_gc_commands(run, tenant, admin):
+    r = run("tenant", "quota", tenant.name, "--bytes", "10G", "--inodes", "1M", "--layers", "500")
+    assert r.exit_code == 0, r.output
+    assert "bytes 10,737,418,240, inodes 1,000,000, layers 500" in r.output
+    assert admin.execute("SELECT quota_bytes, quota_inodes, quota_layers FROM tarbox.tenant WHERE name = %s",
+                         (tenant.name,)).fetchone() == (10 * 2**30, 10**6, 500)
+    r = run("tenant", "quota", tenant.name, "--bytes", "ten")
+    assert r.exit_code == 1 and "invalid byte quota" in r.output
+    r = run("tenant", "quota", tenant.name, "--bytes", "none", "--inodes", "0")
+    assert "bytes none, inodes none, layers 500" in r.output
+    r = run("tenant", "text-limits", tenant.name, "--bytes", "1M", "--lines", "5000")
+    assert "up to 1,048,576 bytes and 5,000 lines" in r.output
+    tenant.conn.execute("SELECT tarbox.write('/a.txt', 'hello\nworld\n')")
+    r = run("tenant", "info", tenant.name, "--json")
+    info = json.loads(r.output)
+    assert info["logical_bytes"] == 12 and info["text_files"] == 1 and info["quota_layers"] == 500
+    admin.execute("INSERT INTO tarbox.block (tenant_id, hash, data) SELECT tenant_id, sha256('junk'), 'junk' "
+                  "FROM tarbox.tenant WHERE name = %s", (tenant.name,))
+    admin.execute("UPDATE tarbox.usage_delta SET bytes = bytes + 4 WHERE stripe = (SELECT min(stripe) FROM "
+                  "tarbox.usage_delta d JOIN tarbox.tenant t USING (tenant_id) WHERE t.name = %s) AND tenant_id = "
+                  "(SELECT tenant_id FROM tarbox.tenant WHERE name = %s)", (tenant.name, tenant.name))
+    r = run("gc", tenant.name)
+    assert r.exit_code == 0 and f"{tenant.name}: freed 1 blocks (4 bytes)" in r.output

@@ -7,11 +7,9 @@ Upgrade tests run in scratch databases of the same cluster, dropped afterwards.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import subprocess
-import tarfile
 import uuid
 from pathlib import Path
 
@@ -24,7 +22,6 @@ from tarbox_shell.db import migrate
 from tarbox_shell.errors import TarboxError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "migrations"
-REPO = Path(__file__).resolve().parents[2]
 
 CATALOG_SNAPSHOT = """
 SELECT (SELECT array_agg(name || ':' || checksum ORDER BY name) FROM tarbox.schema_migration),
@@ -86,101 +83,116 @@ def test_recorded_checksums_are_sha256_of_files(admin):
     assert not any(name.startswith("0000-") for name in rows)
 
 
-def test_upgrade_keeps_data(scratch):
-    """An older schema (migrations up to the one before the newest) is upgraded by the next
-    install, which applies exactly the missing migration; then data written through the API
-    survives a further upgrade (a new migration plus every function file reloaded).
+def _schema_names(rev: str) -> set[str]:
+    """The migration file names in ``sql/schema`` at git revision ``rev``."""
+    out = subprocess.run(["git", "-C", str(SQL_DIR.parent), "ls-tree", "--name-only", f"{rev}:sql/schema"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return {n for n in out if not n.startswith("0000-")}
 
-    The partial install loads no function files: today's functions may use tables of the
-    newest migration (for instance tarbox._walk reads tarbox.native_mount), so they are loaded
-    only on a complete schema, as ``tarbox init`` does."""
+
+def previous_sql(dest: Path) -> Path:
+    """Extract into ``dest`` the ``sql/`` tree that an upgrade to this checkout starts from: the
+    newest commit on the first-parent line of HEAD (HEAD itself when the working tree has
+    migrations HEAD lacks) whose ``sql/schema`` lacks some migration of this checkout. Needs
+    the repository's history (CI clones it whole). Returns the extracted ``sql`` directory."""
+    repo = SQL_DIR.parent
+    current = {f.name for f in migrate.migration_files()}
+    rev = "HEAD"
+    while current <= _schema_names(rev):
+        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", f"{rev}^1"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    archive = subprocess.run(["git", "-C", str(repo), "archive", rev, "sql"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "sql"
+
+
+def _every_file(conn: psycopg.Connection) -> dict[tuple[int, str], bytes]:
+    """{(layer, path): content} of every regular file in every layer, read through the path
+    API of whatever version is installed (the caller acts as the tenant)."""
+    out: dict[tuple[int, str], bytes] = {}
+    layers = [r[0] for r in conn.execute("SELECT layer_id FROM tarbox.layer ORDER BY layer_id").fetchall()]
+    for layer in layers:
+        todo = ["/"]
+        while todo:
+            d = todo.pop()
+            for name, kind in conn.execute("SELECT name, type FROM tarbox.ls(%s, %s)", (d, str(layer))).fetchall():
+                p = d.rstrip("/") + "/" + name
+                if kind == "dir":
+                    todo.append(p)
+                elif kind == "file":
+                    out[(layer, p)] = bytes(conn.execute("SELECT tarbox.read(%s, 0, NULL, %s)",
+                                                         (p, str(layer))).fetchone()[0])
+    return out
+
+
+def test_upgrade_keeps_data(scratch, tmp_path):
+    """Install the schema and functions of the version this checkout upgrades (see
+    :func:`previous_sql`), write files and layers with them, upgrade to this checkout (plus a
+    fixture migration), and compare every file in every layer."""
     conn = scratch()
+    old_sql = previous_sql(tmp_path)
     names = [f.name for f in migrate.migration_files()]
-    assert len(names) >= 2, "need at least two migrations to test an upgrade"
-    earlier = names[-2]
-    applied = migrate.install(conn, upto=earlier, functions=False)
-    assert applied == names[:-1]
-    version_before = migrate.schema_version(conn)
-    applied = migrate.install(conn)
-    assert applied == names[-1:]
-    assert migrate.schema_version(conn) >= version_before
-
-    tname = f"mig-{uuid.uuid4().hex[:8]}"
-    role = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (tname,)).fetchone()[0]
-    try:
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
-        conn.execute("SELECT tarbox.mkdir('/keep/deep', 493, true)")
-        conn.execute("SELECT tarbox.write('/keep/deep/a.txt', %b::bytea)", (b"hello upgrade\n",))
-        conn.execute("SELECT tarbox.write('/keep/big.bin', %b::bytea)", (bytes(range(256)) * 5000,))
-        conn.execute("RESET ROLE")
-
-        applied = migrate.install(conn, extra_dirs=[FIXTURES])
-        assert applied == ["9000-test-fixture.sql"]
-
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
-        assert bytes(conn.execute("SELECT tarbox.read('/keep/deep/a.txt')").fetchone()[0]) == b"hello upgrade\n"
-        assert bytes(conn.execute("SELECT tarbox.read('/keep/big.bin')").fetchone()[0]) == bytes(range(256)) * 5000
-        assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
-        conn.execute("RESET ROLE")
-    finally:
-        conn.execute("RESET ROLE")
-        conn.execute("SELECT tarbox.tenant_delete(%s)", (tname,))
-
-
-def _previous_version(tmp_path: Path) -> Path:
-    """The ``sql/`` tree of the version before the newest migration, from git: the parent of
-    the commit that added that migration (or HEAD while it is not committed yet). An upgrade
-    test installs that whole version (its migrations and its function files) and then this
-    one, as a real upgrade does; the function files of this version need this version's
-    migrations, so installing them on a partial schema would not be an upgrade at all."""
-    newest = migrate.migration_files()[-1].path.relative_to(REPO).as_posix()
-    try:
-        added = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--diff-filter=A", "--",
-                                newest], capture_output=True, text=True, check=True).stdout.strip()
-        base = f"{added}^" if added else "HEAD"
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", base, "sql"],
-                                 capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.fail(f"the upgrade test needs the git history of {REPO} (a full clone): {exc}")
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(tmp_path)
-    return tmp_path / "sql"
-
-
-def test_upgrade_from_the_previous_version(scratch, tmp_path):
-    """A database of the previous version (its migrations and its function files, from git)
-    is upgraded by this version's install: data survives, and no function of the old API is
-    left behind (an old signature replaced by a new one must have been dropped)."""
-    conn = scratch()
-    names = [f.name for f in migrate.migration_files()]
-    old_sql = _previous_version(tmp_path)
-    old_names = [f.name for f in migrate.migration_files(old_sql)]
-    assert old_names == names[:len(old_names)] and len(old_names) < len(names), (old_names, names)
+    old_names = sorted(p.name for p in (old_sql / "schema").glob("*.sql") if not p.name.startswith("0000-"))
+    assert set(old_names) < set(names), "the old version must lack a migration of this checkout"
     applied = migrate.install(conn, sql_dir=old_sql)
     assert applied == old_names
     version_before = migrate.schema_version(conn)
     tname = f"mig-{uuid.uuid4().hex[:8]}"
     role = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)", (tname,)).fetchone()[0]
+    text = "".join(f"line {i}: {'x' * (i % 50)}\n" for i in range(3000)).encode()
     try:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         conn.execute("SELECT tarbox.mkdir('/keep/deep', 493, true)")
         conn.execute("SELECT tarbox.write('/keep/deep/a.txt', %b::bytea)", (b"hello upgrade\n",))
         conn.execute("SELECT tarbox.write('/keep/big.bin', %b::bytea)", (bytes(range(256)) * 5000,))
+        conn.execute("SELECT tarbox.write('/keep/src.py', %b::bytea)", (text,))
+        conn.execute("SELECT tarbox.write('/keep/sparse', %b::bytea, 5000000)", (b"end",))
+        conn.execute("SELECT tarbox.write('/keep/small', 'a'::bytea)")
+        for i in range(40):   # the old write path may leave garbage: one block version per write
+            conn.execute("SELECT tarbox.write('/keep/small', %b::bytea, %s)", (b"b" * 100, i * 100))
+        conn.execute("SELECT * FROM tarbox.layer_new('second')")
+        conn.execute("SELECT tarbox.write('/keep/src.py', %b::bytea)", (text.replace(b"line 1500:", b"LINE 1500:"),))
+        conn.execute("SELECT tarbox.write('/keep/big.bin', %b::bytea, 70000)", (b"changed",))
+        conn.execute("SELECT tarbox.rm('/keep/deep/a.txt')")
+        conn.execute("SELECT tarbox.write('/keep/new.txt', 'made in layer 2')")
+        conn.execute("SELECT * FROM tarbox.layer_new('third')")
+        conn.execute("SELECT tarbox.append('/keep/src.py', %b::bytea)", (b"appended\n",))
+        before = _every_file(conn)
         conn.execute("RESET ROLE")
 
-        applied = migrate.install(conn)
-        assert applied == names[len(old_names):]
+        applied = migrate.install(conn, extra_dirs=[FIXTURES])
+        assert applied == sorted(set(names) - set(old_names)) + ["9000-test-fixture.sql"]
         assert migrate.schema_version(conn) >= version_before
 
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
-        assert bytes(conn.execute("SELECT tarbox.read('/keep/deep/a.txt')").fetchone()[0]) == b"hello upgrade\n"
-        assert bytes(conn.execute("SELECT tarbox.read('/keep/big.bin')").fetchone()[0]) == bytes(range(256)) * 5000
-        assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
+        after = _every_file(conn)
+        assert len(before) >= 12
+        assert after.keys() == before.keys()
+        for key in before:
+            assert after[key] == before[key], f"{key} differs after the upgrade"
+        # Garbage an old write path left is reported as such (not as corruption) and collected.
+        problems = conn.execute("SELECT check_name FROM tarbox.fsck(true)").fetchall()
+        assert {p[0] for p in problems} <= {"garbage"}
+        freed = conn.execute("SELECT blocks_freed FROM tarbox.gc()").fetchone()[0]
+        assert freed == len(problems)
+        assert conn.execute("SELECT * FROM tarbox.fsck(true)").fetchall() == []
+        # st_blocks counts what is stored: of the sparse file's 5 MB, the one block holding
+        # its last 3 bytes (19,264 zeros before them inside the block, then "end").
+        assert conn.execute("SELECT blocks FROM tarbox.stat('/keep/sparse')").fetchone()[0] == (19264 + 3 + 511) // 512
+        # Writing after the upgrade stores text as chunks, and the old versions still read.
+        conn.execute("SELECT tarbox.append('/keep/src.py', %b::bytea)", (b"after the upgrade\n",))
+        assert conn.execute("SELECT text_files FROM tarbox.usage()").fetchone()[0] >= 1
+        assert _every_file(conn)[(1, "/keep/src.py")] == before[(1, "/keep/src.py")]
+        assert conn.execute("SELECT * FROM tarbox.fsck(true)").fetchall() == []
         conn.execute("RESET ROLE")
-        # No function of the old version is left behind: every one is the new version's.
+        # No function of the old version is left behind: every one is the new version's (an
+        # old signature replaced by a new one must have been dropped by a migration).
         fresh = scratch()
         migrate.install(fresh)
-        catalog = "SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p WHERE p.pronamespace = 'tarbox'::regnamespace"
+        catalog = ("SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p "
+                   "WHERE p.pronamespace = 'tarbox'::regnamespace")
+        for c in (conn, fresh):  # names printed alike (schema-qualified) on both
+            c.execute("SET search_path = pg_catalog")
         assert conn.execute(catalog).fetchone()[0] == fresh.execute(catalog).fetchone()[0]
     finally:
         conn.execute("RESET ROLE")

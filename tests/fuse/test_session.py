@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tarbox_shell import db
-from tests.fuse.support import Mount, append_and_reread, fsck, needs_fuse, needs_root, orphans
+from tests.fuse.support import Mount, append_and_reread, fsck, needs_fuse, needs_root, orphans, wait_for
 
 
 def _tenant_conn(tenant) -> psycopg.Connection:
@@ -59,7 +59,11 @@ def test_a_live_session_keeps_orphans_until_its_connection_ends(tenant):
         assert info.value.sqlstate == "TX016"  # EBUSY
         ino = _orphan(other, b"h")
     finally:
+        pid = holder.info.backend_pid
         holder.close()  # as a killed mount: no unregister, the lock goes with the connection
+    # close() does not wait for the server process to exit, and its locks go only then
+    wait_for(lambda: other.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                                   (pid,)).fetchone()[0] == 0)
     assert other.execute("SELECT tarbox.fs_forget(%s)", (ino,)).fetchone()[0] is True
     assert other.execute("SELECT count(*) FROM tarbox.mount_session").fetchone()[0] == 0, \
         "the dead session's row was reaped"

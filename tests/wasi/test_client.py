@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 
-import psycopg
 import pytest
 
 from tarbox_shell import db

@@ -10,7 +10,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 
 from tests.fuse.support import Mount, needs_fuse, needs_root, wait_for
 from tests.wasi.conftest import run_cli, run_inproc, run_native

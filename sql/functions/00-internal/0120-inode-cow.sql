@@ -20,9 +20,10 @@ BEGIN
              WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647
             RETURNING i.*)
         INSERT INTO tarbox.inode (tenant_id, ino, born, died, mode, nlink, uid, gid, rdev, size,
-                                  atime_ns, mtime_ns, ctime_ns, btime_ns, target)
+                                  atime_ns, mtime_ns, ctime_ns, btime_ns, target, stored,
+                                  text_bytes, text_lines)
         SELECT tenant_id, ino, p_head, 2147483647, mode, nlink, uid, gid, rdev, size,
-               atime_ns, mtime_ns, ctime_ns, btime_ns, target
+               atime_ns, mtime_ns, ctime_ns, btime_ns, target, stored, text_bytes, text_lines
           FROM old;
     END IF;
     RETURN true;

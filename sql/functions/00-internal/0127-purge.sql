@@ -1,6 +1,6 @@
 -- tarbox._purge(tenant, head, ino): remove an inode whose link count is 0 from the head layer,
 -- with its block map and xattrs (rows born in the head layer are deleted, older ones die at
--- head, so earlier layers keep them). Returns false when the inode is still linked or absent,
+-- head, so earlier layers keep them; blocks no longer referenced are deleted). Returns false when the inode is still linked or absent,
 -- and also, leaving the orphan for later, while another mount of the tenant is running (it may
 -- hold the inode open: POSIX keeps an unlinked file alive while it is open anywhere); the last
 -- mount to leave, or the next one to start alone, purges it (tarbox.purge_orphans).
@@ -18,6 +18,7 @@ BEGIN
         RETURN false;
     END IF;
     PERFORM tarbox._blockmap_cut(p_tenant, p_head, p_ino, 0);
+    PERFORM tarbox._chunkmap_cut(p_tenant, p_head, p_ino, NULL, NULL);
     DELETE FROM tarbox.xattr x
      WHERE x.tenant_id = p_tenant AND x.ino = p_ino AND x.died = 2147483647 AND x.born = p_head;
     UPDATE tarbox.xattr x SET died = p_head
@@ -26,6 +27,7 @@ BEGIN
      WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647 AND i.born = p_head;
     UPDATE tarbox.inode i SET died = p_head
      WHERE i.tenant_id = p_tenant AND i.ino = p_ino AND i.died = 2147483647;
+    PERFORM tarbox._usage_add(p_tenant, 0, -1);
     RETURN true;
 END
 $$;

@@ -65,10 +65,15 @@ BEGIN
     v_new.mtime_ns := v_now;
     v_new.ctime_ns := v_now;
     v_new.btime_ns := v_now;
+    v_new.stored := 0;
+    v_new.text_bytes := 0;
+    v_new.text_lines := 0;
     IF ((v_new.mode & 61440) = 40960) <> (p_target IS NOT NULL) THEN
         PERFORM tarbox._raise('EINVAL', 'a symbolic link needs a target and only a symbolic link has one');
     END IF;
+    PERFORM tarbox._quota_inodes(c.tenant_id);
     INSERT INTO tarbox.inode VALUES (v_new.*);
+    PERFORM tarbox._usage_add(c.tenant_id, 0, 1);
     PERFORM tarbox._dentry_add(c.tenant_id, c.head, p_parent, p_name, v_new.ino);
     PERFORM tarbox._inode_touch(c.tenant_id, c.head, p_parent, CASE WHEN v_is_dir THEN 1 ELSE 0 END, true, true);
     PERFORM tarbox._notify(c.tenant_id, NULL, p_parent, p_name);

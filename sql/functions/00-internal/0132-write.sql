@@ -1,8 +1,13 @@
 -- tarbox._write(ctx, ino, offset, data, append): write bytes into a regular file at an offset
 -- (bytes; with append, at the current end, read under the inode lock so concurrent appends never
--- overlap). Only the 64 KiB blocks the range touches are rewritten; a gap past the old end
--- becomes a hole. Updates size, mtime and ctime. Takes the inode lock.
--- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG.
+-- overlap). Writes go to the file's block part: only the 64 KiB blocks the range touches are
+-- rewritten (a block rewritten in the layer it was born in releases its old content at once),
+-- trailing zeros of a block are not stored and an all-zero block is a hole; a gap past the old
+-- end becomes a hole. A write into the text part first moves the text from the chunk it lands
+-- in to the end into the block part (tarbox._text_spill); appends never touch the text part.
+-- Text is cut into chunks again when the file is released (tarbox.fs_release). Updates size,
+-- mtime, ctime and stored. Takes the inode lock.
+-- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG, EDQUOT.
 CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
                                          p_data bytea, p_append boolean)
 RETURNS bigint
@@ -12,12 +17,15 @@ DECLARE
     v tarbox.inode;
     v_off bigint := p_offset;
     v_n bigint := coalesce(octet_length(p_data), 0);
+    v_t bigint;
+    v_roff bigint;
     v_b bigint;
     v_s int;
     v_from bigint;
     v_len int;
     v_new bytea;
     v_old bytea;
+    v_delta bigint := 0;
     v_now bigint := tarbox._now_ns();
 BEGIN
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
@@ -40,10 +48,16 @@ BEGIN
     IF v_n = 0 THEN
         RETURN 0;
     END IF;
+    IF v_off < v.text_bytes THEN
+        PERFORM tarbox._text_spill(c, p_ino, v_off, v.size);
+        v := tarbox._inode_at(c.tenant_id, p_ino, c.head);
+    END IF;
+    v_t := v.text_bytes;
+    v_roff := v_off - v_t;
     -- (a FOR i IN a..b loop variable is int: block numbers past 2^31 / 65536 need bigint)
-    FOR v_b IN SELECT generate_series(v_off / 65536, (v_off + v_n - 1) / 65536) LOOP
-        v_s := greatest(v_off - v_b * 65536, 0)::int;
-        v_from := v_b * 65536 + v_s - v_off;
+    FOR v_b IN SELECT generate_series(v_roff / 65536, (v_roff + v_n - 1) / 65536) LOOP
+        v_s := greatest(v_roff - v_b * 65536, 0)::int;
+        v_from := v_b * 65536 + v_s - v_roff;
         v_len := least(65536 - v_s, v_n - v_from)::int;
         IF v_s = 0 AND v_len = 65536 THEN
             v_new := substring(p_data FROM (v_from + 1)::int FOR v_len);
@@ -62,14 +76,17 @@ BEGIN
                      || substring(p_data FROM (v_from + 1)::int FOR v_len)
                      || substring(v_old FROM v_s + v_len + 1);
         END IF;
-        PERFORM tarbox._blockmap_put(c.tenant_id, c.head, p_ino, v_b,
-                                     tarbox._block_store(c.tenant_id, v_new));
+        v_new := rtrim(v_new, '\x00'::bytea);
+        v_delta := v_delta + tarbox._blockmap_put(c.tenant_id, c.head, p_ino, v_b,
+            CASE WHEN v_new = ''::bytea THEN NULL ELSE tarbox._block_store(c.tenant_id, v_new) END,
+            octet_length(v_new));
     END LOOP;
     IF v.born <> c.head THEN  -- (read under the inode lock taken above: v is the live row)
         PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
     END IF;
     UPDATE tarbox.inode i
-       SET size = greatest(i.size, v_off + v_n), mtime_ns = v_now, ctime_ns = v_now
+       SET size = greatest(i.size, v_off + v_n), mtime_ns = v_now, ctime_ns = v_now,
+           stored = i.stored + v_delta
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
     PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
     RETURN v_n;

@@ -1,11 +1,8 @@
 -- tarbox._read(tenant, layer, inode, offset, length): bytes [offset, offset+length) of a regular
--- file as of a layer, cut at the end of file; holes read as zeros.
--- Up to four blocks (every FUSE read: at most 128 KiB) are read by a loop of simple probes of the
--- blockmap primary key, each with one plan cached for the session. Longer ranges use one query
--- over generate_series, whose plan depends on the range: the plan cache plans it on every call
--- (custom plans: 355 us of a 533 us small-file fs_read when every read went that way; forced
--- generic it scanned the tenant's block maps, 24 ms per 4 KiB random read), which only large
--- reads can afford; a loop would copy the growing buffer once per block.
+-- file as of a layer, cut at the end of file; holes read as zeros. A file version is its text
+-- part (the first inode.text_bytes bytes, as chunks: tarbox._text_read) followed by its block
+-- part (64 KiB blocks numbered from the end of the text part: tarbox._blocks_read); a binary
+-- file is all block part.
 CREATE OR REPLACE FUNCTION tarbox._read(p_tenant bigint, p_layer int, v tarbox.inode,
                                         p_offset bigint, p_length bigint)
 RETURNS bytea
@@ -13,11 +10,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     v_end bigint;
-    v_b bigint;
-    v_last bigint;
-    v_died int;
-    v_data bytea;
-    v_buf bytea := ''::bytea;
+    v_t bigint := v.text_bytes;
 BEGIN
     IF p_offset IS NULL OR p_offset < 0 OR p_length IS NULL OR p_length < 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid range offset %s length %s', p_offset, p_length));
@@ -25,42 +18,17 @@ BEGIN
     IF p_offset >= v.size OR p_length = 0 THEN
         RETURN ''::bytea;
     END IF;
-    v_end := least(p_offset + p_length, v.size);
-    v_b := p_offset / 65536;
-    v_last := (v_end - 1) / 65536;
-    IF v_last - v_b >= 4 THEN
-        SELECT string_agg(coalesce(x.data, ''::bytea)
-                          || tarbox._zeros(least(65536, v.size - g * 65536) - coalesce(octet_length(x.data), 0)),
-                          ''::bytea ORDER BY g)
-          INTO v_buf
-          FROM generate_series(v_b, v_last) g
-          LEFT JOIN LATERAL (
-                -- the content by its primary key, whatever the statistics (a join may scan
-                -- every block of the tenant when the tables have not been analyzed yet)
-                SELECT (SELECT b.data FROM tarbox.block b WHERE b.tenant_id = p_tenant AND b.hash = m.hash) AS data
-                  FROM tarbox.blockmap m
-                 WHERE m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = g
-                   AND m.born <= p_layer AND m.died > p_layer) x ON true;
-        RETURN substring(v_buf FROM ((p_offset % 65536) + 1)::int FOR (v_end - p_offset)::int);
+    IF v_t = 0 THEN
+        RETURN tarbox._blocks_read(p_tenant, p_layer, v.ino, v.size, p_offset, p_length);
     END IF;
-    WHILE v_b <= v_last LOOP
-        v_died := NULL;
-        v_data := NULL;
-        -- the version visible at the layer: the newest born at or before it, if not dead by then
-        SELECT m.died, (SELECT b.data FROM tarbox.block b WHERE b.tenant_id = p_tenant AND b.hash = m.hash)
-          INTO v_died, v_data
-          FROM tarbox.blockmap m
-         WHERE m.tenant_id = p_tenant AND m.ino = v.ino AND m.blkno = v_b AND m.born <= p_layer
-         ORDER BY m.born DESC
-         LIMIT 1;
-        IF v_died IS NULL OR v_died <= p_layer THEN
-            v_data := ''::bytea;  -- a hole
-        END IF;
-        v_buf := v_buf || v_data
-                 || tarbox._zeros(least(65536, v.size - v_b * 65536) - octet_length(v_data));
-        v_b := v_b + 1;
-    END LOOP;
-    RETURN substring(v_buf FROM ((p_offset % 65536) + 1)::int FOR (v_end - p_offset)::int);
+    v_end := least(p_offset + p_length, v.size);
+    IF p_offset >= v_t THEN
+        RETURN tarbox._blocks_read(p_tenant, p_layer, v.ino, v.size - v_t, p_offset - v_t, v_end - p_offset);
+    ELSIF v_end <= v_t THEN
+        RETURN tarbox._text_read(p_tenant, p_layer, v.ino, p_offset, v_end - p_offset);
+    END IF;
+    RETURN tarbox._text_read(p_tenant, p_layer, v.ino, p_offset, v_t - p_offset)
+           || tarbox._blocks_read(p_tenant, p_layer, v.ino, v.size - v_t, 0, v_end - v_t);
 END
 $$;
 ALTER FUNCTION tarbox._read(bigint, int, tarbox.inode, bigint, bigint) OWNER TO tarbox_owner;

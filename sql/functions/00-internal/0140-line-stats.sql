@@ -1,5 +1,6 @@
 -- tarbox._line_stats(old, new): (lines added, lines deleted) between two versions of a text file
--- (bytes; NULL = absent), by difflib's longest-matching-block algorithm on lines; NULL when
+-- (bytes; NULL = absent), by difflib's longest-matching-block algorithm on lines (ending at LF,
+-- CRLF or CR, as the text chunks count them); NULL when
 -- either side is not text (not UTF-8, or holds NUL) or is over 8 MiB.
 CREATE OR REPLACE FUNCTION tarbox._line_stats(p_old bytea, p_new bytea)
 RETURNS int[]
@@ -12,10 +13,12 @@ def lines(b):
         return []
     if len(b) > 8 * 1024 * 1024 or b'\x00' in b:
         return None
+    b = bytes(b)
     try:
-        return bytes(b).decode('utf-8').splitlines(keepends=True)
+        b.decode('utf-8')
     except UnicodeDecodeError:
         return None
+    return b.splitlines(keepends=True)
 
 a, b = lines(p_old), lines(p_new)
 if a is None or b is None:

@@ -31,7 +31,7 @@ BEGIN
     -- tarbox._inode_at, without a function call per entry: 11 us each).
     RETURN QUERY
         SELECT d.name, d.cookie,
-               ROW(i.ino, i.mode, i.nlink, i.uid, i.gid, i.rdev, i.size, (i.size + 511) / 512,
+               ROW(i.ino, i.mode, i.nlink, i.uid, i.gid, i.rdev, i.size, (i.stored + 511) / 512,
                    i.atime_ns, i.mtime_ns, i.ctime_ns, i.btime_ns)::tarbox.attr
           FROM tarbox.dentry d
           CROSS JOIN LATERAL (

@@ -32,7 +32,7 @@ BEGIN
     END IF;
     RETURN QUERY SELECT v.ino, CASE WHEN n_path IS NULL THEN tarbox._file_type(v.mode) ELSE 'native' END,
                         v.mode, v.nlink, v.uid, v.gid, v.rdev, v.size,
-                        (v.size + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
+                        (v.stored + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
 END
 $$;
 ALTER FUNCTION tarbox._do_stat(text, boolean, text) OWNER TO tarbox_owner;

@@ -7,6 +7,7 @@ DECLARE
     v_ino bigint := tarbox._path_file(c, p_path, true);
 BEGIN
     PERFORM tarbox._write(c, v_ino, 0, coalesce(p_data, ''::bytea), true);
+    PERFORM tarbox._text_rechunk(c, v_ino);
     RETURN (tarbox._inode_at(c.tenant_id, v_ino, c.head)).size;
 END
 $$;

@@ -8,6 +8,7 @@ DECLARE
 BEGIN
     PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
     PERFORM tarbox._truncate(c, v_ino, p_size);
+    PERFORM tarbox._text_rechunk(c, v_ino);
 END
 $$;
 ALTER FUNCTION tarbox._do_truncate(text, bigint) OWNER TO tarbox_owner;

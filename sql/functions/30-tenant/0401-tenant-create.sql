@@ -42,6 +42,7 @@ BEGIN
     INSERT INTO tarbox.inode (tenant_id, ino, born, died, mode, nlink, uid, gid, rdev, size,
                               atime_ns, mtime_ns, ctime_ns, btime_ns, target)
     VALUES (v_id, 1, 1, 2147483647, 16877, 2, p_uid, p_gid, 0, 0, v_now, v_now, v_now, v_now, NULL);
+    INSERT INTO tarbox.usage_delta (tenant_id, stripe, bytes, inodes) VALUES (v_id, 0, 0, 1);
     RETURN QUERY SELECT v_id, p_name, v_role;
 END
 $$;

@@ -14,6 +14,8 @@ BEGIN
     PERFORM pg_advisory_xact_lock(v_id);
     DELETE FROM tarbox.xattr WHERE tenant_id = v_id;
     DELETE FROM tarbox.blockmap WHERE tenant_id = v_id;
+    DELETE FROM tarbox.chunkmap WHERE tenant_id = v_id;
+    DELETE FROM tarbox.usage_delta WHERE tenant_id = v_id;
     DELETE FROM tarbox.block WHERE tenant_id = v_id;
     DELETE FROM tarbox.dentry WHERE tenant_id = v_id;
     DELETE FROM tarbox.inode WHERE tenant_id = v_id;
@@ -28,4 +30,4 @@ $$;
 ALTER FUNCTION tarbox._do_tenant_delete(text) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox._do_tenant_delete(text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_tenant_delete(text) IS
-'Administrators: delete tenant p_name with all its rows (every layer, inode, entry, block, xattr), its inode sequence and its role. Errors: ENOENT (TX002) no such tenant, 42501 not an administrator.';
+'Administrators: delete tenant p_name with all its rows (every layer, inode, entry, block, chunk map, xattr, usage counter), its inode sequence and its role. Errors: ENOENT (TX002) no such tenant, 42501 not an administrator.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.fsck()
+CREATE OR REPLACE FUNCTION tarbox.fsck(p_deep boolean DEFAULT false)
 RETURNS TABLE (check_name text, ino bigint, detail text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- fsck reads whole tables of the tenant: hash joins, whatever the statistics say (with stale
@@ -79,17 +79,82 @@ BEGIN
           JOIN tarbox.inode i ON i.tenant_id = t AND i.ino = m.ino AND i.died = 2147483647
           LEFT JOIN tarbox.block b ON b.tenant_id = t AND b.hash = m.hash
          WHERE m.tenant_id = t AND m.died = 2147483647
-           AND m.blkno * 65536 + coalesce(octet_length(b.data), 0) > i.size;
+           AND i.text_bytes + m.blkno * 65536 + coalesce(octet_length(b.data), 0) > i.size;
     RETURN QUERY
         SELECT 'blockmap_block', m.ino, format('block %s (layer %s..%s) refers to missing content %s',
                                                 m.blkno, m.born, m.died, encode(m.hash, 'hex'))
           FROM tarbox.blockmap m
          WHERE m.tenant_id = t
            AND NOT EXISTS (SELECT 1 FROM tarbox.block b WHERE b.tenant_id = t AND b.hash = m.hash);
+    -- Text chunk maps: only regular files; each chunk as long as its block; the visible
+    -- chunks of a live version reassemble to its text part (bytes and lines).
     RETURN QUERY
-        SELECT 'block_hash', NULL::bigint, format('block %s does not hash to its address', encode(b.hash, 'hex'))
+        SELECT 'chunkmap_owner', k.ino, format('chunk at %s mapped for an inode that is not a live regular file', k.pos)
+          FROM tarbox.chunkmap k
+         WHERE k.tenant_id = t AND k.died = 2147483647
+           AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = t AND i.ino = k.ino AND i.died = 2147483647
+                              AND (i.mode & 61440) = 32768);
+    RETURN QUERY
+        SELECT 'chunk_size', k.ino, format('chunk at %s (layer %s..%s) says %s bytes, its block holds %s',
+                                            k.pos, k.born, k.died, k.nbytes, octet_length(b.data))
+          FROM tarbox.chunkmap k
+          JOIN tarbox.block b ON b.tenant_id = t AND b.hash = k.hash
+         WHERE k.tenant_id = t AND octet_length(b.data) <> k.nbytes;
+    RETURN QUERY
+        WITH txt AS (
+            SELECT k.ino, sum(k.nbytes) AS nbytes, sum(k.nlines) AS nlines
+              FROM tarbox.chunkmap k WHERE k.tenant_id = t AND k.died = 2147483647 GROUP BY k.ino),
+        blk AS (
+            SELECT m.ino, sum(octet_length(b.data)) AS nbytes
+              FROM tarbox.blockmap m JOIN tarbox.block b ON b.tenant_id = t AND b.hash = m.hash
+             WHERE m.tenant_id = t AND m.died = 2147483647 GROUP BY m.ino)
+        SELECT 'text_size', i.ino,
+               format('text part recorded as %s bytes / %s lines, its chunks hold %s bytes / %s lines; %s bytes stored recorded, %s referenced',
+                      i.text_bytes, i.text_lines, coalesce(x.nbytes, 0), coalesce(x.nlines, 0),
+                      i.stored, coalesce(x.nbytes, 0) + coalesce(y.nbytes, 0))
+          FROM tarbox.inode i
+          LEFT JOIN txt x ON x.ino = i.ino
+          LEFT JOIN blk y ON y.ino = i.ino
+         WHERE i.tenant_id = t AND i.died = 2147483647
+           AND (i.text_bytes <> coalesce(x.nbytes, 0) OR i.text_lines <> coalesce(x.nlines, 0)
+                OR i.stored <> coalesce(x.nbytes, 0) + coalesce(y.nbytes, 0));
+    -- Blocks nothing references: garbage (tarbox.gc() frees it), not corruption.
+    RETURN QUERY
+        SELECT 'garbage', NULL::bigint, format('block %s (%s bytes) is referenced by no version in any layer',
+                                                encode(b.hash, 'hex'), octet_length(b.data))
           FROM tarbox.block b
-         WHERE b.tenant_id = t AND sha256(b.data) <> b.hash;
+         WHERE b.tenant_id = t
+           AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = t AND m.hash = b.hash)
+           AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = t AND k.hash = b.hash);
+    -- The usage counters agree with what is stored (one statement: one snapshot).
+    RETURN QUERY
+        SELECT 'usage', NULL::bigint, format('usage counters say %s bytes / %s inodes, the tenant stores %s bytes / %s live inodes',
+                                              u.bytes, u.inodes, a.bytes, a.inodes)
+          FROM (SELECT coalesce(sum(d.bytes), 0) AS bytes, coalesce(sum(d.inodes), 0) AS inodes
+                  FROM tarbox.usage_delta d WHERE d.tenant_id = t) u,
+               (SELECT (SELECT coalesce(sum(octet_length(b.data)), 0) FROM tarbox.block b WHERE b.tenant_id = t) AS bytes,
+                       (SELECT count(*) FROM tarbox.inode i WHERE i.tenant_id = t AND i.died = 2147483647) AS inodes) a
+         WHERE u.bytes <> a.bytes OR u.inodes <> a.inodes;
+    IF p_deep THEN
+        -- every block read and hashed again
+        RETURN QUERY
+            SELECT 'block_hash', NULL::bigint, format('block %s does not hash to its address', encode(b.hash, 'hex'))
+              FROM tarbox.block b
+             WHERE b.tenant_id = t AND sha256(b.data) <> b.hash;
+        -- every historical version's text part reassembles to its recorded size
+        RETURN QUERY
+            SELECT 'text_size', i.ino, format('version born %s: text part recorded as %s bytes, its chunks in layer %s hold %s',
+                                               i.born, i.text_bytes, x.at, coalesce(
+                   (SELECT sum(k.nbytes) FROM tarbox.chunkmap k
+                     WHERE k.tenant_id = t AND k.ino = i.ino AND k.born <= x.at AND k.died > x.at), 0))
+              FROM tarbox.inode i
+             CROSS JOIN LATERAL (SELECT i.died - 1 AS at) x
+             WHERE i.tenant_id = t AND i.died <> 2147483647 AND (i.mode & 61440) = 32768
+               AND i.text_bytes <> coalesce(
+                   (SELECT sum(k.nbytes) FROM tarbox.chunkmap k
+                     WHERE k.tenant_id = t AND k.ino = i.ino AND k.born <= x.at AND k.died > x.at), 0);
+    END IF;
     RETURN QUERY
         SELECT 'xattr_owner', x.ino, format('attribute %s on an inode that is not live', tarbox._name_text(x.name))
           FROM tarbox.xattr x
@@ -111,6 +176,10 @@ BEGIN
                        lead(m.born) OVER (PARTITION BY m.ino, m.blkno ORDER BY m.born)
                   FROM tarbox.blockmap m WHERE m.tenant_id = t
                 UNION ALL
+                SELECT 'chunkmap', k.ino, k.born, k.died,
+                       lead(k.born) OVER (PARTITION BY k.ino, k.pos ORDER BY k.born)
+                  FROM tarbox.chunkmap k WHERE k.tenant_id = t
+                UNION ALL
                 SELECT 'xattr', x.ino, x.born, x.died,
                        lead(x.born) OVER (PARTITION BY x.ino, x.name ORDER BY x.born)
                   FROM tarbox.xattr x WHERE x.tenant_id = t) v
@@ -120,6 +189,7 @@ BEGIN
           FROM (SELECT 'inode' AS tbl, i.ino, i.born, i.died FROM tarbox.inode i WHERE i.tenant_id = t
                 UNION ALL SELECT 'dentry', d.ino, d.born, d.died FROM tarbox.dentry d WHERE d.tenant_id = t
                 UNION ALL SELECT 'blockmap', m.ino, m.born, m.died FROM tarbox.blockmap m WHERE m.tenant_id = t
+                UNION ALL SELECT 'chunkmap', k.ino, k.born, k.died FROM tarbox.chunkmap k WHERE k.tenant_id = t
                 UNION ALL SELECT 'xattr', x.ino, x.born, x.died FROM tarbox.xattr x WHERE x.tenant_id = t) v
          WHERE v.born > c.head OR (v.died <> 2147483647 AND v.died > c.head);
     RETURN QUERY
@@ -135,8 +205,8 @@ BEGIN
                                WHERE s.schemaname = 'tarbox' AND s.sequencename = 'ino_seq_' || t);
 END
 $$;
-ALTER FUNCTION tarbox.fsck() OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fsck() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fsck() TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fsck() IS
-'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, block content matches its sha256 address, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';
+ALTER FUNCTION tarbox.fsck(boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fsck(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fsck(boolean) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fsck(boolean) IS
+'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, text chunk maps only for regular files with chunks as long as their blocks and reassembling to the recorded text size, lines and stored bytes (st_blocks), unreferenced blocks (check garbage: not corruption, tarbox.gc() frees them), usage counters equal to what is stored, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence. With p_deep also: every block re-hashed against its sha256 address (block_hash), and every historical version''s chunks reassemble to its text size. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';

@@ -22,6 +22,11 @@ BEGIN
         END IF;
         PERFORM tarbox._layer_discard_after(c.tenant_id, c.layer);
     END IF;
+    IF (SELECT t.quota_layers FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id)
+       <= (SELECT count(*) FROM tarbox.layer l WHERE l.tenant_id = c.tenant_id) THEN
+        PERFORM tarbox._raise('EDQUOT', format('layer quota of %s layers reached; drop a layer first',
+            (SELECT t.quota_layers FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id)));
+    END IF;
     INSERT INTO tarbox.layer (tenant_id, layer_id, name, description)
     VALUES (c.tenant_id, c.layer + 1, p_name, p_description);
     UPDATE tarbox.tenant t SET current_layer = c.layer + 1 WHERE t.tenant_id = c.tenant_id;
@@ -32,4 +37,4 @@ $$;
 ALTER FUNCTION tarbox._do_layer_new(text, text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_layer_new(text, text, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_layer_new(text, text, boolean) IS
-'Checkpoint: freeze the current layer and open a new writable layer named p_name on top of it, which becomes current (O(1) in the number of files: rows are copied on their first change). If the current layer is historical, the later layers are deleted, only with p_confirm (else EBUSY with how to confirm). Returns (layer_id, name, discarded = number of layers deleted). Serialised per tenant against writes and other checkpoints. Errors: EINVAL (TX022) bad name, EEXIST (TX017) name taken, EBUSY (TX016) confirmation needed.';
+'Checkpoint: freeze the current layer and open a new writable layer named p_name on top of it, which becomes current (O(1) in the number of files: rows are copied on their first change). If the current layer is historical, the later layers are deleted, only with p_confirm (else EBUSY with how to confirm). Returns (layer_id, name, discarded = number of layers deleted). Serialised per tenant against writes and other checkpoints. Errors: EDQUOT (TX122) the tenant''s layer quota is reached, EINVAL (TX022) bad name, EEXIST (TX017) name taken, EBUSY (TX016) confirmation needed.';

@@ -9,6 +9,7 @@ DECLARE
     v_name text;
     v_prev int;
     v_next int;
+    v_hashes bytea[];
 BEGIN
     IF p_layer IS NULL THEN
         PERFORM tarbox._raise('EINVAL', 'name the layer to drop');
@@ -30,20 +31,29 @@ BEGIN
         PERFORM tarbox._layer_discard_after(c.tenant_id, v_prev);
     ELSE
         -- A layer in the middle: its changes are merged into the next layer, whose view does not
-        -- change; rows seen only by the dropped layer go.
+        -- change; rows seen only by the dropped layer go, and
+        -- the blocks only they referenced.
         DELETE FROM tarbox.inode WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
         DELETE FROM tarbox.dentry WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
-        DELETE FROM tarbox.blockmap WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
+        WITH d AS (DELETE FROM tarbox.blockmap WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next
+                   RETURNING hash)
+        SELECT array_agg(DISTINCT hash) INTO v_hashes FROM d;
+        WITH d AS (DELETE FROM tarbox.chunkmap WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next
+                   RETURNING hash)
+        SELECT coalesce(v_hashes, '{}') || coalesce(array_agg(DISTINCT hash), '{}') INTO v_hashes FROM d;
         DELETE FROM tarbox.xattr WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1 AND died = v_next;
         UPDATE tarbox.inode SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
         UPDATE tarbox.dentry SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
         UPDATE tarbox.blockmap SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
+        UPDATE tarbox.chunkmap SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
         UPDATE tarbox.xattr SET born = v_next WHERE tenant_id = c.tenant_id AND born = v_id AND born > 1;
         UPDATE tarbox.inode SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         UPDATE tarbox.dentry SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         UPDATE tarbox.blockmap SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
+        UPDATE tarbox.chunkmap SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         UPDATE tarbox.xattr SET died = v_next WHERE tenant_id = c.tenant_id AND died = v_id;
         DELETE FROM tarbox.layer l WHERE l.tenant_id = c.tenant_id AND l.layer_id = v_id;
+        PERFORM tarbox._block_release(c.tenant_id, v_hashes);
     END IF;
     IF v_id = c.layer THEN
         UPDATE tarbox.tenant t SET current_layer = v_prev WHERE t.tenant_id = c.tenant_id;

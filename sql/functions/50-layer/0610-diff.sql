@@ -32,6 +32,9 @@ BEGIN
         SELECT m.ino FROM tarbox.blockmap m WHERE m.tenant_id = t AND m.born > 1 AND m.born > lo AND m.born <= hi
         UNION SELECT m.ino FROM tarbox.blockmap m
          WHERE m.tenant_id = t AND m.died <> 2147483647 AND m.died > lo AND m.died <= hi
+        UNION SELECT k.ino FROM tarbox.chunkmap k WHERE k.tenant_id = t AND k.born > 1 AND k.born > lo AND k.born <= hi
+        UNION SELECT k.ino FROM tarbox.chunkmap k
+         WHERE k.tenant_id = t AND k.died <> 2147483647 AND k.died > lo AND k.died <= hi
         UNION SELECT x.ino FROM tarbox.xattr x WHERE x.tenant_id = t AND x.born > 1 AND x.born > lo AND x.born <= hi
         UNION SELECT x.ino FROM tarbox.xattr x
          WHERE x.tenant_id = t AND x.died <> 2147483647 AND x.died > lo AND x.died <= hi

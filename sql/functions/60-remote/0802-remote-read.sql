@@ -29,9 +29,7 @@ BEGIN
     IF p_length IS NOT NULL AND p_length < 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid length %s', p_length));
     END IF;
-    v.tenant_id := c.tenant_id;
-    v.ino := e.ino;
-    v.size := e.size;
+    v := tarbox._inode_at(c.tenant_id, e.ino, c.layer);  -- (the whole row: _read needs its layout)
     data := tarbox._read(c.tenant_id, c.layer, v, v_off, coalesce(p_length, greatest(e.size - v_off, 0)));
     offset_ := v_off;
     size := e.size;

@@ -68,10 +68,16 @@ BEGIN
     IF p_final AND NOT coalesce(p_append, false) THEN
         PERFORM tarbox._truncate(c, v_ino, v_off + v_n);
     END IF;
+    IF p_final AND EXISTS (SELECT 1 FROM tarbox.inode i
+                            WHERE i.tenant_id = c.tenant_id AND i.ino = v_ino AND i.died = 2147483647
+                              AND i.text_bytes < i.size) THEN
+        -- the upload is complete: store what it wrote as text chunks, as a FUSE release does
+        PERFORM tarbox._text_rechunk(c, v_ino);
+    END IF;
     RETURN tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
 END
 $$;
 ALTER FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
-'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';
+'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';

@@ -1,0 +1,54 @@
+-- tarbox._block_release(tenant, hashes): a reference to each of these blocks has just been
+-- removed; delete those that no block map or chunk map row references any more (garbage the
+-- moment it was replaced: the old version of a block rewritten in the layer it was born in, a
+-- file deleted in the layer it was made in). A block some other transaction holds locked (it
+-- is about to reference it, see _block_store) is skipped, never waited for; the references are
+-- checked after the lock is taken (a new statement, so a new snapshot under READ COMMITTED).
+-- Two transactions that each drop a reference to the same block (two files with a common chunk
+-- rewritten at once) would each still see the other's reference and both keep the block: so a
+-- releaser first takes a transaction advisory lock per hash (sorted, so releasers never
+-- deadlock among themselves) and checks after it, when the other releaser's change is
+-- committed. Only up to 64 hashes per call (the lock table is shared memory); bulk releases
+-- (layer discard and drop, under the exclusive layer lock; gc) need no such order.
+-- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
+CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
+                                                 OUT blocks bigint, OUT bytes bigint)
+LANGUAGE plpgsql
+-- generic plans: the statements are index probes whatever the hashes; replanning them for
+-- every call (the plan cache's custom plans) cost more than running them
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    v_locked bytea[];
+BEGIN
+    blocks := 0;
+    bytes := 0;
+    IF p_hashes IS NULL OR cardinality(p_hashes) = 0 THEN
+        RETURN;
+    END IF;
+    IF cardinality(p_hashes) <= 64 THEN
+        PERFORM pg_advisory_xact_lock(('x' || encode(substring(h FROM 1 FOR 8), 'hex'))::bit(64)::bigint # p_tenant)
+           FROM (SELECT DISTINCT h FROM unnest(p_hashes) h ORDER BY h) x;
+    END IF;
+    SELECT array_agg(b.hash) INTO v_locked
+      FROM (SELECT b.hash FROM tarbox.block b
+             WHERE b.tenant_id = p_tenant AND b.hash = ANY (p_hashes)
+               AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
+               AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+             FOR UPDATE SKIP LOCKED) b;
+    IF v_locked IS NULL THEN
+        RETURN;
+    END IF;
+    WITH gone AS (
+        DELETE FROM tarbox.block b
+         WHERE b.tenant_id = p_tenant AND b.hash = ANY (v_locked)
+           AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
+           AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+        RETURNING octet_length(b.data) AS n)
+    SELECT count(*), coalesce(sum(n), 0) INTO blocks, bytes FROM gone;
+    PERFORM tarbox._usage_add(p_tenant, -bytes, 0);
+END
+$$;
+ALTER FUNCTION tarbox._block_release(bigint, bytea[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._block_release(bigint, bytea[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._block_release(bigint, bytea[]) TO tarbox_maint;
