@@ -200,6 +200,7 @@ DROP FUNCTION IF EXISTS tarbox.layer_switch(text);
 DROP FUNCTION IF EXISTS tarbox.layer_drop(text, boolean);
 DROP FUNCTION IF EXISTS tarbox.layer_tag(text, text);
 DROP FUNCTION IF EXISTS tarbox.layer_untag(text);
+DROP FUNCTION IF EXISTS tarbox.fs_release(bigint, boolean);
 
 -- ---------------------------------------------------------------------------------------------
 -- tarbox._audit_call: the state of one audited call, from tarbox._audit_begin to the record.

@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(127);
+SELECT plan(139);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -84,6 +84,29 @@ SELECT results_eq($$SELECT op, bytes, details, layer FROM tarbox.audit_log
                   $$VALUES ('write', 5::bigint, '{"offset": 0}'::jsonb, 1)$$, 'write: bytes, offset, layer');
 SELECT ok((pg_temp.last(:alice_id)).duration_ns > 0 AND (pg_temp.last(:alice_id)).at_ns <= pg_temp.ns(clock_timestamp()),
           'a record has its time (ns) and duration (ns)');
+-- Text changes: the lines added and deleted (from the storage code's text chunks).
+SELECT tarbox.write('/d/t.txt', E'one\ntwo\nthree\n') AS w \gset
+SELECT results_eq($$SELECT op, lines_added, lines_deleted FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES ('write', 3, 0)$$, 'a new text file: its lines are added');
+SELECT tarbox.write('/d/t.txt', E'one\nTWO\nthree\nfour\n') AS w \gset
+SELECT results_eq($$SELECT lines_added, lines_deleted FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES (2, 1)$$, 'one line changed, one appended: 2 added, 1 deleted');
+SELECT (tarbox.stat('/d/t.txt')).ino AS t_ino \gset
+SELECT tarbox.fs_write(:t_ino, 19, E'five\n'::bytea, false, 1000, 100, 4343) AS w \gset
+SELECT is((pg_temp.last(:alice_id)).lines_added, NULL::int, 'a FUSE write stores blocks: no line counts yet...');
+SELECT is(tarbox.fs_release(:t_ino, false, 1000, 100, 4343), ARRAY[1, 0], '... the release of the handle re-chunks');
+SELECT results_eq($$SELECT op, path, lines_added, lines_deleted, pid FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES ('release', '/d/t.txt', 1, 0, 4343)$$, '... and is recorded with the lines of the change');
+SELECT pg_temp.n(:alice_id) AS before \gset
+SELECT is(tarbox.fs_release(:t_ino), NULL::int[], 'a release with nothing to re-chunk...');
+SELECT is(pg_temp.n(:alice_id), :before::bigint, '... leaves no record');
+SET tarbox.audit_lines = '999,999';
+SELECT tarbox.mkdir('/d/forged-lines') AS w \gset
+SELECT is((pg_temp.last(:alice_id)).lines_added, NULL::int, 'line counts a session sets itself never reach a record');
+RESET tarbox.audit_lines;
 SELECT pg_temp.n(:alice_id) AS before \gset
 SAVEPOINT change;
 SELECT tarbox.write('/d/rolled-back', 'x') AS w \gset
@@ -266,7 +289,7 @@ SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op NOT IN ('write', 'mkdi
                                                                    'setattr', 'setxattr', 'removexattr', 'mknod', 'stat',
                                                                    'readdir', 'read', 'rm', 'rmdir', 'layer_new', 'layer_tag',
                                                                    'create', 'lookup', 'audit_level', 'tenant_create',
-                                                                   'open', 'unlink', 'import')),
+                                                                   'open', 'unlink', 'import', 'release')),
           0::bigint, 'no record of an operation the calls did not perform');
 SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op = 'symlink' AND details ->> 'target' = :'evil' AND path = '/s' || :'evil'),
           1::bigint, 'a hostile path and link target are stored as they were given, as data');
@@ -357,6 +380,20 @@ SELECT tarbox.tenant_rename('levels', 'levels2');
 SELECT is((pg_temp.last(:lev_id)).details, '{"from": "levels", "to": "levels2"}'::jsonb, 'tenant_rename is recorded');
 SELECT is((SELECT op FROM tarbox.audit_log WHERE tenant_id = :lev_id ORDER BY at_ns, seq LIMIT 1), 'tenant_create',
           'the first record of a tenant is its creation');
+SELECT tarbox.tenant_quota('levels2', 1000000, NULL, 5) AS w \gset
+SELECT results_eq($$SELECT op, details, role FROM tarbox.audit_log WHERE tenant_id = $$ || :lev_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES ('tenant_quota', '{"bytes": 1000000, "inodes": null, "layers": 5}'::jsonb, 'tarbox'::text)$$,
+                  'a quota change is recorded with the quotas now in force');
+SELECT tarbox.tenant_text_limits('levels2', 4096) AS w \gset
+SELECT is((pg_temp.last(:lev_id)).op, 'tenant_text_limits', 'so is a change of the text limits');
+SELECT blocks_freed AS w FROM tarbox.tenant_gc('levels2') \gset
+SELECT results_eq($$SELECT op, bytes IS NOT NULL, details ? 'blocks_freed' FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :lev_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
+                  $$VALUES ('gc', true, true)$$, 'a garbage collection is recorded in the tenant''s log, with what it freed');
+SET ROLE :"lev";
+SELECT blocks_freed AS w FROM tarbox.gc() \gset
+RESET ROLE;
+SELECT is((pg_temp.last(:lev_id)).op, 'gc', '... also when the tenant runs it');
 
 -- =============================================================================================
 -- Partitions and retention, with a frozen clock (the year 2030)

@@ -106,7 +106,7 @@ Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
-Q_RELEASE = "SELECT tarbox.fs_release(%s::bigint, %s::boolean)"
+Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::boolean, {CALLER})"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
 FULL = "full"                    # the audit level at which reads are recorded
@@ -515,14 +515,14 @@ class TarboxOperations(Component):
                 await self._purge(h.ino)
                 return
         if h.wrote and not self.read_only:
-            await self._rechunk(h.ino)
+            await self._rechunk(h.ino, h.caller)
 
-    async def _rechunk(self, ino: int) -> None:
-        """Call ``tarbox.fs_release(ino)`` (text re-chunking of what a handle wrote). Never
-        raises: the bytes are stored already, only their text form waits for the next
-        release (logged)."""
+    async def _rechunk(self, ino: int, caller: Caller) -> None:
+        """Call ``tarbox.fs_release(ino)`` (text re-chunking of what a handle wrote, recorded
+        with its line counts for ``caller``, who opened it). Never raises: the bytes are
+        stored already, only their text form waits for the next release (logged)."""
         try:
-            await self._sql(Q_RELEASE, (ino, False), FETCH_NONE)
+            await self._sql(Q_RELEASE, (ino, False, *caller), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
             log.info("fs_release(%s) failed with %s; the file stays stored as blocks until its next release",
                      ino, errno.errorcode.get(exc.errno, exc.errno))
@@ -911,7 +911,7 @@ class TarboxOperations(Component):
         wrote, ``tarbox.fs_release(ino, true)`` also stores what it wrote as text chunks."""
         h = self._handles.get(fh)
         if h is not None and h.wrote and not self.read_only:
-            await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+            await self._sql(Q_RELEASE, (h.ino, True, *h.caller), FETCH_NONE)
             h.wrote = False
             return
         await self._sql(Q_FSYNC, (), FETCH_NONE)

@@ -280,3 +280,26 @@ def test_native_mount_records_follow_the_level(full, admin, tmp_path):
         assert ops() == [("create", "/host/loud.txt"), ("rename", "/host/loud.txt")], ops()
     finally:
         m.stop()
+
+
+def test_text_changes_carry_their_line_counts(mounted, full):
+    """Writing a text file through the mount and closing it: the release re-chunks the text
+    and its record carries the lines added and deleted, with the caller who opened it."""
+    after = _mark(full)
+    p = mounted / "notes.txt"
+    p.write_text("one\ntwo\nthree\n")
+    with open(p, "a") as f:
+        f.write("four\n")
+
+    def releases():
+        return full.conn.execute("SELECT path, lines_added, lines_deleted FROM tarbox.audit "
+                                 "WHERE seq > %s AND op = 'release' ORDER BY at_ns, seq", (after,)).fetchall()
+
+    wait_for(lambda: len(releases()) >= 2, timeout=20)
+    assert releases() == [("/notes.txt", 3, 0), ("/notes.txt", 1, 0)], releases()
+    rows = full.conn.execute("SELECT pid, uid FROM tarbox.audit WHERE seq > %s AND op = 'release'",
+                             (after,)).fetchall()
+    assert all(pid == os.getpid() and uid == os.getuid() for pid, uid in rows), rows
+    changed = full.conn.execute("SELECT lines_added, lines_deleted FROM tarbox.audit_changes_by_path "
+                                "WHERE path = '/notes.txt'").fetchone()
+    assert changed == (4, 0), changed

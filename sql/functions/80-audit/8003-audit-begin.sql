@@ -17,6 +17,9 @@ DECLARE
     v_max smallint;
 BEGIN
     a.t0 := clock_timestamp();
+    IF current_setting('tarbox.audit_lines', true) <> '' THEN  -- line counts of an earlier call
+        PERFORM set_config('tarbox.audit_lines', '', true);
+    END IF;
     a.tenant_id := tarbox._tenant_id();
     IF a.tenant_id IS NULL THEN
         RETURN a;

@@ -1,13 +1,23 @@
 -- tarbox._audit_put(a, ok, errno, message, bytes, duration): write the record of call `a` (whose
 -- op is not NULL) in the current transaction: time = a.t0, duration = p_duration_ns or else
 -- now - a.t0, the session's login role and client address, a.path/path2/ino/layer/details and
--- the caller's ids.
+-- the caller's ids, and the line counts of the text change the call made (a.lines_added/
+-- lines_deleted, else what tarbox._audit_lines gathered during the call).
 CREATE OR REPLACE FUNCTION tarbox._audit_put(a tarbox._audit_call, p_ok boolean, p_errno smallint,
                                              p_message text, p_bytes bigint, p_duration_ns bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_lines text := current_setting('tarbox.audit_lines', true);
 BEGIN
+    IF v_lines <> '' THEN
+        IF a.lines_added IS NULL AND v_lines ~ '^[0-9]{1,9},[0-9]{1,9}$' THEN
+            a.lines_added := split_part(v_lines, ',', 1)::int;
+            a.lines_deleted := split_part(v_lines, ',', 2)::int;
+        END IF;
+        PERFORM set_config('tarbox.audit_lines', '', true);
+    END IF;
     INSERT INTO tarbox.audit_log (tenant_id, at_ns, op, ok, errno, message, path, path2, ino, layer,
                                   uid, gid, pid, role, client_addr, bytes, duration_ns, lines_added,
                                   lines_deleted, native, native_source, details)

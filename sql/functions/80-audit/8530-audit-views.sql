@@ -15,20 +15,21 @@ COMMENT ON VIEW tarbox.audit IS
 
 -- A change: an operation that alters a tenant's tree or history (the views below spell the list
 -- out, as a view may call no function that tenants could not call themselves):
--- create mknod mkdir symlink link unlink rmdir rename rm write setattr setxattr removexattr
+-- create mknod mkdir symlink link unlink rmdir rename rm write release setattr setxattr removexattr
 -- layer_new layer_switch layer_drop purge import.
 CREATE OR REPLACE VIEW tarbox.audit_changes_by_path WITH (security_invoker = true) AS
 SELECT l.tenant_id, l.path, count(*) AS changes, count(*) FILTER (WHERE l.op = 'write') AS writes,
        coalesce(sum(l.bytes) FILTER (WHERE l.op = 'write'), 0) AS bytes_written,
-       min((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS first_at, max((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS last_at
+       min((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS first_at, max((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS last_at,
+       coalesce(sum(l.lines_added), 0) AS lines_added, coalesce(sum(l.lines_deleted), 0) AS lines_deleted
   FROM tarbox.audit_log l
- WHERE l.ok AND l.path IS NOT NULL AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write',
+ WHERE l.ok AND l.path IS NOT NULL AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write', 'release',
                                                    'setattr', 'setxattr', 'removexattr', 'layer_new', 'layer_switch', 'layer_drop', 'purge', 'import')
  GROUP BY l.tenant_id, l.path;
 ALTER VIEW tarbox.audit_changes_by_path OWNER TO tarbox_maint;
 GRANT SELECT ON tarbox.audit_changes_by_path TO tarbox_tenant;
 COMMENT ON VIEW tarbox.audit_changes_by_path IS
-    'Successful changes per path: how many, how many writes and bytes written, first and last time.';
+    'Successful changes per path: how many, how many writes and bytes written, first and last time, lines added and deleted by text changes (writes of the path API, releases of written files).';
 
 CREATE OR REPLACE VIEW tarbox.audit_changes_by_day WITH (security_invoker = true) AS
 SELECT l.tenant_id, ((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond') AT TIME ZONE 'UTC')::date AS day, l.op,
@@ -45,7 +46,7 @@ CREATE OR REPLACE VIEW tarbox.audit_changes_by_layer WITH (security_invoker = tr
 SELECT l.tenant_id, l.layer, count(*) AS changes, count(DISTINCT l.path) AS paths,
        min((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS first_at, max((timestamptz 'epoch' + (l.at_ns / 1000) * interval '1 microsecond')) AS last_at
   FROM tarbox.audit_log l
- WHERE l.ok AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write',
+ WHERE l.ok AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write', 'release',
                                                    'setattr', 'setxattr', 'removexattr', 'layer_new', 'layer_switch', 'layer_drop', 'purge', 'import')
  GROUP BY l.tenant_id, l.layer;
 ALTER VIEW tarbox.audit_changes_by_layer OWNER TO tarbox_maint;
@@ -60,7 +61,7 @@ SELECT DISTINCT ON (l.tenant_id, w.path)
   FROM tarbox.audit_log l
  CROSS JOIN LATERAL (VALUES (l.path), (l.path2)) w (path)
  WHERE l.ok AND w.path IS NOT NULL
-   AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write',
+   AND l.op IN ('create', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'rm', 'write', 'release',
                 'setattr', 'setxattr', 'removexattr', 'layer_new', 'layer_switch', 'layer_drop', 'purge', 'import')
  ORDER BY l.tenant_id, w.path, l.at_ns DESC, l.seq DESC;
 ALTER VIEW tarbox.audit_last_change OWNER TO tarbox_maint;
