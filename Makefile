@@ -111,7 +111,7 @@ test-setup: deps venv
 	TARBOX_HOME=$(TEST_HOME) $(TARBOX) db start
 	psql -X -q -v ON_ERROR_STOP=1 "$(TEST_ADMIN_DSN)" \
 	  -c "DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)" \
-	  -c "DO \$$\$$DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tarbox_tenant_[0-9]+$$' LOOP BEGIN EXECUTE format('DROP ROLE %I', r.rolname); EXCEPTION WHEN others THEN RAISE NOTICE 'kept role %: %', r.rolname, SQLERRM; END; END LOOP; END\$$\$$" \
+	  -c "DO \$$\$$DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tarbox_(tenant_[0-9]+|psql_[0-9]+_[0-9a-f]+|deleted_(tenant|psql)_[0-9a-f_]+)$$' LOOP BEGIN EXECUTE format('DROP ROLE %I', r.rolname); EXCEPTION WHEN others THEN RAISE NOTICE 'kept role %: %', r.rolname, SQLERRM; END; END LOOP; END\$$\$$" \
 	  -c "CREATE DATABASE $(TEST_DB)"
 	TARBOX_HOME=$(TEST_HOME) TARBOX_DSN="$(TEST_DSN)" $(TARBOX) init
 	TARBOX_HOME=$(TEST_HOME) $(TARBOX) --dsn "$(TEST_DSN)" db extension pgtap

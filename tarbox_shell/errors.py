@@ -105,13 +105,22 @@ def sqlstate_of(exc: BaseException) -> str | None:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True if ``exc`` is a serialization failure or deadlock (40001/40P01).
+    """True if ``exc`` is a serialization failure or deadlock (40001/40P01), or a commit that
+    found the shared NOTIFY queue full (54000 "too many notifications in the NOTIFY queue":
+    another session pins the queue; the SQL stops notifying once it sees the queue that full,
+    so running the call again succeeds).
 
     Args:
         exc: any exception. The caller should roll back and run the whole
         transaction again.
     """
-    return sqlstate_of(exc) in RETRY_SQLSTATES
+    state = sqlstate_of(exc)
+    if state in RETRY_SQLSTATES:
+        return True
+    if state == "54000" and isinstance(exc, psycopg.Error):
+        primary = exc.diag.message_primary if exc.diag is not None else None
+        return "NOTIFY queue" in (primary or str(exc))
+    return False
 
 
 def errno_of(exc: BaseException) -> int:

@@ -32,7 +32,7 @@ DROP_TENANT_ROLES = """
 DO $$
 DECLARE r record;
 BEGIN
-    FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tarbox_tenant_[0-9]+$' LOOP
+    FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tarbox_(tenant_[0-9]+|psql_[0-9]+_[0-9a-f]+|deleted_(tenant|psql)_[0-9a-f_]+)$' LOOP
         BEGIN
             EXECUTE format('DROP ROLE %I', r.rolname);
         EXCEPTION WHEN others THEN

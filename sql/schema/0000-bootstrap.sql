@@ -60,6 +60,50 @@ END
 $db$;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
+-- Locks tenants cannot take (DESIGN.md section 9). Advisory locks share one key space per
+-- database and pg_advisory_* is executable by PUBLIC by default: a tenant that takes the key of
+-- another tenant's layer lock freezes that tenant, and one that takes the migration runner's or
+-- tenant creation's key blocks the administrators. Tarbox's own locks are taken inside its
+-- SECURITY DEFINER functions (owned by tarbox_owner / tarbox_maint), so the functions are
+-- taken away from PUBLIC and given to those two roles only. Function privileges live in each
+-- database's pg_proc: this runs in every database Tarbox is installed in (a tenant taking an
+-- advisory lock in another database cannot meet these: advisory lock tags include the
+-- database).
+DO $locks$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.pronamespace = 'pg_catalog'::regnamespace
+                AND p.proname ~ '^pg_(try_)?advisory_' LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO tarbox_owner, tarbox_maint', f);
+    END LOOP;
+END
+$locks$;
+
+-- Large objects belong to no tenant, count against no quota, and a tenant role owning one
+-- could not be dropped (tarbox tenant delete failed with 2BP01): nobody but superusers creates
+-- them in a Tarbox database. (Reading and writing existing ones needs privileges on them that
+-- nobody is granted.)
+DO $lo$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.pronamespace = 'pg_catalog'::regnamespace
+                AND p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea', 'lo_import') LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END
+$lo$;
+
+-- tarbox_maint (tenant_delete) ends a deleted tenant's sessions (pg_terminate_backend of
+-- non-superuser backends), and gives each tenant role a temp_file_limit that the tenant cannot
+-- raise (a superuser-only setting; PostgreSQL 15 lets it be granted).
+GRANT pg_signal_backend TO tarbox_maint;
+GRANT SET ON PARAMETER temp_file_limit TO tarbox_maint;
+
 -- The embedded cluster's superuser is called tarbox like the schema, so the default search
 -- path "$user", public would put anything created without a schema (an extension such as
 -- pgTAP) into schema tarbox. Every Tarbox name is schema-qualified; sessions start in public.

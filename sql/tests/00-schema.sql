@@ -186,7 +186,7 @@ SELECT is_empty($$
 $$, 'the native mount administration functions run as tarbox_maint and are granted to tarbox_admin');
 
 SELECT is_definer('tarbox', 'fs_getattr', ARRAY['bigint', 'integer'], 'fs_getattr is SECURITY DEFINER');
-SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'bigint', 'bigint', 'integer'], 'fs_write is SECURITY DEFINER');
+SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'boolean', 'bigint', 'bigint', 'integer'], 'fs_write is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'write', ARRAY['text', 'bytea', 'bigint'], 'write(text, bytea, bigint) is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'fsck', ARRAY['boolean'], 'fsck is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'tenant_create', ARRAY['text', 'text', 'bigint', 'bigint'], 'tenant_create is SECURITY DEFINER');

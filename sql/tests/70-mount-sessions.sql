@@ -48,10 +48,9 @@ SELECT tarbox.fs_unlink(1, 'o2'::bytea) AS w \gset
 SELECT is(tarbox.fs_forget(:o2), true, 'a dead session does not keep an orphan');
 SELECT is((SELECT array_agg(session_id)::bigint[] FROM tarbox.mount_session), ARRAY[:s1::bigint],
           'the dead session''s row was reaped, the live one kept');
-SELECT ok(pg_try_advisory_xact_lock_shared(:dk1, :dk2), 'nobody holds the dead session''s lock');
-
--- (the helpers are not granted to tenants: called as the administrator, for alice's tenant)
+-- (advisory locks and the helpers are not granted to tenants: called as the administrator)
 RESET ROLE;
+SELECT ok(pg_try_advisory_xact_lock_shared(:dk1, :dk2), 'nobody holds the dead session''s lock');
 SELECT is(tarbox._other_mounts_live(:alice_id), false, '_other_mounts_live: none besides this connection''s');
 
 -- tarbox.mount_session setting: the mount's pool connections name their own session.

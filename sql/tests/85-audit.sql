@@ -78,7 +78,7 @@ SELECT results_eq($$SELECT op, ok, path, ino, uid, gid, pid, role FROM tarbox.au
                      WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   format($$VALUES ('create', true, '/d/f', %s::bigint, 1000::bigint, 100::bigint, 4242, 'tarbox')$$, :f_ino),
                   'create: op, path, inode and the caller''s uid/gid/pid as the shell passed them, the login role');
-SELECT tarbox.fs_write(:f_ino, 0, 'hello'::bytea, false, 1000, 100, 4242) AS w \gset
+SELECT tarbox.fs_write(:f_ino, 0, 'hello'::bytea, false, false, 1000, 100, 4242) AS w \gset
 SELECT results_eq($$SELECT op, bytes, details, layer FROM tarbox.audit_log
                      WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   $$VALUES ('write', 5::bigint, '{"offset": 0}'::jsonb, 1)$$, 'write: bytes, offset, layer');
@@ -94,7 +94,7 @@ SELECT results_eq($$SELECT lines_added, lines_deleted FROM tarbox.audit_log
                      WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 1$$,
                   $$VALUES (2, 1)$$, 'one line changed, one appended: 2 added, 1 deleted');
 SELECT (tarbox.stat('/d/t.txt')).ino AS t_ino \gset
-SELECT tarbox.fs_write(:t_ino, 19, E'five\n'::bytea, false, 1000, 100, 4343) AS w \gset
+SELECT tarbox.fs_write(:t_ino, 19, E'five\n'::bytea, false, false, 1000, 100, 4343) AS w \gset
 SELECT is((pg_temp.last(:alice_id)).lines_added, NULL::int, 'a FUSE write stores blocks: no line counts yet...');
 SELECT is(tarbox.fs_release(:t_ino, false, 1000, 100, 4343), ARRAY[1, 0], '... the release of the handle re-chunks');
 SELECT results_eq($$SELECT op, path, lines_added, lines_deleted, pid FROM tarbox.audit_log

@@ -133,7 +133,7 @@ def call_costs(admin_dsn: str, tenant: str, rounds: int, calls: int) -> dict:
             calls_sql = {
                 "fs_lookup": ("SELECT (tarbox.fs_lookup(%s::bigint, 'f'::bytea, NULL::int, 0::bigint, 0::bigint, 1::int)).ino", (d,)),
                 "fs_setattr": ("SELECT (tarbox.fs_setattr(%s::bigint, 420, NULL, NULL, NULL, NULL, NULL, NULL, 0::bigint, 0::bigint, 1::int)).ino", (f,)),
-                "fs_write 4K": ("SELECT tarbox.fs_write(%s::bigint, 4096::bigint, %s::bytea, false, 0::bigint, 0::bigint, 1::int)", (f, block)),
+                "fs_write 4K": ("SELECT tarbox.fs_write(%s::bigint, 4096::bigint, %s::bytea, false, false, 0::bigint, 0::bigint, 1::int)", (f, block)),
                 "fs_read 4K (per call)": ("SELECT length(tarbox.fs_read(%s::bigint, 0::bigint, 4096, NULL::int, NULL::bigint, 0::bigint, 0::bigint, 1::int))", (f,)),
                 "fs_read 4K (handle)": ("SELECT length(tarbox.fs_read(%s::bigint, 0::bigint, 4096, NULL::int, 7::bigint, 0::bigint, 0::bigint, 1::int))", (f,)),
             }

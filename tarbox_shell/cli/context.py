@@ -161,15 +161,33 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+def shown(path: str) -> str:
+    """A path from the command line (str; bytes that are not UTF-8 arrive as surrogates) as
+    text for people: those bytes as ``\\xNN``, as the SQL shows them (``tarbox._name_text``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class TPath:
-    """A parsed ``TENANT:/path``: ``tenant`` (str) and absolute ``path`` (str)."""
+    """A parsed ``TENANT:/path``: ``tenant`` (str) and absolute ``path`` (str; bytes that are
+    not UTF-8 as surrogates, as Python decodes the command line). Paths are bytes: ``raw``
+    is what the SQL path API gets (its bytea forms), ``shown`` what messages print."""
 
     tenant: str
     path: str
 
+    @property
+    def raw(self) -> bytes:
+        """The path's bytes (for the SQL path API's bytea forms)."""
+        return os.fsencode(self.path)
+
+    @property
+    def shown(self) -> str:
+        """The path as printable text (see :func:`shown`)."""
+        return shown(self.path)
+
     def __str__(self) -> str:
-        return f"{self.tenant}:{self.path}"
+        return f"{self.tenant}:{self.shown}"
 
 
 def parse_tpath(value: str) -> TPath:
@@ -234,7 +252,7 @@ def name_in_error(target: Any, exc: TarboxError) -> TarboxError:
     msg = exc.message
     if isinstance(target, TPath):
         for sep in (":", " "):
-            if msg.startswith(target.path + sep):
+            if msg.startswith(target.shown + sep):
                 return TarboxError(f"{target.tenant}:{msg}", exc.errno)
     t = str(target)
     if t in msg:

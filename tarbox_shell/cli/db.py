@@ -1,4 +1,4 @@
-"""``tarbox db ...`` (the embedded cluster: start, stop, status, psql, extension) and
+"""``tarbox db ...`` (the embedded cluster: start, stop, status, psql, admin-psql, extension) and
 ``tarbox init`` (install or upgrade the schema).
 
 Imports: :mod:`tarbox_shell.db` and :mod:`tarbox_shell.errors`, and the CLI's context.
@@ -13,6 +13,7 @@ import shutil
 import sys
 
 import click
+import psycopg
 from psycopg import sql
 
 from .. import db
@@ -82,19 +83,7 @@ def db_status(ctx: click.Context, state: State) -> None:
         ctx.exit(3)
 
 
-@db_group.command("psql", context_settings={"ignore_unknown_options": True,
-                                            "allow_interspersed_args": False})
-@click.option("--tenant", "tenant", default=None, metavar="TENANT",
-              help="Act as this tenant (sets the session role).")
-@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
-@pass_state
-def db_psql(state: State, tenant: str | None, psql_args: tuple[str, ...]) -> None:
-    """Run psql on the database (extra arguments go to psql)."""
-    target = db.resolve_dsn(state.dsn)
-    env = dict(os.environ)
-    if tenant:
-        role = db.tenant_role(state.admin(), tenant)
-        env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + f" -c role={role}").strip()
+def _psql_binary() -> str:
     psql = shutil.which("psql")
     if psql is None:
         try:
@@ -104,10 +93,61 @@ def db_psql(state: State, tenant: str | None, psql_args: tuple[str, ...]) -> Non
             psql = None
     if psql is None:
         raise TarboxError("psql not found; install postgresql-client", errno.ENOENT)
+    return psql
+
+
+def _exec_psql(state: State, conninfo: str, env: dict, psql_args: tuple[str, ...]) -> None:
+    psql = _psql_binary()
     state.close()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execvpe(psql, [psql, "--no-psqlrc", "-d", target, *psql_args], env)
+    os.execvpe(psql, [psql, "--no-psqlrc", "-d", conninfo, *psql_args], env)
+
+
+@db_group.command("psql", context_settings={"ignore_unknown_options": True,
+                                            "allow_interspersed_args": False})
+@click.option("--tenant", "tenant", default=None, metavar="TENANT",
+              help="The tenant whose prompt to open (required).")
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@pass_state
+def db_psql(state: State, tenant: str | None, psql_args: tuple[str, ...]) -> None:
+    """Run psql as tenant TENANT (extra arguments go to psql).
+
+    The session logs in with a one-off role of its own (``tarbox.tenant_login``: valid for a
+    minute, a member of the tenant role only) and starts acting as the tenant: it cannot
+    become another tenant or an administrator (``SET ROLE`` is refused, ``RESET ROLE`` leaves
+    a role without any privilege). The administrator's superuser prompt is
+    ``tarbox db admin-psql``."""
+    if not tenant:
+        raise click.UsageError("name the tenant: tarbox db psql --tenant NAME "
+                               "(the administrator's superuser prompt is `tarbox db admin-psql`)")
+    try:
+        row = query(state.admin(), "SELECT role_name, login_role, password FROM tarbox.tenant_login(%s)",
+                    (tenant,)).fetchone()
+    except TarboxError as exc:
+        if exc.errno == errno.ENOENT:
+            raise TarboxError(f"unknown tenant {tenant}", errno.ENOENT) from exc
+        raise
+    role, login, password = row
+    params = psycopg.conninfo.conninfo_to_dict(db.resolve_dsn(state.dsn))
+    for key in ("password", "passfile", "service"):
+        params.pop(key, None)
+    params["user"] = login
+    env = dict(os.environ)
+    env["PGPASSWORD"] = password
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + f" -c role={role}").strip()
+    _exec_psql(state, psycopg.conninfo.make_conninfo(**params), env, psql_args)
+
+
+@db_group.command("admin-psql", context_settings={"ignore_unknown_options": True,
+                                                  "allow_interspersed_args": False})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@pass_state
+def db_admin_psql(state: State, psql_args: tuple[str, ...]) -> None:
+    """Run psql as the administrator (the superuser of the embedded cluster, or the login of
+    TARBOX_DSN/--dsn): every tenant's rows, the schema, the roles. A prompt as one tenant is
+    ``tarbox db psql --tenant NAME``."""
+    _exec_psql(state, db.resolve_dsn(state.dsn), dict(os.environ), psql_args)
 
 
 @db_group.command("extension")

@@ -3,7 +3,8 @@
 ``TENANT:/path``: ``tarbox ls|stat|cat|put|get|mkdir|rm|mv|ln``; with ``--url`` (or
 ``$TARBOX_URL``) and a token the same commands go over HTTP (:mod:`.remote`).
 
-Imports: :mod:`tarbox_shell.errors`, :mod:`.remote` and the CLI's context.
+Imports: :mod:`tarbox_shell.errors`, :mod:`tarbox_shell.transfer.tree` (``get``), :mod:`.remote` and the CLI's
+context.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import click
 import psycopg
 
 from ..errors import TarboxError, translate
+from ..transfer import tree
 from . import remote
 from .context import (TENANT_RE, TPATH, State, TPath, mode_arg, name_in_error, parse_tpath,
                       pass_state, query)
@@ -68,7 +70,7 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
         conn = state.tenant(tp.tenant)
         cur = conn.cursor(row_factory=psycopg.rows.dict_row)
         try:
-            rows = cur.execute("SELECT * FROM tarbox.ls(%s)", (tp.path,)).fetchall()
+            rows = cur.execute("SELECT * FROM tarbox.ls(%s::bytea)", (tp.raw,)).fetchall()
         except psycopg.Error as exc:
             raise name_in_error(tp, translate(exc)) from exc
         if as_json:
@@ -93,7 +95,8 @@ def ls_cmd(state: State, long: bool, as_json: bool, paths: tuple[TPath, ...]) ->
                     is_dir = _stat_type(conn, tp.path) == "dir"
                 target_path = _join(tp.path, name) if is_dir else tp.path
                 try:
-                    target = query(conn, "SELECT tarbox.readlink(%s)", (target_path,)).fetchone()[0]
+                    target = query(conn, "SELECT tarbox.readlink(%s::bytea)",
+                                   (os.fsencode(target_path),)).fetchone()[0]
                     name = f"{name} -> {target}"
                 except TarboxError:
                     pass
@@ -117,7 +120,7 @@ def stat_cmd(state: State, follow: bool, as_json: bool, paths: tuple[TPath, ...]
         conn = state.tenant(tp.tenant)
         cur = conn.cursor(row_factory=psycopg.rows.dict_row)
         try:
-            r = cur.execute("SELECT * FROM tarbox.stat(%s, %s)", (tp.path, follow)).fetchone()
+            r = cur.execute("SELECT * FROM tarbox.stat(%s::bytea, %s)", (tp.raw, follow)).fetchone()
         except psycopg.Error as exc:
             raise name_in_error(tp, translate(exc)) from exc
         if r is None:
@@ -147,7 +150,7 @@ def _read_chunks(conn: psycopg.Connection, tp: TPath) -> Iterable[bytes]:
     offset = 0
     while True:
         try:
-            data = query(conn, "SELECT tarbox.read(%s, %s::bigint, %s::bigint)", (tp.path, offset, CHUNK),
+            data = query(conn, "SELECT tarbox.read(%s::bytea, %s::bigint, %s::bigint)", (tp.raw, offset, CHUNK),
                       binary=True).fetchone()[0]
         except TarboxError as exc:
             raise name_in_error(tp, exc) from exc
@@ -176,7 +179,7 @@ def cat_cmd(state: State, paths: tuple[TPath, ...]) -> None:
 
 def _stat_type(conn: psycopg.Connection, path: str) -> str | None:
     try:
-        row = query(conn, "SELECT type FROM tarbox.stat(%s, true)", (path,)).fetchone()
+        row = query(conn, "SELECT type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()
     except TarboxError as exc:
         if exc.errno == errno.ENOENT:
             return None
@@ -212,16 +215,17 @@ def put_cmd(state: State, hostfile: str, dest: TPath) -> None:
     try:
         with conn.transaction():
             chunk = src.read(CHUNK)
-            query(conn, "SELECT tarbox.write(%s, %b::bytea, NULL::bigint)", (path, chunk))
+            query(conn, "SELECT tarbox.write(%s::bytea, %b::bytea, NULL::bigint)", (os.fsencode(path), chunk))
             offset = len(chunk)
             while True:
                 chunk = src.read(CHUNK)
                 if not chunk:
                     break
-                query(conn, "SELECT tarbox.write(%s, %b::bytea, %s::bigint)", (path, chunk, offset))
+                query(conn, "SELECT tarbox.write(%s::bytea, %b::bytea, %s::bigint)",
+                      (os.fsencode(path), chunk, offset))
                 offset += len(chunk)
             if kind is None and host_mode is not None:
-                query(conn, "SELECT tarbox.chmod(%s, %s::int)", (path, host_mode & ~_umask()))
+                query(conn, "SELECT tarbox.chmod(%s::bytea, %s::int)", (os.fsencode(path), host_mode & ~_umask()))
     except TarboxError as exc:
         raise name_in_error(TPath(dest.tenant, path), exc) from exc
     finally:
@@ -235,14 +239,28 @@ def _umask() -> int:
     return mask
 
 
+def faithful_options(archive: bool, owner: bool, setid: bool, devices: bool = False) -> tree.Faithful:
+    """The :class:`tarbox_shell.transfer.tree.Faithful` of the command line's flags
+    (``--archive`` is all of them)."""
+    return tree.Faithful.archive() if archive else tree.Faithful(owner, setid, devices)
+
+
 @click.command("get")
 @click.argument("src", type=TPATH)
 @click.argument("hostfile", type=click.Path(allow_dash=True, path_type=str))
+@click.option("-a", "--archive", is_flag=True, help="Keep the owner and the set-user-ID/set-group-ID bits.")
+@click.option("--owner", is_flag=True, help="Give the file the stored owner (needs root).")
+@click.option("--setid", is_flag=True, help="Keep set-user-ID/set-group-ID bits.")
 @pass_state
-def get_cmd(state: State, src: TPath, hostfile: str) -> None:
-    """Copy TENANT:/path to host file HOSTFILE ('-' = stdout)."""
+def get_cmd(state: State, src: TPath, hostfile: str, archive: bool, owner: bool, setid: bool) -> None:
+    """Copy TENANT:/path to host file HOSTFILE ('-' = stdout).
+
+    Safe by default, like cp without -a: no set-user-ID/set-group-ID bits, the caller's
+    ownership; an existing regular file is written through, and a symbolic link, device,
+    FIFO or socket at HOSTFILE is refused. A new file appears only when complete, and no
+    temporary file is left whatever happens."""
     if state.client():
-        return remote.get(state.client(), src, hostfile)
+        return remote.get(state.client(), src, hostfile, faithful_options(archive, owner, setid))
     conn = state.tenant(src.tenant)
     if hostfile == "-":
         out = sys.stdout.buffer
@@ -251,23 +269,12 @@ def get_cmd(state: State, src: TPath, hostfile: str) -> None:
         out.flush()
         return
     target = hostfile
-    if os.path.isdir(target):
+    if os.path.isdir(target) and not os.path.islink(target):
         target = os.path.join(target, os.path.basename(src.path.rstrip("/")) or "root")
-    info = query(conn, "SELECT type, mode FROM tarbox.stat(%s, true)", (src.path,)).fetchone()
-    if info[0] != "file":
-        raise TarboxError(f"{src}: not a regular file", errno.EISDIR if info[0] == "dir" else errno.EINVAL)
-    tmp = f"{target}.tarbox-{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as fh:
-            for chunk in _read_chunks(conn, src):
-                fh.write(chunk)
-        os.chmod(tmp, st.S_IMODE(info[1]) & ~_umask())
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise translate(exc) from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tree.get_file(conn, src.path, target, faithful_options(archive, owner, setid))
+    except TarboxError as exc:
+        raise name_in_error(src, exc) from exc
 
 
 @click.command("mkdir")
@@ -283,7 +290,7 @@ def mkdir_cmd(state: State, parents: bool, mode: str | None, paths: tuple[TPath,
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
-            query(conn, "SELECT tarbox.mkdir(%s, %s::int, %s)", (tp.path, 0o755 if m is None else m, parents))
+            query(conn, "SELECT tarbox.mkdir(%s::bytea, %s::int, %s)", (tp.raw, 0o755 if m is None else m, parents))
         except TarboxError as exc:
             raise name_in_error(tp, exc) from exc
 
@@ -300,7 +307,7 @@ def rm_cmd(state: State, recursive: bool, force: bool, paths: tuple[TPath, ...])
     for tp in paths:
         conn = state.tenant(tp.tenant)
         try:
-            query(conn, "SELECT tarbox.rm(%s, %s)", (tp.path, recursive))
+            query(conn, "SELECT tarbox.rm(%s::bytea, %s)", (tp.raw, recursive))
         except TarboxError as exc:
             if force and exc.errno == errno.ENOENT:
                 continue
@@ -319,7 +326,7 @@ def mv_cmd(state: State, src: TPath, dst: TPath) -> None:
         raise TarboxError(f"cannot move {src} to another tenant ({dst.tenant})", errno.EXDEV)
     conn = state.tenant(src.tenant)
     try:
-        query(conn, "SELECT tarbox.mv(%s, %s)", (src.path, dst.path))
+        query(conn, "SELECT tarbox.mv(%s::bytea, %s::bytea)", (src.raw, dst.raw))
     except TarboxError as exc:
         raise name_in_error(src, exc) from exc
 
@@ -344,7 +351,7 @@ def ln_cmd(state: State, symbolic: bool, target: str, link: TPath) -> None:
             raise click.BadParameter("hard link TARGET must be TENANT:/path or an absolute path")
     conn = state.tenant(link.tenant)
     try:
-        query(conn, "SELECT tarbox.ln(%s, %s, %s)", (target, link.path, symbolic))
+        query(conn, "SELECT tarbox.ln(%s::bytea, %s::bytea, %s)", (os.fsencode(target), link.raw, symbolic))
     except TarboxError as exc:
         raise name_in_error(link, exc) from exc
 

@@ -2,7 +2,8 @@
 the same commands as :mod:`.files`, through :class:`tarbox_shell.client.TarboxClient`. The
 token decides the tenant; the ``TENANT:`` of a ``TENANT:/path`` argument is not used.
 
-Imports: :mod:`tarbox_shell.client`, :mod:`tarbox_shell.errors` and the CLI's context.
+Imports: :mod:`tarbox_shell.client`, :mod:`tarbox_shell.errors`, :mod:`tarbox_shell.transfer.tree`
+(the host side of ``get``) and the CLI's context.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 
 from ..client import Entry, TarboxClient
 from ..errors import TarboxError
+from ..transfer import tree
 from .context import TPath
 
 TYPE_BITS = {
@@ -95,24 +97,19 @@ def put(c: TarboxClient, hostfile: str, dest: TPath) -> None:
             src.close()
 
 
-def get(c: TarboxClient, src: TPath, hostfile: str) -> None:
-    """``get`` over HTTP into a host file (written aside, then renamed) or stdout."""
+def get(c: TarboxClient, src: TPath, hostfile: str, faithful: tree.Faithful = tree.Faithful()) -> None:
+    """``get`` over HTTP into a host file or stdout: the host file is written as over SQL
+    (:func:`tarbox_shell.transfer.tree.write_host_file`: safe by default, ``faithful`` for a
+    faithful copy)."""
     if hostfile == "-":
         cat(c, (src,))
         return
-    target = os.path.join(hostfile, os.path.basename(src.path.rstrip("/")) or "root") if os.path.isdir(hostfile) else hostfile
+    target = os.path.join(hostfile, os.path.basename(src.path.rstrip("/")) or "root") \
+        if os.path.isdir(hostfile) and not os.path.islink(hostfile) else hostfile
     e = c.stat(src.path)
     if e.type != "file":
         raise TarboxError(f"{src}: not a regular file", errno.EISDIR if e.type == "dir" else errno.EINVAL)
-    tmp = f"{target}.tarbox-{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            for chunk in c.iter_read(src.path, if_match=e.etag):
-                fh.write(chunk)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    tree.write_host_file(target, c.iter_read(src.path, if_match=e.etag), e.mode, e.uid, e.gid, faithful)
 
 
 def mkdir(c: TarboxClient, paths: tuple[TPath, ...], parents: bool, mode: int | None) -> None:

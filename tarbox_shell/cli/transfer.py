@@ -18,6 +18,7 @@ import click
 from ..errors import TarboxError
 from ..transfer import tarstream, tree
 from .context import State, parse_tpath, pass_state, tenant_or_tpath
+from .files import faithful_options
 
 
 def _progress(label: str, total_entries: int | None, total_bytes: int | None):
@@ -47,7 +48,8 @@ def _summary(verb: str, stats: tree.TransferStats) -> str:
             f"{stats.symlinks} symlinks, {stats.hardlinks} hard links, {stats.specials} special), "
             f"{mb:.1f} MB in {stats.seconds:.2f} s")
     if stats.skipped:
-        text += f"; skipped {stats.skipped} special files the host refused"
+        text += (f"; skipped {stats.skipped} device nodes (--devices copies them) or special files"
+                 " the host refused")
     return text
 
 
@@ -97,10 +99,20 @@ def _stdin_binary():
               help="Export the tree as of this layer (name, tag, id); implies a tar archive.")
 @click.option("--tar", "as_tar", is_flag=True, help="Write a tar archive (also when DEST is - or *.tar).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counters as JSON (to stderr for -).")
+@click.option("-a", "--archive", is_flag=True,
+              help="Directory export: a faithful copy (owners, set-user-ID/set-group-ID bits, device nodes).")
+@click.option("--owner", is_flag=True, help="Directory export: give files their stored owners (needs root).")
+@click.option("--setid", is_flag=True, help="Directory export: keep set-user-ID/set-group-ID bits.")
+@click.option("--devices", is_flag=True, help="Directory export: create device nodes (needs root).")
 @pass_state
-def export_cmd(state: State, src: str, dest: str, layer: str | None, as_tar: bool, as_json: bool) -> None:
+def export_cmd(state: State, src: str, dest: str, layer: str | None, as_tar: bool, as_json: bool,
+               archive: bool, owner: bool, setid: bool, devices: bool) -> None:
     """Copy TENANT:/path (a directory) to host directory DEST (created; must be empty), or write
-    TENANT[:/path] as of a layer as a tar archive to DEST (a file, or - for standard output)."""
+    TENANT[:/path] as of a layer as a tar archive to DEST (a file, or - for standard output).
+
+    A directory export is safe by default, like cp without -a: no set-user-ID/set-group-ID
+    bits, no device nodes (skipped and counted), no owners but the caller's. A tar archive
+    keeps everything (it is data; tar applies its own rules when extracting)."""
     if layer is not None or as_tar or dest == "-" or dest.endswith(".tar"):
         tp = tenant_or_tpath(src)
         conn = state.tenant(tp.tenant)
@@ -120,7 +132,8 @@ def export_cmd(state: State, src: str, dest: str, layer: str | None, as_tar: boo
     conn = state.tenant(tp.tenant)
     prog, advance = _progress(f"export {tp}", None, None)
     with prog:
-        stats = tree.export_tree(conn, tp.path, dest, progress=advance)
+        stats = tree.export_tree(conn, tp.path, dest, progress=advance,
+                                 faithful=faithful_options(archive, owner, setid, devices))
     click.echo(json.dumps(stats.as_dict()) if as_json else _summary("exported", stats))
 
 

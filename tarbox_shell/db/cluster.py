@@ -395,9 +395,13 @@ def _write_config(home: Path, user: str) -> bool:
     hba = (
         "# Written by tarbox. Admins: peer auth mapped to the tarbox superuser (and to the\n"
         "# HTTP gateway's role, which is less).\n"
-        "# TYPE  DATABASE  USER    METHOD\n"
-        f"local   all       {SUPERUSER},{GATEWAY_ROLE}  peer map={IDENT_MAP}\n"
-        "local   all       all     scram-sha-256\n"
+        "# Tenant roles (and their psql login roles) log in to Tarbox databases only: in the\n"
+        "# cluster's other databases they could own objects (large objects, default privileges)\n"
+        "# that `tarbox tenant delete` cannot drop from the Tarbox database.\n"
+        "# TYPE  DATABASE          USER            METHOD\n"
+        f"local   all               {SUPERUSER},{GATEWAY_ROLE}  peer map={IDENT_MAP}\n"
+        "local   postgres,template1 +tarbox_tenant  reject\n"
+        "local   all               all             scram-sha-256\n"
     )
     changed |= _write_if_changed(pgdata / "pg_hba.conf", hba, user)
     ident = "# Written by tarbox.\n# MAPNAME  SYSTEM-USERNAME  PG-USERNAME\n" + "".join(

@@ -116,8 +116,20 @@ def tenant_role(conn: psycopg.Connection, tenant_name: str) -> str:
     return row[0]
 
 
+#: The temporary-file cap of a session acting as a tenant (what tenant roles get at login:
+#: tarbox._tenant_role_limits). A session that logs in as the administrator and then acts as a
+#: tenant (SET ROLE) does not get the role's settings, so it sets the cap itself; only a
+#: superuser may (temp_file_limit is a superuser setting), which the embedded cluster's
+#: administrator is.
+TENANT_TEMP_FILE_LIMIT = "1GB"
+SQL_TENANT_LIMITS = ("SELECT set_config('temp_file_limit', %s, false) "
+                     "WHERE current_setting('is_superuser') = 'on'")
+
+
 def set_role(conn: psycopg.Connection, role: str) -> None:
-    """Run ``SET ROLE <role>`` (session level) on ``conn``. Raises :class:`TarboxError`."""
+    """Run ``SET ROLE <role>`` (session level) on ``conn``, with the temporary-file cap of a
+    tenant login (:data:`TENANT_TEMP_FILE_LIMIT`). Raises :class:`TarboxError`."""
+    run(conn, SQL_TENANT_LIMITS, (TENANT_TEMP_FILE_LIMIT,))
     run(conn, sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
 
 
@@ -202,6 +214,7 @@ def in_transaction(conn: psycopg.Connection, fn: Callable[[psycopg.Connection], 
 
 
 __all__ = [
-    "connect", "explicit_dsn", "gateway_dsn", "in_transaction", "namedtuple_row", "resolve_dsn", "run",
-    "set_role", "tenant_connection", "tenant_role",
+    "SQL_TENANT_LIMITS", "TENANT_TEMP_FILE_LIMIT", "connect", "explicit_dsn", "gateway_dsn",
+    "in_transaction", "namedtuple_row", "resolve_dsn", "run", "set_role", "tenant_connection",
+    "tenant_role",
 ]

@@ -102,7 +102,7 @@ for _ino, (_name, _parent, _mode) in NODES.items():
 Q_LOOKUP_AT = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int, {CALLER})"
 Q_GETATTR_AT = "SELECT * FROM tarbox.fs_getattr(%s::bigint, %s::int)"
 Q_READLINK_AT = f"SELECT tarbox.fs_readlink(%s::bigint, %s::int, {CALLER})"
-Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, {CALLER})"
+Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, false, {CALLER})"
 Q_READ_AT = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, NULL::bigint, {CALLER})"
 Q_READDIR_AT = ("SELECT r.name, r.next_offset, (r.a).* "
                 f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int, {CALLER}) r")
@@ -610,6 +610,9 @@ class ControlComponent(Component):
         """Carry out the command written to a control file; remember the outcome in
         ``layers/result``; raise FUSEError(errno) when it fails."""
         text = buf.decode("utf-8", "replace").strip()
+        if "\x00" in text:  # names and JSON never hold NUL (the SQL text type cannot carry it)
+            self._result = b"error EINVAL: a command cannot contain a NUL byte\n"
+            raise pyfuse3.FUSEError(errno.EINVAL)
         if doc.node == C_AUDIT_QUERY:
             try:
                 self._audit_filter = parse_filter(text)

@@ -355,9 +355,10 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
 def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     """A :class:`tarbox_shell.fuse.trio_pg.TrioPool` of ``plan.pool_size`` autocommit
     connections (made when first needed; :meth:`~tarbox_shell.fuse.trio_pg.TrioPool.fill` makes
-    them all), each ``SET ROLE <tenant role>``, ``SET synchronous_commit = off``
-    (fs_fsync forces durability), ``SET tarbox.error_mode = 'warning'`` (failed audited calls
-    are recorded and reported as warnings, collected by
+    them all), each with the temporary-file cap of a tenant login
+    (``db.TENANT_TEMP_FILE_LIMIT``), ``SET ROLE <tenant role>``, ``SET synchronous_commit =
+    off`` (fs_fsync forces durability), ``SET tarbox.error_mode = 'warning'`` (failed audited
+    calls are recorded and reported as warnings, collected by
     :func:`~tarbox_shell.fuse.operations.watch_reports`) and, when ``session`` (a registered
     :class:`~tarbox_shell.fuse.session.MountSession`) is given, ``SET
     tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
@@ -365,6 +366,7 @@ def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     from .trio_pg import TrioPool
 
     async def configure(conn) -> None:
+        await conn.execute(db.SQL_TENANT_LIMITS, (db.TENANT_TEMP_FILE_LIMIT,))  # before SET ROLE
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
         await conn.execute("SET synchronous_commit = off")
         await conn.execute("SET tarbox.error_mode = 'warning'")
@@ -376,7 +378,7 @@ def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
 
     return TrioPool(plan.conninfo, plan.pool_size, configure, timeout=POOL_TIMEOUT,
                     autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                    application_name=f"tarbox-mount:{plan.tenant}")
+                    application_name="tarbox-mount")  # not the tenant: pg_stat_activity is public
 
 
 def serve(plan: MountPlan, on_ready=None) -> int:

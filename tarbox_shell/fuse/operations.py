@@ -10,8 +10,9 @@ protocol itself requires:
   readdirplus entries, lowered by forget) and open-handle counts; when both reach 0 the
   bridge calls ``tarbox.fs_forget(ino)``, which removes the inode only if it has no links
   (so a file unlinked while open stays readable and writable until its last close);
-* file handles: ``fh`` is a counter mapped to the inode and the open flags (O_APPEND is
-  passed to ``fs_write`` as ``p_append``);
+* file handles: ``fh`` is a counter mapped to the inode, the open flags (an O_APPEND handle
+  writes with ``fs_append``) and whether root opened it (other writers clear
+  set-user-ID/set-group-ID bits: ``p_kill_suidgid``);
 * errno mapping (:func:`tarbox_shell.errors.errno_of`, in :meth:`TarboxOperations._execute`):
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
 * the audit's caller context: every audited call gets the requesting process's uid, gid and
@@ -47,6 +48,7 @@ import pyfuse3
 import trio
 from psycopg import sql
 
+from ..db import clamp_ns
 from ..errors import ReportedError, errno_of, is_retryable, message_of, reported_error
 from .dispatch import CID_TREE, Component
 from .trio_pg import PoolTimeout
@@ -59,6 +61,15 @@ MAX_RETRIES = 8                  # 40001/40P01 retries per call
 CAPS_XATTR = b"security.capability"
 MAX_ROOT_NAMES = 100_000         # negative entries under / remembered for layer switches
 READDIR_BATCH = 48               # entries fetched per fs_readdir call (one kernel page holds ~25)
+FALLBACK_TIMEOUT = 1.0           # kernel cache seconds while the change feed is paused
+#: The SQL stops notifying when the NOTIFY queue is fuller than its limit (tarbox._notify_limit,
+#: 0.5 unless the setting tarbox.notify_queue_limit is lower). A mount pauses its reliance on
+#: notifications earlier, at PAUSE_AT x the limit, and resumes below RESUME_AT x the limit.
+PAUSE_AT = 0.5
+RESUME_AT = 0.2
+QUEUE_CHECK = 0.5                # seconds between two looks at pg_notification_queue_usage()
+Q_QUEUE = ("SELECT pg_notification_queue_usage(), "
+           "coalesce(current_setting('tarbox.notify_queue_limit', true), '')")
 
 # open(2) flags (Linux values, as the kernel sends them and the SQL expects them).
 O_ACCMODE = os.O_ACCMODE
@@ -85,7 +96,7 @@ Q_LINK = f"SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea, {CALL
 Q_UNLINK = f"SELECT tarbox.fs_unlink(%s::bigint, %s::bytea, {CALLER})"
 Q_RMDIR = f"SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea, {CALLER})"
 Q_RENAME = f"SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, {CALLER})"
-Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, {CALLER})"
+Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, %s::boolean, {CALLER})"
 Q_READ = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, %s::bigint, {CALLER})"
 Q_READ_REPORTS = ("SELECT tarbox.fs_read_report(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], "
                   "%s::bigint[], %s::bigint[], %s::int[])")
@@ -95,7 +106,8 @@ Q_NATIVE_RECORDS = ("SELECT tarbox.audit_native(%s::text[], %s::bytea[], %s::byt
                     "%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::jsonb[])")
 NATIVE_RECORDS_BATCH = 2000      # native mount records sent in one audit_native call
 NATIVE_RECORDS_MAX = 200_000     # queued at most (beyond, while the database is away, they are lost)
-Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, %s::boolean, {CALLER})"
+Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean, {CALLER})"
+Q_APPEND = f"SELECT tarbox.fs_append(%s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
              f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, NULL::int, {CALLER}) r")
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
@@ -154,14 +166,16 @@ def caller_of(ctx: Any) -> Caller:
 
 @dataclass
 class _Handle:
-    """An open file or directory: its inode, the open(2) flags, whether writes append;
-    whether it wrote since it was opened or last synced (``wrote``: its release or fsync then
-    has the SQL store the new bytes as text chunks); for a directory, the readdir offset after
-    its last entry once a listing reached it (``eof_offset``; None until then); the process
-    that opened it (``caller``: uid, gid, pid, for the audit of its reads and writes); for a
-    file opened for reading while the audit records reads (``report``), the reads made through
-    it (count, bytes, ns in SQL), reported at release; for a file of a layer view, the layer
-    and the inode's real number (``real``; ``ino`` is then the number the kernel knows)."""
+    """An open file or directory: its inode, the open(2) flags, whether writes append,
+    whether the opener was root (``privileged``: root has CAP_FSETID, so its writes keep
+    set-user-ID/set-group-ID bits); whether it wrote since it was opened or last synced
+    (``wrote``: its release or fsync then has the SQL store the new bytes as text chunks); for
+    a directory, the readdir offset after its last entry once a listing reached it
+    (``eof_offset``; None until then); the process that opened it (``caller``: uid, gid, pid,
+    for the audit of its reads and writes); for a file opened for reading while the audit
+    records reads (``report``), the reads made through it (count, bytes, ns in SQL), reported
+    at release; for a file of a layer view, the layer and the inode's real number (``real``;
+    ``ino`` is then the number the kernel knows)."""
 
     ino: int
     flags: int
@@ -175,6 +189,7 @@ class _Handle:
     read_bytes: int = 0
     read_ns: int = 0
     layer: int | None = None
+    privileged: bool = True
     wrote: bool = False
 
 
@@ -285,6 +300,9 @@ class TarboxOperations(Component):
         self.read_only = read_only
         self.timeout = float(timeout)
         self.keep_cache = keep_cache
+        #: What the change feed allows while it works (see :meth:`set_change_feed`).
+        self._fed_timeout = self.timeout
+        self._fed_keep_cache = keep_cache
         self._lookups: dict[int, int] = {}     # ino -> kernel lookup count
         self._opens: dict[int, int] = {}       # ino -> open handles (files and directories)
         self._handles: dict[int, _Handle] = {}
@@ -480,14 +498,14 @@ class TarboxOperations(Component):
         self._looked_up(ino, parent, name)
 
     def _new_handle(self, ino: int, flags: int, is_dir: bool = False, caller: Caller = (None, None, None),
-                    layer: int | None = None, real: int | None = None) -> int:
+                    layer: int | None = None, real: int | None = None, privileged: bool = True) -> int:
         """Allocate a file handle (int) for ``ino`` opened with ``flags`` by ``caller``
-        (uid, gid, pid), reading ``layer`` (None = the current one) where the inode is
-        ``real`` (None = ``ino``)."""
+        (uid, gid, pid; by root when ``privileged``), reading ``layer`` (None = the current
+        one) where the inode is ``real`` (None = ``ino``)."""
         fh = self.new_fh()
         report = self.audit_reads and not is_dir and (flags & O_ACCMODE) != os.O_WRONLY
         self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, caller=caller, layer=layer,
-                                    real=real, report=report)
+                                    real=real, report=report, privileged=privileged)
         self._opens[ino] = self._opens.get(ino, 0) + 1
         return fh
 
@@ -636,6 +654,19 @@ class TarboxOperations(Component):
         """Drop every cached answer of the bridge itself (thread-safe)."""
         self._no_caps.clear()
 
+    def set_change_feed(self, working: bool) -> None:
+        """The change feed (NOTIFY) works (``True``) or is paused (``False``: the shared NOTIFY
+        queue is too full, so the SQL stops notifying). While paused, replies are cached for
+        :data:`FALLBACK_TIMEOUT` seconds only and file pages are not kept across opens, as on
+        a mount without notifications; the caller invalidates what the kernel holds.
+        Thread-safe (plain attribute writes)."""
+        if working:
+            self.timeout, self.keep_cache = self._fed_timeout, self._fed_keep_cache
+        else:
+            self.timeout = min(self._fed_timeout, FALLBACK_TIMEOUT)
+            self.keep_cache = False
+            self._no_caps.clear()
+
     def root_names(self) -> list[bytes]:
         """Snapshot of the names under / the kernel may hold dentries for."""
         return list(self._root_names)
@@ -738,7 +769,8 @@ class TarboxOperations(Component):
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SETATTR (chmod, chown, truncate/ftruncate, utimensat): one
         ``tarbox.fs_setattr`` with NULL for every attribute not being changed; mode
-        passed as permission bits (07777); times in ns (UTIME_NOW resolved by pyfuse3)."""
+        passed as permission bits (07777); times in ns (UTIME_NOW resolved by pyfuse3),
+        clamped to what the SQL stores (1677..2262, see :mod:`tarbox_shell.db.values`)."""
         gen = self.change_generation
         row = await self._sql(Q_SETATTR, (
             inode,
@@ -746,9 +778,9 @@ class TarboxOperations(Component):
             attr.st_uid if fields.update_uid else None,
             attr.st_gid if fields.update_gid else None,
             attr.st_size if fields.update_size else None,
-            attr.st_atime_ns if fields.update_atime else None,
-            attr.st_mtime_ns if fields.update_mtime else None,
-            attr.st_ctime_ns if fields.update_ctime else None,
+            clamp_ns(attr.st_atime_ns) if fields.update_atime else None,
+            clamp_ns(attr.st_mtime_ns) if fields.update_mtime else None,
+            clamp_ns(attr.st_ctime_ns) if fields.update_ctime else None,
             *caller_of(ctx),
         ), write=True)
         return self._entry(row, self._ttl(gen))
@@ -838,25 +870,26 @@ class TarboxOperations(Component):
         opening for writing (O_TRUNC truncates there; a directory gives EISDIR). A read-only
         open changes nothing and the kernel has just resolved the inode, so it needs no SQL
         call: reads check the inode themselves (ENOENT if another session removed it).
-        O_APPEND handles append atomically in SQL (``p_append``) and use direct I/O so the
-        page cache never holds data at an offset the kernel guessed."""
+        O_TRUNC truncates whatever the access mode (O_RDONLY|O_TRUNC too, as Linux does) and,
+        for a caller other than root, clears the set-user-ID/set-group-ID bits there.
+        O_APPEND handles append atomically in SQL (:meth:`write`)."""
         writing = (flags & O_ACCMODE) != os.O_RDONLY or (flags & O_TRUNC)
         if writing and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
         if writing:
-            await self._sql(Q_OPEN, (inode, flags, *caller_of(ctx)))
-        return self._file_info(self._new_handle(inode, flags, caller=caller_of(ctx)), flags)
+            await self._sql(Q_OPEN, (inode, flags, ctx.uid != 0, *caller_of(ctx)))
+        return self._file_info(self._new_handle(inode, flags, caller=caller_of(ctx), privileged=ctx.uid == 0), flags)
 
     def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
-        """FileInfo for a new handle: direct I/O for O_APPEND, page cache kept across
-        opens only when notifications keep it coherent."""
+        """FileInfo for a new handle: the page cache, kept across opens only when
+        notifications keep it coherent. No direct I/O, O_APPEND handles included: a
+        direct-I/O file cannot be mapped shared (mmap gave ENODEV), and the kernel leaves
+        the clearing of set-user-ID bits on write to the file system there. An O_APPEND
+        write whose data landed elsewhere than the kernel thought drops the inode's pages
+        (:meth:`write`)."""
         fi = pyfuse3.FileInfo(fh=fh)
-        if flags & O_APPEND:
-            fi.direct_io = True
-            fi.keep_cache = False
-        else:
-            fi.direct_io = False
-            fi.keep_cache = self.keep_cache
+        fi.direct_io = False
+        fi.keep_cache = self.keep_cache and not flags & O_APPEND
         return fi
 
     @fuse_handler
@@ -871,7 +904,7 @@ class TarboxOperations(Component):
         self._looked_up(entry.st_ino, parent_inode, name)
         if flags & O_EXCL:  # certainly a new file (without it an existing one may be opened)
             self._created(entry.st_ino, gen)
-        fh = self._new_handle(entry.st_ino, flags, caller=caller_of(ctx))
+        fh = self._new_handle(entry.st_ino, flags, caller=caller_of(ctx), privileged=ctx.uid == 0)
         return self._file_info(fh, flags), entry
 
     @fuse_handler
@@ -883,12 +916,32 @@ class TarboxOperations(Component):
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
-        """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf, append)``; with O_APPEND
-        the SQL writes at the end of file atomically. Returns the bytes written."""
+        """FUSE WRITE / pwrite(2): ``tarbox.fs_write(ino, off, buf)``, or on an O_APPEND handle
+        ``tarbox.fs_append(ino, buf)``, which writes at the end of file atomically (against
+        other mounts and SQL) and says where the data landed: when that is not ``off`` (the
+        kernel's end of file was stale), the inode's pages and attributes are dropped after
+        the reply, so that the page cache never keeps the data at the offset the kernel
+        guessed. A writer other than root clears set-user-ID/set-group-ID bits (the handle
+        remembers who opened it). Returns the bytes written."""
         h = self._handle(fh)
-        row = await self._sql(Q_WRITE, (h.ino, off, buf, h.append, *h.caller), write=True)
         h.wrote = True
+        if h.append:
+            row = await self._sql(Q_APPEND, (h.ino, buf, not h.privileged, *h.caller), write=True)
+            if int(row[0]) != off:
+                self._invalidate_later(h.ino)
+            return len(buf)
+        row = await self._sql(Q_WRITE, (h.ino, off, buf, not h.privileged, *h.caller), write=True)
         return int(row[0])
+
+    def _invalidate_later(self, ino: int) -> None:
+        """Drop the kernel's pages and attributes of ``ino`` once the current request has
+        been answered (from a worker thread: never inside the request that caused it)."""
+        def inval() -> None:
+            try:
+                pyfuse3.invalidate_inode(ino, False)
+            except OSError as exc:
+                log.debug("invalidate_inode(%s): %s", ino, exc)
+        trio.lowlevel.spawn_system_task(trio.to_thread.run_sync, inval)
 
     @fuse_handler
     async def flush(self, fh: int) -> None:
@@ -1081,6 +1134,8 @@ class ChangeListener(threading.Thread):
         self.ready = threading.Event()
         self.received = 0
         self.handled = 0
+        #: False while the NOTIFY queue is too full for the SQL to notify (see :meth:`watch_queue`).
+        self.feed_working = True
 
     def stop(self) -> None:
         """Ask the thread to end (it checks at least once a second)."""
@@ -1102,13 +1157,15 @@ class ChangeListener(threading.Thread):
                     self.invalidate_everything()
                 first = False
                 delay = 0.2
+                self.watch_queue(conn)
                 self.ready.set()
                 while not self.stop_event.is_set():
-                    for note in conn.notifies(timeout=0.5):
+                    for note in conn.notifies(timeout=QUEUE_CHECK):
                         self.received += 1
                         self.dispatch(note.payload)
                         if self.stop_event.is_set():
                             break
+                    self.watch_queue(conn)
             except psycopg.Error as exc:
                 if self.stop_event.is_set():
                     break
@@ -1125,6 +1182,35 @@ class ChangeListener(threading.Thread):
                         conn.close()
                     except Exception:  # noqa: BLE001
                         pass
+
+    def watch_queue(self, conn: psycopg.Connection) -> None:
+        """Look at the shared NOTIFY queue: when it is fuller than :data:`PAUSE_AT` times the
+        SQL's limit, notifications may stop (another session can pin the queue: any role may
+        LISTEN), so the mount stops relying on them (short cache timeouts, see
+        :meth:`TarboxOperations.set_change_feed`) and drops what the kernel caches; below
+        :data:`RESUME_AT` times the limit it relies on them again, after dropping the caches
+        once more (changes made while the SQL was silent were never announced). Raises
+        :class:`psycopg.Error` when the connection fails (the caller reconnects)."""
+        usage, setting = conn.execute(Q_QUEUE).fetchone()
+        limit = 0.5
+        try:
+            if setting:
+                limit = min(max(float(setting), 0.0), 0.5)
+        except ValueError:
+            pass
+        if self.feed_working and usage >= PAUSE_AT * limit:
+            self.feed_working = False
+            log.warning("the NOTIFY queue is %.1f%% full (a session may be pinning it): change "
+                        "notifications paused, caching for %.0f s only", usage * 100, FALLBACK_TIMEOUT)
+            self.ops.set_change_feed(False)
+            self.ops.change_generation += 1
+            self.invalidate_everything()
+        elif not self.feed_working and usage < RESUME_AT * limit:
+            self.feed_working = True
+            log.info("the NOTIFY queue drained (%.1f%% full): change notifications resumed", usage * 100)
+            self.ops.change_generation += 1
+            self.invalidate_everything()
+            self.ops.set_change_feed(True)
 
     def dispatch(self, payload: str) -> None:
         """Handle one notification payload (see the class docstring). Never raises."""

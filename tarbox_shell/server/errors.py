@@ -30,7 +30,8 @@ STATUS_OF_ERRNO: dict[int, int] = {
     E.ESTALE: 412,          # If-Match / If-None-Match failed: the file changed
     E.EAGAIN: 503,          # lost a race too often (serialization failure, deadlock)
     E.ETIMEDOUT: 503,       # statement_timeout, or no database connection in time
-    E.EOPNOTSUPP: 501,
+    E.EOPNOTSUPP: 400,      # e.g. an xattr name outside user./trusted./security.: the request's
+                            # fault, not the server's (the fuzz test allows no 5xx but 503)
 }
 
 #: SQLSTATE of a refused bearer token (tarbox.tenant_token_auth).

@@ -23,6 +23,7 @@ from typing import BinaryIO, Callable
 
 import psycopg
 
+from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
 from .note import note
 
@@ -83,7 +84,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
     t0 = time.monotonic()
     lid, lname = layer_id(conn, layer)
     try:
-        root = conn.execute("SELECT ino, type FROM tarbox.stat(%s, true, %s)", (path, str(lid))).fetchone()
+        root = conn.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true, %s)",
+                            (os.fsencode(path), str(lid))).fetchone()
     except psycopg.Error as exc:
         raise TarboxError(f"{path}: {message_of(exc)}", translate(exc).errno) from exc
     counts = {"entries": 0, "bytes": 0, "layer": lname}
@@ -166,32 +168,62 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     nanosecond mtimes, symlinks, hard links, FIFOs, devices and ``SCHILY.xattr`` records are
     kept. Members with absolute names or '..' components are refused (EINVAL).
 
-    Every call commits on its own (autocommit) with ``synchronous_commit = off``, and one
-    ``tarbox.fs_fsync()`` at the end makes the whole import durable: a WAL flush per member
-    would cost a disk sync each. On error the layer keeps what was imported so far, and the
-    error names the member. Returns ``{entries, bytes, seconds,
-    layer_id}``. Raises TarboxError (EINVAL bad archive or member, EBUSY when the current layer
-    is historical and ``confirm`` is False, or the errno of the SQL error).
+    All or nothing: the whole import is one transaction, so on any error (a bad member, a
+    truncated stream, a refused call, an interrupt) no layer is created and the tenant's
+    current layer and tree are as before. The transaction holds the tenant's layer lock from
+    the checkpoint on, so the tenant's other writes (its mounts, SQL) wait until the import
+    has committed or rolled back. Its one commit is synchronous: the import is durable when
+    this returns. Returns ``{entries, bytes, seconds, layer_id}``. Raises TarboxError (EINVAL
+    bad archive or member, EBUSY when the current layer is historical and ``confirm`` is
+    False, or the errno of the SQL error) naming the member.
     """
     t0 = time.monotonic()
-    if not conn.autocommit:
-        raise TarboxError("import_tar needs an autocommit connection", errno.EINVAL)
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise TarboxError("import_tar needs a connection with no open transaction", errno.EINVAL)
+    counts = {"entries": 0, "bytes": 0, "layer_id": None}
+    where = {"member": "?"}  # the member being imported, for the error message
     try:
-        conn.execute("SET synchronous_commit = off")
-        lid = conn.execute("SELECT layer_id FROM tarbox.layer_new(%s, %s, %s)",
-                           (name, description, confirm)).fetchone()[0]
-        conn.execute("SELECT tarbox.mkdir(%s, 493, true)", (path,))
-        base = conn.execute("SELECT ino FROM tarbox.stat(%s, true)", (path,)).fetchone()[0]
+        with conn.transaction():
+            counts["layer_id"] = _import_members(conn, src, name, description, path, progress, confirm,
+                                                 counts, where)
     except psycopg.Error as exc:
-        raise TarboxError(message_of(exc), translate(exc).errno) from exc
+        raise TarboxError(f"import of {where['member']} failed: {message_of(exc)}",
+                          translate(exc).errno) from exc
+    except tarfile.TarError as exc:
+        raise TarboxError(f"not a valid tar stream near {where['member']}: {exc}", errno.EINVAL) from exc
+    except OSError as exc:
+        raise translate(exc) from exc
+    counts["seconds"] = time.monotonic() - t0
+    return counts
+
+
+def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
+                    path: str, progress: Progress | None, confirm: bool, counts: dict,
+                    where: dict) -> int:
+    """The body of :func:`import_tar`, inside its transaction. Returns the new layer id.
+    Calls that may fail for an expected reason (a name that exists) run in a savepoint, so
+    that the failure does not abort the transaction."""
+    lid = conn.execute("SELECT layer_id FROM tarbox.layer_new(%s, %s, %s)",
+                       (name, description, confirm)).fetchone()[0]
+    conn.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(path),))
+    base = conn.execute("SELECT ino FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()[0]
     dirs: dict[str, int] = {"": base}
+    fresh: set[int] = set()          # directories made by this import: empty before it
     inos: dict[str, int] = {}
     dir_times: list[tuple[int, tarfile.TarInfo]] = []
-    counts = {"entries": 0, "bytes": 0, "layer_id": lid}
-    current = "?"
 
     def attr(sql: str, params: tuple) -> int:
         return conn.execute(sql, params).fetchone()[0]
+
+    def attempt(sql: str, params: tuple, expected: str):
+        """Run one call in a savepoint; None when it fails with SQLSTATE ``expected``."""
+        try:
+            with conn.transaction():
+                return conn.execute(sql, params).fetchone()
+        except psycopg.Error as exc:
+            if exc.sqlstate != expected:
+                raise
+            return None
 
     def parent_of(rel: str) -> tuple[int, bytes]:
         head, _, leaf = rel.rpartition("/")
@@ -201,127 +233,119 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
             for part in head.split("/"):
                 walked = part if not walked else walked + "/" + part
                 if walked not in dirs:
-                    try:
-                        ino = attr("SELECT (a).ino FROM tarbox.fs_mkdir(%s, %s, 493, 0, 0) a",
-                                   (ino, part.encode("utf-8", "surrogateescape")))
-                    except psycopg.Error as exc:
-                        if exc.sqlstate != "TX017":
-                            raise
-                        ino = attr("SELECT (a).ino FROM tarbox.fs_lookup(%s, %s) a",
-                                   (ino, part.encode("utf-8", "surrogateescape")))
-                    dirs[walked] = ino
+                    bpart = part.encode("utf-8", "surrogateescape")
+                    row = None if ino in fresh else attempt(
+                        "SELECT (a).ino, (a).mode FROM tarbox.fs_lookup(%s, %s) a", (ino, bpart), "TX002")
+                    if row is not None and not st.S_ISDIR(row[1]):
+                        raise TarboxError(f"{walked}: exists and is not a directory", errno.ENOTDIR)
+                    if row is None:
+                        row = (attr("SELECT (a).ino FROM tarbox.fs_mkdir(%s, %s, 493, 0, 0) a", (ino, bpart)),)
+                        fresh.add(row[0])
+                    dirs[walked] = row[0]
                 ino = dirs[walked]
         return dirs[head], leaf.encode("utf-8", "surrogateescape")
 
-    def clear(parent: int, leaf: bytes, keep_dir: bool) -> int | None:
+    def clear(parent: int, leaf: bytes, keep_dir: bool, member: str) -> int | None:
         """Remove an existing non-directory entry of that name; return an existing dir's ino."""
-        try:
-            a = conn.execute("SELECT (a).ino, (a).mode FROM tarbox.fs_lookup(%s, %s) a", (parent, leaf)).fetchone()
-        except psycopg.Error as exc:
-            if exc.sqlstate == "TX002":
-                return None
-            raise
+        if parent in fresh:
+            return None
+        a = attempt("SELECT (a).ino, (a).mode FROM tarbox.fs_lookup(%s, %s) a", (parent, leaf), "TX002")
+        if a is None:
+            return None
         if st.S_ISDIR(a[1]):
             if keep_dir:
                 return a[0]
-            raise TarboxError(f"{current}: a directory of that name exists", errno.EISDIR)
+            raise TarboxError(f"{member}: a directory of that name exists", errno.EISDIR)
         conn.execute("SELECT tarbox.fs_unlink(%s, %s)", (parent, leaf))
         conn.execute("SELECT tarbox.fs_forget(%s)", (a[0],))
         return None
 
-    try:
-        with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
-            for m in tar:
-                current = m.name
-                rel = m.name.strip("/") if m.name not in (".", "./") else ""
-                while rel.startswith("./"):
-                    rel = rel[2:]
-                if m.name.startswith("/") or ".." in rel.split("/"):
-                    raise TarboxError(f"{m.name}: member outside the archive root refused", errno.EINVAL)
-                uid, gid = m.uid, m.gid
-                if True:
-                    if rel == "":
-                        ino = base
-                        dir_times.append((ino, m))
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
+        for m in tar:
+            where["member"] = m.name
+            rel = m.name.strip("/") if m.name not in (".", "./") else ""
+            while rel.startswith("./"):
+                rel = rel[2:]
+            if m.name.startswith("/") or ".." in rel.split("/"):
+                raise TarboxError(f"{m.name}: member outside the archive root refused", errno.EINVAL)
+            uid, gid = m.uid, m.gid
+            if rel == "":
+                ino = base
+                dir_times.append((ino, m))
+            else:
+                parent, leaf = parent_of(rel)
+                if m.isdir():
+                    ino = clear(parent, leaf, True, m.name)
+                    if ino is None:
+                        ino = attr("SELECT (a).ino FROM tarbox.fs_mkdir(%s, %s, %s, %s, %s) a",
+                                   (parent, leaf, m.mode & 0o7777, uid, gid))
+                        fresh.add(ino)
+                    dirs[rel] = ino
+                    dir_times.append((ino, m))
+                else:
+                    clear(parent, leaf, False, m.name)
+                    if m.islnk():
+                        target = m.linkname.strip("/")
+                        while target.startswith("./"):
+                            target = target[2:]
+                        if target not in inos:
+                            raise TarboxError(f"{m.name}: hard link to {m.linkname}, not in the archive",
+                                              errno.EINVAL)
+                        ino = attr("SELECT (a).ino FROM tarbox.fs_link(%s, %s, %s) a",
+                                   (inos[target], parent, leaf))
+                    elif m.issym():
+                        ino = attr("SELECT (a).ino FROM tarbox.fs_symlink(%s, %s, %s, %s, %s) a",
+                                   (parent, leaf, m.linkname.encode("utf-8", "surrogateescape"), uid, gid))
+                    elif m.isreg():
+                        ino = attr("SELECT (a).ino FROM tarbox.fs_create(%s, %s, %s, %s, %s, 0) a",
+                                   (parent, leaf, st.S_IFREG | (m.mode & 0o7777), uid, gid))
+                        data = tar.extractfile(m)
+                        offset = 0
+                        while True:
+                            chunk = data.read(CHUNK)
+                            if not chunk:
+                                break
+                            conn.execute("SELECT tarbox.fs_write(%s, %s, %s)", (ino, offset, chunk))
+                            offset += len(chunk)
+                            if progress:
+                                progress(0, len(chunk))
+                        if offset != m.size:
+                            raise TarboxError(f"{m.name}: the archive ends inside the member "
+                                              f"({offset} of {m.size} bytes)", errno.EINVAL)
+                        counts["bytes"] += offset
+                        # complete: stored as text chunks if it is text (as a FUSE release)
+                        conn.execute("SELECT tarbox.fs_release(%s)", (ino,))
+                    elif m.isfifo() or m.ischr() or m.isblk():
+                        kind = st.S_IFIFO if m.isfifo() else st.S_IFCHR if m.ischr() else st.S_IFBLK
+                        rdev = 0 if m.isfifo() else os.makedev(m.devmajor, m.devminor)
+                        ino = attr("SELECT (a).ino FROM tarbox.fs_mknod(%s, %s, %s, %s, %s, %s) a",
+                                   (parent, leaf, kind | (m.mode & 0o7777), rdev, uid, gid))
                     else:
-                        parent, leaf = parent_of(rel)
-                        if m.isdir():
-                            ino = clear(parent, leaf, keep_dir=True)
-                            if ino is None:
-                                ino = attr("SELECT (a).ino FROM tarbox.fs_mkdir(%s, %s, %s, %s, %s) a",
-                                           (parent, leaf, m.mode & 0o7777, uid, gid))
-                            dirs[rel] = ino
-                            dir_times.append((ino, m))
-                        else:
-                            clear(parent, leaf, keep_dir=False)
-                            if m.islnk():
-                                target = m.linkname.strip("/")
-                                while target.startswith("./"):
-                                    target = target[2:]
-                                if target not in inos:
-                                    raise TarboxError(f"{m.name}: hard link to {m.linkname}, not in the archive",
-                                                      errno.EINVAL)
-                                ino = attr("SELECT (a).ino FROM tarbox.fs_link(%s, %s, %s) a",
-                                           (inos[target], parent, leaf))
-                            elif m.issym():
-                                ino = attr("SELECT (a).ino FROM tarbox.fs_symlink(%s, %s, %s, %s, %s) a",
-                                           (parent, leaf, m.linkname.encode("utf-8", "surrogateescape"), uid, gid))
-                            elif m.isreg():
-                                ino = attr("SELECT (a).ino FROM tarbox.fs_create(%s, %s, %s, %s, %s, 0) a",
-                                           (parent, leaf, st.S_IFREG | (m.mode & 0o7777), uid, gid))
-                                data = tar.extractfile(m)
-                                offset = 0
-                                while True:
-                                    chunk = data.read(CHUNK)
-                                    if not chunk:
-                                        break
-                                    conn.execute("SELECT tarbox.fs_write(%s, %s, %s)", (ino, offset, chunk))
-                                    offset += len(chunk)
-                                    if progress:
-                                        progress(0, len(chunk))
-                                counts["bytes"] += offset
-                                # complete: stored as text chunks if it is text (as a FUSE release)
-                                conn.execute("SELECT tarbox.fs_release(%s)", (ino,))
-                            elif m.isfifo() or m.ischr() or m.isblk():
-                                kind = st.S_IFIFO if m.isfifo() else st.S_IFCHR if m.ischr() else st.S_IFBLK
-                                rdev = 0 if m.isfifo() else os.makedev(m.devmajor, m.devminor)
-                                ino = attr("SELECT (a).ino FROM tarbox.fs_mknod(%s, %s, %s, %s, %s, %s) a",
-                                           (parent, leaf, kind | (m.mode & 0o7777), rdev, uid, gid))
-                            else:
-                                raise TarboxError(f"{m.name}: unsupported tar member type {m.type!r}", errno.EINVAL)
-                            inos[rel] = ino
-                            if not m.issym() and not m.islnk():
-                                conn.execute("SELECT tarbox.fs_setattr(%s, NULL, NULL, NULL, NULL, %s, %s)",
-                                             (ino, _mtime_ns(m), _mtime_ns(m)))
-                    for key, value in m.pax_headers.items():
-                        if key.startswith("SCHILY.xattr."):
-                            conn.execute("SELECT tarbox.fs_setxattr(%s, %s, %s, 0)",
-                                         (ino, key[len("SCHILY.xattr."):].encode("utf-8", "surrogateescape"),
-                                          value.encode("utf-8", "surrogateescape")))
-                counts["entries"] += 1
-                if progress:
-                    progress(1, 0)
-        # Directory modes and times last: adding children changes a directory's mtime.
-        for ino, m in reversed(dir_times):
-            conn.execute("SELECT tarbox.fs_setattr(%s, %s, %s, %s, NULL, %s, %s)",
-                         (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
-        note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
-                                    "bytes": counts["bytes"]})
-        conn.execute("SELECT tarbox.fs_fsync()")
-    except psycopg.Error as exc:
-        raise TarboxError(f"import of {current} failed: {message_of(exc)}", translate(exc).errno) from exc
-    except tarfile.TarError as exc:
-        raise TarboxError(f"not a valid tar stream near {current}: {exc}", errno.EINVAL) from exc
-    except OSError as exc:
-        raise translate(exc) from exc
-    finally:
-        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            conn.execute("RESET synchronous_commit")
-    counts["seconds"] = time.monotonic() - t0
-    return counts
+                        raise TarboxError(f"{m.name}: unsupported tar member type {m.type!r}", errno.EINVAL)
+                    inos[rel] = ino
+                    if not m.issym() and not m.islnk():
+                        conn.execute("SELECT tarbox.fs_setattr(%s, NULL, NULL, NULL, NULL, %s, %s)",
+                                     (ino, _mtime_ns(m), _mtime_ns(m)))
+            for key, value in m.pax_headers.items():
+                if key.startswith("SCHILY.xattr."):
+                    conn.execute("SELECT tarbox.fs_setxattr(%s, %s, %s, 0)",
+                                 (ino, key[len("SCHILY.xattr."):].encode("utf-8", "surrogateescape"),
+                                  value.encode("utf-8", "surrogateescape")))
+            counts["entries"] += 1
+            if progress:
+                progress(1, 0)
+    where["member"] = "(directory attributes)"
+    # Directory modes and times last: adding children changes a directory's mtime.
+    for ino, m in reversed(dir_times):
+        conn.execute("SELECT tarbox.fs_setattr(%s, %s, %s, %s, NULL, %s, %s)",
+                     (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
+    note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
+    return lid
 
 
 def _mtime_ns(m: tarfile.TarInfo) -> int:
-    """A member's mtime in ns since the epoch (pax records keep the fraction)."""
+    """A member's mtime in ns since the epoch (pax records keep the fraction), clamped to what
+    the SQL stores (1677..2262: :func:`tarbox_shell.db.clamp_ns`)."""
     raw = m.pax_headers.get("mtime")
-    return int(Decimal(raw) * 1_000_000_000) if raw else int(m.mtime) * 1_000_000_000
+    return clamp_ns(int(Decimal(raw) * 1_000_000_000) if raw else int(m.mtime) * 1_000_000_000)

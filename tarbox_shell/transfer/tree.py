@@ -4,11 +4,18 @@ Both directions use the inode API (``fs_*``) so that every tarbox path is resolv
 exactly once: the destination (import) or source (export) root is resolved with
 one path call, everything below it is addressed by inode number and name.
 
-Preserved: file content and size, permission bits (incl. setuid/setgid/sticky),
+Import preserves file content and size, permission bits (incl. setuid/setgid/sticky),
 file types (dirs, regular files, symlinks with their exact target bytes, fifos,
-sockets and device nodes where the host allows), hard links, atime/mtime in
-nanoseconds, owner uid/gid, and ``user.*`` extended attributes. Names are bytes
-end to end (non-UTF-8 names survive).
+sockets and device nodes), hard links, atime/mtime in nanoseconds, owner uid/gid, and
+``user.*`` extended attributes. Names are bytes end to end (non-UTF-8 names survive).
+
+Export to the host is safe by default, like ``cp`` without ``-a`` (what a tenant made must
+not become a setuid-root program or a device node on the host): no set-user-ID or
+set-group-ID bits, no device nodes (skipped and counted), no change of owner. The
+:class:`Faithful` options ask for each of those (``tarbox export --archive``). A single file
+(:func:`get_file`) is written through an existing regular file or made atomically, never
+through a symbolic link or into a device, FIFO or socket, and no temporary name is left
+behind whatever happens to the process.
 """
 
 from __future__ import annotations
@@ -18,20 +25,17 @@ import os
 import stat as st
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import psycopg
 from psycopg.rows import namedtuple_row
 
+from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
 from .note import note
 
 #: Bytes per fs_write / fs_read call.
 CHUNK = 1 << 20
-#: Commit an import batch after this many entries ...
-BATCH_ENTRIES = 2000
-#: ... or this many bytes of file content.
-BATCH_BYTES = 64 << 20
 #: Rows per fs_readdir call.
 READDIR_LIMIT = 1000
 ROOT_INO = 1
@@ -40,6 +44,30 @@ ATTR_COLS = "ino, mode, nlink, uid, gid, rdev, size, blocks, atime_ns, mtime_ns,
 
 #: ``progress(entries_done_delta, bytes_done_delta)`` is called as work advances.
 Progress = Callable[[int, int], None]
+#: set-user-ID and set-group-ID
+SETID_BITS = st.S_ISUID | st.S_ISGID
+
+
+@dataclass(frozen=True)
+class Faithful:
+    """What an export to the host copies beyond the safe default (all False: like ``cp``
+    without ``-a``): ``owner`` (chown to the stored uid/gid; needs root), ``setid`` (keep
+    set-user-ID/set-group-ID bits), ``devices`` (create character and block device nodes;
+    needs root). :meth:`archive` is all three (``cp -a`` as root)."""
+
+    owner: bool = False
+    setid: bool = False
+    devices: bool = False
+
+    @classmethod
+    def archive(cls) -> "Faithful":
+        """Everything, as ``cp -a`` run by root would copy it."""
+        return cls(True, True, True)
+
+    def mode(self, mode: int) -> int:
+        """The permission bits to give a host file made from a tenant one of mode ``mode``."""
+        bits = st.S_IMODE(mode)
+        return bits if self.setid else bits & ~SETID_BITS
 
 
 @dataclass
@@ -137,17 +165,21 @@ def _dir_is_empty(cur: psycopg.Cursor, ino: int) -> bool:
 
 
 def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
+    """The inode of the empty tenant directory ``dest``, made (with parents) when missing, in
+    the transaction of ``conn`` (a failed look-up is rolled back to a savepoint)."""
     cur = conn.cursor()
+    cur.execute("SAVEPOINT tarbox_dest")
     try:
-        row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+        row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(dest),)).fetchone()
     except psycopg.Error as exc:
         if translate(exc).errno != errno.ENOENT:
             raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
+        cur.execute("ROLLBACK TO SAVEPOINT tarbox_dest")
         row = None
     if row is None:
         try:
-            cur.execute("SELECT tarbox.mkdir(%s, 493, true)", (dest,))
-            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (dest,)).fetchone()
+            cur.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(dest),))
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(dest),)).fetchone()
         except psycopg.Error as exc:
             raise TarboxError(f"{dest}: {message_of(exc)}", translate(exc).errno) from exc
     ino, kind = row
@@ -159,14 +191,14 @@ def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
 
 
 def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
-                progress: Progress | None = None, preserve_owner: bool = True,
-                batch_entries: int = BATCH_ENTRIES, batch_bytes: int = BATCH_BYTES) -> TransferStats:
+                progress: Progress | None = None, preserve_owner: bool = True) -> TransferStats:
     """Copy host directory ``src`` into the tenant directory ``dest``.
 
     Args:
         conn: a tenant connection (``SET ROLE`` done), autocommit, no open
-            transaction. Work is committed in batches (``batch_entries`` names or
-            ``batch_bytes`` bytes); a failure rolls back only the current batch.
+            transaction. All or nothing: the whole copy (``dest`` itself included) is one
+            transaction, so a failure leaves the tenant's tree as it was. Row locks are
+            taken per inode, not entries of the shared lock table, so a large tree fits.
         src: host directory (str/bytes/PathLike); symlinks below it are copied as
             symlinks, never followed.
         dest: absolute tenant path; created (with parents) if missing, else it
@@ -191,13 +223,16 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
     was_autocommit = conn.autocommit
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise TarboxError("import needs a connection with no open transaction", errno.EINVAL)
-    root_ino = _resolve_dest_dir(conn, dest)
     conn.autocommit = False
+    try:
+        root_ino = _resolve_dest_dir(conn, dest)
+    except BaseException:
+        _rollback(conn)
+        conn.autocommit = was_autocommit
+        raise
     cur = conn.cursor()
     links: dict[tuple[int, int], int] = {}
     dir_attrs: list[tuple[int, os.stat_result]] = [(root_ino, root_st)]
-    pending_entries = 0
-    pending_bytes = 0
     current = src_b
 
     def owner(s: os.stat_result) -> tuple[int | None, int | None]:
@@ -208,7 +243,7 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         cur.execute(
             "SELECT ino FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, NULL::bigint,"
             " %s::bigint, %s::bigint)",
-            (ino, mode, uid, gid, s.st_atime_ns, s.st_mtime_ns))
+            (ino, mode, uid, gid, clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns)))
 
     def set_xattrs(ino: int, path: bytes) -> None:
         for name, value in _user_xattrs(path):
@@ -287,11 +322,6 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
                     stats.specials += 1
                 if progress:
                     progress(1, 0)
-                pending_entries += 1
-                pending_bytes += nbytes
-                if pending_entries >= batch_entries or pending_bytes >= batch_bytes:
-                    conn.commit()
-                    pending_entries = pending_bytes = 0
         current = src_b
         # Directory mtimes change while children are added: set them last.
         for ino, s in reversed(dir_attrs):
@@ -336,7 +366,7 @@ def _host_mkdir_empty(dest: bytes) -> None:
 
 
 def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
-                progress: Progress | None = None, preserve_owner: bool | None = None) -> TransferStats:
+                progress: Progress | None = None, faithful: Faithful = Faithful()) -> TransferStats:
     """Copy tenant directory ``src`` to host directory ``dest``.
 
     Args:
@@ -347,16 +377,16 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
         dest: host directory; created if missing, else it must be empty. It
             receives ``src``'s mode and times.
         progress: optional ``progress(entries_delta, bytes_delta)`` callback.
-        preserve_owner: chown to the stored uid/gid; default: only when root.
+        faithful: what to copy beyond the safe default (:class:`Faithful`): owners,
+            set-user-ID/set-group-ID bits, device nodes.
 
-    Returns :class:`TransferStats` (device nodes the host refuses are counted in
-    ``skipped``). Raises :class:`TarboxError` on failure.
+    Returns :class:`TransferStats` (device nodes not copied, by default or because the
+    host refused them, are counted in ``skipped``). Raises :class:`TarboxError` on failure.
     """
     t0 = time.monotonic()
     stats = TransferStats()
     dest_b = os.fsencode(dest)
-    if preserve_owner is None:
-        preserve_owner = os.geteuid() == 0
+    preserve_owner = faithful.owner
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise TarboxError("export needs a connection with no open transaction", errno.EINVAL)
     was_autocommit = conn.autocommit
@@ -389,7 +419,7 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
 
     try:
         try:
-            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s, true)", (src,)).fetchone()
+            row = cur.execute("SELECT ino, type FROM tarbox.stat(%s::bytea, true)", (os.fsencode(src),)).fetchone()
         except psycopg.Error as exc:
             raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
         if row.type != "dir":
@@ -442,7 +472,7 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
                                 f"{os.fsdecode(path)}: short read ({pos} of {r.size} bytes)", errno.EIO)
                         copy_xattrs(path, r.ino)
                         chown(path, r)
-                        os.chmod(path, st.S_IMODE(mode))
+                        os.chmod(path, faithful.mode(mode))
                         os.utime(path, ns=(r.atime_ns, r.mtime_ns))
                         stats.files += 1
                         stats.bytes += pos
@@ -453,17 +483,20 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
                         os.utime(path, ns=(r.atime_ns, r.mtime_ns), follow_symlinks=False)
                         stats.symlinks += 1
                     else:
+                        device = st.S_ISCHR(mode) or st.S_ISBLK(mode)
                         try:
+                            if device and not faithful.devices:
+                                raise PermissionError(errno.EPERM, "device nodes are not exported")
                             if st.S_ISFIFO(mode):
-                                os.mkfifo(path, st.S_IMODE(mode))
+                                os.mkfifo(path, faithful.mode(mode))
                             else:
-                                os.mknod(path, mode, r.rdev)
+                                os.mknod(path, (mode & 0o170000) | faithful.mode(mode), r.rdev)
                         except OSError:
                             stats.skipped += 1
                             stats.skipped_paths.append(os.fsdecode(path))
                             continue
                         chown(path, r)
-                        os.chmod(path, st.S_IMODE(mode))
+                        os.chmod(path, faithful.mode(mode))
                         os.utime(path, ns=(r.atime_ns, r.mtime_ns))
                         stats.specials += 1
                     if r.nlink > 1 and not st.S_ISDIR(mode) and r.ino not in links:
@@ -476,7 +509,7 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
             current = path
             copy_xattrs(path, a.ino)
             chown(path, a)
-            os.chmod(path, st.S_IMODE(a.mode))
+            os.chmod(path, faithful.mode(a.mode))
             os.utime(path, ns=(a.atime_ns, a.mtime_ns))
         note(conn, "export", src, {"destination": os.fsdecode(dest_b), **stats.as_dict()})
         conn.commit()
@@ -498,3 +531,139 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
                 conn.autocommit = was_autocommit
     stats.seconds = time.monotonic() - t0
     return stats
+
+
+def get_file(conn: psycopg.Connection, src: str, target: str | os.PathLike,
+             faithful: Faithful = Faithful(), chunk: int = CHUNK) -> int:
+    """Copy the tenant's regular file at ``src`` (absolute path) to host path ``target``
+    (``tarbox get``), safely whatever is there: see :func:`write_host_file`.
+
+    Returns the number of bytes copied. Raises :class:`TarboxError`: EISDIR/EINVAL when
+    ``src`` is not a regular file, EEXIST for a special destination, the errno of the
+    database or of the host otherwise."""
+    try:
+        row = conn.execute("SELECT type, mode, uid, gid, size FROM tarbox.stat(%s::bytea, true)",
+                           (os.fsencode(src),)).fetchone()
+    except psycopg.Error as exc:
+        raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
+    kind, mode, uid, gid, _size = row
+    if kind != "file":
+        raise TarboxError(f"{src}: not a regular file", errno.EISDIR if kind == "dir" else errno.EINVAL)
+
+    def chunks() -> Iterable[bytes]:
+        pos = 0
+        while True:
+            data = conn.execute("SELECT tarbox.read(%s::bytea, %s::bigint, %s::bigint)",
+                                (os.fsencode(src), pos, chunk), binary=True).fetchone()[0]
+            if not data:
+                return
+            pos += len(data)
+            yield bytes(data)
+
+    try:
+        return write_host_file(target, chunks(), mode, uid, gid, faithful)
+    except psycopg.Error as exc:
+        raise TarboxError(f"{src}: {message_of(exc)}", translate(exc).errno) from exc
+
+
+def write_host_file(target: str | os.PathLike, chunks: Iterable[bytes], mode: int, uid: int, gid: int,
+                    faithful: Faithful = Faithful()) -> int:
+    """Write ``chunks`` (the content of a tenant file of st_mode ``mode``, owner ``uid:gid``)
+    to host path ``target``, safely whatever the destination is (``tarbox get``, over SQL or
+    HTTP):
+
+      * an existing regular file is written through (truncated, then written, as ``cp`` does:
+        it keeps its inode, owner and mode);
+      * anything else that exists there (a symbolic link, a directory, a device, a FIFO, a
+        socket) is refused (EEXIST) before anything is written or read;
+      * a new file is made with O_TMPFILE, unnamed until it is complete, then linked at its
+        name: whatever happens to this process (even SIGKILL), no temporary file stays. Where
+        the host file system lacks O_TMPFILE, a named temporary file in the same directory is
+        used and removed on every exit Python sees;
+      * its mode is ``mode``'s permission bits without set-user-ID/set-group-ID and minus the
+        umask, its owner the caller (``faithful`` keeps the bits and the owner).
+
+    Returns the number of bytes written. Raises :class:`TarboxError` (EEXIST for a special
+    destination, the host's errno otherwise); errors of ``chunks`` pass through."""
+    target_b = os.fsencode(target)
+    try:
+        existing = os.lstat(target_b)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise translate(exc) from exc
+    if existing is not None and not st.S_ISREG(existing.st_mode):
+        what = ("a symbolic link" if st.S_ISLNK(existing.st_mode) else "a directory" if st.S_ISDIR(existing.st_mode)
+                else "a device" if st.S_ISCHR(existing.st_mode) or st.S_ISBLK(existing.st_mode)
+                else "a FIFO" if st.S_ISFIFO(existing.st_mode) else "a socket")
+        raise TarboxError(f"{os.fsdecode(target_b)} is {what}: refusing to write to it", errno.EEXIST)
+
+    def copy_into(fd: int) -> int:
+        n = 0
+        for data in chunks:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            n += len(data)
+        return n
+
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        if existing is not None:
+            fd = os.open(target_b, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_NOCTTY | os.O_NONBLOCK)
+            try:
+                if not st.S_ISREG(os.fstat(fd).st_mode):  # replaced meanwhile
+                    raise TarboxError(f"{os.fsdecode(target_b)} is not a regular file", errno.EEXIST)
+                return copy_into(fd)
+            finally:
+                os.close(fd)
+        directory = os.path.dirname(target_b) or b"."
+        new_mode = faithful.mode(mode) & ~mask
+        try:
+            fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+            return _get_via_named_temp(target_b, copy_into, new_mode, faithful, uid, gid)
+        try:
+            n = copy_into(fd)
+            os.fchmod(fd, new_mode)
+            if faithful.owner:
+                os.fchown(fd, uid, gid)
+            # linkat(2) of the unnamed file through /proc (AT_SYMLINK_FOLLOW; CPython calls
+            # linkat, not link, only when a directory fd is given)
+            procfd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.link(str(fd), target_b, src_dir_fd=procfd, follow_symlinks=True)
+            finally:
+                os.close(procfd)
+            return n
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise translate(exc) from exc
+
+
+def _get_via_named_temp(target_b: bytes, copy_into, new_mode: int, faithful: Faithful,
+                        uid: int, gid: int) -> int:
+    """:func:`get_file` where O_TMPFILE is not supported: a named temporary file next to the
+    target, renamed onto it when complete and removed on any other exit (SIGTERM included:
+    the CLI turns it into an exception)."""
+    tmp = target_b + f".tarbox-{os.getpid()}.tmp".encode()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            n = copy_into(fd)
+            os.fchmod(fd, new_mode)
+            if faithful.owner:
+                os.fchown(fd, uid, gid)
+        finally:
+            os.close(fd)
+        os.link(tmp, target_b)  # fails (EEXIST) rather than replace what appeared meanwhile
+        return n
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass

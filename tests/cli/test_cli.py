@@ -220,3 +220,30 @@ def test_quota_text_limits_usage_and_gc_commands(run, tenant, admin):
                   "(SELECT tenant_id FROM tarbox.tenant WHERE name = %s)", (tenant.name, tenant.name))
     r = run("gc", tenant.name)
     assert r.exit_code == 0 and f"{tenant.name}: freed 1 blocks (4 bytes)" in r.output
+
+
+def test_byte_paths_that_are_not_utf8(dsn, tenant, tmp_path):
+    """Paths are bytes (issue 16, item 12): a name that is not UTF-8 on the command line used to
+    end in "internal error: UnicodeEncodeError"; now every file command takes it."""
+    env = {"TARBOX_DSN": dsn}
+    name = os.fsencode(tenant.name)
+    host = tmp_path / "h"
+    host.write_bytes(b"payload")
+    r = sub(b"mkdir", name + b":/d\xff", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = sub(b"put", bytes(host), name + b":/d\xff/f\xfe", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = sub(b"cat", name + b":/d\xff/f\xfe", env_extra=env)
+    assert r.returncode == 0 and r.stdout == b"payload", r.stderr
+    r = sub(b"stat", name + b":/d\xff/f\xfe", env_extra=env)
+    assert r.returncode == 0 and b"\\xff/f\\xfe" in r.stdout, r.stdout + r.stderr
+    r = sub(b"ls", name + b":/d\xff", env_extra=env)
+    assert r.returncode == 0 and r.stdout == b"f\\xfe\n", r.stdout + r.stderr
+    r = sub(b"mv", name + b":/d\xff/f\xfe", name + b":/g\xfd", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert bytes(tenant.conn.execute("SELECT tarbox.read('\\x2f67fd'::bytea)").fetchone()[0]) == b"payload"
+    r = sub(b"cat", name + b":/missing\xff", env_extra=env)
+    assert r.returncode == 1 and b"missing\\xff" in r.stderr and b"internal error" not in r.stderr
+    one_error_line(r.stderr)
+    r = sub(b"rm", b"-r", name + b":/d\xff", name + b":/g\xfd", env_extra=env)
+    assert r.returncode == 0, r.stderr

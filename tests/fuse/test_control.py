@@ -74,6 +74,16 @@ def test_bad_commands_fail_with_errno_and_message(mnt):
     r = sh("echo base > .tarbox/layers/drop", root)
     assert r.returncode != 0
     assert "error EPERM" in sh("cat .tarbox/layers/result", root).stdout
+    # A NUL byte (it used to reach psycopg and end as EIO)
+    fd = os.open(root / ".tarbox/layers/new", os.O_WRONLY | os.O_TRUNC)
+    try:
+        with pytest.raises(OSError) as exc:
+            os.write(fd, b"v\x001\n")
+        assert exc.value.errno == errno.EINVAL
+    finally:
+        os.close(fd)
+    assert "NUL" in sh("cat .tarbox/layers/result", root).stdout
+    assert sh("cat .tarbox/layers/current", root).stdout == "1 base\n", "nothing changed"
 
 
 def test_switch_snapshots_and_confirmation(mnt):

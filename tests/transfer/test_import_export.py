@@ -153,7 +153,8 @@ def test_django_roundtrip(django_tree, tenant, admin, dsn, tmp_path, monkeypatch
 
     dst = tmp_path / "dst"
     t0 = time.monotonic()
-    r = runner.invoke(cli, ["export", "--json", tenant.tpath("/django"), str(dst)], catch_exceptions=False)
+    r = runner.invoke(cli, ["export", "--json", "--archive", tenant.tpath("/django"), str(dst)],
+                      catch_exceptions=False)
     export_seconds = time.monotonic() - t0
     assert r.exit_code == 0, r.stderr
     estats = json.loads(r.stdout)
@@ -218,3 +219,25 @@ def test_export_refuses_nonempty_host_dir(tenant, tmp_path):
         transfer.export_tree(tenant.conn, "/e", tmp_path / "busy")
     assert "not empty" in str(info.value)
     assert tenant.conn.autocommit
+
+
+def test_a_failed_tree_import_leaves_nothing(tenant, tmp_path):
+    """A host directory import is one transaction too: interrupted after some entries, the
+    destination (made by the import) and everything copied so far are gone."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    for i in range(20):
+        (src / "sub" / f"f{i}").write_bytes(b"x" * i)
+    calls = []
+
+    def progress(entries, nbytes):
+        calls.append(entries)
+        if sum(calls) >= 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        transfer.import_tree(tenant.conn, src, "/dest/deep", progress=progress)
+    assert tenant.conn.execute("SELECT count(*) FROM tarbox.ls('/')").fetchone()[0] == 0
+    assert tenant.conn.execute("SELECT count(*) FROM tarbox.inode").fetchone()[0] == 1
+    stats = transfer.import_tree(tenant.conn, src, "/dest/deep")
+    assert stats.files == 20

@@ -98,3 +98,63 @@ def test_import_refuses_escaping_members(tenant):
     with pytest.raises(tarstream.TarboxError) as exc:
         tarstream.import_tar(tenant.conn, buf, "bad")
     assert exc.value.errno == 22
+
+
+def _archive(*members_: tuple[str, bytes | None, str | None], truncate: int | None = None) -> io.BytesIO:
+    """A tar stream of (name, data, hard link target) members; cut after ``truncate`` bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data, link in members_:
+            info = tarfile.TarInfo(name)
+            if link is not None:
+                info.type, info.linkname = tarfile.LNKTYPE, link
+                tar.addfile(info)
+            elif data is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    return io.BytesIO(raw[:truncate] if truncate is not None else raw)
+
+
+def _state(conn) -> tuple:
+    return (conn.execute("SELECT array_agg(name ORDER BY layer_id) FROM tarbox.layer_list()").fetchone()[0],
+            conn.execute("SELECT name FROM tarbox.layer_current()").fetchone()[0],
+            sorted(r[0] for r in conn.execute("SELECT name FROM tarbox.ls('/')").fetchall()),
+            conn.execute("SELECT count(*) FROM tarbox.inode").fetchone()[0])
+
+
+@pytest.mark.parametrize("case", ["bad hard link", "escaping member", "truncated stream", "interrupted"])
+def test_a_failed_import_creates_no_layer_and_changes_nothing(tenant, case):
+    """All or nothing (issue 16, item 2): whatever fails mid-archive, no layer is created, the
+    current layer stays, and nothing of the members before the failure remains."""
+    conn = tenant.conn
+    conn.execute("SELECT tarbox.write('/kept', 'before the import')")
+    before = _state(conn)
+    good = [("d", None, None), ("d/a.txt", b"a" * 5000, None), ("d/b.txt", b"b" * 70000, None)]
+    progress = None
+    if case == "bad hard link":
+        src = _archive(*good, ("d/link", None, "d/missing"))
+    elif case == "escaping member":
+        src = _archive(*good, ("d/../../evil", b"x", None))
+    elif case == "truncated stream":
+        src = _archive(*good, ("d/c.txt", b"c" * 200000, None), truncate=100000)
+    else:
+        seen = []
+
+        def progress(entries, nbytes):  # noqa: F811 - Ctrl-C after two members
+            seen.append(entries)
+            if sum(seen) >= 2:
+                raise KeyboardInterrupt
+
+        src = _archive(*good)
+    with pytest.raises((tarstream.TarboxError, KeyboardInterrupt)):
+        tarstream.import_tar(conn, src, "imported", progress=progress)
+    assert _state(conn) == before
+    assert conn.execute("SELECT count(*) FROM tarbox.layer WHERE name = 'imported'").fetchone()[0] == 0
+    # and the tenant can import again
+    counts = tarstream.import_tar(conn, _archive(*good), "imported")
+    assert counts["entries"] == 3
+    assert bytes(conn.execute("SELECT tarbox.read('/d/b.txt')").fetchone()[0]) == b"b" * 70000

@@ -2,7 +2,10 @@
 -- (p_layer, or the tenant's current layer when NULL) and the newest layer.
 -- For a write it also takes the tenant's layer lock in shared mode (a checkpoint takes it
 -- exclusively, so no write lands in a layer being frozen) and requires the layer to be the
--- newest one.
+-- newest one. The layer lock is the transaction-scoped advisory lock on tarbox.tenant.lock_key
+-- (secret and random: pg_locks does not tell who holds it; tenants cannot take advisory locks).
+-- One advisory lock per transaction, whatever the transaction does: the shared lock table
+-- cannot be filled through it.
 -- Errors: EACCES when the caller is not a tenant role; ENOENT for an unknown layer; EROFS for a
 -- write to a historical layer.
 CREATE OR REPLACE FUNCTION tarbox._ctx(p_layer int, p_write boolean) RETURNS tarbox._context
@@ -18,7 +21,8 @@ BEGIN
             tarbox._caller()));
     END IF;
     IF p_write THEN
-        PERFORM pg_advisory_xact_lock_shared(v.tenant_id);
+        PERFORM pg_advisory_xact_lock_shared(t.lock_key) FROM tarbox.tenant t
+          WHERE t.tenant_id = v.tenant_id;
     END IF;
     -- The newest layer by a backward probe of the layer primary key (ORDER BY .. LIMIT 1 keeps
     -- the planner on the index even before the layer table has statistics; max() did not,

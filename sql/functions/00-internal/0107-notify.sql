@@ -1,14 +1,45 @@
+-- Change notifications for the tenant's mounts (the change feed), and why they may pause.
+--
+-- The NOTIFY queue is shared by every database of the cluster, and any role may LISTEN (no
+-- privilege is needed): a tenant that listens and keeps a transaction open pins the queue
+-- tail, and once the queue is full every transaction that notifies fails at commit. Tarbox
+-- therefore never depends on the queue having room: its functions stop notifying while the
+-- queue is fuller than tarbox._notify_limit() (0.5, or lower if the setting
+-- tarbox.notify_queue_limit says so; a session can lower it for itself, never raise it), and
+-- the mounts, which watch pg_notification_queue_usage(), then fall back to short kernel cache
+-- timeouts (changes from elsewhere show within about a second, as without notifications)
+-- until the queue has drained (tarbox_shell/fuse/operations.py, ChangeListener).
+
+-- tarbox._notify_limit(): the queue usage (fraction, 0..0.5) above which Tarbox stops notifying.
+CREATE OR REPLACE FUNCTION tarbox._notify_limit() RETURNS float8
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v text := current_setting('tarbox.notify_queue_limit', true);
+BEGIN
+    IF v ~ '^[0-9]{0,6}(\.[0-9]{0,17})?([eE][-+]?[0-9]{1,3})?$' AND v ~ '[0-9]' THEN
+        RETURN least(v::float8, 0.5);
+    END IF;
+    RETURN 0.5;
+END
+$$;
+ALTER FUNCTION tarbox._notify_limit() OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._notify_limit() FROM PUBLIC;
+
 -- tarbox._notify(tenant, ino, parent, name): tell the tenant's mounts that inode `ino`, directory
 -- `parent` and its entry `name` changed (any may be NULL), so they drop what their kernel caches
 -- hold. Channel: the tenant's secret tarbox.tenant.notify_channel (LISTEN needs no privilege, so
 -- a guessable channel would let other tenants watch this one's activity); payload '<backend pid> <ino|-> <parent|-> <name hex|->'.
 -- Sent at commit, not at all on rollback (NOTIFY is transactional); a mount ignores the pids of
--- its own connections.
+-- its own connections. Nothing is sent while the queue is fuller than tarbox._notify_limit().
 CREATE OR REPLACE FUNCTION tarbox._notify(p_tenant bigint, p_ino bigint, p_parent bigint, p_name bytea)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF pg_notification_queue_usage() >= tarbox._notify_limit() THEN
+        RETURN;
+    END IF;
     PERFORM pg_notify(t.notify_channel,
                       format('%s %s %s %s', pg_backend_pid(), coalesce(p_ino::text, '-'),
                              coalesce(p_parent::text, '-'), coalesce(encode(p_name, 'hex'), '-')))
@@ -26,6 +57,9 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF pg_notification_queue_usage() >= tarbox._notify_limit() THEN
+        RETURN;
+    END IF;
     PERFORM pg_notify(t.notify_channel, format('%s layer %s', pg_backend_pid(), p_layer))
        FROM tarbox.tenant t
       WHERE t.tenant_id = p_tenant;

@@ -1,11 +1,18 @@
 -- tarbox._mount_key(tenant, session): the two int4 keys of the advisory lock that a running
--- mount holds for its whole life (see the table tarbox.mount_session). The first key is
--- negative: inode locks (tarbox._lock_inode) use keys >= 0.
+-- mount holds for its whole life (see the table tarbox.mount_session): the high half of the
+-- tenant's secret tarbox.tenant.lock_key (so pg_locks does not tell whose mount it is) and the
+-- session id (unique across tenants: one sequence). No other Tarbox lock uses the two-int4
+-- form. NULL keys when the tenant does not exist.
 CREATE OR REPLACE FUNCTION tarbox._mount_key(p_tenant bigint, p_session bigint)
 RETURNS int[]
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 AS $$
-    SELECT ARRAY[(-1 - p_tenant % 2147483647)::int, (p_session % 2147483647)::int]
+DECLARE
+    v_key bigint;
+BEGIN
+    SELECT t.lock_key INTO v_key FROM tarbox.tenant t WHERE t.tenant_id = p_tenant;
+    RETURN ARRAY[(v_key >> 32)::int, (p_session % 2147483647)::int];
+END
 $$;
 ALTER FUNCTION tarbox._mount_key(bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._mount_key(bigint, bigint) FROM PUBLIC;

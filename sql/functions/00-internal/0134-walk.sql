@@ -1,10 +1,70 @@
+-- tarbox._split_path(path): the components of a path (bytes), empty ones ('//', a leading or a
+-- trailing '/') dropped.
+CREATE OR REPLACE FUNCTION tarbox._split_path(p_path bytea) RETURNS bytea[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    v_out bytea[] := '{}';
+    v_rest bytea := p_path;
+    v_pos int;
+BEGIN
+    LOOP
+        v_pos := position('\x2f'::bytea IN v_rest);
+        IF v_pos = 0 THEN
+            IF octet_length(v_rest) > 0 THEN
+                v_out := v_out || v_rest;
+            END IF;
+            RETURN v_out;
+        END IF;
+        IF v_pos > 1 THEN
+            v_out := v_out || substring(v_rest FROM 1 FOR v_pos - 1);
+        END IF;
+        v_rest := substring(v_rest FROM v_pos + 1);
+    END LOOP;
+END
+$$;
+ALTER FUNCTION tarbox._split_path(bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._split_path(bytea) FROM PUBLIC;
+
+-- tarbox._names_dir(path): true when a path (bytes) ends with '/', so that it can only name a
+-- directory (POSIX pathname resolution: open(2) with O_CREAT gives EISDIR for it, link(2),
+-- symlink(2) and mknod(2) ENOENT when it is missing, rename(2) ENOTDIR for a non-directory).
+CREATE OR REPLACE FUNCTION tarbox._names_dir(p_path bytea) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT octet_length(p_path) > 0 AND get_byte(p_path, octet_length(p_path) - 1) = 47 $$;
+ALTER FUNCTION tarbox._names_dir(bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._names_dir(bytea) FROM PUBLIC;
+
+-- tarbox._check_path(path): EINVAL unless an absolute path (bytes) without NUL, ENAMETOOLONG
+-- over 4096 bytes (PATH_MAX).
+CREATE OR REPLACE FUNCTION tarbox._check_path(p_path bytea) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF p_path IS NULL OR octet_length(p_path) = 0 OR get_byte(p_path, 0) <> 47 THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)',
+                                               tarbox._name_text(p_path)));
+    ELSIF octet_length(p_path) > 4096 THEN
+        PERFORM tarbox._raise('ENAMETOOLONG',
+            format('path is %s bytes; the limit is 4096 (PATH_MAX)', octet_length(p_path)));
+    ELSIF position('\x00'::bytea IN p_path) > 0 THEN
+        PERFORM tarbox._raise('EINVAL', 'a path cannot contain a NUL byte');
+    END IF;
+END
+$$;
+ALTER FUNCTION tarbox._check_path(bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._check_path(bytea) FROM PUBLIC;
+
 -- tarbox._walk(ctx, path, follow): resolve an absolute path at ctx.layer. The path is bytes
 -- (a Linux path: any bytes but NUL, names need not be UTF-8); the text form takes UTF-8 text.
 -- Returns (parent, name, ino): the directory holding the last component, that component's bytes
 -- and its inode, NULL when only the last component is missing (so creating functions can use
 -- parent and name). '/' gives (1, NULL, 1). '.' and '..' are handled ('..' of the root is the
 -- root, so no path leaves the tenant's tree); symbolic links in the middle of the path are
--- always followed, the last one only when p_follow; at most 40 links (ELOOP), as Linux does.
+-- always followed, the last one only when p_follow or the path ends with '/'; at most 40 links
+-- (ELOOP), as Linux does. Symbolic link targets are bytes too (whatever their encoding). What a
+-- trailing '/' on a missing last component means is the creating caller's to judge
+-- (tarbox._names_dir).
 -- The components are split in C: encode(path, 'escape') keeps every '/' as is and writes any
 -- other byte that could be confused with it as a backslash sequence, which decode() undoes.
 -- Errors: EINVAL (relative or empty path, a NUL byte), ENAMETOOLONG (path over 4096 bytes or a

@@ -1,7 +1,8 @@
 -- tarbox._path_file(ctx, path, create): the inode of the regular file at an absolute path
--- (bytes, or UTF-8 text; symbolic links followed), creating it (mode 0644, the tenant's default
--- owner) when missing and p_create. Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus
--- those of _walk.
+-- (bytes; symbolic links followed), creating it (mode 0644, the tenant's default owner) when
+-- missing and p_create. A path ending in '/' names a directory: creating one is EISDIR (as
+-- open(2) with O_CREAT), an existing file under it ENOTDIR (tarbox._walk).
+-- Errors: ENOENT, EISDIR, EINVAL (not a regular file), plus those of _walk.
 CREATE OR REPLACE FUNCTION tarbox._path_file(c tarbox._context, p_path bytea, p_create boolean)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -14,6 +15,9 @@ BEGIN
     IF r.ino IS NULL THEN
         IF NOT p_create THEN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+        ELSIF tarbox._names_dir(p_path) THEN
+            PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory; a file cannot be created there',
+                                                   tarbox._name_text(p_path)));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
         RETURN (tarbox._new_inode(c, r.parent, r.name, 33188, 0, t.default_uid, t.default_gid, NULL)).ino;

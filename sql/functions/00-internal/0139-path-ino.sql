@@ -1,5 +1,4 @@
--- tarbox._path_ino(ctx, path, follow): the inode at an absolute path (bytes, or UTF-8 text);
--- ENOENT when missing.
+-- tarbox._path_ino(ctx, path, follow): the inode at an absolute path (bytes); ENOENT when missing.
 CREATE OR REPLACE FUNCTION tarbox._path_ino(c tarbox._context, p_path bytea, p_follow boolean)
 RETURNS bigint
 LANGUAGE plpgsql STABLE

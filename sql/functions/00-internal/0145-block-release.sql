@@ -6,9 +6,8 @@
 -- checked after the lock is taken (a new statement, so a new snapshot under READ COMMITTED).
 -- Two transactions that each drop a reference to the same block (two files with a common chunk
 -- rewritten at once) would each still see the other's reference and both keep the block: so a
--- releaser first takes a transaction advisory lock per hash (sorted, so releasers never
--- deadlock among themselves) and checks after it, when the other releaser's change is
--- committed. Only up to 64 hashes per call (the lock table is shared memory); bulk releases
+-- releaser first takes a transaction advisory lock on the hash's stripe (sorted within a call)
+-- and checks after it, when the other releaser's change is committed. Only up to 64 hashes per call (the lock table is shared memory); bulk releases
 -- (layer discard and drop, under the exclusive layer lock; gc) need no such order.
 -- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
 CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
@@ -27,8 +26,13 @@ BEGIN
         RETURN;
     END IF;
     IF cardinality(p_hashes) <= 64 THEN
-        PERFORM pg_advisory_xact_lock(('x' || encode(substring(h FROM 1 FOR 8), 'hex'))::bit(64)::bigint # p_tenant)
-           FROM (SELECT DISTINCT h FROM unnest(p_hashes) h ORDER BY h) x;
+        -- One of 64 stripes per tenant (the first byte of the hash, mod 64), keyed by the
+        -- tenant's secret lock key: a transaction holds at most 64 such locks however many
+        -- blocks it releases, and pg_locks shows neither the tenant nor the content's hash.
+        PERFORM pg_advisory_xact_lock(t.lock_key # (1 + x.stripe))
+           FROM tarbox.tenant t,
+                (SELECT DISTINCT get_byte(h, 0) % 64 AS stripe FROM unnest(p_hashes) h ORDER BY 1) x
+          WHERE t.tenant_id = p_tenant;
     END IF;
     SELECT array_agg(b.hash) INTO v_locked
       FROM (SELECT b.hash FROM tarbox.block b

@@ -14,8 +14,8 @@ BEGIN
     IF p_size IS NULL
        AND num_nonnulls(p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns, p_ctime_ns) > 0
        AND (p_mode IS NULL OR (p_mode & ~(61440 | 4095)) = 0)
-       AND (p_uid IS NULL OR p_uid BETWEEN 0 AND 4294967295)
-       AND (p_gid IS NULL OR p_gid BETWEEN 0 AND 4294967295) THEN
+       AND (p_uid IS NULL OR p_uid BETWEEN 0 AND 4294967294)
+       AND (p_gid IS NULL OR p_gid BETWEEN 0 AND 4294967294) THEN
         v := tarbox._inode_set(c.tenant_id, c.head, p_ino, p_mode, p_uid, p_gid, p_atime_ns,
                                p_mtime_ns, p_ctime_ns);
         IF v.ino IS NOT NULL THEN
@@ -34,8 +34,9 @@ BEGIN
     IF p_mode IS NOT NULL AND (p_mode & 61440) <> 0 AND (p_mode & 61440) <> (v.mode & 61440) THEN
         PERFORM tarbox._raise('EINVAL', 'setattr cannot change the file type');
     END IF;
-    IF (p_uid IS NOT NULL AND p_uid NOT BETWEEN 0 AND 4294967295)
-       OR (p_gid IS NOT NULL AND p_gid NOT BETWEEN 0 AND 4294967295) THEN
+    -- 4294967295 is (uid_t) -1, chown(2)'s "leave it": never an owner (fs_create refuses it too)
+    IF (p_uid IS NOT NULL AND p_uid NOT BETWEEN 0 AND 4294967294)
+       OR (p_gid IS NOT NULL AND p_gid NOT BETWEEN 0 AND 4294967294) THEN
         PERFORM tarbox._raise('EINVAL', format('invalid owner %s:%s', p_uid, p_gid));
     END IF;
     IF p_size IS NOT NULL THEN
@@ -54,4 +55,4 @@ $$;
 ALTER FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) IS
-'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-1; p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer.';
+'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-2 (2^32-1 is (uid_t) -1, not an owner); p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer.';

@@ -14,6 +14,7 @@ DECLARE
     v_d tarbox.inode;
     v_s_dir boolean;
     v_d_dir boolean;
+    v_serial boolean := false;
 BEGIN
     IF v_flags NOT IN (0, 1, 2) THEN
         PERFORM tarbox._raise('EINVAL', format('unsupported rename flags %s (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2)', v_flags));
@@ -22,6 +23,15 @@ BEGIN
     PERFORM tarbox._check_name(p_newname);
     IF p_name IN ('\x2e'::bytea, '\x2e2e'::bytea) OR p_newname IN ('\x2e'::bytea, '\x2e2e'::bytea) THEN
         PERFORM tarbox._raise('EBUSY', 'cannot rename ''.'' or ''..''');
+    END IF;
+    -- A directory moving to another parent: one such rename per tenant at a time (see
+    -- tarbox._rename_lock), taken before the inode locks. Decided on a look without locks;
+    -- re-checked below under the parents' locks.
+    IF p_parent <> p_newparent
+       AND ((tarbox._inode_at(c.tenant_id, tarbox._dentry_at(c.tenant_id, p_parent, p_name, c.head), c.head)).mode & 61440 = 16384
+            OR (v_flags = 2 AND (tarbox._inode_at(c.tenant_id, tarbox._dentry_at(c.tenant_id, p_newparent, p_newname, c.head), c.head)).mode & 61440 = 16384)) THEN
+        PERFORM tarbox._rename_lock(c.tenant_id);
+        v_serial := true;
     END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, least(p_parent, p_newparent));
     PERFORM tarbox._lock_inode(c.tenant_id, greatest(p_parent, p_newparent));
@@ -55,6 +65,14 @@ BEGIN
         v_d := tarbox._inode_at(c.tenant_id, v_dst, c.head);
         v_d_dir := (v_d.mode & 61440) = 16384;
     END IF;
+    IF p_parent <> p_newparent AND NOT v_serial AND (v_s_dir OR (v_flags = 2 AND v_d_dir)) THEN
+        -- The entry became a directory since the look above (another session replaced it):
+        -- take the rename lock now. A rename holding it and waiting for one of our inode
+        -- locks makes a deadlock, which PostgreSQL breaks (40P01; callers retry).
+        PERFORM tarbox._rename_lock(c.tenant_id);
+        v_serial := true;
+    END IF;
+    -- (Statements from here on see every rename committed before the rename lock was ours.)
     IF v_s_dir AND p_parent <> p_newparent
        AND tarbox._is_ancestor(c.tenant_id, c.head, v_src, p_newparent) THEN
         PERFORM tarbox._raise('EINVAL', 'cannot move a directory into itself or its own subdirectory');
@@ -112,4 +130,4 @@ $$;
 ALTER FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) IS
-'FUSE rename / renameat2(2), atomic: move entry p_name of directory p_parent to p_newname of p_newparent (names are bytes), replacing a compatible target. p_flags: 0, 1 = RENAME_NOREPLACE (EEXIST if the target exists), 2 = RENAME_EXCHANGE (swap two existing entries). Renaming onto another link of the same inode does nothing. Errors: ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021), ENOTEMPTY (TX039), EINVAL (TX022) directory into its own subtree or bad flags, EBUSY (TX016) ''.''/''..'', ENAMETOOLONG (TX036), EROFS (TX030).';
+'FUSE rename / renameat2(2), atomic: move entry p_name of directory p_parent to p_newname of p_newparent (names are bytes), replacing a compatible target. p_flags: 0, 1 = RENAME_NOREPLACE (EEXIST if the target exists), 2 = RENAME_EXCHANGE (swap two existing entries). Renaming onto another link of the same inode does nothing. Renames that move a directory to another parent are serialised per tenant (so that two of them can never detach a cycle of directories from the root). Errors: ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021), ENOTEMPTY (TX039), EINVAL (TX022) directory into its own subtree or bad flags, EBUSY (TX016) ''.''/''..'', ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -13,10 +13,11 @@ BEGIN
     ELSIF (v.mode & 61440) <> 32768 THEN
         PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
     END IF;
-    RETURN tarbox._read(c.tenant_id, c.layer, v, p_offset, p_length);
+    RETURN tarbox._read(c.tenant_id, c.layer, v, p_offset,
+                        CASE WHEN p_length < 0 THEN p_length ELSE least(p_length, tarbox._io_max()) END);
 END
 $$;
 ALTER FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) IS
-'FUSE read / pread(2): up to p_length bytes of regular file p_ino from byte p_offset, at layer p_layer (NULL = current); shorter at end of file, empty past it; holes read as zeros. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or negative range.';
+'FUSE read / pread(2): up to p_length bytes of regular file p_ino from byte p_offset, at layer p_layer (NULL = current); shorter at end of file, empty past it, at most 16 MiB (tarbox.limits() io_max); holes read as zeros. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or negative range.';

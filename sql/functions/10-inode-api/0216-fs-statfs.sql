@@ -6,25 +6,28 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
     u record;
-    v_used bigint;
-    v_files bigint;
-    v_capacity bigint;
+    v_quota bigint;
     v_inodes bigint;
 BEGIN
     -- The tenant's own usage counters and quotas only: a table-wide statistic would tell a
-    -- tenant how much the others store. Without a quota: a nominal 1 TiB and 10^9 inodes.
+    -- tenant how much the others store.
     u := tarbox._usage_of(c.tenant_id);
-    SELECT coalesce(t.quota_bytes, 1099511627776), coalesce(t.quota_inodes, 1000000000)
-      INTO v_capacity, v_inodes FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
-    v_used := u.bytes;
-    v_files := u.inodes;
+    SELECT t.quota_bytes, coalesce(t.quota_inodes, 1000000000)
+      INTO v_quota, v_inodes FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
     bsize := 65536;
     frsize := 4096;
-    blocks := v_capacity / 4096;
-    bfree := greatest(v_capacity - coalesce(v_used, 0), 0) / 4096;
+    IF v_quota IS NOT NULL THEN
+        blocks := v_quota / 4096;
+        bfree := greatest(v_quota - coalesce(u.bytes, 0), 0) / 4096;
+    ELSE
+        -- Without a quota nothing is full: a nominal 1 TiB stays free whatever the tenant
+        -- stores (used = stored bytes, so a sparse file of any logical size costs its data).
+        blocks := (1099511627776 + coalesce(u.bytes, 0) + 4095) / 4096;
+        bfree := 1099511627776 / 4096;
+    END IF;
     bavail := bfree;
     files := v_inodes;
-    ffree := greatest(v_inodes - coalesce(v_files, 0), 0);
+    ffree := greatest(v_inodes - coalesce(u.inodes, 0), 0);
     favail := ffree;
     namemax := 255;
     RETURN NEXT;
@@ -34,4 +37,4 @@ ALTER FUNCTION tarbox.fs_statfs() OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_statfs() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_statfs() TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_statfs() IS
-'FUSE statfs / statvfs(3): block size 65536 (fragment 4096), capacity and free space in fragments, inode totals, NAME_MAX 255. The size is the tenant''s byte quota (else a nominal 1 TiB) and the used space its stored content (tarbox.usage used_bytes: blocks after deduplication, every layer); the inode total is its inode quota (else 10^9) and the used inodes its live inodes. Errors: EACCES (TX013) caller is not a tenant.';
+'FUSE statfs / statvfs(3): block size 65536 (fragment 4096), capacity and free space in fragments, inode totals, NAME_MAX 255. With a byte quota the size is the quota and the used space the tenant''s stored content (tarbox.usage used_bytes: blocks and chunks after deduplication, every layer); without one the free space is a nominal 1 TiB whatever is stored (the size is that plus what is stored), so nothing is ever full. The inode total is the inode quota (else 10^9), the used inodes the live inodes. Errors: EACCES (TX013) caller is not a tenant.';

@@ -11,10 +11,8 @@ DECLARE
 BEGIN
     IF tarbox._inode_at(c.tenant_id, p_ino, c.layer) IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
-    ELSIF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
-        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
-                                                   tarbox._name_text(p_name)));
     END IF;
+    PERFORM tarbox._check_xattr_name(p_name);
     SELECT x.value INTO v_value
       FROM (SELECT x.value, x.died FROM tarbox.xattr x
              WHERE x.tenant_id = c.tenant_id AND x.ino = p_ino AND x.name = p_name AND x.born <= c.layer
@@ -30,7 +28,7 @@ ALTER FUNCTION tarbox.fs_getxattr(bigint, bytea, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) IS
-'FUSE getxattr / getxattr(2): the value (bytes) of extended attribute p_name of inode p_ino at layer p_layer (NULL = current). Errors: ENODATA (TX061) no such attribute, ENOENT (TX002), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported).';
+'FUSE getxattr / getxattr(2): the value (bytes) of extended attribute p_name of inode p_ino at layer p_layer (NULL = current). Errors: ENODATA (TX061) no such attribute, ENOENT (TX002), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported) or a name in no namespace, EINVAL (TX022) nothing after user./trusted./security.';
 
 CREATE OR REPLACE FUNCTION tarbox._do_fs_setxattr(p_ino bigint, p_name bytea, p_value bytea, p_flags int DEFAULT 0)
 RETURNS void
@@ -40,20 +38,14 @@ DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     v_born int;
 BEGIN
-    IF p_name IS NULL OR octet_length(p_name) = 0 OR position('\x00'::bytea IN p_name) > 0 THEN
-        PERFORM tarbox._raise('EINVAL', 'invalid attribute name');
-    ELSIF octet_length(p_name) > 255 THEN
-        PERFORM tarbox._raise('ERANGE', 'attribute name longer than 255 bytes (XATTR_NAME_MAX)');
-    ELSIF octet_length(coalesce(p_value, ''::bytea)) > 65536 THEN
+    -- (system.*, POSIX ACLs above all, is interpreted by file systems that support it; storing
+    -- it as plain data would make cp -a and tar believe the mode was set through an ACL:
+    -- EOPNOTSUPP makes them fall back to chmod, as on a file system without ACLs)
+    PERFORM tarbox._check_xattr_name(p_name);
+    IF octet_length(coalesce(p_value, ''::bytea)) > 65536 THEN
         PERFORM tarbox._raise('E2BIG' , 'attribute value over 64 KiB');
     ELSIF coalesce(p_flags, 0) NOT IN (0, 1, 2) THEN
         PERFORM tarbox._raise('EINVAL', format('invalid flags %s (XATTR_CREATE = 1, XATTR_REPLACE = 2)', p_flags));
-    ELSIF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
-        -- system.* (POSIX ACLs above all) is interpreted by file systems that support it;
-        -- storing it as plain data would make cp -a and tar believe the mode was set through
-        -- an ACL. EOPNOTSUPP makes them fall back to chmod, as on a file system without ACLs.
-        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
-                                                   tarbox._name_text(p_name)));
     END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     IF NOT tarbox._inode_cow(c.tenant_id, c.head, p_ino) THEN
@@ -82,7 +74,7 @@ $$;
 ALTER FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) IS
-'FUSE setxattr / setxattr(2): set extended attribute p_name (1..255 bytes) of inode p_ino to p_value (at most 64 KiB). p_flags: 0, 1 = XATTR_CREATE (EEXIST if present), 2 = XATTR_REPLACE (ENODATA if absent). Updates ctime. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034) name too long, E2BIG (TX007) value too large, EINVAL (TX022), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported), EROFS (TX030).';
+'FUSE setxattr / setxattr(2): set extended attribute p_name (1..255 bytes) of inode p_ino to p_value (at most 64 KiB). p_flags: 0, 1 = XATTR_CREATE (EEXIST if present), 2 = XATTR_REPLACE (ENODATA if absent). Updates ctime. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034) name too long, E2BIG (TX007) value too large, EINVAL (TX022), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported) or a name in no namespace (only user., trusted. and security. are; as ext4), EROFS (TX030).';
 
 CREATE OR REPLACE FUNCTION tarbox.fs_listxattr(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS SETOF bytea
@@ -113,10 +105,7 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
 BEGIN
-    IF substring(p_name FROM 1 FOR 7) = '\x73797374656d2e'::bytea THEN
-        PERFORM tarbox._raise('EOPNOTSUPP', format('%s: system.* attributes (POSIX ACLs) are not supported',
-                                                   tarbox._name_text(p_name)));
-    END IF;
+    PERFORM tarbox._check_xattr_name(p_name);
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     IF NOT tarbox._inode_cow(c.tenant_id, c.head, p_ino) THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
@@ -138,4 +127,4 @@ $$;
 ALTER FUNCTION tarbox._do_fs_removexattr(bigint, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_removexattr(bigint, bytea) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_removexattr(bigint, bytea) IS
-'FUSE removexattr / removexattr(2): remove extended attribute p_name of inode p_ino. Updates ctime. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) system.* names, EROFS (TX030).';
+'FUSE removexattr / removexattr(2): remove extended attribute p_name of inode p_ino. Updates ctime. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) system.* names or a name in no namespace, EINVAL (TX022) nothing after the namespace, EROFS (TX030).';

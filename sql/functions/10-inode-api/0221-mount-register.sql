@@ -18,6 +18,13 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('no mount session %s was ever registered', v_session));
     END IF;
     v_key := tarbox._mount_key(c.tenant_id, v_session);
+    -- One session per connection: every registration holds a session-level advisory lock,
+    -- and the shared lock table must not be filled by registering again and again.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.objsubid = 2
+                  AND (l.classid, l.objid) IS DISTINCT FROM (v_key[1]::oid, v_key[2]::oid)) THEN
+        PERFORM tarbox._raise('EBUSY', 'this connection already holds another mount session; register each mount on a connection of its own');
+    END IF;
     IF NOT tarbox._mount_lock_held(v_key) AND NOT pg_try_advisory_lock(v_key[1], v_key[2]) THEN
         PERFORM tarbox._raise('EBUSY', format('mount session %s is held by another connection', v_session));
     END IF;
@@ -32,4 +39,4 @@ ALTER FUNCTION tarbox.mount_register(boolean, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.mount_register(boolean, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.mount_register(boolean, bigint) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.mount_register(boolean, bigint) IS
-'Mounts: register the calling connection as a running mount of the caller''s tenant and return its session id (bigint). The connection then holds a session-level advisory lock; while it does, tarbox._purge keeps unlinked inodes (the mount may hold them open, as POSIX allows) and purge_orphans of other callers removes nothing. p_read_only: the mount is read-only (informational). p_session: NULL for a new session, or the id of this mount''s session to take it again after its connection was lost. The mount''s other connections should SET tarbox.mount_session to the id, so that their own purges do not wait for themselves. Errors: EINVAL (TX022) p_read_only NULL or an id never handed out, EBUSY (TX016) the session''s lock is held by another connection, EACCES (TX013) caller is not a tenant.';
+'Mounts: register the calling connection as a running mount of the caller''s tenant and return its session id (bigint). The connection then holds a session-level advisory lock; while it does, tarbox._purge keeps unlinked inodes (the mount may hold them open, as POSIX allows) and purge_orphans of other callers removes nothing. p_read_only: the mount is read-only (informational). p_session: NULL for a new session, or the id of this mount''s session to take it again after its connection was lost. The mount''s other connections should SET tarbox.mount_session to the id, so that their own purges do not wait for themselves. Errors: EINVAL (TX022) p_read_only NULL or an id never handed out, EBUSY (TX016) the session''s lock is held by another connection or this connection holds another session, EACCES (TX013) caller is not a tenant.';

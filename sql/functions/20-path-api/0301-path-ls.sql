@@ -1,11 +1,14 @@
-CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint, target text)
 LANGUAGE plpgsql
+-- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
+-- session set (beyond it they spill to temporary files, capped per tenant login).
+SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, coalesce(p_path, '/'), true);
+    r tarbox._resolved := tarbox._walk(c, coalesce(p_path, '\x2f'::bytea), true);
     v tarbox.inode;
     n_path text;
     n_source text;
@@ -16,7 +19,7 @@ BEGIN
     IF r.ino IS NULL THEN
         SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.parent, r.name) p;
         IF n_path IS NULL THEN
-            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
         END IF;
         RETURN QUERY SELECT tarbox._name_text(r.name), 'native'::text, 493, t.default_uid, t.default_gid, 0::bigint,
                             NULL::timestamptz, NULL::bigint, n_source
@@ -25,9 +28,9 @@ BEGIN
     END IF;
     v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) <> 16384 THEN
-        RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), p_path), tarbox._file_type(v.mode),
+        RETURN QUERY SELECT coalesce(tarbox._name_text(r.name), tarbox._name_text(p_path)), tarbox._file_type(v.mode),
                             v.mode & 4095, v.uid, v.gid, v.size, to_timestamp(v.mtime_ns / 1e9), v.ino,
-                            convert_from(v.target, 'UTF8');
+                            tarbox._name_text(v.target);
         RETURN;
     END IF;
     -- A native mount point lists itself: its content is on the host, not an empty directory.
@@ -51,7 +54,7 @@ BEGIN
                CASE WHEN k.i IS NULL THEN tarbox._file_type(i.mode) ELSE 'native' END,
                i.mode & 4095, i.uid, i.gid,
                i.size, to_timestamp(i.mtime_ns / 1e9), i.ino,
-               CASE WHEN k.i IS NULL THEN convert_from(i.target, 'UTF8') ELSE v_sources[k.i] END
+               CASE WHEN k.i IS NULL THEN tarbox._name_text(i.target) ELSE v_sources[k.i] END
           FROM tarbox.dentry d
           CROSS JOIN LATERAL tarbox._inode_at(c.tenant_id, d.ino, c.layer) i
           LEFT JOIN LATERAL (SELECT array_position(v_points, v_dir || tarbox._name_text(d.name)) AS i) k
@@ -61,7 +64,21 @@ BEGIN
          ORDER BY d.name;
 END
 $$;
-ALTER FUNCTION tarbox._do_ls(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._do_ls(text, text) FROM PUBLIC;
-COMMENT ON FUNCTION tarbox._do_ls(text, text) IS
+CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
+RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
+               mtime timestamptz, ino bigint, target text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM tarbox.ls(convert_to(coalesce(p_path, '/'), 'UTF8'), p_layer);
+END
+$$;
+ALTER FUNCTION tarbox._do_ls(bytea, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_ls(bytea, text) FROM PUBLIC;
+ALTER FUNCTION tarbox.ls(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.ls(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.ls(text, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.ls(text, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode, target (a symbolic link''s target; a native mount''s host directory). A non-directory lists itself. A native mount point (stored definitions, tarbox.native_match exact) is type native with its host directory as target, in its parent''s listing and when listed itself (its content is on the host: a path below it is EREMOTE). Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
+COMMENT ON FUNCTION tarbox._do_ls(bytea, text) IS
+'tarbox.ls(text, text) for a path given as bytes (any byte but NUL). Errors: as tarbox.ls(text, text).';

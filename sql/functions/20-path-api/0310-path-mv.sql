@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.mv(p_src text, p_dst text)
+CREATE OR REPLACE FUNCTION tarbox.mv(p_src bytea, p_dst bytea)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -9,9 +9,9 @@ DECLARE
     v_old bigint;
 BEGIN
     IF s.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_src));
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_src)));
     ELSIF s.ino = 1 OR s.name IS NULL THEN
-        PERFORM tarbox._raise('EBUSY', format('cannot move %s', p_src));
+        PERFORM tarbox._raise('EBUSY', format('cannot move %s', tarbox._name_text(p_src)));
     END IF;
     IF d.ino IS NOT NULL AND d.ino <> s.ino
        AND ((tarbox._inode_at(c.tenant_id, d.ino, c.head)).mode & 61440) = 16384 THEN
@@ -20,7 +20,12 @@ BEGIN
     ELSE
         d := tarbox._walk(c, p_dst, false);
         IF d.name IS NULL THEN
-            PERFORM tarbox._raise('EBUSY', format('cannot replace %s', p_dst));
+            PERFORM tarbox._raise('EBUSY', format('cannot replace %s', tarbox._name_text(p_dst)));
+        ELSIF tarbox._names_dir(p_dst)
+              AND ((tarbox._inode_at(c.tenant_id, s.ino, c.head)).mode & 61440) <> 16384 THEN
+            -- rename(2): a destination ending in '/' names a directory
+            PERFORM tarbox._raise('ENOTDIR', format('%s: a path ending in / names a directory; %s is not one',
+                                                    tarbox._name_text(p_dst), tarbox._name_text(p_src)));
         END IF;
     END IF;
     v_old := tarbox._dentry_at(c.tenant_id, d.parent, d.name, c.head);
@@ -32,8 +37,21 @@ BEGIN
     END IF;
 END
 $$;
+CREATE OR REPLACE FUNCTION tarbox.mv(p_src text, p_dst text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM tarbox.mv(convert_to(p_src, 'UTF8'), convert_to(p_dst, 'UTF8'));
+END
+$$;
+ALTER FUNCTION tarbox.mv(bytea, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.mv(bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.mv(bytea, bytea) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.mv(bytea, bytea) IS
+'tarbox.mv(text, text) for paths given as bytes (any byte but NUL). Errors: as tarbox.mv(text, text).';
 ALTER FUNCTION tarbox.mv(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.mv(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.mv(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.mv(text, text) IS
-'Move or rename by absolute paths, like mv(1): when p_dst is an existing directory the source moves into it under its own name; otherwise rename(2) semantics (atomic, replaces a compatible target). Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root.';
+'Move or rename by absolute paths, like mv(1): when p_dst is an existing directory the source moves into it under its own name; otherwise rename(2) semantics (atomic, replaces a compatible target; a destination ending in / names a directory: ENOTDIR for a source that is not one). Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), ENOTDIR (TX020), EBUSY (TX016) the root.';

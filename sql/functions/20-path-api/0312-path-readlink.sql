@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.readlink(p_path text, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.readlink(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -7,11 +7,24 @@ DECLARE
     r tarbox._resolved := tarbox._walk(c, p_path, false);
 BEGIN
     IF r.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     END IF;
     RETURN tarbox._name_text(tarbox.fs_readlink(r.ino, c.layer));
 END
 $$;
+CREATE OR REPLACE FUNCTION tarbox.readlink(p_path text, p_layer text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN tarbox.readlink(convert_to(p_path, 'UTF8'), p_layer);
+END
+$$;
+ALTER FUNCTION tarbox.readlink(bytea, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.readlink(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.readlink(bytea, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.readlink(bytea, text) IS
+'tarbox.readlink(text, text) for a path given as bytes (any byte but NUL). Errors: as tarbox.readlink(text, text).';
 ALTER FUNCTION tarbox.readlink(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.readlink(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.readlink(text, text) TO tarbox_tenant;

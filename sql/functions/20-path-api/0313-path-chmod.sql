@@ -1,12 +1,27 @@
+CREATE OR REPLACE FUNCTION tarbox.chmod(p_path bytea, p_mode int)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM tarbox.fs_setattr(tarbox._path_ino(tarbox._ctx(NULL, true), p_path, true),
+                              p_mode & 4095, NULL, NULL, NULL, NULL, NULL, NULL);
+END
+$$;
 CREATE OR REPLACE FUNCTION tarbox.chmod(p_path text, p_mode int)
 RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT tarbox.fs_setattr(tarbox._path_ino(tarbox._ctx(NULL, true), p_path, true),
-                             p_mode & 4095, NULL, NULL, NULL, NULL, NULL, NULL);
+BEGIN
+    PERFORM tarbox.chmod(convert_to(p_path, 'UTF8'), p_mode);
+END
 $$;
+ALTER FUNCTION tarbox.chmod(bytea, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.chmod(bytea, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.chmod(bytea, int) TO tarbox_tenant;
 ALTER FUNCTION tarbox.chmod(text, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.chmod(text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.chmod(text, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.chmod(text, int) IS
 'chmod(2) by absolute path (symbolic links followed): set the permission bits (07777 of p_mode); ctime becomes now. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), EROFS (TX030).';
+COMMENT ON FUNCTION tarbox.chmod(bytea, int) IS
+'tarbox.chmod(text, int) for a path given as bytes (any byte but NUL). Errors: as tarbox.chmod(text, int).';

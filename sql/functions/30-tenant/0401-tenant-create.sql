@@ -34,6 +34,7 @@ BEGIN
     IF p_password IS NOT NULL THEN
         EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', v_role, p_password);
     END IF;
+    PERFORM tarbox._tenant_role_limits(v_role, 32);
     INSERT INTO tarbox.tenant (tenant_id, name, default_uid, default_gid) VALUES (v_id, p_name, p_uid, p_gid);
     EXECUTE format('CREATE SEQUENCE tarbox.%I AS bigint START 2', 'ino_seq_' || v_id);
     EXECUTE format('GRANT USAGE ON SEQUENCE tarbox.%I TO tarbox_owner', 'ino_seq_' || v_id);
@@ -49,4 +50,4 @@ $$;
 ALTER FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) IS
-'Administrators: create tenant p_name (1-63 of a-z 0-9 _ -, starting with a letter) with its role tarbox_tenant_<id> (LOGIN with p_password, else NOLOGIN: reached by SET ROLE; granted to the HTTP gateway role tarbox_gateway), its base layer and an empty root directory owned by p_uid:p_gid (also the owner of files made through the path API). Returns (tenant_id, name, role_name). Errors: EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';
+'Administrators: create tenant p_name (1-63 of a-z 0-9 _ -, starting with a letter) with its role tarbox_tenant_<id> (LOGIN with p_password, else NOLOGIN: reached by SET ROLE; granted to the HTTP gateway role tarbox_gateway), its base layer and an empty root directory owned by p_uid:p_gid (also the owner of files made through the path API). A login of the role gets at most 32 concurrent connections, temporary files of at most 1 GB per session (temp_file_limit, which it cannot raise) and idle-in-transaction sessions ended after 15 minutes. Returns (tenant_id, name, role_name). Errors: EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';

@@ -2,6 +2,9 @@ CREATE OR REPLACE FUNCTION tarbox.diff(p_from text, p_to text DEFAULT 'current',
 RETURNS TABLE (path text, change text, type text, size_before bigint, size_after bigint,
                size_delta bigint, lines_added int, lines_deleted int)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
+-- session set (beyond it they spill to temporary files, capped per tenant login).
+SET work_mem = '64MB'
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -13,6 +16,9 @@ DECLARE
     v_rev boolean := v_a > v_b;
     v_prefix text := rtrim(coalesce(p_path, '/'), '/');
 BEGIN
+    IF p_path IS NOT NULL AND left(p_path, 1) <> '/' THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)', p_path));
+    END IF;
     IF lo = hi THEN
         RETURN;
     END IF;
@@ -99,4 +105,4 @@ ALTER FUNCTION tarbox.diff(text, text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.diff(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.diff(text, text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.diff(text, text, text) IS
-'What changed from layer p_from to layer p_to (name, tag, id, ''current'', ''head''), under absolute path p_path: one row per path with change A (added), M (modified: content, mode, owner, mtime, xattrs, symlink target, or the name now holds another inode) or D (deleted), the file type, sizes before and after and their difference (bytes), and for text files (UTF-8, up to 8 MiB) the lines added and deleted. Works in either direction; reads only the rows born or died between the two layers, so its cost follows the size of the change, not of the tree. A rename shows as D of the old path and A of the new. Errors: ENOENT (TX002) no such layer.';
+'What changed from layer p_from to layer p_to (name, tag, id, ''current'', ''head''), under absolute path p_path: one row per path with change A (added), M (modified: content, mode, owner, mtime, xattrs, symlink target, or the name now holds another inode) or D (deleted), the file type, sizes before and after and their difference (bytes), and for text files (UTF-8, up to 8 MiB and 500,000 lines) the lines added and deleted (shortest edit script; an approximation, the multiset difference of the lines, when that takes more than a fixed amount of work: each file costs at most about half a second, and the call is cancellable). Works in either direction; reads only the rows born or died between the two layers, so its cost follows the size of the change, not of the tree. A rename shows as D of the old path and A of the new. Errors: ENOENT (TX002) no such layer, EINVAL (TX022) relative path. A NULL layer is the current one, as everywhere.';

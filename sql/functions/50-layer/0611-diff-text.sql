@@ -8,6 +8,9 @@ DECLARE
     v_new bytea;
     v_diff text;
 BEGIN
+    IF p_path IS NULL OR left(p_path, 1) <> '/' THEN
+        PERFORM tarbox._raise('EINVAL', format('path %L is not absolute (it must start with /)', p_path));
+    END IF;
     v_old := tarbox._file_at(c.tenant_id, tarbox._layer_ref(c.tenant_id, p_from), p_path);
     v_new := tarbox._file_at(c.tenant_id, tarbox._layer_ref(c.tenant_id, p_to), p_path);
     IF v_old IS NULL AND v_new IS NULL THEN
@@ -26,4 +29,4 @@ ALTER FUNCTION tarbox.diff_text(text, text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.diff_text(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.diff_text(text, text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.diff_text(text, text, text) IS
-'Unified diff (diff -u, 3 lines of context) of the regular file at absolute path p_path between layers p_from and p_to (name, tag, id, ''current'', ''head''); a side where the file does not exist is /dev/null. Empty text when equal. Errors: ENOENT (TX002) no such layer or no such file in either, EINVAL (TX022) not text.';
+'Unified diff (diff -u, 3 lines of context) of the regular file at absolute path p_path between layers p_from and p_to (name, tag, id, ''current'', ''head''); a side where the file does not exist is /dev/null. Empty text when equal. Bounded: files of at most 8 MiB; a shortest diff when it is found within a fixed amount of work (about a second), else the changed region is shown replaced whole (correct, not minimal); cancellable (statement_timeout). Errors: ENOENT (TX002) no such layer or no such file in either, EINVAL (TX022) not text or a relative path, EFBIG (TX027) a version over 8 MiB. A NULL layer is the current one, as everywhere.';

@@ -30,7 +30,9 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('invalid length %s', p_length));
     END IF;
     v := tarbox._inode_at(c.tenant_id, e.ino, c.layer);  -- (the whole row: _read needs its layout)
-    data := tarbox._read(c.tenant_id, c.layer, v, v_off, coalesce(p_length, greatest(e.size - v_off, 0)));
+    -- at most 16 MiB per call (tarbox.limits() io_max): a short read, told by offset_ and size
+    data := tarbox._read(c.tenant_id, c.layer, v, v_off,
+                         least(coalesce(p_length, greatest(e.size - v_off, 0)), tarbox._io_max()));
     offset_ := v_off;
     size := e.size;
     etag := e.etag;
@@ -41,4 +43,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) IS
-'Remote API. Read the regular file at absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): p_length bytes (NULL = to the end) from byte p_offset (negative: the last -p_offset bytes, an HTTP suffix range), cut at the end of file (empty past it); holes read as zeros. Returns one row (OUT parameters): data, offset_ (the offset read from), size (the file''s size, bytes), etag, mtime_ns, mode. p_if_match: read only if the file''s etag is one of these (a download of several calls stays on one version). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ESTALE (TX116) the file changed (If-Match), ENOTDIR (TX020), ELOOP (TX040).';
+'Remote API. Read the regular file at absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): p_length bytes (NULL = to the end) from byte p_offset (negative: the last -p_offset bytes, an HTTP suffix range), cut at the end of file (empty past it) and at 16 MiB per call (tarbox.limits() io_max: a short read, the rest is read from the next offset); holes read as zeros. Returns one row (OUT parameters): data, offset_ (the offset read from), size (the file''s size, bytes), etag, mtime_ns, mode. p_if_match: read only if the file''s etag is one of these (a download of several calls stays on one version). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ESTALE (TX116) the file changed (If-Match), ENOTDIR (TX020), ELOOP (TX040).';

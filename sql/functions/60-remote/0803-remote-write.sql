@@ -16,6 +16,7 @@ DECLARE
     v_off bigint := coalesce(p_offset, 0);
     v_n bigint := coalesce(octet_length(p_data), 0);
 BEGIN
+    PERFORM tarbox._check_write(tarbox._name_text(p_path), CASE WHEN p_append THEN 0 ELSE v_off END, p_data);
     IF v_off < 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid offset %s', v_off));
     ELSIF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
@@ -26,6 +27,10 @@ BEGIN
         EXIT WHEN r.ino IS NOT NULL;
         IF p_if_match IS NOT NULL THEN
             PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
+        END IF;
+        IF tarbox._names_dir(p_path) THEN  -- open(2) with O_CREAT of name/: EISDIR
+            PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory; a file cannot be created there',
+                                                   tarbox._name_text(p_path)));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
         BEGIN
@@ -68,6 +73,9 @@ BEGIN
     IF p_final AND NOT coalesce(p_append, false) THEN
         PERFORM tarbox._truncate(c, v_ino, v_off + v_n);
     END IF;
+    IF (v_n > 0 OR p_truncate) AND tarbox._writer_unprivileged(c) THEN
+        PERFORM tarbox._kill_suid(c, v_ino);  -- the writer is the tenant's default owner
+    END IF;
     IF p_final AND EXISTS (SELECT 1 FROM tarbox.inode i
                             WHERE i.tenant_id = c.tenant_id AND i.ino = v_ino AND i.died = 2147483647
                               AND i.text_bytes < i.size) THEN
@@ -80,4 +88,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
-'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';
+'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). At most 16 MiB per call (tarbox.limits() io_max). A path ending in / names a directory (EISDIR when the file would be created). Unless the tenant''s default owner is root, a change of data clears the set-user-ID/set-group-ID bits, as Linux does for an unprivileged writer. Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027) past 16 TiB or over 16 MiB, ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';

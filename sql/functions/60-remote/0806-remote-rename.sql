@@ -16,6 +16,17 @@ BEGIN
     ELSIF d.name IS NULL THEN
         PERFORM tarbox._raise('EBUSY', format('cannot replace %s', tarbox._name_text(p_to)));
     END IF;
+    IF tarbox._names_dir(p_to)
+       AND ((tarbox._inode_at(c.tenant_id, s.ino, c.head)).mode & 61440) <> 16384 THEN
+        -- rename(2): a destination ending in '/' names a directory
+        PERFORM tarbox._raise('ENOTDIR', format('%s: a path ending in / names a directory; %s is not one',
+                                                tarbox._name_text(p_to), tarbox._name_text(p_from)));
+    END IF;
+    IF s.parent <> d.parent AND ((tarbox._inode_at(c.tenant_id, s.ino, c.head)).mode & 61440) = 16384 THEN
+        -- a directory moving to another parent: the tenant's rename lock before any inode lock
+        -- (fs_rename takes it again, harmlessly), as fs_rename orders them
+        PERFORM tarbox._rename_lock(c.tenant_id);
+    END IF;
     IF p_if_match IS NOT NULL THEN
         -- the lock order of fs_rename: both parents (lower inode first), then the entries
         PERFORM tarbox._lock_inode(c.tenant_id, least(s.parent, d.parent));

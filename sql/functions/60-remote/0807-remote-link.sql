@@ -12,6 +12,9 @@ BEGIN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_target)));
     ELSIF r.ino IS NOT NULL OR r.name IS NULL THEN
         PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+    ELSIF tarbox._names_dir(p_path) THEN  -- link(2) to a missing name/: ENOENT, as on Linux
+        PERFORM tarbox._raise('ENOENT', format('%s: a path ending in / names a directory, and there is none',
+                                               tarbox._name_text(p_path)));
     END IF;
     PERFORM tarbox.fs_link(s.ino, r.parent, r.name);
     RETURN tarbox._entry_at(c.tenant_id, s.ino, c.head, r.name);
@@ -30,6 +33,9 @@ DECLARE
 BEGIN
     IF r.ino IS NOT NULL OR r.name IS NULL THEN
         PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+    ELSIF tarbox._names_dir(p_path) THEN  -- symlink(2) to a missing name/: ENOENT, as on Linux
+        PERFORM tarbox._raise('ENOENT', format('%s: a path ending in / names a directory, and there is none',
+                                               tarbox._name_text(p_path)));
     END IF;
     SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
     v_ino := (tarbox.fs_symlink(r.parent, r.name, p_target, t.default_uid, t.default_gid)).ino;

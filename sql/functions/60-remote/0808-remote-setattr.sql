@@ -27,6 +27,9 @@ BEGIN
     PERFORM tarbox.fs_setattr(r.ino, p_mode, p_uid, p_gid, p_size,
                               CASE WHEN p_touch THEN coalesce(p_atime_ns, v_now) ELSE p_atime_ns END,
                               CASE WHEN p_touch THEN coalesce(p_mtime_ns, v_now) ELSE p_mtime_ns END);
+    IF p_size IS NOT NULL AND p_mode IS NULL AND tarbox._writer_unprivileged(c) THEN
+        PERFORM tarbox._kill_suid(c, r.ino);  -- truncate(2) by an unprivileged writer, as Linux
+    END IF;
     RETURN tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
 END
 $$;

@@ -14,7 +14,8 @@ DECLARE
     v_candidates bytea[];
     r record;
 BEGIN
-    PERFORM pg_advisory_xact_lock_shared(p_tenant);
+    -- the layer lock (tarbox._layer_lock takes it exclusively), shared as a writer holds it
+    PERFORM pg_advisory_xact_lock_shared(t.lock_key) FROM tarbox.tenant t WHERE t.tenant_id = p_tenant;
     PERFORM tarbox._usage_fold(p_tenant);
     SELECT array_agg(b.hash) INTO v_candidates
       FROM tarbox.block b

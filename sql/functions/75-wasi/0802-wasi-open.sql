@@ -48,6 +48,9 @@ BEGIN
     END IF;
     IF v_trunc AND (v.mode & 61440) = 32768 THEN
         PERFORM tarbox._truncate(c, r.ino, 0, true);
+        IF tarbox._writer_unprivileged(c) THEN
+            PERFORM tarbox._kill_suid(c, r.ino);  -- the writer is the tenant's default owner
+        END IF;
         v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     END IF;
     RETURN tarbox._attr(v);

@@ -8,7 +8,11 @@ DECLARE
     v_n bigint;
     v_end bigint;
 BEGIN
+    PERFORM tarbox._check_write(format('inode %s', p_ino), CASE WHEN p_append THEN 0 ELSE p_offset END, p_data);
     v_n := tarbox._write(c, p_ino, p_offset, p_data, coalesce(p_append, false));
+    IF v_n > 0 AND tarbox._writer_unprivileged(c) THEN
+        PERFORM tarbox._kill_suid(c, p_ino);  -- the writer is the tenant's default owner
+    END IF;
     IF NOT coalesce(p_append, false) THEN
         RETURN p_offset + v_n;
     END IF;

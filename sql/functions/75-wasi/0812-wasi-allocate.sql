@@ -8,6 +8,9 @@ DECLARE
 BEGIN
     IF p_offset IS NULL OR p_len IS NULL OR p_offset < 0 OR p_len <= 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid range: offset %s, length %s', p_offset, p_len));
+    ELSIF p_offset > 17592186044416 - p_len THEN  -- (before p_offset + p_len can overflow)
+        PERFORM tarbox._raise('EFBIG', format('a range ending past the 16 TiB file size limit (offset %s, length %s)',
+                                              p_offset, p_len));
     END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, p_ino);
     v := tarbox._inode_at(c.tenant_id, p_ino, c.head);

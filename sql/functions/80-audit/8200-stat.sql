@@ -1,12 +1,12 @@
 -- tarbox.stat: audited entry point of tarbox._do_stat (op stat, level full).
-CREATE OR REPLACE FUNCTION tarbox.stat(p_path text, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('stat', 3, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('stat', 3, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     v_rows bigint;
 BEGIN
     IF au.op IS NULL THEN
@@ -31,9 +31,9 @@ BEGIN
     RETURN;
 END
 $$;
-ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
+ALTER FUNCTION tarbox.stat(bytea, boolean, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.stat(bytea, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.stat(bytea, boolean, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.stat(bytea, boolean, text) IS
 'Audit: recorded as operation stat at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.stat(text, boolean, text)', 'tarbox._do_stat(text, boolean, text)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.stat(bytea, boolean, text)', 'tarbox._do_stat(bytea, boolean, text)');  -- the operation's reference first

@@ -1,10 +1,10 @@
 -- tarbox.read: audited entry point of tarbox._do_read (op read, level full).
-CREATE OR REPLACE FUNCTION tarbox.read(p_path text, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
 RETURNS bytea
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('read', 3, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('read', 3, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     r bytea;
 BEGIN
     IF au.op IS NULL THEN
@@ -29,9 +29,9 @@ BEGIN
     RETURN r;
 END
 $$;
-ALTER FUNCTION tarbox.read(text, bigint, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.read(text, bigint, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.read(text, bigint, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.read(text, bigint, bigint, text) IS
+ALTER FUNCTION tarbox.read(bytea, bigint, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.read(bytea, bigint, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.read(bytea, bigint, bigint, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.read(bytea, bigint, bigint, text) IS
 'Audit: recorded as operation read at level full and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.read(text, bigint, bigint, text)', 'tarbox._do_read(text, bigint, bigint, text)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.read(bytea, bigint, bigint, text)', 'tarbox._do_read(bytea, bigint, bigint, text)');  -- the operation's reference first

@@ -1,10 +1,10 @@
 -- tarbox.write: audited entry point of tarbox._do_write (op write, level standard).
-CREATE OR REPLACE FUNCTION tarbox.write(p_path text, p_data bytea, p_offset bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.write(p_path bytea, p_data bytea, p_offset bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('write', 2, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('write', 2, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     r bigint;
 BEGIN
     IF au.op IS NULL THEN
@@ -28,20 +28,10 @@ BEGIN
     RETURN r;
 END
 $$;
-ALTER FUNCTION tarbox.write(text, bytea, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.write(text, bytea, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.write(text, bytea, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.write(text, bytea, bigint) IS
+ALTER FUNCTION tarbox.write(bytea, bytea, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.write(bytea, bytea, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.write(bytea, bytea, bigint) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.write(bytea, bytea, bigint) IS
 'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.write(text, bytea, bigint)', 'tarbox._do_write(text, bytea, bigint)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.write(bytea, bytea, bigint)', 'tarbox._do_write(bytea, bytea, bigint)');  -- the operation's reference first
 
--- The text overload: UTF-8 text through the audited bytes form (one record).
-CREATE OR REPLACE FUNCTION tarbox.write(p_path text, p_text text)
-RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT tarbox.write(p_path, convert_to(p_text, 'UTF8'), NULL::bigint) $$;
-ALTER FUNCTION tarbox.write(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.write(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.write(text, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.write(text, text) IS
-'Replace the content of the file at an absolute path with UTF-8 text (created if missing). Returns bytes written. Errors: as tarbox.write(text, bytea, bigint).';

@@ -1,10 +1,10 @@
 -- tarbox.append: audited entry point of tarbox._do_append (op write, level standard).
-CREATE OR REPLACE FUNCTION tarbox.append(p_path text, p_data bytea)
+CREATE OR REPLACE FUNCTION tarbox.append(p_path bytea, p_data bytea)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('write', 2, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('write', 2, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     r bigint;
 BEGIN
     IF au.op IS NULL THEN
@@ -27,20 +27,10 @@ BEGIN
     RETURN r;
 END
 $$;
-ALTER FUNCTION tarbox.append(text, bytea) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.append(text, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.append(text, bytea) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.append(text, bytea) IS
+ALTER FUNCTION tarbox.append(bytea, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.append(bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.append(bytea, bytea) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.append(bytea, bytea) IS
 'Audit: recorded as operation write at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.append(text, bytea)', 'tarbox._do_append(text, bytea)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.append(bytea, bytea)', 'tarbox._do_append(bytea, bytea)');  -- the operation's reference first
 
--- The text overload: UTF-8 text through the audited bytes form (one record).
-CREATE OR REPLACE FUNCTION tarbox.append(p_path text, p_text text)
-RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT tarbox.append(p_path, convert_to(p_text, 'UTF8')) $$;
-ALTER FUNCTION tarbox.append(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.append(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.append(text, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.append(text, text) IS
-'Append UTF-8 text to the file at an absolute path (created if missing). Returns the new size in bytes. Errors: as tarbox.write.';

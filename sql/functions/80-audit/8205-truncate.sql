@@ -1,10 +1,10 @@
 -- tarbox.truncate: audited entry point of tarbox._do_truncate (op setattr, level standard).
-CREATE OR REPLACE FUNCTION tarbox.truncate(p_path text, p_size bigint)
+CREATE OR REPLACE FUNCTION tarbox.truncate(p_path bytea, p_size bigint)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('setattr', 2, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('setattr', 2, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
 BEGIN
     IF au.op IS NULL THEN
         PERFORM tarbox._do_truncate(p_path, p_size);
@@ -27,9 +27,9 @@ BEGIN
     RETURN;
 END
 $$;
-ALTER FUNCTION tarbox.truncate(text, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.truncate(text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.truncate(text, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.truncate(text, bigint) IS
+ALTER FUNCTION tarbox.truncate(bytea, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.truncate(bytea, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.truncate(bytea, bigint) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.truncate(bytea, bigint) IS
 'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.truncate(text, bigint)', 'tarbox._do_truncate(text, bigint)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.truncate(bytea, bigint)', 'tarbox._do_truncate(bytea, bigint)');  -- the operation's reference first

@@ -1,10 +1,10 @@
 -- tarbox.mkdir: audited entry point of tarbox._do_mkdir (op mkdir, level basic).
-CREATE OR REPLACE FUNCTION tarbox.mkdir(p_path text, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox.mkdir(p_path bytea, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('mkdir', 1, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('mkdir', 1, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     r bigint;
 BEGIN
     IF au.op IS NULL THEN
@@ -28,9 +28,9 @@ BEGIN
     RETURN r;
 END
 $$;
-ALTER FUNCTION tarbox.mkdir(text, int, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.mkdir(text, int, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.mkdir(text, int, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.mkdir(text, int, boolean) IS
+ALTER FUNCTION tarbox.mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.mkdir(bytea, int, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.mkdir(bytea, int, boolean) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.mkdir(bytea, int, boolean) IS
 'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.mkdir(text, int, boolean)', 'tarbox._do_mkdir(text, int, boolean)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.mkdir(bytea, int, boolean)', 'tarbox._do_mkdir(bytea, int, boolean)');  -- the operation's reference first

@@ -1,10 +1,10 @@
 -- tarbox.rm: audited entry point of tarbox._do_rm (op rm, level basic).
-CREATE OR REPLACE FUNCTION tarbox.rm(p_path text, p_recursive boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox.rm(p_path bytea, p_recursive boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('rm', 1, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('rm', 1, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
     r bigint;
 BEGIN
     IF au.op IS NULL THEN
@@ -27,9 +27,9 @@ BEGIN
     RETURN r;
 END
 $$;
-ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.rm(text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.rm(text, boolean) IS
+ALTER FUNCTION tarbox.rm(bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.rm(bytea, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.rm(bytea, boolean) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.rm(bytea, boolean) IS
 'Audit: recorded as operation rm at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.rm(text, boolean)', 'tarbox._do_rm(text, boolean)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.rm(bytea, boolean)', 'tarbox._do_rm(bytea, boolean)');  -- the operation's reference first

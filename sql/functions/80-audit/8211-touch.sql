@@ -1,10 +1,10 @@
 -- tarbox.touch: audited entry point of tarbox._do_touch (op setattr, level standard).
-CREATE OR REPLACE FUNCTION tarbox.touch(p_path text, p_atime_ns bigint DEFAULT NULL, p_mtime_ns bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox.touch(p_path bytea, p_atime_ns bigint DEFAULT NULL, p_mtime_ns bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('setattr', 2, NULL, NULL, NULL, NULL), p_path);
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('setattr', 2, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
 BEGIN
     IF au.op IS NULL THEN
         PERFORM tarbox._do_touch(p_path, p_atime_ns, p_mtime_ns);
@@ -27,9 +27,9 @@ BEGIN
     RETURN;
 END
 $$;
-ALTER FUNCTION tarbox.touch(text, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.touch(text, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.touch(text, bigint, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.touch(text, bigint, bigint) IS
+ALTER FUNCTION tarbox.touch(bytea, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.touch(bytea, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.touch(bytea, bigint, bigint) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.touch(bytea, bigint, bigint) IS
 'Audit: recorded as operation setattr at level standard and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
-SELECT tarbox._audit_doc('tarbox.touch(text, bigint, bigint)', 'tarbox._do_touch(text, bigint, bigint)');  -- the operation's reference first
+SELECT tarbox._audit_doc('tarbox.touch(bytea, bigint, bigint)', 'tarbox._do_touch(bytea, bigint, bigint)');  -- the operation's reference first

@@ -26,6 +26,25 @@ AS $$ SELECT date_trunc(p_period, p_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' 
 ALTER FUNCTION tarbox._audit_period(timestamptz, text) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox._audit_period(timestamptz, text) FROM PUBLIC;
 
+-- tarbox._audit_no_statistics(table): no per-value planner statistics on any column of a new
+-- audit table (a partition does not take them from its parent; see migration 0081).
+CREATE OR REPLACE FUNCTION tarbox._audit_no_statistics(p_table text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_col name;
+BEGIN
+    FOR v_col IN SELECT a.attname FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = format('tarbox.%I', p_table)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY a.attnum LOOP
+        EXECUTE format('ALTER TABLE tarbox.%I ALTER COLUMN %I SET STATISTICS 0', p_table, v_col);
+    END LOOP;
+END
+$$;
+ALTER FUNCTION tarbox._audit_no_statistics(text) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox._audit_no_statistics(text) FROM PUBLIC;
+
 -- tarbox._audit_partition_make(lo, hi): make partitions for whatever part of [lo, hi) no
 -- partition covers yet (partitions never overlap; after a switch between months and days the
 -- existing ones stay and only the gaps get new ones). Rows of those ranges that landed in the
@@ -70,6 +89,7 @@ BEGIN
                            v_name, v_cur, v_gap_hi);
         END IF;
         EXECUTE format('ALTER TABLE tarbox.%I OWNER TO tarbox_maint', v_name);
+        PERFORM tarbox._audit_no_statistics(v_name);
         EXECUTE format('ALTER TABLE tarbox.%I ENABLE ROW LEVEL SECURITY', v_name);
         EXECUTE format('ALTER TABLE tarbox.%I FORCE ROW LEVEL SECURITY', v_name);
         EXECUTE format('CREATE POLICY audit_log_own ON tarbox.%I USING (tenant_id = tarbox._tenant_id()) '

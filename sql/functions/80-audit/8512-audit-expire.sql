@@ -79,6 +79,7 @@ BEGIN
         EXECUTE format('ALTER TABLE tarbox.audit_log ATTACH PARTITION tarbox.%I FOR VALUES FROM (%s) TO (%s)',
                        p.name, p.lo_ns, p.hi_ns);
         EXECUTE format('ALTER TABLE tarbox.%I OWNER TO tarbox_maint', p.name);
+        PERFORM tarbox._audit_no_statistics(p.name);
         EXECUTE format('ALTER TABLE tarbox.%I ENABLE ROW LEVEL SECURITY', p.name);
         EXECUTE format('ALTER TABLE tarbox.%I FORCE ROW LEVEL SECURITY', p.name);
         EXECUTE format('CREATE POLICY audit_log_own ON tarbox.%I USING (tenant_id = tarbox._tenant_id()) '
