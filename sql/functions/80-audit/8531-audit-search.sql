@@ -11,8 +11,12 @@ DECLARE
     v_tenant bigint := (tarbox._ctx(NULL, false)).tenant_id;
     v_path text := tarbox._audit_clean_path(p_path);
     v_limit int := coalesce(p_limit, 1000);
-    v_since bigint := CASE WHEN p_since IS NOT NULL THEN tarbox._audit_ns(p_since) END;
-    v_until bigint := CASE WHEN p_until IS NOT NULL THEN tarbox._audit_ns(p_until) END;
+    -- times beyond what ns since the epoch in a bigint can hold (1677..2262, and +-infinity)
+    -- are clamped to its ends: no record is outside them
+    v_since bigint := CASE WHEN p_since IS NOT NULL THEN tarbox._audit_ns(least(greatest(p_since,
+                          timestamptz '1678-01-01 00:00Z'), timestamptz '2262-04-11 00:00Z')) END;
+    v_until bigint := CASE WHEN p_until IS NOT NULL THEN tarbox._audit_ns(least(greatest(p_until,
+                          timestamptz '1678-01-01 00:00Z'), timestamptz '2262-04-11 00:00Z')) END;
 BEGIN
     IF v_limit NOT BETWEEN 1 AND 100000 THEN
         PERFORM tarbox._raise('EINVAL', format('limit %s: 1 to 100000 records', v_limit));
@@ -40,4 +44,4 @@ ALTER FUNCTION tarbox.audit_search(timestamptz, timestamptz, text, text[], boole
 REVOKE ALL ON FUNCTION tarbox.audit_search(timestamptz, timestamptz, text, text[], boolean, int, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.audit_search(timestamptz, timestamptz, text, text[], boolean, int, boolean) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.audit_search(timestamptz, timestamptz, text, text[], boolean, int, boolean) IS
-'The calling tenant''s audit records (rows of tarbox.audit), oldest first: from p_since (inclusive) to p_until (exclusive), on path p_path or below it (as path or destination), of the operations p_ops (NULL = all), only failures with p_failed; at most p_limit (1..100000) records, the oldest ones or with p_newest the newest ones. Errors: EINVAL (TX022) bad limit, relative path or more than 64 operations, EACCES (TX013) caller is not a tenant.';
+'The calling tenant''s audit records (rows of tarbox.audit), oldest first: from p_since (inclusive) to p_until (exclusive; times outside 1678..2262 are clamped to those years), on path p_path or below it (as path or destination), of the operations p_ops (NULL = all), only failures with p_failed; at most p_limit (1..100000) records, the oldest ones or with p_newest the newest ones. Errors: EINVAL (TX022) bad limit, relative path or more than 64 operations, EACCES (TX013) caller is not a tenant.';
