@@ -2,7 +2,8 @@
 
 Routes (``<base>`` is ``--base-path``, default empty): ``<base>/api/v1/fs/...`` (the RunMat
 remote-filesystem contract, :mod:`.remote_fs`), ``<base>/api/v1/files|stat|dir|...`` (:mod:`.files`),
-``<base>/api/v1/layers|diff|usage`` (:mod:`.layers`), ``<base>/health``, ``<base>/metrics``, ``<base>/openapi.json`` and
+``<base>/api/v1/layers|diff|usage`` (:mod:`.layers`), ``<base>/api/v1/audit`` (:mod:`.audit`),
+``<base>/health``, ``<base>/metrics``, ``<base>/openapi.json`` and
 the docs page ``<base>/docs``.
 
 Every error, whatever raised it, is answered with the JSON body ``{error, errno, message}``
@@ -26,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import TarboxError
-from . import files, layers, metrics, remote_fs
+from . import audit, files, layers, metrics, remote_fs
 from .bodies import DEFAULT_DATA_LIMIT, DEFAULT_JSON_LIMIT, BodyLimit
 from .errors import HTTPProblem, errno_name, problem_of
 from .gateway import Gateway
@@ -138,6 +139,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     app.include_router(remote_fs.router, prefix=api)
     app.include_router(files.router, prefix=api)
     app.include_router(layers.router, prefix=api)
+    app.include_router(audit.router, prefix=api)
 
     @app.get(f"{base}/health", tags=["operations"], summary="Health",
              description="200 `{status: ok}` when the database answers, else 503.")
