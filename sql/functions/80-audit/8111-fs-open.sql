@@ -1,5 +1,4 @@
 -- tarbox.fs_open: audited entry point of tarbox._do_fs_open (op open, level see below).
-DROP FUNCTION IF EXISTS tarbox.fs_open(bigint, int, int, bigint, bigint, int);  -- the signature before p_kill_suidgid
 CREATE OR REPLACE FUNCTION tarbox.fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL,
     p_kill_suidgid boolean DEFAULT false, p_caller_uid bigint DEFAULT NULL, p_caller_gid bigint DEFAULT NULL, p_caller_pid int DEFAULT NULL)
 RETURNS tarbox.attr

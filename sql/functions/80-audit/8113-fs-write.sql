@@ -1,5 +1,4 @@
 -- tarbox.fs_write: audited entry point of tarbox._do_fs_write (op write, level standard).
-DROP FUNCTION IF EXISTS tarbox.fs_write(bigint, bigint, bytea, boolean, bigint, bigint, int);  -- the signature before p_kill_suidgid
 CREATE OR REPLACE FUNCTION tarbox.fs_write(p_ino bigint, p_offset bigint, p_data bytea, p_append boolean DEFAULT false,
     p_kill_suidgid boolean DEFAULT false, p_caller_uid bigint DEFAULT NULL, p_caller_gid bigint DEFAULT NULL, p_caller_pid int DEFAULT NULL)
 RETURNS bigint
