@@ -11,7 +11,7 @@ CACHE    := $(CURDIR)/.cache
 
 PG_MAJOR ?= 15
 DEB_PACKAGES := postgresql postgresql-plpython3-$(PG_MAJOR) postgresql-$(PG_MAJOR)-pgtap \
-                libtap-parser-sourcehandler-pgtap-perl fuse3 libfuse3-dev pkg-config bindfs
+                libtap-parser-sourcehandler-pgtap-perl fuse3 libfuse3-dev pkg-config bindfs patch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DJANGO_VERSION := 5.1.4
@@ -46,9 +46,21 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# pyfuse3 is built from its PyPI sdist (it has no wheels) with vendor/pyfuse3.patch,
+# which adds the FALLOCATE handler pyfuse3 lacks; the sdist's hash is checked first.
+PYFUSE3_VERSION := 3.5.0
+PYFUSE3_SHA256  := 88399a9494b88603230bba300f4ba9ad63fece5ed514ca3633d555a0c6a42b24
+PYFUSE3_BUILD   := $(VENV)/build/pyfuse3
+
+$(VENV)/.installed: pyproject.toml vendor/pyfuse3.patch
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	rm -rf $(PYFUSE3_BUILD) && mkdir -p $(PYFUSE3_BUILD)
+	$(PY) -m pip download -q --no-deps --no-binary :all: -d $(PYFUSE3_BUILD) pyfuse3==$(PYFUSE3_VERSION)
+	cd $(PYFUSE3_BUILD) && echo "$(PYFUSE3_SHA256)  pyfuse3-$(PYFUSE3_VERSION).tar.gz" | sha256sum -c --quiet \
+	  && tar xzf pyfuse3-$(PYFUSE3_VERSION).tar.gz \
+	  && patch -d pyfuse3-$(PYFUSE3_VERSION) -p1 --quiet --forward < $(CURDIR)/vendor/pyfuse3.patch
+	SETUPTOOLS_SCM_PRETEND_VERSION=$(PYFUSE3_VERSION) $(PY) -m pip install -q --force-reinstall --no-deps $(PYFUSE3_BUILD)/pyfuse3-$(PYFUSE3_VERSION)
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 

@@ -105,7 +105,8 @@ def unique_tenant_name(prefix: str = "t") -> str:
 @pytest.fixture
 def tenant(dsn, admin):
     """Create a uniquely named tenant; after the test assert ``tarbox.fsck()`` is
-    empty for it, then delete it."""
+    empty for it (garbage blocks, which concurrent writers may leave by design, once
+    ``tarbox.gc()`` has collected them), then delete it."""
     name = unique_tenant_name()
     row = admin.execute("SELECT * FROM tarbox.tenant_create(%s)", (name,)).fetchone()
     role = row[2]
@@ -120,6 +121,13 @@ def tenant(dsn, admin):
                 conn.close()
                 conn = db.tenant_connection(name, dsn)
             problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+            if problems and all(p[0] == "garbage" for p in problems):
+                # Concurrent writers may leave blocks for gc by design (a release skips a
+                # block another transaction holds or a stripe another releaser holds:
+                # tarbox._block_release); then gc must collect every one and fsck be clean.
+                # Single-writer tests leave none, and the storage tests assert so explicitly.
+                conn.execute("SELECT * FROM tarbox.gc()")
+                problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
         finally:
             conn.close()
             admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))

@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(69);
+SELECT plan(71);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -60,11 +60,29 @@ $$, 'every tarbox table with tenant_id has at least one policy');
 -- Every policy restricts rows to the caller's tenant, for reading (USING) and writing (WITH CHECK).
 SELECT is_empty($$
     SELECT p.tablename, p.policyname FROM pg_policies p
-     WHERE p.schemaname = 'tarbox' AND p.tablename <> 'native_mount'
+     WHERE p.schemaname = 'tarbox'
+       AND p.tablename NOT IN ('native_mount', 'publication', 'publication_grant', 'composition')
+       AND p.policyname !~ '_published$'
        AND (p.qual !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.qual IS NULL
             OR p.with_check !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.with_check IS NULL
             OR p.permissive <> 'PERMISSIVE' OR p.cmd <> 'ALL')
 $$, 'every policy is "tenant_id = tarbox._tenant_id()" in both USING and WITH CHECK');
+
+-- Composition (0100): the only other policies on tenant data add read access to exactly the
+-- rows of layers published to the caller, and nothing else (no writes, no locks).
+SELECT is_empty($$
+    SELECT p.tablename, p.policyname FROM pg_policies p
+     WHERE p.schemaname = 'tarbox' AND p.policyname ~ '_published$'
+       AND (p.cmd <> 'SELECT' OR p.permissive <> 'PERMISSIVE' OR p.with_check IS NOT NULL
+            OR p.qual !~ CASE p.tablename WHEN 'block' THEN '^tarbox\._published_block\(tenant_id, hash\)$'
+                                          ELSE '^tarbox\._published\(tenant_id, born, died\)$' END
+            OR p.tablename NOT IN ('inode', 'dentry', 'xattr', 'blockmap', 'chunkmap', 'block'))
+$$, 'the *_published policies are SELECT-only and call tarbox._published(tenant_id, born, died) (blocks: _published_block)');
+SELECT is_empty($$
+    SELECT p.tablename, p.policyname FROM pg_policies p
+     WHERE p.schemaname = 'tarbox' AND p.tablename IN ('publication', 'publication_grant', 'composition')
+       AND (p.with_check IS DISTINCT FROM 'false' OR p.cmd <> 'ALL')
+$$, 'tenants write no publication, grant or composition (WITH CHECK false)');
 -- tarbox.native_mount (administrators' definitions, shared or for one tenant): tenants' definer
 -- functions see the shared rows and their own, and nothing may be written through the policy.
 SELECT is((SELECT string_agg(concat_ws(' | ', p.policyname, p.qual, p.with_check, p.permissive, p.cmd), '; ')
@@ -153,9 +171,9 @@ $$, 'only administration functions (tenant_*, or documented "Administrators: ...
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname ~ '^_'
-       AND p.proname NOT IN ('_caller', '_tenant_id', '_is_admin')
+       AND p.proname NOT IN ('_caller', '_tenant_id', '_is_admin', '_published', '_published_block')
        AND has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
-$$, 'tenants cannot execute internal functions other than _caller/_tenant_id/_is_admin');
+$$, 'tenants cannot execute internal functions other than _caller/_tenant_id/_is_admin and the publication policies'' _published/_published_block');
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p

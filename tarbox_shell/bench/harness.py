@@ -17,6 +17,8 @@ tenant (``tarbox wasi run``), on a FUSE mount and on tmpfs (:mod:`tarbox_shell.b
 
 Part D compares a read-write native mount of a Tarbox mount with bindfs over the same host
 directory, on the extract and small-file workloads (:mod:`tarbox_shell.bench.native`).
+Part E measures composing and mounting a published layer of 10 and 10,000 files
+(:mod:`tarbox_shell.bench.compose`).
 Part E measures storage sizes, garbage and the append cost (:mod:`tarbox_shell.bench.storage`).
 
 The database is the one Tarbox uses: ``--dsn`` / ``$TARBOX_DSN``, else the embedded
@@ -43,6 +45,7 @@ import psycopg
 
 from .. import db
 from . import audit as bench_audit
+from . import compose as bench_compose
 from . import layers as bench_layers
 from . import native as bench_native
 from . import storage as bench_storage
@@ -86,6 +89,42 @@ def prepare_database(dsn: str | None) -> str:
     if res.returncode != 0:
         raise RuntimeError(f"tarbox init failed: {(res.stderr or res.stdout).strip()}")
     return db.resolve_dsn(dsn)
+
+
+#: The local PostgreSQL postmaster's pid (found by :func:`postmaster_pid`), for CPU figures.
+POSTMASTER_PID: list[int | None] = [None]
+
+
+def postmaster_pid(admin_dsn: str) -> int | None:
+    """The pid of the PostgreSQL server's postmaster when it runs on this machine and its
+    data directory is readable (first line of ``postmaster.pid``), else None."""
+    try:
+        with psycopg.connect(admin_dsn, connect_timeout=10) as conn:
+            data = conn.execute("SHOW data_directory").fetchone()[0]
+        pid = int((Path(data) / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+        return pid
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+
+
+def extract_figures(fs_results: dict[str, dict]) -> list[str]:
+    """One line per filesystem with the extract's FUSE requests and SQL calls per entry and
+    the CPU seconds of the mount, of PostgreSQL and of the tool (what is known of each)."""
+    lines = []
+    for fs, info in fs_results.items():
+        for r in info.get("results", []):
+            if r.get("name") != "extract" or not r.get("detail"):
+                continue
+            d = r["detail"]
+            cpu = d.get("cpu_s", {})
+            parts = []
+            if "fuse_requests_per_entry" in d:
+                parts.append(f"{d['fuse_requests_per_entry']} FUSE requests and {d['sql_calls_per_entry']} SQL "
+                             f"calls per entry ({d['fuse_requests']} and {d['sql_calls']})")
+            parts.append("CPU s: " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+            lines.append(f"extract on {fs}: " + "; ".join(parts))
+    return lines
 
 
 def host_info(admin_dsn: str) -> dict:
@@ -138,6 +177,11 @@ def run_filesystem(target: bench_targets.Target, tarball: Path, quick: bool, tim
                 cmd += ["--only", ",".join(only)]
             if not drop:
                 cmd.append("--no-drop-caches")
+            pid = target.daemon_pid()
+            if pid:
+                cmd += ["--mount-pid", str(pid)]
+            if POSTMASTER_PID[0]:
+                cmd += ["--postmaster-pid", str(POSTMASTER_PID[0])]
             # own process group: tar/git/grep children are killed with it
             proc = subprocess.Popen(cmd, cwd=str(REPO), stdin=subprocess.DEVNULL, start_new_session=True)
             try:
@@ -286,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--native", default="on", choices=["on", "off"],
                     help="a read-write native mount vs bindfs over the same host directory "
                          "(default: %(default)s)")
+    ap.add_argument("--compose", default="on", choices=["on", "off"],
+                    help="the cost of composing and mounting a published layer of 10 and 10,000 files "
+                         "(default: %(default)s)")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
     ap.add_argument("--audit", default="mount,calls,verify",
                     help="audit cost figures to measure: mount (workloads at levels none/standard/full), "
@@ -311,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         admin_dsn = prepare_database(args.dsn)
         tarball = django_tarball()
+        POSTMASTER_PID[0] = postmaster_pid(admin_dsn)
     except Exception as exc:
         print(f"bench: cannot start: {exc}", file=sys.stderr)
         return 1
@@ -323,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
         "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "audit": None,
-        "wasi": None, "native": None,
+        "wasi": None, "native": None, "compose": None,
         "storage": None,
         "loadavg_start": _loadavg(),
     }
@@ -346,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
             report["native"] = bench_native.run(
                 lambda t, only: run_filesystem(t, tarball, args.quick, timeout, is_root, workdir, only),
                 workdir, admin_dsn, f"bench-{stamp}-n")
+            bench_report.save_json(out_path, report)
+        if args.compose == "on":
+            print("== composition: compose and mount a published layer", flush=True)
+            report["compose"] = bench_compose.run(workdir, admin_dsn, f"bench-{stamp}-c", args.quick,
+                                                  keep=args.keep_tenants)
             bench_report.save_json(out_path, report)
         if layer_keys:
             print("== layers (SQL, as tenant roles)", flush=True)
@@ -404,11 +457,16 @@ def main(argv: list[str] | None = None) -> int:
             f"1-min load average {report['loadavg_start'][0] if report['loadavg_start'] else '?'} at start, "
             f"{report['loadavg_end'][0] if report['loadavg_end'] else '?'} at end)"))
         print()
+        for line in extract_figures(report["filesystems"]):
+            print(line)
         for n in notes:
             print(f"* {n}")
         print()
     if report["native"]:
         print(bench_native.format_native(report["native"]))
+        print()
+    if report.get("compose"):
+        print(bench_compose.format_compose(report["compose"]))
         print()
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")

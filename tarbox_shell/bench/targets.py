@@ -176,6 +176,10 @@ class Target:
         """Where the workloads run (the mount point, unless a target says otherwise)."""
         return self.mountpoint
 
+    def daemon_pid(self) -> int | None:
+        """The pid of the process serving the mount (its CPU time is reported), if any."""
+        return None
+
     def __enter__(self) -> "Target":
         self.mountpoint.mkdir(parents=True, exist_ok=True)
         if find_mount(self.mountpoint) is not None:
@@ -254,10 +258,16 @@ class BindfsTarget(Target):
         _wait_mounted(self.mountpoint, "fuse", 30)
         fstype = subprocess.run(["findmnt", "-no", "FSTYPE", "--target", str(self.source)],
                                 capture_output=True, text=True).stdout.strip()
+        pids = _pids_with_args([str(self.mountpoint)], exe_name="bindfs")
+        self.pid = pids[0] if pids else None
         self.config = {"command": f"bindfs {self.source} {self.mountpoint}",
                        "backing_fs": fstype or "?",
                        "version": subprocess.run(["bindfs", "--version"], capture_output=True,
                                                  text=True).stdout.strip()}
+
+    def daemon_pid(self) -> int | None:
+        """The bindfs process (found by its arguments at mount time)."""
+        return getattr(self, "pid", None)
 
     def _cleanup(self) -> None:
         if self.given_source is None:
@@ -378,6 +388,11 @@ class JuiceFSTarget(Target):
             except OSError:
                 pass
 
+    def daemon_pid(self) -> int | None:
+        """The ``juicefs mount`` process."""
+        pids = _pids_with_args(["mount", str(self.mountpoint)], exe_name="juicefs")
+        return pids[0] if pids else None
+
     def _cleanup(self) -> None:
         exe = getattr(self, "exe", None)
         if exe and find_mount(self.mountpoint) is not None:
@@ -458,6 +473,10 @@ class TarboxTarget(Target):
                                   + " ".join(self.extra_args),
                        "tenant": self.tenant, "role": row[0],
                        "argv": " ".join(cmd[1:]), "audit_level": self.audit_level}
+
+    def daemon_pid(self) -> int | None:
+        """The ``tarbox mount --foreground`` process."""
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
 
     def abort(self) -> None:
         """Detach a hung Tarbox mount and kill its process."""

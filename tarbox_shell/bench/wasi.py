@@ -1,7 +1,8 @@
 """The WASI figures: CPython for WASI writing and then reading small files and one large
-file, with its filesystem in a tenant (``tarbox wasi run``, direct mode), on a preopened
-FUSE mount of the same tenant, on a preopened local tmpfs directory, and (when this build
-has it) in HTTP mode; plus the filesystem calls each small file costs.
+file, with its filesystem in a tenant (``tarbox wasi run``, direct mode), in HTTP mode
+(``tarbox wasi run --url --token`` against a ``tarbox serve`` started here, on localhost), on
+a preopened FUSE mount of the same tenant and on a preopened local tmpfs directory; plus the
+filesystem round trips each small file costs (SQL calls, or HTTP requests).
 
 Each phase is a run of its own (``python bench.py PHASE DIR N SIZE``, the script measures
 the phase inside the guest with ``time.perf_counter``, so the interpreter's start is not
@@ -16,12 +17,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import psycopg
 import wasmtime
 
@@ -87,9 +90,10 @@ class WasiBench:
         self.engine = wasmtime.Engine()
 
     # -- one phase ----------------------------------------------------------------------------
-    def _direct(self, phase: str, guest_root: str) -> tuple[float, int]:
+    def _direct(self, phase: str, guest_root: str, http: tuple[str, str] | None = None) -> tuple[float, int]:
+        where = ["--url", http[0], "--token", http[1]] if http else ["--dsn", self.admin_dsn]
         cmd = [sys.executable, "-m", "tarbox_shell", "wasi", "run", self.tenant, self.wasm,
-               "--dsn", self.admin_dsn, "--dir", "/bench=/bench", "--stats", "--",
+               *where, "--dir", "/bench=/bench", "--stats", "--",
                "/bench/bench.py", phase, guest_root, str(self.files), str(self.big)]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
         if r.returncode != 0:
@@ -134,11 +138,12 @@ class WasiBench:
         except psycopg.Error:
             pass
 
-    def run_direct(self) -> dict:
-        """Direct mode: phases in /bench/direct of the tenant, with SQL calls per phase."""
-        out: dict = {"seconds": {}, "calls": {}}
+    def run_direct(self, http: tuple[str, str] | None = None) -> dict:
+        """Direct mode: phases in /bench/direct of the tenant, with SQL calls per phase (HTTP
+        mode with ``http`` = (url, token): in /bench/http, with HTTP requests per phase)."""
+        out: dict = {"seconds": {}, "calls": {}, "unit": "HTTP requests" if http else "SQL calls"}
         for phase in PHASES:
-            secs, calls = self._direct(phase, "/bench/direct")
+            secs, calls = self._direct(phase, "/bench/http" if http else "/bench/direct", http)
             out["seconds"][phase], out["calls"][phase] = secs, calls
         base = out["calls"]["empty"]
         out["calls_per_small_file"] = {
@@ -168,8 +173,7 @@ class WasiBench:
                     if name == "direct":
                         res = self.run_direct()
                     elif name == "http":
-                        res = {"status": "unavailable: this build has no HTTP API (tarbox serve, "
-                                         "issue 14), so the WASI client has no HTTP mode yet"}
+                        res = self._run_http()
                     elif name == "fuse":
                         res = self._run_fuse()
                     elif name == "tmpfs":
@@ -184,6 +188,42 @@ class WasiBench:
         finally:
             self._drop_tenant()
         return results
+
+    def _run_http(self) -> dict:
+        """HTTP mode against a ``tarbox serve`` on a free localhost port (started through the
+        CLI, one worker, as a user would), with a token of the bench tenant."""
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            token = conn.execute("SELECT token FROM tarbox.tenant_token_create(%s, 'wasi-bench')",
+                                 (self.tenant,)).fetchone()[0]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        log = self.workdir / "wasi-serve.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "tarbox_shell", "--dsn", self.admin_dsn, "serve",
+                                     "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(url + "/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"tarbox serve did not come up: {log.read_text()[-300:]}")
+                time.sleep(0.1)
+            res = self.run_direct(http=(url, token))
+            res["server"] = url
+            return res
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
     def _run_fuse(self) -> dict:
         mnt = self.workdir / "wasi-fuse"
@@ -246,6 +286,6 @@ def format_wasi(results: dict) -> str:
         secs = res["seconds"]
         row = f"{name:8} | " + " | ".join(f"{secs[c]:>11.3f}" for c in cols)
         per = res.get("calls_per_small_file")
-        row += f" | {per['write']:.1f}, {per['read']:.1f} SQL calls" if per else " | -"
+        row += f" | {per['write']:.1f}, {per['read']:.1f} {res.get('unit', 'SQL calls')}" if per else " | -"
         lines.append(row)
     return "\n".join(lines)

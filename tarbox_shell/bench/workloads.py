@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tarfile
@@ -95,6 +96,10 @@ class Context:
     sizes: Sizes
     drop_caches: bool = True
     notes: list[str] = field(default_factory=list)
+    #: The filesystem's daemon (its CPU time is reported for the extract), when known.
+    mount_pid: int | None = None
+    #: The PostgreSQL postmaster on this machine (its children's CPU time), when known.
+    postmaster_pid: int | None = None
     _big: bytes | None = None
     _members: list | None = None
 
@@ -177,8 +182,62 @@ def _small_content(ctx: Context, i: int) -> bytes:
 # --------------------------------------------------------------------- workloads
 
 
+def _mount_root(path: Path) -> Path | None:
+    """The mount point ``path`` lies under (None when none is found)."""
+    p = path.resolve()
+    while True:
+        if os.path.ismount(p):
+            return p
+        if p.parent == p:
+            return None
+        p = p.parent
+
+
+def _bridge_counters(ctx: Context) -> dict | None:
+    """``requests`` and ``sql_calls`` of the Tarbox mount under ``ctx.root`` (its
+    ``/.tarbox/stats/performance``), None on any other filesystem."""
+    root = _mount_root(ctx.root)
+    perf = root / ".tarbox" / "stats" / "performance" if root is not None else None
+    try:
+        text = perf.read_text() if perf is not None else None
+    except OSError:
+        return None
+    if text is None:
+        return None
+    head = dict(line.split(None, 1) for line in text.splitlines() if len(line.split()) == 2)
+    return {"requests": int(head.get("requests", 0)), "sql_calls": int(head.get("sql_calls", 0))}
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (0.0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s(ppid: int) -> float:
+    """CPU seconds of the processes whose parent is ``ppid`` (a postmaster: its backends and
+    background workers), as they are now."""
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == ppid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def w_extract(ctx: Context) -> Result:
-    """Extract the source tarball with ``tar -xzf`` (entries/s)."""
+    """Extract the source tarball with ``tar -xzf`` (entries/s). On a Tarbox mount also the
+    FUSE requests and SQL calls per entry (the mount's ``/.tarbox/stats/performance``), and
+    where known the CPU seconds of the mount daemon (``ctx.mount_pid``), of PostgreSQL (the
+    children of ``ctx.postmaster_pid``) and of the tool (tar and gzip)."""
     r = Result("extract")
     src = ctx.src()
     src.mkdir(parents=True, exist_ok=True)
@@ -188,12 +247,31 @@ def w_extract(ctx: Context) -> Result:
         top = members[0].name.split("/", 1)[0]
         cmd += ["--wildcards", f"{top}/{ctx.sizes.tar_member_prefix}*"]
     drop_caches(ctx)
+    before = _bridge_counters(ctx)
+    mount0 = _cpu_s(ctx.mount_pid) if ctx.mount_pid else None
+    pg0 = _children_cpu_s(ctx.postmaster_pid) if ctx.postmaster_pid else None
+    tool0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     _run(cmd)
     dt = time.perf_counter() - t0
+    tool1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pg1 = _children_cpu_s(ctx.postmaster_pid) if ctx.postmaster_pid else None
+    mount1 = _cpu_s(ctx.mount_pid) if ctx.mount_pid else None
+    after = _bridge_counters(ctx)
     nbytes = sum(m.size for m in members if m.isfile())
-    r.detail = {"command": " ".join(cmd), "entries": len(members), "bytes": nbytes}
-    return _rate(r, dt, len(members), "entries/s")
+    n = len(members)
+    r.detail = {"command": " ".join(cmd), "entries": n, "bytes": nbytes,
+                "cpu_s": {"tool": round(tool1.ru_utime + tool1.ru_stime - tool0.ru_utime - tool0.ru_stime, 2)}}
+    if mount0 is not None:
+        r.detail["cpu_s"]["mount"] = round(mount1 - mount0, 2)
+    if pg0 is not None:
+        r.detail["cpu_s"]["postgres"] = round(pg1 - pg0, 2)
+    if before is not None and after is not None:
+        r.detail["fuse_requests"] = after["requests"] - before["requests"]
+        r.detail["sql_calls"] = after["sql_calls"] - before["sql_calls"]
+        r.detail["fuse_requests_per_entry"] = round(r.detail["fuse_requests"] / n, 2) if n else None
+        r.detail["sql_calls_per_entry"] = round(r.detail["sql_calls"] / n, 2) if n else None
+    return _rate(r, dt, n, "entries/s")
 
 
 def w_verify(ctx: Context) -> Result:
@@ -653,9 +731,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-drop-caches", action="store_true")
     ap.add_argument("--only", default=None, help="comma-separated workload names (default: all)")
+    ap.add_argument("--mount-pid", type=int, default=None, help="pid of the filesystem's daemon")
+    ap.add_argument("--postmaster-pid", type=int, default=None, help="pid of the local PostgreSQL postmaster")
     args = ap.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes.full()
-    ctx = Context(Path(args.dir), Path(args.tarball), sizes, drop_caches=not args.no_drop_caches)
+    ctx = Context(Path(args.dir), Path(args.tarball), sizes, drop_caches=not args.no_drop_caches,
+                  mount_pid=args.mount_pid, postmaster_pid=args.postmaster_pid)
     with open(args.out, "a", buffering=1) as out:
         def emit(d: dict) -> None:
             """Append one result line and echo it."""

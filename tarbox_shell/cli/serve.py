@@ -48,8 +48,8 @@ def parse_listen(value: str) -> tuple[str, int]:
 @click.option("--max-body", default="16GiB", show_default=True, help="Largest file upload body (413 above it).")
 @click.option("--db-timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds to wait for a database connection before answering 503.")
-@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None, help="PEM certificate (HTTPS).")
-@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None, help="PEM private key (HTTPS).")
+@click.option("--tls-cert", "--certfile", "tls_cert", type=click.Path(exists=True, dir_okay=False), default=None, help="PEM certificate (HTTPS).")
+@click.option("--tls-key", "--keyfile", "tls_key", type=click.Path(exists=True, dir_okay=False), default=None, help="PEM private key (HTTPS).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @pass_state
@@ -63,7 +63,7 @@ def serve_command(state: State, listen: str, base_path: str, gateway_dsn: str | 
     request runs as the token's tenant, in one transaction, with row-level security as for a mount.
     """
     if bool(tls_cert) != bool(tls_key):
-        raise click.UsageError("--tls-cert and --tls-key go together")
+        raise click.UsageError("--tls-cert (--certfile) and --tls-key (--keyfile) go together")
     host, port = parse_listen(listen)
     settings = Settings(dsn=db.gateway_dsn(gateway_dsn, state.dsn), base_path=normalize_base(base_path),
                         pool_min=min(2, pool_size), pool_max=pool_size, db_timeout=db_timeout,

@@ -21,6 +21,11 @@ def _group_dsn(ctx: click.Context) -> str | None:
     return getattr(root.obj, "dsn", None) if root is not ctx else None
 
 
+def _group_value(ctx: click.Context, name: str) -> str | None:
+    root = ctx.find_root()
+    return getattr(root.obj, name, None) if root is not ctx else None
+
+
 def _pair(value: str, what: str, sep: str = "=") -> tuple[str, str]:
     key, found, rest = value.partition(sep)
     if not found or not key:
@@ -57,12 +62,14 @@ def wasi_group() -> None:
                    "the frozen layer returns to the state the run left).")
 @click.option("--max-memory", metavar="SIZE",
               help="Limit the guest's linear memory (e.g. 256M, 2G; default: wasm32's 4G).")
-@click.option("--url", metavar="URL", help="HTTP mode: the base URL of `tarbox serve`.")
+@click.option("--url", metavar="URL",
+              help="HTTP mode: the base URL of `tarbox serve` (default: tarbox --url, $TARBOX_URL); "
+                   "every filesystem call goes over HTTP as the token's tenant, which must be TENANT.")
 @click.option("--token", metavar="TOKEN", envvar="TARBOX_TOKEN",
-              help="HTTP mode: the bearer token (default: $TARBOX_TOKEN).")
+              help="HTTP mode: the bearer token (default: $TARBOX_TOKEN, tarbox --token).")
 @click.option("--stats", is_flag=True,
-              help="After the run, print the number of filesystem calls (SQL calls) and the "
-                   "seconds it took on stderr.")
+              help="After the run, print the number of filesystem round trips (SQL calls, or "
+                   "HTTP requests in HTTP mode) and the seconds it took on stderr.")
 @click.option("--dsn", metavar="DSN", default=None,
               help="libpq connection string (default: the tarbox --dsn, $TARBOX_DSN, else the "
                    "embedded cluster).")
@@ -76,7 +83,13 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
     Every filesystem call of the guest is one call of the tenant's SQL API; stdin, stdout,
     stderr, arguments, environment, clocks and random are wasmtime's. Arguments after `--`
     go to the program. The exit status is the program's; 134 when it traps, 1 when it
-    cannot run or the database goes away.
+    cannot run or the database (or the server) goes away.
+
+    With --url and --token the calls go to `tarbox serve` instead (no database access needed).
+    Small writes are then held until the file is closed or synced (or the program makes any
+    other filesystem call), and fstat right after open is answered from the open: another
+    client sees a file's new content once the program closed it (close-to-open consistency,
+    as NFS gives).
 
     Example: tarbox wasi run demo python.wasm --dir /work=/work -- /work/hello.py
     """
@@ -88,11 +101,19 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
                                      param_hint="--dir")
         preopens.append((guest, path))
     env = [_pair(value, "K=V") for value in envs]
-    if url is not None or token is not None:
-        raise click.UsageError("HTTP mode (--url/--token) needs the HTTP API of `tarbox serve`, "
-                               "which this build does not have yet; run in direct mode")
-    config = ClientConfig(tenant=tenant, mode="direct", dsn=dsn or _group_dsn(ctx),
-                          preopens=preopens)
+    if url and dsn:
+        raise click.UsageError("--dsn is for direct mode; in HTTP mode (--url) the server "
+                               "reaches the database")
+    if not dsn:  # an explicit --dsn means direct mode, whatever tarbox --url/$TARBOX_URL say
+        url = url or _group_value(ctx, "url")
+    token = token or _group_value(ctx, "token")
+    if url:
+        if not token:
+            raise click.UsageError("HTTP mode (--url) needs a bearer token: --token or $TARBOX_TOKEN")
+        config = ClientConfig(tenant=tenant, mode="http", url=url, token=token, preopens=preopens)
+    else:
+        config = ClientConfig(tenant=tenant, mode="direct", dsn=dsn or _group_dsn(ctx),
+                              preopens=preopens)
     program = Program(module=module, args=list(args), env=env, max_memory=_size(max_memory))
     try:
         outcome = run(program, config, checkpoint=checkpoint)
@@ -108,6 +129,7 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
                        f"{outcome.checkpoint - 1}; layer {checkpoint} ({outcome.checkpoint}) "
                        "is current", err=True)
     if stats:
-        click.echo(f"tarbox: {outcome.calls} filesystem calls (SQL), {outcome.seconds:.3f} s",
+        unit = "HTTP requests" if config.mode == "http" else "SQL"
+        click.echo(f"tarbox: {outcome.calls} filesystem calls ({unit}), {outcome.seconds:.3f} s",
                    err=True)
     return outcome.status

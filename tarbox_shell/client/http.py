@@ -83,6 +83,44 @@ class Entry:
                    unquote_to_bytes(target) if target is not None else None)
 
 
+@dataclass(frozen=True)
+class InodeAttr:
+    """An inode's attributes as the inode routes give them (stat(2)): ``type`` (file, dir,
+    symlink, fifo, socket, chardev, blockdev, unknown), ``mode`` (st_mode), sizes in bytes,
+    ``blocks`` in 512-byte units, times in ns since the epoch."""
+
+    ino: int
+    type: str
+    mode: int
+    nlink: int
+    uid: int
+    gid: int
+    rdev: int
+    size: int
+    blocks: int
+    atime_ns: int
+    mtime_ns: int
+    ctime_ns: int
+    btime_ns: int
+
+    @classmethod
+    def from_json(cls, d: dict) -> "InodeAttr":
+        """Build from the server's JSON."""
+        return cls(d["ino"], d["type"], d["mode"], d["nlink"], d["uid"], d["gid"], d["rdev"], d["size"],
+                   d["blocks"], d["atime_ns"], d["mtime_ns"], d["ctime_ns"], d["btime_ns"])
+
+
+@dataclass(frozen=True)
+class InodeEntry:
+    """One directory entry of :meth:`TarboxClient.readdir`: ``name`` (bytes), the cookie
+    ``next`` that resumes after it, its ``ino`` and ``mode`` (st_mode)."""
+
+    name: bytes
+    next: int
+    ino: int
+    mode: int
+
+
 def _bytes(path: Path) -> bytes:
     return os.fsencode(path) if isinstance(path, str) else bytes(path)
 
@@ -113,6 +151,8 @@ class TarboxClient:
     def __init__(self, url: str, token: str, timeout: float = 60.0, verify: bool | str = True,
                  transport: httpx.BaseTransport | None = None):
         self.base = url.rstrip("/") + "/api/v1"
+        #: HTTP requests sent so far (retries included).
+        self.requests = 0
         self.http = httpx.Client(headers={"Authorization": f"Bearer {token}", "User-Agent": "tarbox-client"},
                                  timeout=timeout, verify=verify, transport=transport)
 
@@ -136,6 +176,7 @@ class TarboxClient:
         for attempt in range(attempts):
             try:
                 req = self.http.build_request(method, url, content=content, json=json, headers=headers)
+                self.requests += 1
                 resp = self.http.send(req, stream=stream)
             except httpx.TransportError as exc:
                 if attempt + 1 < attempts:
@@ -327,5 +368,137 @@ class TarboxClient:
         return self._request("POST", f"/layers/{_q(ref)}/switch").json()
 
     def usage(self) -> dict:
-        """Bytes and inodes used (statfs view)."""
+        """The tenant's storage usage: the row of tarbox.usage() (bytes, counts, quotas)."""
         return self._request("GET", "/usage").json()
+
+    # ------------------------------------------------------------------ inodes (WASI hosts)
+    # Descriptors address files by inode number (an open file survives renames and unlinks);
+    # paths are relative text resolved beneath a directory inode without leaving it (EPERM).
+
+    def whoami(self) -> dict:
+        """The token's tenant: ``{"tenant": name, "tenant_id": id}``."""
+        return self._request("GET", "/whoami").json()
+
+    def session_open(self, lease_seconds: int = 60) -> int:
+        """Register a lease session (files unlinked while open are kept while it lives);
+        returns its id."""
+        return int(self._request("POST", "/sessions", json={"lease_seconds": int(lease_seconds)}).json()["session"])
+
+    def session_renew(self, session: int, lease_seconds: int = 60) -> None:
+        """Make lease session ``session`` live ``lease_seconds`` from now (ENOENT: it expired)."""
+        self._request("POST", f"/sessions/{int(session)}", json={"lease_seconds": int(lease_seconds)})
+
+    def session_end(self, session: int) -> int:
+        """End lease session ``session``; returns how many unlinked inodes were purged."""
+        return int(self._request("DELETE", f"/sessions/{int(session)}").json()["purged"])
+
+    def _attr(self, method: str, route: str, query: str = "", **kw) -> InodeAttr:
+        return InodeAttr.from_json(self._request(method, route, query, **kw).json())
+
+    def getattr(self, ino: int) -> InodeAttr:
+        """fstat(2) of inode ``ino``."""
+        return self._attr("GET", f"/inodes/{int(ino)}")
+
+    def pread(self, ino: int, offset: int, length: int) -> tuple[bytes, int]:
+        """pread(2): up to ``length`` bytes (at most 16 MiB) of regular file ``ino`` from byte
+        ``offset``. Returns ``(data, size)``: the bytes and the file's size when the read began
+        (``offset + len(data) >= size`` means the end of file was reached)."""
+        resp = self._request("GET", f"/inodes/{int(ino)}/data", f"offset={int(offset)}&length={int(length)}")
+        return resp.content, int(resp.headers.get("x-tarbox-size", "-1"))
+
+    def pwrite(self, ino: int, data: bytes, offset: int = 0, append: bool = False) -> int:
+        """pwrite(2) of ``data`` at ``offset`` of regular file ``ino`` (``append``: at the end of
+        file, O_APPEND). Returns the offset just past the data (with append: the new end)."""
+        q = "append=true" if append else f"offset={int(offset)}"
+        return int(self._request("PATCH", f"/inodes/{int(ino)}/data", q, content=bytes(data)).json()["position"])
+
+    def close_inode(self, ino: int, data: bytes = b"", offset: int = 0, append: bool = False,
+                    sync: bool = False) -> int | None:
+        """close(2) of a descriptor of regular file ``ino`` that wrote (with ``sync``: its
+        fsync(2)): write ``data`` (may be empty) at ``offset`` (``append``: at the end of file),
+        then store what was written as text chunks, as a FUSE release does. Returns the offset
+        just past ``data`` (None when it is empty)."""
+        q = f"offset={int(offset)}&append={'true' if append else 'false'}&sync={'true' if sync else 'false'}"
+        pos = self._request("POST", f"/inodes/{int(ino)}/close", q, content=bytes(data)).json()["position"]
+        return None if pos is None else int(pos)
+
+    def ftruncate(self, ino: int, size: int) -> InodeAttr:
+        """ftruncate(2) of inode ``ino`` to ``size`` bytes."""
+        return self._attr("POST", f"/inodes/{int(ino)}/size", json={"size": int(size)})
+
+    def fallocate(self, ino: int, offset: int, length: int) -> InodeAttr:
+        """posix_fallocate(3): make inode ``ino`` at least ``offset + length`` bytes long."""
+        return self._attr("POST", f"/inodes/{int(ino)}/allocate", json={"offset": int(offset), "length": int(length)})
+
+    def set_times(self, ino: int, atim: int, mtim: int, fst_flags: int, path: str | None = None,
+                  follow: bool = False) -> InodeAttr:
+        """futimens(2) of inode ``ino`` (with ``path``: utimensat(2) of ``path`` beneath directory
+        ``ino``); WASI fstflags 1 atim, 2 atim_now, 4 mtim, 8 mtim_now; times in ns."""
+        return self._attr("POST", f"/inodes/{int(ino)}/times", json={
+            "path": path, "follow": follow, "atim": int(atim), "mtim": int(mtim), "fst_flags": int(fst_flags)})
+
+    def readdir(self, ino: int, cookie: int = 0, limit: int = 1000) -> list[InodeEntry]:
+        """Up to ``limit`` entries of directory ``ino`` after ``cookie`` (0: the start, with
+        ``.`` and ``..``)."""
+        body = self._request("GET", f"/inodes/{int(ino)}/entries", f"cookie={int(cookie)}&limit={int(limit)}").json()
+        return [InodeEntry(unquote_to_bytes(e["name_encoded"]), e["next"], e["ino"], e["mode"])
+                for e in body["entries"]]
+
+    def fsync(self) -> None:
+        """fsync(2): every change committed before is on disk when it returns."""
+        self._request("POST", "/sync")
+
+    def open_at(self, dir_ino: int, path: str, oflags: int = 0, write: bool = False,
+                follow: bool = False) -> InodeAttr:
+        """openat(2) of ``path`` beneath directory ``dir_ino`` with WASI ``oflags`` (1 creat, 2
+        directory, 4 excl, 8 trunc); ``write``: the descriptor will write. The opened inode."""
+        return self.open_read_at(dir_ino, path, oflags, write, follow)[0]
+
+    def open_read_at(self, dir_ino: int, path: str, oflags: int = 0, write: bool = False,
+                     follow: bool = False, read_ahead: int = 0) -> tuple[InodeAttr, bytes | None]:
+        """:meth:`open_at`, and in the same request the first ``read_ahead`` bytes (at most
+        1 MiB; all of it when shorter) of the opened inode when it is a regular file (else
+        None)."""
+        body = self._request("POST", f"/inodes/{int(dir_ino)}/open", json={
+            "path": path, "oflags": int(oflags), "write": write, "follow": follow,
+            "read_ahead": int(read_ahead)}).json()
+        data = body.get("data_base64")
+        return InodeAttr.from_json(body), (base64.b64decode(data) if data is not None else None)
+
+    def stat_at(self, dir_ino: int, path: str, follow: bool = False) -> InodeAttr:
+        """fstatat(2) of ``path`` beneath directory ``dir_ino``."""
+        return self._attr("GET", f"/inodes/{int(dir_ino)}/stat",
+                          f"path={_q(path)}&follow={'true' if follow else 'false'}")
+
+    def mkdir_at(self, dir_ino: int, path: str) -> InodeAttr:
+        """mkdirat(2) of ``path`` (mode 0755) beneath directory ``dir_ino``."""
+        return self._attr("POST", f"/inodes/{int(dir_ino)}/mkdir", json={"path": path})
+
+    def rmdir_at(self, dir_ino: int, path: str) -> None:
+        """Remove the empty directory ``path`` beneath directory ``dir_ino``."""
+        self._request("POST", f"/inodes/{int(dir_ino)}/rmdir", json={"path": path})
+
+    def unlink_at(self, dir_ino: int, path: str) -> None:
+        """unlinkat(2) of the non-directory ``path`` beneath directory ``dir_ino``."""
+        self._request("POST", f"/inodes/{int(dir_ino)}/unlink", json={"path": path})
+
+    def rename_at(self, dir_ino: int, path: str, new_dir_ino: int, new_path: str) -> None:
+        """renameat(2): ``path`` beneath ``dir_ino`` to ``new_path`` beneath ``new_dir_ino``."""
+        self._request("POST", f"/inodes/{int(dir_ino)}/rename",
+                      json={"path": path, "new_dir": int(new_dir_ino), "new_path": new_path})
+
+    def symlink_at(self, target: str, dir_ino: int, path: str) -> InodeAttr:
+        """symlinkat(2): ``path`` beneath ``dir_ino`` -> ``target`` (relative, kept as given)."""
+        return self._attr("POST", f"/inodes/{int(dir_ino)}/symlink", json={"target": target, "path": path})
+
+    def readlink_at(self, dir_ino: int, path: str) -> bytes:
+        """readlinkat(2) of ``path`` beneath ``dir_ino``: the target bytes."""
+        body = self._request("GET", f"/inodes/{int(dir_ino)}/readlink", f"path={_q(path)}").json()
+        return unquote_to_bytes(body["target_encoded"])
+
+    def link_at(self, dir_ino: int, path: str, new_dir_ino: int, new_path: str,
+                follow: bool = False) -> InodeAttr:
+        """linkat(2): a hard link ``new_path`` beneath ``new_dir_ino`` to the inode at ``path``
+        beneath ``dir_ino`` (a final symbolic link is linked itself unless ``follow``)."""
+        return self._attr("POST", f"/inodes/{int(dir_ino)}/link", json={
+            "path": path, "follow": follow, "new_dir": int(new_dir_ino), "new_path": new_path})

@@ -9,7 +9,10 @@ mount: host system calls, no SQL).
   kernel cache invalidations;
 * :mod:`.control` — the virtual ``/.tarbox`` control directory and the read-only layer views;
 * :mod:`.passthrough` — a native mount: one host directory passed through (no SQL);
+* :mod:`.compose` — a composition: another tenant's published layer, read-only (SQL
+  ``compose_*`` API);
 * :mod:`.beneath` — the host system calls a native mount may make (never outside its source);
+* :mod:`.stats` — the mount's own counters (``/.tarbox/stats/performance`` and ``cache``);
 * :mod:`.mount` — checks, daemonizing, serving and unmounting;
 * :mod:`.session` — the mount's registration in ``tarbox.mount_session`` (unlinked-but-open
   files across mounts);

@@ -16,6 +16,7 @@ descriptor of its own. This module gives the calls for that:
   have no descriptor form (chmod, xattrs, reopening a file for I/O): the kernel resolves that
   magic link to the very object of the descriptor, not by name;
 * :func:`rename_at` is ``renameat2(2)`` between two directory descriptors (single names).
+* :func:`fallocate_fd` is ``fallocate(2)`` of a descriptor's file (any mode).
 
 Imports: the standard library only.
 """
@@ -159,3 +160,12 @@ def rename_at(olddirfd: int, oldname: bytes, newdirfd: int, newname: bytes, flag
     if _libc.renameat2(ctypes.c_int(olddirfd), ctypes.c_char_p(oldname), ctypes.c_int(newdirfd),
                        ctypes.c_char_p(newname), ctypes.c_uint(flags)) != 0:
         _raise_errno("renameat2")
+
+
+def fallocate_fd(fd: int, mode: int, offset: int, length: int) -> None:
+    """fallocate(2) of the file of descriptor ``fd`` with the kernel's ``mode`` (0,
+    FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE...), ``offset`` and ``length`` in bytes (the
+    standard library has only posix_fallocate, mode 0). Raises :class:`OSError`."""
+    if _libc.fallocate(ctypes.c_int(fd), ctypes.c_int(mode), ctypes.c_int64(offset),
+                       ctypes.c_int64(length)) != 0:
+        _raise_errno("fallocate")

@@ -20,8 +20,16 @@ layer API. The directory is reached by name only (it is not listed in ``/``, so 
 ``audit/query``                 0644   write a filter (``since=1h path=/src op=write,unlink failed
                                        limit=50 oldest``, or JSON); read the matching records
 ``stats/usage``                 0444   ``tarbox.usage()``: one ``name value`` line per figure
+``stats/performance``           0444   this mount's requests since it started: totals (requests,
+                                       errors, SQL calls), then per operation count, errors,
+                                       mean/p50/p99/max latency in us (the bridge's counters, no SQL)
+``stats/cache``                 0444   what the bridge knows the kernel holds (inodes, lookup
+                                       counts, handles, timeouts) and the invalidations it sent
 ``control/gc``                  0200   write anything: ``tarbox.gc()``; what it freed goes to
                                        ``layers/result``
+``control/flush``               0200   write anything: as syncfs(2), every handle's writes stored
+                                       and everything durable (``fs_release(ino, true)``,
+                                       ``tarbox.fs_fsync()``); the outcome goes to ``layers/result``
 ==============================  =====  ==========================================================
 
 A command is carried out by the ``write(2)`` that sends it (``echo v1 > layers/new``; the O_TRUNC
@@ -72,6 +80,7 @@ C_CURRENT, C_LIST, C_TREE, C_DIFF = CTRL_BASE + 10, CTRL_BASE + 11, CTRL_BASE + 
 C_NEW, C_SWITCH, C_DROP, C_RESULT = CTRL_BASE + 14, CTRL_BASE + 15, CTRL_BASE + 16, CTRL_BASE + 17
 C_AUDIT, C_AUDIT_RECENT, C_AUDIT_QUERY = CTRL_BASE + 5, CTRL_BASE + 18, CTRL_BASE + 19
 C_STATS, C_CONTROL, C_USAGE, C_GC = CTRL_BASE + 20, CTRL_BASE + 21, CTRL_BASE + 22, CTRL_BASE + 23
+C_PERF, C_CACHE, C_FLUSH = CTRL_BASE + 24, CTRL_BASE + 25, CTRL_BASE + 26
 
 _DIR = stat.S_IFDIR | 0o555
 NODES: dict[int, tuple[bytes, int, int]] = {
@@ -94,6 +103,9 @@ NODES: dict[int, tuple[bytes, int, int]] = {
     C_CONTROL: (b"control", C_ROOT, _DIR),
     C_USAGE: (b"usage", C_STATS, stat.S_IFREG | 0o444),
     C_GC: (b"gc", C_CONTROL, stat.S_IFREG | 0o200),
+    C_PERF: (b"performance", C_STATS, stat.S_IFREG | 0o444),
+    C_CACHE: (b"cache", C_STATS, stat.S_IFREG | 0o444),
+    C_FLUSH: (b"flush", C_CONTROL, stat.S_IFREG | 0o200),
 }
 CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
@@ -559,6 +571,10 @@ class ControlComponent(Component):
             return await self._render_audit(Filter())
         if node == C_AUDIT_QUERY:
             return await self._render_audit(self._audit_filter)
+        if node == C_PERF:
+            return self.tree.stats.performance_text().encode()
+        if node == C_CACHE:
+            return self.tree.stats.cache_text(self.tree.cache_state()).encode()
         if node == C_USAGE:
             row = await self._sql(Q_USAGE, (), idempotent=True)
             return "".join(f"{n} {'' if v is None else v}\n" for n, v in zip(USAGE_FIGURES, row)).encode()
@@ -637,6 +653,15 @@ class ControlComponent(Component):
                 self._result = (f"ok: gc freed {row[1]} blocks ({row[2]} bytes), {row[3]} blocks kept, "
                                 f"{row[4]} ms\n").encode()
                 return
+            if doc.node == C_FLUSH:
+                if self.read_only:
+                    raise _Refused(errno.EROFS, "this mount is read-only")
+                try:
+                    n = await self.tree.sync_all()
+                except pyfuse3.FUSEError as exc:
+                    raise _Refused(exc.errno, f"flush failed ({errno.errorcode.get(exc.errno, exc.errno)})") from None
+                self._result = f"ok: flushed ({n} open file(s) stored); everything written is durable\n".encode()
+                return
             if doc.node == C_DIFF:
                 self._diff_query = text
                 self._result = f"ok: diff query set to {text!r}\n".encode()
@@ -679,6 +704,7 @@ class ControlComponent(Component):
         raise :class:`_Refused` with the errno and the database's own message (for
         ``layers/result``)."""
         try:
+            self.tree.stats.sql_calls += 1
             async with self.tree.pool.connection() as conn:
                 reported = getattr(conn, "reported", None)
                 if reported:

@@ -7,6 +7,7 @@ handles, none knowing of the others:
 inode numbers                     component                 module
 ================================  ========================  ===========================================
 ``1 .. 2**40``                    the tenant's tree (SQL)    :mod:`.operations` (``TarboxOperations``)
+``COMPOSE_BASE | slot << 40 | n`` one composition each (SQL) :mod:`.compose` (``ComposedView``)
 ``NATIVE_BASE | slot << 44 | n``  one native mount each      :mod:`.passthrough` (``NativeMount``)
 ``SNAP_BASE | layer << 40 | i``   layer snapshots (SQL)      :mod:`.control` (``LayerView``)
 ``CTRL_BASE + n``                 ``/.tarbox``               :mod:`.control` (``ControlComponent``)
@@ -28,7 +29,7 @@ only what crosses components:
 * lookup counts of READDIRPLUS entries, which it hands to the owning component.
 
 A composed subtree (another tenant's published layer, issue 15 item 4) is one more component:
-a slot of inode numbers, attached at its mount path like a native mount.
+a slot of inode numbers, attached at its mount path like a native mount (read-only: EROFS).
 """
 
 from __future__ import annotations
@@ -42,9 +43,13 @@ from typing import Any, Callable, Iterable, Sequence
 import pyfuse3
 import trio
 
+from .stats import BridgeStats
+
 log = logging.getLogger("tarbox.mount")
 
 ROOT_INODE = pyfuse3.ROOT_INODE
+COMPOSE_BASE = 1 << 56     # compositions: COMPOSE_BASE | slot << COMPOSE_SLOT_SHIFT | publisher's ino
+COMPOSE_SLOT_SHIFT = 40
 NATIVE_BASE = 1 << 60      # native passthrough: NATIVE_BASE | slot << NATIVE_SLOT_SHIFT | n
 NATIVE_SLOT_SHIFT = 44
 NATIVE_SLOTS = 1 << 16
@@ -55,6 +60,7 @@ FH_SHIFT = 48              # a file handle is component id << FH_SHIFT | number
 # Component ids (the top bits of their file handles).
 CID_TREE, CID_CONTROL, CID_SNAPSHOTS = 1, 2, 3
 CID_NATIVE = 16            # + slot
+CID_COMPOSE = 0x8000       # + slot (compositions)
 
 
 def native_ino_base(slot: int) -> int:
@@ -123,18 +129,19 @@ _HANDLERS = frozenset({
     "lookup", "getattr", "setattr", "readlink", "mknod", "mkdir", "unlink", "rmdir", "symlink",
     "rename", "link", "open", "read", "write", "flush", "release", "fsync", "opendir", "readdir",
     "releasedir", "fsyncdir", "statfs", "getxattr", "setxattr", "listxattr", "removexattr",
-    "create"})
+    "create", "fallocate"})
 
 
 def dispatched(fn: Callable) -> Callable:
     """Decorate a dispatcher handler: only :class:`pyfuse3.FUSEError` escapes (pyfuse3 ends
     the main loop on anything else: unexpected exceptions are logged and become EIO), and each
-    request's wall time is recorded in ``self.profile`` when profiling."""
+    request is counted in ``self.stats`` (:class:`~.stats.BridgeStats`, always) and its wall
+    time recorded in ``self.profile`` when profiling."""
     name = fn.__name__
 
     async def wrapper(self, *args, **kwargs):
         profile = self.profile
-        start = time.perf_counter_ns() if profile is not None else 0
+        start = time.perf_counter_ns()
         failed = True
         try:
             result = await fn(self, *args, **kwargs)
@@ -148,8 +155,10 @@ def dispatched(fn: Callable) -> Callable:
             log.exception("%s failed unexpectedly: %s", name, exc)
             raise pyfuse3.FUSEError(errno.EIO) from None
         finally:
+            elapsed = time.perf_counter_ns() - start
+            self.stats.record(name, elapsed, failed)
             if profile is not None:
-                profile.record(name, time.perf_counter_ns() - start, failed)
+                profile.record(name, elapsed, failed)
 
     wrapper.__name__ = fn.__name__
     wrapper.__qualname__ = fn.__qualname__
@@ -202,14 +211,18 @@ class Dispatcher(pyfuse3.Operations):
         self._paths: dict[int, bytes] = {ROOT_INODE: b"/"}
         self._dirfh: dict[int, int] = {}  # directory handle -> inode, for tracked directories
         self.profile = None
+        #: The mount's counters (``/.tarbox/stats/performance`` and ``cache``).
+        self.stats = BridgeStats()
 
     # ------------------------------------------------------------------ routing
 
     def owner(self, ino: int) -> Component:
         """The component that owns inode ``ino``; ENOENT (stale inode) when none does."""
-        if ino < NATIVE_BASE:
+        if ino < COMPOSE_BASE:
             return self.tree
-        if ino >= CTRL_BASE:
+        if ino < NATIVE_BASE:
+            comp = self.components.get(CID_COMPOSE + ((ino >> COMPOSE_SLOT_SHIFT) & 0x7FFF))
+        elif ino >= CTRL_BASE:
             comp = self._control
         elif ino >= SNAP_BASE:
             comp = self._snapshots
@@ -453,6 +466,19 @@ class Dispatcher(pyfuse3.Operations):
         await self.owner_of_fh(fh).fsync(fh, datasync)
 
     @dispatched
+    async def fallocate(self, fh: int, mode: int, offset: int, length: int) -> None:
+        """FALLOCATE: the component of the handle; a component without it answers
+        EOPNOTSUPP, never ENOSYS (after one ENOSYS the kernel would stop sending FALLOCATE
+        for the whole mount)."""
+        self._writable()
+        try:
+            await self.owner_of_fh(fh).fallocate(fh, mode, offset, length)
+        except pyfuse3.FUSEError as exc:
+            if exc.errno == errno.ENOSYS:
+                raise pyfuse3.FUSEError(errno.EOPNOTSUPP) from None
+            raise
+
+    @dispatched
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """OPENDIR: the owner of the inode."""
         fh = await self.owner(inode).opendir(inode, ctx)
@@ -514,10 +540,19 @@ class Dispatcher(pyfuse3.Operations):
         """FSYNCDIR: the component of the handle."""
         await self.owner_of_fh(fh).fsyncdir(fh, datasync)
 
+    statfs_takes_inode = True   # vendor/pyfuse3.patch: STATFS says which inode it is for
+
     @dispatched
-    async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
-        """STATFS: the tree's (pyfuse3 3.5 does not pass the inode, so the request cannot be
-        routed to a native mount)."""
+    async def statfs(self, ctx: pyfuse3.RequestContext, inode: int = ROOT_INODE) -> pyfuse3.StatvfsData:
+        """STATFS of ``inode`` (the inode of the path given to statfs(2)): a native mount's
+        inode answers with its host filesystem's figures, anything else with the tenant's
+        (``tarbox.fs_statfs``: quota and usage)."""
+        try:
+            comp = self.owner(inode)
+        except pyfuse3.FUSEError:
+            comp = self.tree
+        if comp.cid >= CID_NATIVE:
+            return await comp.statfs(ctx, inode)
         return await self.tree.statfs(ctx)
 
     # ------------------------------------------------------------------ xattrs

@@ -57,8 +57,9 @@ class MountPlan:
     tenant ``role`` and ``tenant_id``, ``notify`` (the SQL sends change notifications),
     ``read_only``, ``allow_other``, ``timeout`` (kernel cache seconds), ``pool_size``,
     ``debug`` (libfuse debug output), ``purged`` (orphans removed at start), ``user``
-    (the user the mount serves: ``{user}`` of native mount sources) and ``natives`` (the
-    effective native mounts, :class:`~tarbox_shell.fuse.passthrough.NativeSpec`).
+    (the user the mount serves: ``{user}`` of native mount sources), ``natives`` (the
+    effective native mounts, :class:`~tarbox_shell.fuse.passthrough.NativeSpec`) and
+    ``compositions`` (the tenant's compositions, :class:`~tarbox_shell.fuse.compose.ComposeSpec`).
     """
 
     tenant: str
@@ -78,6 +79,7 @@ class MountPlan:
     layer: int | None = None
     user: str = ""
     natives: list[Any] = field(default_factory=list)
+    compositions: list[Any] = field(default_factory=list)
 
     def fuse_options(self) -> set[str]:
         """The FUSE mount options (set of str): ``default_permissions`` (the kernel checks
@@ -245,13 +247,28 @@ def prepare(tenant: str, mountpoint: str, dsn: str | None = None, *, read_only: 
             purged = int(db.run(conn, "SELECT tarbox.purge_orphans()").fetchone()[0] or 0)
         user = user or default_user()
         natives = _native_specs(conn, native_config, user, read_only)
+        compositions = _compose_specs(conn, read_only)
     finally:
         conn.close()
     check_native_sources(natives, user)
     return MountPlan(tenant=tenant, mountpoint=absolute, conninfo=conninfo, role=role,
                      tenant_id=int(m.group(1)), notify=notify, channel=channel,
                      read_only=read_only, allow_other=allow_other, debug=debug, purged=purged,
-                     timeout=LONG_TIMEOUT if notify else SHORT_TIMEOUT, user=user, natives=natives)
+                     timeout=LONG_TIMEOUT if notify else SHORT_TIMEOUT, user=user, natives=natives,
+                     compositions=compositions)
+
+
+def _compose_specs(conn: psycopg.Connection, read_only: bool) -> list[Any]:
+    """The tenant's compositions (``tarbox.compose_prepare``, which makes missing mount
+    points, or ``tarbox.compose_list`` when read-only) as ComposeSpecs; [] on a schema without
+    them."""
+    from .compose import ComposeSpec
+
+    if not db.run(conn, "SELECT to_regprocedure('tarbox.compose_list()') IS NOT NULL").fetchone()[0]:
+        return []
+    fn = "compose_list" if read_only else "compose_prepare"
+    rows = db.run(conn, f"SELECT compose_id, mount_path, source, mode, available FROM tarbox.{fn}()").fetchall()
+    return [ComposeSpec(*r) for r in rows]
 
 
 def _native_specs(conn: psycopg.Connection, config: list[dict] | None, user: str,
@@ -316,7 +333,8 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
     """The mount's components and the :class:`~tarbox_shell.fuse.dispatch.Dispatcher` over
     them (see ARCHITECTURE.md, "The components of a mount"): the tenant's tree (SQL; a
     read-only :class:`~tarbox_shell.fuse.control.LayerView` when pinned to a layer), the layer
-    snapshots, the ``/.tarbox`` control directory attached at ``/.tarbox``.
+    snapshots, the ``/.tarbox`` control directory attached at ``/.tarbox``, the native mounts
+    and the compositions attached at their mount paths.
 
     Returns ``(dispatcher, tree)``: the tree component (a
     :class:`~tarbox_shell.fuse.operations.TarboxOperations`) is what the change listener
@@ -326,6 +344,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
     from .dispatch import Dispatcher
     from .operations import TarboxOperations
 
+    from .compose import ComposedView
     from .native_audit import NativeAuditor
     from .passthrough import NativeMount
 
@@ -347,8 +366,14 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         native.audit = NativeAuditor(tree, native)
         natives.append(native)
         attach[os.fsencode(spec.mount_path)] = native
-    ops = Dispatcher(main, [snapshots, control, *natives], attach=attach,
+    composed = []
+    for slot, cspec in enumerate(plan.compositions):
+        view = ComposedView(slot, cspec, tree)
+        composed.append(view)
+        attach[os.fsencode(cspec.mount_path)] = view
+    ops = Dispatcher(main, [snapshots, control, *natives, *composed], attach=attach,
                      mountpoint=plan.mountpoint, read_only=plan.read_only and plan.layer is None)
+    tree.stats = ops.stats  # one set of counters per mount (/.tarbox/stats/*)
     return ops, tree
 
 

@@ -51,6 +51,7 @@ from psycopg import sql
 from ..db import clamp_ns
 from ..errors import ReportedError, errno_of, is_retryable, message_of, reported_error
 from .dispatch import CID_TREE, Component
+from .stats import BridgeStats
 from .trio_pg import PoolTimeout
 
 log = logging.getLogger("tarbox.mount")
@@ -118,6 +119,7 @@ Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
+Q_FALLOCATE = "SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint)).ino"
 Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::boolean, {CALLER})"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
@@ -315,6 +317,9 @@ class TarboxOperations(Component):
         self.change_generation = 0
         #: Per-handler timings when profiling (``TARBOX_PROFILE``), else None.
         self.profile: RequestProfile | None = None
+        #: The mount's counters (the dispatcher's, once the mount is built: SQL calls and
+        #: cache invalidations are added here).
+        self.stats = BridgeStats()
         #: The tenant's highest audit level is full: reads pass their handle and are reported
         #: at release (:meth:`refresh_audit`, and the change listener on a level change).
         self.audit_reads = False
@@ -390,6 +395,7 @@ class TarboxOperations(Component):
                     if reported:
                         reported.clear()
                     try:
+                        self.stats.sql_calls += 1
                         cur = await conn.execute(query, params, binary=True)
                         if fetch == FETCH_ONE:
                             result = await cur.fetchone()
@@ -417,11 +423,14 @@ class TarboxOperations(Component):
             except (psycopg.Error, PoolTimeout, ReportedError) as exc:
                 if is_retryable(exc) and attempt < MAX_RETRIES:
                     attempt += 1
+                    self.stats.sql_retries += 1
                     await trio.sleep(min(0.5, 0.002 * 2 ** attempt))
                     continue
                 if broken and idempotent and broken_retries < self._pool.max_size:
                     broken_retries += 1
+                    self.stats.sql_retries += 1
                     continue
+                self.stats.sql_errors += 1
                 code = errno_of(exc)
                 state = getattr(exc, "sqlstate", None)
                 if state is None or not state.startswith("TX"):
@@ -670,6 +679,39 @@ class TarboxOperations(Component):
     def root_names(self) -> list[bytes]:
         """Snapshot of the names under / the kernel may hold dentries for."""
         return list(self._root_names)
+
+    def cache_state(self) -> dict:
+        """What the bridge knows the kernel holds, for ``/.tarbox/stats/cache`` (name ->
+        number): inodes with a lookup count and the sum of the counts, open handles, names
+        under / with dentries, the cache timeout in use and whether the change feed works."""
+        listener = self.listener
+        return {"inodes_known": len(self._lookups) + 1,  # the root is always known
+                "lookup_count_total": sum(self._lookups.values()),
+                "open_handles": len(self._handles),
+                "open_inodes": len(self._opens),
+                "root_names_cached": len(self._root_names),
+                "no_capability_cached": len(self._no_caps),
+                "cache_timeout_s": self.timeout,
+                "keep_page_cache": int(bool(self.keep_cache)),
+                "change_feed": ("off" if listener is None
+                                else "working" if listener.feed_working else "paused")}
+
+    async def sync_all(self) -> int:
+        """``/.tarbox/control/flush`` (as syncfs(2)): store what every open handle wrote as
+        text chunks (``fs_release(ino, true)``, as fsync(2) of each) and make everything
+        committed durable (``tarbox.fs_fsync()``). Returns the number of handles synced.
+        Raises ``pyfuse3.FUSEError`` (EROFS on a read-only mount)."""
+        if self.read_only:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        n = 0
+        for h in list(self._handles.values()):
+            if h.wrote:
+                await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+                h.wrote = False
+                n += 1
+        await self._sql(Q_FSYNC, (), FETCH_NONE)
+        self.stats.flushes += 1
+        return n
 
     async def forget_all(self) -> int:
         """At unmount: the kernel's references all end (it may not have sent its forgets),
@@ -938,6 +980,7 @@ class TarboxOperations(Component):
         been answered (from a worker thread: never inside the request that caused it)."""
         def inval() -> None:
             try:
+                self.stats.inval_inodes += 1
                 pyfuse3.invalidate_inode(ino, False)
             except OSError as exc:
                 log.debug("invalidate_inode(%s): %s", ino, exc)
@@ -968,6 +1011,15 @@ class TarboxOperations(Component):
             h.wrote = False
             return
         await self._sql(Q_FSYNC, (), FETCH_NONE)
+
+    @fuse_handler
+    async def fallocate(self, fh: int, mode: int, offset: int, length: int) -> None:
+        """FUSE FALLOCATE / fallocate(2), posix_fallocate(3): ``tarbox.fs_fallocate``
+        (mode 0 extends the size with a hole, FALLOC_FL_KEEP_SIZE checks only; nothing is
+        reserved, holes store nothing; other modes EOPNOTSUPP). The kernel updates the size
+        it caches itself."""
+        h = self._handle(fh)
+        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length), write=True)
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
@@ -1162,6 +1214,7 @@ class ChangeListener(threading.Thread):
                 while not self.stop_event.is_set():
                     for note in conn.notifies(timeout=QUEUE_CHECK):
                         self.received += 1
+                        self.ops.stats.notifications_received += 1
                         self.dispatch(note.payload)
                         if self.stop_event.is_set():
                             break
@@ -1226,6 +1279,7 @@ class ChangeListener(threading.Thread):
                 return
             self.ops.change_generation += 1
             self.handled += 1
+            self.ops.stats.notifications_handled += 1
             if parts[1] == "layer":
                 log.info("current layer changed to %s; invalidating every cached inode",
                          parts[2] if len(parts) > 2 else "?")
@@ -1260,21 +1314,22 @@ class ChangeListener(threading.Thread):
         except Exception:  # noqa: BLE001 - the loop is gone: nothing to invalidate
             return
         self.ops.clear_caches()
+        self.ops.stats.inval_everything += 1
         for ino in [ROOT_INODE, *inos]:
             self._inval_inode(ino)
         for name in names:
             self._inval_entry(ROOT_INODE, name)
 
-    @staticmethod
-    def _inval_inode(ino: int, attr_only: bool = False) -> None:
+    def _inval_inode(self, ino: int, attr_only: bool = False) -> None:
+        self.ops.stats.inval_inodes += 1
         try:
             pyfuse3.invalidate_inode(ino, attr_only)
         except OSError as exc:
             if exc.errno not in (errno.ENOENT, errno.ENOTCONN, errno.EBADF):
                 log.debug("invalidate_inode(%s): %s", ino, exc)
 
-    @staticmethod
-    def _inval_entry(parent: int, name: bytes) -> None:
+    def _inval_entry(self, parent: int, name: bytes) -> None:
+        self.ops.stats.inval_entries += 1
         try:
             pyfuse3.invalidate_entry(parent, name)
         except OSError as exc:

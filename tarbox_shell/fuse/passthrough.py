@@ -732,6 +732,12 @@ class NativeMount(Component):
             self._unpin(h.ino)
 
     @host_call
+    async def fallocate(self, fh: int, mode: int, offset: int, length: int) -> None:
+        """FALLOCATE: fallocate(2) of the host file with the same mode."""
+        self._writable()
+        beneath.fallocate_fd(self._handle(fh).fd, mode, offset, length)
+
+    @host_call
     async def fsync(self, fh: int, datasync: bool) -> None:
         """FSYNC: fdatasync / fsync of the host file."""
         fd = self._handle(fh).fd
@@ -793,10 +799,14 @@ class NativeMount(Component):
         os.fsync(self._handle(fh).fd)
 
     @host_call
-    async def statfs(self, ctx: pyfuse3.RequestContext) -> pyfuse3.StatvfsData:
-        """STATFS of the host filesystem of the source (not reached through pyfuse3 3.5, which
-        does not pass the inode of a STATFS request: the dispatcher answers with the tree's)."""
-        v = os.statvfs(beneath.proc_path(self._fd(self.root)))
+    async def statfs(self, ctx: pyfuse3.RequestContext, inode: int | None = None) -> pyfuse3.StatvfsData:
+        """STATFS: statvfs(3) of the host object ``inode`` (the source directory when None or
+        no longer known), so a filesystem mounted inside the source shows its own figures."""
+        try:
+            fd = self._fd(self.root if inode is None else inode)
+        except pyfuse3.FUSEError:
+            fd = self._fd(self.root)
+        v = os.statvfs(beneath.proc_path(fd))
         s = pyfuse3.StatvfsData()
         s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail = (
             v.f_bsize, v.f_frsize, v.f_blocks, v.f_bfree, v.f_bavail)

@@ -3,8 +3,9 @@
 Routes (``<base>`` is ``--base-path``, default empty): ``<base>/api/v1/fs/...`` (the RunMat
 remote-filesystem contract, :mod:`.remote_fs`), ``<base>/api/v1/files|stat|dir|...`` (:mod:`.files`),
 ``<base>/api/v1/layers|diff|usage`` (:mod:`.layers`), ``<base>/api/v1/audit`` (:mod:`.audit`),
-``<base>/health``, ``<base>/metrics``, ``<base>/openapi.json`` and
-the docs page ``<base>/docs``.
+``<base>/api/v1/inodes/...``, ``/sync`` and ``/whoami`` (:mod:`.inodes`, the WASI host's HTTP
+mode), ``<base>/health``, ``<base>/metrics``, ``<base>/openapi.json`` and the docs page
+``<base>/docs``.
 
 Every error, whatever raised it, is answered with the JSON body ``{error, errno, message}``
 (:mod:`.errors`); no traceback leaves the server (it is logged).
@@ -22,12 +23,12 @@ import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import TarboxError
-from . import audit, files, layers, metrics, remote_fs
+from . import archives, audit, files, inodes, large_files, layers, metrics, remote_fs
 from .bodies import DEFAULT_DATA_LIMIT, DEFAULT_JSON_LIMIT, BodyLimit
 from .errors import HTTPProblem, errno_name, problem_of
 from .gateway import Gateway
@@ -137,9 +138,12 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     api = f"{base}/api/v1"
     app.state.api_prefix = api
     app.include_router(remote_fs.router, prefix=api)
+    app.include_router(large_files.router, prefix=api)
     app.include_router(files.router, prefix=api)
+    app.include_router(archives.router, prefix=api)  # before layers: /layers/import is no {ref}
     app.include_router(layers.router, prefix=api)
     app.include_router(audit.router, prefix=api)
+    app.include_router(inodes.router, prefix=api)
 
     @app.get(f"{base}/health", tags=["operations"], summary="Health",
              description="200 `{status: ok}` when the database answers, else 503.")
@@ -151,7 +155,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
              description="Requests, latency histograms, file bytes and errors by errno, in the Prometheus "
              "text format.")
     async def prometheus():
-        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(HTTPProblem)
     async def on_problem(request: Request, exc: HTTPProblem):

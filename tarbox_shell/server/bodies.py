@@ -34,8 +34,12 @@ class BodyTooLarge(HTTPProblem):
 
 
 def is_data_request(method: str, path: str) -> bool:
-    """True when the body of this request is file data (the large limit applies)."""
-    return method in ("PUT", "PATCH") or (method == "POST" and path.rstrip("/").endswith("/import"))
+    """True when the body of this request is file data (the large limit applies): PUT, PATCH,
+    a tar import, and the held bytes of an inode close (``POST .../inodes/{ino}/close``)."""
+    if method in ("PUT", "PATCH"):
+        return True
+    path = path.rstrip("/")
+    return method == "POST" and (path.endswith("/import") or (path.endswith("/close") and "/inodes/" in path))
 
 
 class BodyLimit:

@@ -40,9 +40,10 @@ def token_of(request: Request) -> str:
     return value.strip()
 
 
-async def call(request: Request, write: bool, query: str, params: Any = None, binary: bool = False) -> list[tuple]:
+async def call(request: Request, write: bool, query: str, params: Any = None, binary: bool = False,
+               durable: bool = True) -> list[tuple]:
     """Run one API call for this request as its token's tenant (see :meth:`Gateway.call`)."""
-    return await gateway(request).call(token_of(request), write, query, params, binary)
+    return await gateway(request).call(token_of(request), write, query, params, binary, durable)
 
 
 def entry_dict(row: tuple) -> dict:

@@ -33,6 +33,9 @@ from ..errors import is_retryable
 #: The first statement of every request's transaction.
 ENTER = "SELECT tarbox._gateway_enter(%s, %s)"
 
+#: Makes the rest of the transaction commit asynchronously (see ``durable`` of Gateway.call).
+ASYNC_COMMIT = "SELECT pg_catalog.set_config('synchronous_commit', 'off', true)"
+
 #: Whole-transaction retries on serialization failure / deadlock.
 MAX_RETRIES = 8
 
@@ -87,7 +90,8 @@ class Gateway:
             await conn.execute("SELECT 1")
 
     async def call(self, token: str | None, write: bool, query: Any,
-                   params: Sequence[Any] | dict | None = None, binary: bool = False) -> list[tuple]:
+                   params: Sequence[Any] | dict | None = None, binary: bool = False,
+                   durable: bool = True) -> list[tuple]:
         """Run ``query`` as the token's tenant in one round trip and one transaction.
 
         Args:
@@ -96,6 +100,9 @@ class Gateway:
             query: the API call (SQL text with ``%s`` placeholders).
             params: its parameters.
             binary: results in PostgreSQL's binary format (file data: no hex text).
+            durable: False commits the change asynchronously (``synchronous_commit = off``
+                for this transaction, as a mount commits: the database stays consistent, only
+                the last moments can be lost in a crash, and an fsync makes them durable).
 
         Returns the rows (list of tuples). Raises psycopg errors (SQLSTATE TXnnn, 28000 for a
         refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
@@ -106,6 +113,8 @@ class Gateway:
                 async with self.pool.connection() as conn:
                     async with conn.pipeline():
                         await conn.execute(ENTER, (token, write))
+                        if write and not durable:
+                            await conn.execute(ASYNC_COMMIT)
                         cur = await conn.execute(query, params, binary=binary)
                     return await cur.fetchall() if cur.description is not None else []
             except psycopg.Error as exc:
@@ -118,11 +127,15 @@ class Gateway:
                 raise
 
     @contextlib.asynccontextmanager
-    async def transaction(self, token: str | None, write: bool) -> AsyncIterator[psycopg.AsyncConnection]:
+    async def transaction(self, token: str | None, write: bool,
+                          durable: bool = True) -> AsyncIterator[psycopg.AsyncConnection]:
         """An explicit transaction on one pooled connection, as the token's tenant (for a
         streamed body: every piece is a statement of the same transaction). Commits when the
-        block ends, rolls back on any exception. Yields the connection."""
+        block ends, rolls back on any exception. Yields the connection. ``durable``: as for
+        :meth:`call`."""
         async with self.pool.connection() as conn:
             async with conn.transaction():
                 await conn.execute(ENTER, (token, write))
+                if write and not durable:
+                    await conn.execute(ASYNC_COMMIT)
                 yield conn

@@ -1,8 +1,8 @@
 """Tarbox's layer routes (``<base>/api/v1/layers``...), the diff between two layers, and the
 tenant's usage. Each route is one call of the layer API (``sql/functions/50-layer``); a layer is
 named by name, tag, id, ``current`` or ``head`` wherever ``{ref}`` appears. Reading a file as of
-a layer is ``GET /api/v1/files/{path}?layer=``. Not served yet: a layer as a tar stream (export)
-and a tar stream as a new layer (import); ``tarbox export|import`` do it over SQL.
+a layer is ``GET /api/v1/files/{path}?layer=``. A layer as a tar stream and a tar stream as a
+new layer are :mod:`.archives`.
 """
 
 from __future__ import annotations
@@ -128,11 +128,20 @@ async def diff(request: Request, from_: str = Query(..., alias="from", max_lengt
     return [dict(zip(keys, r)) for r in rows]
 
 
+USAGE_KEYS = ("tenant", "logical_bytes", "referenced_bytes", "unique_bytes", "stored_bytes", "metadata_bytes",
+              "garbage_bytes", "inodes", "layers", "blocks", "text_files", "chunks", "dedup_ratio", "used_bytes",
+              "used_inodes", "quota_bytes", "quota_inodes", "quota_layers", "text_max_bytes", "text_max_lines")
+
+
 @router.get("/usage", response_model=Usage, responses=ERRORS, summary="Usage",
-            description="The tenant's space and inodes as statfs(2) reports them (tarbox.fs_statfs).")
+            description="The tenant's storage usage, exactly the row of `tarbox.usage()`: logical, referenced, "
+            "unique (deduplicated) and stored (compressed) bytes, metadata and garbage bytes, counts of inodes, "
+            "layers, blocks, text files and chunks, the dedup ratio, the quota counters and the quotas (null = "
+            "unlimited). Nothing is computed here.")
 async def usage(request: Request):
     """GET /usage."""
-    rows = await call(request, False, "SELECT frsize, blocks, bfree, files, ffree, bsize, namemax FROM tarbox.fs_statfs()")
-    frsize, blocks, bfree, files, ffree, bsize, namemax = rows[0]
-    return {"bytes_used": (blocks - bfree) * frsize, "bytes_total": blocks * frsize, "files_used": files - ffree,
-            "files_total": files, "block_size": bsize, "name_max": namemax}
+    rows = await call(request, False, f"SELECT {', '.join(USAGE_KEYS)} FROM tarbox.usage()")
+    out = dict(zip(USAGE_KEYS, rows[0]))
+    if out["dedup_ratio"] is not None:
+        out["dedup_ratio"] = float(out["dedup_ratio"])  # numeric arrives as Decimal
+    return out

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Problem(BaseModel):
@@ -175,14 +175,38 @@ class HistoryRow(BaseModel):
 
 
 class Usage(BaseModel):
-    """The tenant's usage (statfs(2) view)."""
+    """The tenant's storage usage: one row of ``tarbox.usage()`` (see its COMMENT for every
+    figure). Bytes are bytes; ``quota_*`` null = unlimited."""
 
-    bytes_used: int
-    bytes_total: int
-    files_used: int
-    files_total: int
-    block_size: int
-    name_max: int
+    tenant: str
+    logical_bytes: int
+    referenced_bytes: int
+    unique_bytes: int
+    stored_bytes: int
+    metadata_bytes: int
+    garbage_bytes: int
+    inodes: int
+    layers: int
+    blocks: int
+    text_files: int
+    chunks: int
+    dedup_ratio: Optional[float] = None
+    used_bytes: int
+    used_inodes: int
+    quota_bytes: Optional[int] = None
+    quota_inodes: Optional[int] = None
+    quota_layers: Optional[int] = None
+    text_max_bytes: Optional[int] = None
+    text_max_lines: Optional[int] = None
+
+
+class TarImport(BaseModel):
+    """The new layer of a tar import and what went into it."""
+
+    layer_id: int
+    name: str
+    entries: int = Field(description="archive members imported")
+    bytes: int = Field(description="bytes of file data imported")
 
 
 class AuditRecord(BaseModel):
@@ -212,3 +236,190 @@ class AuditRecord(BaseModel):
     native: bool = Field(description="served by a native mount (host system calls)")
     native_source: Optional[str] = None
     details: Optional[dict[str, Any]] = None
+
+
+# ------------------------------------------------------------------ inodes (the WASI host's HTTP mode)
+
+
+def _wasi_path(value: str) -> str:
+    # A WASI path is a UTF-8 string without NUL; JSON can carry lone surrogates, which are
+    # not UTF-8 at all.
+    if "\x00" in value:
+        raise ValueError("a path cannot contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a path must be UTF-8 (no lone surrogates)") from None
+    return value
+
+
+WasiPath = Annotated[str, Field(max_length=4096, description="a relative path (UTF-8 text), "
+                                "resolved beneath the directory inode without leaving it"),
+                     AfterValidator(_wasi_path)]
+InodeNumber = Annotated[int, Field(ge=1, le=2**63 - 1, description="an inode number of the tenant")]
+Nanoseconds = Annotated[int, Field(ge=-(2**63), le=2**63 - 1, description="ns since the epoch")]
+
+
+class InodeAttr(BaseModel):
+    """An inode's attributes as stat(2) gives them (``tarbox.attr``): times in ns since the
+    epoch, ``blocks`` in 512-byte units, ``type`` derived from ``mode``."""
+
+    ino: int
+    type: Literal["file", "dir", "symlink", "fifo", "socket", "chardev", "blockdev", "unknown"]
+    mode: int = Field(description="st_mode (type bits and permissions)")
+    nlink: int
+    uid: int
+    gid: int
+    rdev: int
+    size: int = Field(description="bytes")
+    blocks: int = Field(description="512-byte units")
+    atime_ns: int
+    mtime_ns: int
+    ctime_ns: int
+    btime_ns: int
+
+
+class InodeEntry(BaseModel):
+    """One directory entry (``tarbox.fs_readdir``): its name (text and percent-encoded bytes),
+    the cookie ``next`` that resumes a listing after it, its inode and ``st_mode``."""
+
+    name: str
+    name_encoded: str
+    next: int = Field(description="cookie to pass as cookie= to continue after this entry")
+    ino: int
+    mode: int
+
+
+class InodeEntries(BaseModel):
+    """Up to ``limit`` entries of a directory after a cookie (``.`` and ``..`` first)."""
+
+    entries: list[InodeEntry]
+
+
+class WritePosition(BaseModel):
+    """Where a write ended: the byte offset just past the data (with append: the new end of
+    file), which becomes the descriptor's position."""
+
+    position: int
+
+
+class ClosePosition(BaseModel):
+    """Where the last held bytes sent with a close ended (the byte offset just past them; with
+    append the new end of file), or null when the close carried none."""
+
+    position: int | None
+
+
+class SizeChange(BaseModel):
+    """``POST /inodes/{ino}/size``: ftruncate(2)."""
+
+    model_config = ConfigDict(extra="forbid")
+    size: int = Field(ge=0, le=2**63 - 1, description="bytes")
+
+
+class Allocate(BaseModel):
+    """``POST /inodes/{ino}/allocate``: posix_fallocate(3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    offset: int = Field(ge=0, le=2**63 - 1)
+    length: int = Field(ge=1, le=2**63 - 1)
+
+
+class SetTimes(BaseModel):
+    """``POST /inodes/{ino}/times``: utimensat(2) with WASI fstflags (1 atim, 2 atim_now,
+    4 mtim, 8 mtim_now), of the inode itself (no ``path``) or of ``path`` beneath it."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: Optional[WasiPath] = None
+    follow: bool = Field(False, description="follow a final symbolic link of path")
+    atim: Nanoseconds = 0
+    mtim: Nanoseconds = 0
+    fst_flags: int = Field(ge=0, le=2**31 - 1)
+
+
+class OpenAt(BaseModel):
+    """``POST /inodes/{dir}/open``: WASI path_open."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: WasiPath
+    follow: bool = Field(False, description="lookupflags.symlink_follow")
+    oflags: int = Field(0, ge=0, le=2**31 - 1, description="WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc")
+    write: bool = Field(False, description="the descriptor will write (a directory is then EISDIR)")
+    read_ahead: int = Field(0, ge=0, le=1 << 20, description="also answer up to this many bytes from "
+                            "the start of a regular file (data_base64), read in the same call")
+
+
+class OpenedInode(InodeAttr):
+    """What ``POST /inodes/{dir}/open`` answers: the opened inode's attributes and, when
+    ``read_ahead`` asked for it and it is a regular file, its first bytes."""
+
+    data_base64: Optional[str] = Field(None, description="the first read_ahead bytes of the file "
+                                       "(all of it when shorter), base64")
+
+
+class PathAt(BaseModel):
+    """A path beneath the directory inode (mkdir, rmdir, unlink)."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: WasiPath
+
+
+class RenameAt(BaseModel):
+    """``POST /inodes/{dir}/rename``: WASI path_rename."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: WasiPath
+    new_dir: InodeNumber
+    new_path: WasiPath
+
+
+class LinkAt(BaseModel):
+    """``POST /inodes/{dir}/link``: WASI path_link."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: WasiPath
+    follow: bool = False
+    new_dir: InodeNumber
+    new_path: WasiPath
+
+
+class SymlinkAt(BaseModel):
+    """``POST /inodes/{dir}/symlink``: WASI path_symlink (the target is stored as given)."""
+
+    model_config = ConfigDict(extra="forbid")
+    target: WasiPath
+    path: WasiPath
+
+
+class LinkTarget(BaseModel):
+    """A symbolic link's target, as text and percent-encoded bytes."""
+
+    target: str
+    target_encoded: str
+
+
+class Whoami(BaseModel):
+    """The tenant a bearer token acts as."""
+
+    tenant: str
+    tenant_id: int
+
+
+class LeaseRequest(BaseModel):
+    """``POST /sessions``: how long the session lives without a renewal."""
+
+    model_config = ConfigDict(extra="forbid")
+    lease_seconds: int = Field(60, ge=1, le=3600, description="seconds the session lives unless renewed")
+
+
+class Lease(BaseModel):
+    """A mount session held by a lease (``tarbox.mount_lease``)."""
+
+    session: int
+    lease_seconds: int
+
+
+class LeaseEnd(BaseModel):
+    """The end of a lease session: how many inodes without links were purged."""
+
+    purged: int

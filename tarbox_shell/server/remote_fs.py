@@ -16,11 +16,9 @@ What the contract leaves to the server, decided here:
   link as ``symlink``;
 * ``GET /fs/read`` answers ``application/octet-stream`` (never JSON: the TypeScript client would
   take a JSON body for ``{downloadUrl}``), streamed in 1 MiB pieces of one file version;
-* the large-file routes (``download-url``, ``upload-session/*``, ``multipart-upload``) are not
-  served: 404, on which both clients fall back to the plain routes. Supporting them would take
-  upload sessions kept in a table (tenant, session id, path, offset, expiry) so chunks can be
-  PUT without auth to a signed URL and committed with ``complete``, and signed download URLs
-  (an HMAC of path, etag and expiry with a server key) read without the bearer token.
+* the large-file routes (``download-url``, ``upload-session/*``, ``multipart-upload``) answer
+  404 on purpose (:mod:`.large_files`, which says what the Rust client does then and what
+  supporting them would take).
 """
 
 from __future__ import annotations

@@ -6,10 +6,13 @@ import asyncio
 import errno as E
 import json
 import os
+import shutil
+import tempfile
 
 import uvicorn
 
 from ..errors import TarboxError
+from . import metrics
 from .app import Settings, create_app
 from .gateway import Gateway
 
@@ -56,6 +59,18 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8470, workers
                   server_header=False, h11_max_incomplete_event_size=64 * 1024, **ssl)
     if workers > 1:
         os.environ[SETTINGS_ENV] = json.dumps(settings.__dict__)
-        uvicorn.run("tarbox_shell.server.run:factory", factory=True, workers=workers, **common)
+        # Metrics of all workers in one /metrics: prometheus_client's multiprocess mode, in a
+        # private directory made empty for this run (the workers are spawned, so they import
+        # the collectors after this is set) and removed at the end.
+        own_dir = None
+        if not os.environ.get(metrics.MULTIPROC_ENV):
+            own_dir = tempfile.mkdtemp(prefix="tarbox-serve-metrics-")
+            os.environ[metrics.MULTIPROC_ENV] = own_dir
+        try:
+            uvicorn.run("tarbox_shell.server.run:factory", factory=True, workers=workers, **common)
+        finally:
+            if own_dir is not None:
+                shutil.rmtree(own_dir, ignore_errors=True)
+                del os.environ[metrics.MULTIPROC_ENV]
     else:
         uvicorn.run(create_app(settings), **common)

@@ -8,6 +8,14 @@ resolved once. The archive is POSIX.1-2001 (pax): names are bytes (non-UTF-8 nam
 through pax's binary headers), mtimes keep nanoseconds, owners are numeric, hard links are
 link entries, symlinks, FIFOs and devices keep their type, and ``user.*`` xattrs travel as
 ``SCHILY.xattr.`` records as GNU tar writes them.
+
+A hostile archive is refused (EINVAL) without harm: members with absolute names or '..'
+components, hard links to members not (yet) in the archive, paths through a symbolic link or a
+file, unknown member types, a stream that ends inside a member; an extension header (pax, GNU
+long name or link) larger than :data:`MAX_HEADER` bytes is refused before it is read (the
+standard library would hold it in memory whole), an import given ``max_members`` stops with
+E2BIG after that many members (the names of an archive's files are remembered while it
+imports, for its hard links); the members themselves are not kept.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import psycopg
 from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
 from .note import note
+from .tree import BULK_FILE_MAX, ImportBatch, Ref, set_attrs_many
 
 #: Bytes per fs_read / fs_write call.
 CHUNK = 1 << 20
@@ -35,6 +44,26 @@ ROOT_INO = 1
 ATTRS = "(a).ino, (a).mode, (a).nlink, (a).uid, (a).gid, (a).rdev, (a).size, (a).mtime_ns"
 #: ``progress(entries_delta, bytes_delta)``.
 Progress = Callable[[int, int], None]
+#: Largest extension header (pax record set, GNU long name or long link) an import reads.
+MAX_HEADER = 8 << 20
+#: The member types whose data is a header extension that tarfile reads into memory.
+EXTENSION_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
+                   tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+
+
+class BoundedTarInfo(tarfile.TarInfo):
+    """A :class:`tarfile.TarInfo` that refuses extension headers over :data:`MAX_HEADER`
+    bytes as soon as their 512-byte header block is parsed, before their data is read."""
+
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):
+        """Parse one header block (see :meth:`tarfile.TarInfo.frombuf`); raises TarboxError
+        (EINVAL) for an oversized extension header."""
+        info = super().frombuf(buf, encoding, errors)
+        if info.type in EXTENSION_TYPES and info.size > MAX_HEADER:
+            raise TarboxError(f"tar extension header of {info.size} bytes refused (at most {MAX_HEADER})",
+                              errno.EINVAL)
+        return info
 
 
 def layer_id(conn: psycopg.Connection, ref: str | None) -> tuple[int, str]:
@@ -161,7 +190,9 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
 
 
 def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None = None,
-               path: str = "/", progress: Progress | None = None, confirm: bool = False) -> dict:
+               path: str = "/", progress: Progress | None = None, confirm: bool = False,
+               begin: Callable[[psycopg.Connection], None] | None = None,
+               max_members: int | None = None, bulk: bool = True) -> dict:
     """Import the tar stream ``src`` as a new layer ``name`` of the connection's tenant:
     checkpoint (``tarbox.layer_new``), then create every member under ``path`` (absolute,
     created if missing) in the new layer, replacing files of the same name; owners, modes,
@@ -173,9 +204,15 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     current layer and tree are as before. The transaction holds the tenant's layer lock from
     the checkpoint on, so the tenant's other writes (its mounts, SQL) wait until the import
     has committed or rolled back. Its one commit is synchronous: the import is durable when
-    this returns. Returns ``{entries, bytes, seconds, layer_id}``. Raises TarboxError (EINVAL
-    bad archive or member, EBUSY when the current layer is historical and ``confirm`` is
+    this returns. ``begin(conn)``, when given, runs first inside that transaction (the HTTP
+    server enters the bearer token's tenant role there). Returns ``{entries, bytes, seconds,
+    layer_id}``. Raises TarboxError (EINVAL bad archive or member, E2BIG more than
+    ``max_members`` members (None: no bound), EBUSY when the current layer is historical and ``confirm`` is
     False, or the errno of the SQL error) naming the member.
+
+    With ``bulk`` (the default) the members are sent in batches to ``tarbox.fs_import``
+    (:class:`tarbox_shell.transfer.tree.ImportBatch`); without, one inode API call per step
+    (fs_mkdir, fs_create, fs_write, fs_release, ...): the same layer either way.
     """
     t0 = time.monotonic()
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -184,8 +221,10 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
     where = {"member": "?"}  # the member being imported, for the error message
     try:
         with conn.transaction():
-            counts["layer_id"] = _import_members(conn, src, name, description, path, progress, confirm,
-                                                 counts, where)
+            if begin is not None:
+                begin(conn)
+            counts["layer_id"] = (_import_members_bulk if bulk else _import_members)(
+                conn, src, name, description, path, progress, confirm, counts, where, max_members)
     except psycopg.Error as exc:
         raise TarboxError(f"import of {where['member']} failed: {message_of(exc)}",
                           translate(exc).errno) from exc
@@ -199,7 +238,7 @@ def import_tar(conn: psycopg.Connection, src: BinaryIO, name: str, description: 
 
 def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
                     path: str, progress: Progress | None, confirm: bool, counts: dict,
-                    where: dict) -> int:
+                    where: dict, max_members: int | None = None) -> int:
     """The body of :func:`import_tar`, inside its transaction. Returns the new layer id.
     Calls that may fail for an expected reason (a name that exists) run in a savepoint, so
     that the failure does not abort the transaction."""
@@ -260,9 +299,16 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
         conn.execute("SELECT tarbox.fs_forget(%s)", (a[0],))
         return None
 
-    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape") as tar:
-        for m in tar:
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape",
+                      tarinfo=BoundedTarInfo) as tar:
+        while True:
+            m = tar.next()
+            if m is None:
+                break
+            tar.members.clear()  # a stream-mode TarFile would keep every member it read
             where["member"] = m.name
+            if max_members is not None and counts["entries"] >= max_members:
+                raise TarboxError(f"{m.name}: more than {max_members} members in one import", errno.E2BIG)
             rel = m.name.strip("/") if m.name not in (".", "./") else ""
             while rel.startswith("./"):
                 rel = rel[2:]
@@ -341,6 +387,193 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
                      (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
     note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
                                 "bytes": counts["bytes"]})
+    return lid
+
+
+def _member_rel(m: tarfile.TarInfo) -> str:
+    """A member's name relative to the import root ('' for the root); EINVAL for absolute
+    names and names with '..' components."""
+    rel = m.name.strip("/") if m.name not in (".", "./") else ""
+    while rel.startswith("./"):
+        rel = rel[2:]
+    if m.name.startswith("/") or ".." in rel.split("/"):
+        raise TarboxError(f"{m.name}: member outside the archive root refused", errno.EINVAL)
+    return rel
+
+
+def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, description: str | None,
+                         path: str, progress: Progress | None, confirm: bool, counts: dict,
+                         where: dict, max_members: int | None = None) -> int:
+    """:func:`_import_members` through ``tarbox.fs_import``: members under directories this
+    import made are queued (nothing can exist there); a name in a directory that existed is
+    looked up first (replaced when it is not a directory, as the per-member path does), with
+    the queue sent first when it holds that name. Files over ``BULK_FILE_MAX`` are written
+    with fs_write right after their entry is sent."""
+    lid = conn.execute("SELECT layer_id FROM tarbox.layer_new(%s, %s, %s)",
+                       (name, description, confirm)).fetchone()[0]
+    conn.execute("SELECT tarbox.mkdir(%s::bytea, 493, true)", (os.fsencode(path),))
+    base = Ref(conn.execute("SELECT ino FROM tarbox.stat(%s::bytea, true)", (os.fsencode(path),)).fetchone()[0])
+    cur = conn.cursor()
+    batch = ImportBatch(cur)
+    dirs: dict[str, Ref] = {"": base}
+    fresh: set[int] = set()          # (ids of) directories made by this import: empty before it
+    inos: dict[str, Ref] = {}
+    dir_times: list[tuple[Ref, tarfile.TarInfo]] = []
+
+    def attempt(sql: str, params: tuple, expected: str):
+        """Run one call in a savepoint; None when it fails with SQLSTATE ``expected``."""
+        try:
+            with conn.transaction():
+                return conn.execute(sql, params).fetchone()
+        except psycopg.Error as exc:
+            if exc.sqlstate != expected:
+                raise
+            return None
+
+    def lookup(parent: Ref, leaf: bytes):
+        """(ino, mode) of an entry of an existing directory, or None."""
+        if batch.holds(parent, leaf):
+            batch.flush()
+        return attempt("SELECT (a).ino, (a).mode FROM tarbox.fs_lookup(%s, %s) a", (parent.ino, leaf), "TX002")
+
+    def mkdir(parent: Ref, leaf: bytes, mode: int, uid: int, gid: int, xattrs=()) -> Ref:
+        ref = batch.add(parent, leaf, st.S_IFDIR | mode, uid, gid, xattrs=xattrs)
+        fresh.add(id(ref))
+        return ref
+
+    def parent_of(rel: str) -> tuple[Ref, bytes]:
+        head, _, leaf = rel.rpartition("/")
+        if head not in dirs:
+            ref = base
+            walked = ""
+            for part in head.split("/"):
+                walked = part if not walked else walked + "/" + part
+                if walked not in dirs:
+                    bpart = part.encode("utf-8", "surrogateescape")
+                    row = None if id(ref) in fresh else lookup(ref, bpart)
+                    if row is not None and not st.S_ISDIR(row[1]):
+                        raise TarboxError(f"{walked}: exists and is not a directory", errno.ENOTDIR)
+                    dirs[walked] = Ref(row[0]) if row is not None else mkdir(ref, bpart, 0o755, 0, 0)
+                ref = dirs[walked]
+        return dirs[head], leaf.encode("utf-8", "surrogateescape")
+
+    def clear(parent: Ref, leaf: bytes, keep_dir: bool, member: str) -> Ref | None:
+        """Remove an existing non-directory entry of that name; return an existing dir."""
+        if id(parent) in fresh:
+            return None
+        a = lookup(parent, leaf)
+        if a is None:
+            return None
+        if st.S_ISDIR(a[1]):
+            if keep_dir:
+                return Ref(a[0])
+            raise TarboxError(f"{member}: a directory of that name exists", errno.EISDIR)
+        conn.execute("SELECT tarbox.fs_unlink(%s, %s)", (parent.ino, leaf))
+        conn.execute("SELECT tarbox.fs_forget(%s)", (a[0],))
+        return None
+
+    def xattrs_of(m: tarfile.TarInfo) -> list[tuple[bytes, bytes]]:
+        return [(k[len("SCHILY.xattr."):].encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
+                for k, v in m.pax_headers.items() if k.startswith("SCHILY.xattr.")]
+
+    def set_xattrs(ref: Ref, xattrs: list[tuple[bytes, bytes]]) -> None:
+        for k, v in xattrs:
+            conn.execute("SELECT tarbox.fs_setxattr(%s, %s, %s, 0)", (ref.ino, k, v))
+
+    def write_big(ref: Ref, data, m: tarfile.TarInfo) -> None:
+        batch.flush()
+        offset = 0
+        while True:
+            chunk = data.read(CHUNK)
+            if not chunk:
+                break
+            conn.execute("SELECT tarbox.fs_write(%s, %s, %s)", (ref.ino, offset, chunk))
+            offset += len(chunk)
+            if progress:
+                progress(0, len(chunk))
+        if offset != m.size:
+            raise TarboxError(f"{m.name}: the archive ends inside the member ({offset} of {m.size} bytes)",
+                              errno.EINVAL)
+        conn.execute("SELECT tarbox.fs_release(%s)", (ref.ino,))
+        conn.execute("SELECT tarbox.fs_setattr(%s, NULL, NULL, NULL, NULL, %s, %s)",
+                     (ref.ino, _mtime_ns(m), _mtime_ns(m)))
+        counts["bytes"] += offset
+
+    with tarfile.open(fileobj=src, mode="r|*", encoding="utf-8", errors="surrogateescape",
+                      tarinfo=BoundedTarInfo) as tar:
+        while True:
+            m = tar.next()
+            if m is None:
+                break
+            tar.members.clear()  # a stream-mode TarFile would keep every member it read
+            where["member"] = m.name
+            if max_members is not None and counts["entries"] >= max_members:
+                raise TarboxError(f"{m.name}: more than {max_members} members in one import", errno.E2BIG)
+            rel = _member_rel(m)
+            uid, gid = m.uid, m.gid
+            xattrs = xattrs_of(m)
+            if rel == "":
+                dir_times.append((base, m))
+                set_xattrs(base, xattrs)
+            else:
+                parent, leaf = parent_of(rel)
+                if m.isdir():
+                    ref = clear(parent, leaf, True, m.name)
+                    if ref is None:
+                        ref = mkdir(parent, leaf, m.mode & 0o7777, uid, gid, xattrs)
+                    else:
+                        set_xattrs(ref, xattrs)
+                    dirs[rel] = ref
+                    dir_times.append((ref, m))
+                else:
+                    clear(parent, leaf, False, m.name)
+                    times = (_mtime_ns(m), _mtime_ns(m))
+                    if m.islnk():
+                        target = m.linkname.strip("/")
+                        while target.startswith("./"):
+                            target = target[2:]
+                        if target not in inos:
+                            raise TarboxError(f"{m.name}: hard link to {m.linkname}, not in the archive",
+                                              errno.EINVAL)
+                        ref = batch.add(parent, leaf, 0, 0, 0, link=inos[target], xattrs=xattrs)
+                    elif m.issym():
+                        ref = batch.add(parent, leaf, st.S_IFLNK | 0o777, uid, gid,
+                                        target=m.linkname.encode("utf-8", "surrogateescape"), xattrs=xattrs)
+                    elif m.isreg():
+                        data = tar.extractfile(m)
+                        mode = st.S_IFREG | (m.mode & 0o7777)
+                        if m.size > BULK_FILE_MAX:
+                            ref = batch.add(parent, leaf, mode, uid, gid, times=times, xattrs=xattrs)
+                            write_big(ref, data, m)
+                        else:
+                            content = data.read()
+                            if len(content) != m.size:
+                                raise TarboxError(f"{m.name}: the archive ends inside the member "
+                                                  f"({len(content)} of {m.size} bytes)", errno.EINVAL)
+                            ref = batch.add(parent, leaf, mode, uid, gid, times=times, data=content, xattrs=xattrs)
+                            counts["bytes"] += len(content)
+                            if progress and content:
+                                progress(0, len(content))
+                    elif m.isfifo() or m.ischr() or m.isblk():
+                        kind = st.S_IFIFO if m.isfifo() else st.S_IFCHR if m.ischr() else st.S_IFBLK
+                        rdev = 0 if m.isfifo() else os.makedev(m.devmajor, m.devminor)
+                        ref = batch.add(parent, leaf, kind | (m.mode & 0o7777), uid, gid, rdev, times=times,
+                                        xattrs=xattrs)
+                    else:
+                        raise TarboxError(f"{m.name}: unsupported tar member type {m.type!r}", errno.EINVAL)
+                    inos[rel] = ref
+            counts["entries"] += 1
+            if progress:
+                progress(1, 0)
+    where["member"] = "(the last members)"
+    batch.flush()
+    where["member"] = "(directory attributes)"
+    # Directory modes and times last: adding children changes a directory's mtime.
+    # (a directory listed twice gets what its first member says, as with one call per member
+    # made in reverse order)
+    final = {ref.ino: (ref.ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m))
+             for ref, m in reversed(dir_times)}
+    set_attrs_many(cur, list(final.values()))
     return lid
 
 

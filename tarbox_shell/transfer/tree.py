@@ -191,7 +191,8 @@ def _resolve_dest_dir(conn: psycopg.Connection, dest: str) -> int:
 
 
 def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
-                progress: Progress | None = None, preserve_owner: bool = True) -> TransferStats:
+                progress: Progress | None = None, preserve_owner: bool = True,
+                bulk: bool = True) -> TransferStats:
     """Copy host directory ``src`` into the tenant directory ``dest``.
 
     Args:
@@ -206,6 +207,9 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         progress: optional ``progress(entries_delta, bytes_delta)`` callback.
         preserve_owner: copy host uid/gid (default); False = the tenant's default
             owner (uid/gid 0 unless the tenant was created otherwise).
+        bulk: send the entries in batches to ``tarbox.fs_import`` (default: a few calls for
+            a whole tree); False = the per-entry inode API calls (fs_mkdir, fs_create,
+            fs_write, fs_release, ...), which give the same tree, one call per step.
 
     Returns :class:`TransferStats`. Raises :class:`TarboxError` naming the host
     path and the reason (errno from the SQL error) on failure.
@@ -251,6 +255,12 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
                         (ino, name, value))
 
     try:
+        if bulk:
+            set_xattrs(root_ino, src_b)
+            _BulkImport(cur, progress, preserve_owner, stats, links).run(src_b, root_ino, root_st)
+            conn.commit()
+            stats.seconds = time.monotonic() - t0
+            return stats
         stack = [(src_b, root_ino)]
         set_xattrs(root_ino, src_b)
         while stack:
@@ -346,6 +356,241 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
     return stats
 
 
+#: Entries per tarbox.fs_import call (it takes at most 10,000).
+BULK_ENTRIES = 2000
+#: Content bytes per tarbox.fs_import call (it takes at most 16 MiB).
+BULK_BYTES = 8 << 20
+#: Files larger than this go through fs_write in CHUNK pieces after their entry is made.
+BULK_FILE_MAX = 4 << 20
+
+Q_IMPORT = ("SELECT tarbox.fs_import(%s::bigint[], %b::bytea[], %s::int[], %s::bigint[], %s::bigint[],"
+            " %s::bigint[], %s::bigint[], %s::bigint[], %b::bytea[], %s::bigint[], %b::bytea[],"
+            " %s::int[], %b::bytea[], %b::bytea[])")
+Q_SETATTR_MANY = ("SELECT tarbox.fs_setattr_many(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[],"
+                  " %s::bigint[], %s::bigint[])")
+
+
+class Ref:
+    """An inode of a bulk import: its number (``ino``) once the batch that makes it is sent,
+    before that its 1-based position (``index``) in the batch being built."""
+
+    __slots__ = ("ino", "index")
+
+    def __init__(self, ino: int | None = None, index: int = 0) -> None:
+        self.ino, self.index = ino, index
+
+    def arg(self) -> int:
+        """The reference as tarbox.fs_import takes it: the inode number, else -position."""
+        return self.ino if self.ino is not None else -self.index
+
+
+class ImportBatch:
+    """Entries queued for ``tarbox.fs_import`` on cursor ``cur``: :meth:`add` queues one (and
+    sends the queue first when it holds :data:`BULK_ENTRIES` entries or :data:`BULK_BYTES`
+    bytes), :meth:`flush` sends it; after a send every :class:`Ref` of it has its inode
+    number and ``after_flush`` callbacks run (then are dropped). Raises :class:`psycopg.Error`
+    from the call."""
+
+    def __init__(self, cur: psycopg.Cursor) -> None:
+        self.cur = cur
+        self.after_flush: list[Callable[[], None]] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.cols: list[list] = [[] for _ in range(11)]
+        self.refs: list[Ref] = []
+        self.names: set[tuple[int, bytes]] = set()
+        self.xattrs: tuple[list, list, list] = ([], [], [])
+        self.nbytes = 0
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def holds(self, parent: Ref, name: bytes) -> bool:
+        """Whether an entry ``name`` in ``parent`` is queued (not sent yet)."""
+        return (id(parent), name) in self.names
+
+    def add(self, parent: Ref, name: bytes, mode: int, uid: int, gid: int, rdev: int = 0,
+            times: tuple[int | None, int | None] = (None, None), target: bytes | None = None,
+            link: Ref | None = None, data: bytes | None = None,
+            xattrs: Iterable[tuple[bytes, bytes]] = ()) -> Ref:
+        """Queue one entry (see tarbox.fs_import for the columns); returns its reference."""
+        xattrs = list(xattrs)
+        size = len(data or b"") + sum(len(v) for _, v in xattrs)
+        if len(self.refs) >= BULK_ENTRIES or (self.refs and self.nbytes + size > BULK_BYTES):
+            self.flush()
+        ref = Ref(None, len(self.refs) + 1)
+        for col, value in zip(self.cols, (parent.arg(), name, mode, uid, gid, rdev, times[0], times[1],
+                                          target, None if link is None else link.arg(), data)):
+            col.append(value)
+        self.refs.append(ref)
+        self.names.add((id(parent), name))
+        self.nbytes += size
+        for xname, value in xattrs:
+            self.xattrs[0].append(ref.index)
+            self.xattrs[1].append(xname)
+            self.xattrs[2].append(value)
+        return ref
+
+    def flush(self) -> None:
+        """Send the queued entries (one tarbox.fs_import call), then run ``after_flush``."""
+        if self.refs:
+            inos = self.cur.execute(Q_IMPORT, (*self.cols, *self.xattrs)).fetchone()[0]
+            for ref, ino in zip(self.refs, inos):
+                ref.ino = ino
+            self._reset()
+        todo, self.after_flush = self.after_flush, []
+        for fn in todo:
+            fn()
+
+
+def set_attrs_many(cur: psycopg.Cursor, rows: list[tuple[int, int | None, int | None, int | None,
+                                                          int | None, int | None]]) -> None:
+    """``tarbox.fs_setattr_many`` of rows ``(ino, mode, uid, gid, atime_ns, mtime_ns)`` (None =
+    unchanged), :data:`BULK_ENTRIES` per call. Raises :class:`psycopg.Error`."""
+    for k in range(0, len(rows), BULK_ENTRIES):
+        part = rows[k:k + BULK_ENTRIES]
+        cur.execute(Q_SETATTR_MANY, tuple(list(c) for c in zip(*part)))
+
+
+class _BulkImport:
+    """The body of :func:`import_tree` through ``tarbox.fs_import`` (:class:`ImportBatch`):
+    the host tree is walked as the per-entry path walks it; files over :data:`BULK_FILE_MAX`
+    get their entry in a batch and their content through ``fs_write`` + ``fs_release`` right
+    after it is sent. Directory modes and times are set last (``fs_setattr_many``), as their
+    children change them."""
+
+    def __init__(self, cur: psycopg.Cursor, progress: Progress | None, preserve_owner: bool,
+                 stats: TransferStats, links: dict) -> None:
+        self.cur, self.progress, self.preserve_owner, self.stats = cur, progress, preserve_owner, stats
+        self.links: dict[tuple[int, int], Ref] = links
+        self.dirs: list[tuple[Ref, os.stat_result]] = []
+        self.batch = ImportBatch(cur)
+        self.first: bytes = b""
+
+    def add(self, parent: Ref, name: bytes, path: bytes, mode: int, uid: int, gid: int, rdev: int,
+            times: tuple[int | None, int | None], target: bytes | None, link: Ref | None,
+            data: bytes | None) -> Ref:
+        """Queue one entry with the host file's user xattrs; returns its reference."""
+        try:
+            ref = self.batch.add(parent, name, mode, uid, gid, rdev, times, target, link, data,
+                                 _user_xattrs(path))
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        if len(self.batch) == 1:
+            self.first = path
+        return ref
+
+    def flush(self) -> None:
+        """Send what is queued."""
+        try:
+            self.batch.flush()
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: psycopg.Error) -> TarboxError:
+        err = translate(exc)
+        return TarboxError(f"import of {os.fsdecode(self.first)} and the entries after it failed: {err.message}",
+                           err.errno)
+
+    def big(self, ref: Ref, path: bytes, s: os.stat_result) -> None:
+        """Write a large file's content once its entry is made."""
+        self.batch.after_flush.append(lambda: self._write_big(ref.ino, path, s))
+
+    def _write_big(self, ino: int, path: bytes, s: os.stat_result) -> None:
+        cur = self.cur
+        try:
+            with open(path, "rb") as fh:
+                offset = 0
+                while True:
+                    chunk = fh.read(CHUNK)
+                    if not chunk:
+                        break
+                    cur.execute("SELECT tarbox.fs_write(%s::bigint, %s::bigint, %b::bytea)", (ino, offset, chunk))
+                    offset += len(chunk)
+                    if self.progress:
+                        self.progress(0, len(chunk))
+            cur.execute("SELECT tarbox.fs_release(%s::bigint)", (ino,))
+            cur.execute("SELECT ino FROM tarbox.fs_setattr(%s::bigint, NULL, NULL, NULL, NULL, %s::bigint, %s::bigint)",
+                        (ino, clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns)))
+        except psycopg.Error as exc:
+            err = translate(exc)
+            raise TarboxError(f"import of {os.fsdecode(path)} failed: {err.message}", err.errno) from exc
+        self.stats.bytes += offset
+
+    def run(self, src_b: bytes, root_ino: int, root_st: os.stat_result) -> None:
+        """Walk ``src_b`` (whose tenant directory is ``root_ino``) and import everything."""
+        stats = self.stats
+        root = Ref(root_ino)
+        self.dirs.append((root, root_st))
+        stack = [(src_b, root)]
+        while stack:
+            hdir, parent = stack.pop()
+            with os.scandir(hdir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for e in entries:
+                s = e.stat(follow_symlinks=False)
+                mode = s.st_mode
+                uid, gid = (s.st_uid, s.st_gid) if self.preserve_owner else (0, 0)
+                times = (clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns))
+                key = (s.st_dev, s.st_ino)
+                if not st.S_ISDIR(mode) and s.st_nlink > 1 and key in self.links:
+                    self.add(parent, e.name, e.path, 0, 0, 0, 0, (None, None), None, self.links[key], None)
+                    stats.hardlinks += 1
+                elif st.S_ISDIR(mode):
+                    ref = self.add(parent, e.name, e.path, st.S_IFDIR | st.S_IMODE(mode), uid, gid, 0,
+                                   (None, None), None, None, None)
+                    self.dirs.append((ref, s))
+                    stack.append((e.path, ref))
+                    stats.dirs += 1
+                elif st.S_ISREG(mode):
+                    if s.st_size > BULK_FILE_MAX:
+                        ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
+                                       times, None, None, None)
+                        self.big(ref, e.path, s)
+                    else:
+                        with open(e.path, "rb") as fh:
+                            data = fh.read()
+                        if len(data) > BULK_FILE_MAX:  # grew since the stat
+                            ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
+                                           times, None, None, None)
+                            self.big(ref, e.path, s)
+                        else:
+                            ref = self.add(parent, e.name, e.path, st.S_IFREG | st.S_IMODE(mode), uid, gid, 0,
+                                           times, None, None, data)
+                            stats.bytes += len(data)
+                            if self.progress:
+                                self.progress(0, len(data))
+                    if s.st_nlink > 1:
+                        self.links[key] = ref
+                    stats.files += 1
+                elif st.S_ISLNK(mode):
+                    ref = self.add(parent, e.name, e.path, st.S_IFLNK | 0o777, uid, gid, 0, times, os.readlink(e.path),
+                                   None, None)
+                    if s.st_nlink > 1:
+                        self.links[key] = ref
+                    stats.symlinks += 1
+                else:  # fifo, socket, char/block device
+                    rdev = s.st_rdev if (st.S_ISCHR(mode) or st.S_ISBLK(mode)) else 0
+                    ref = self.add(parent, e.name, e.path, mode, uid, gid, rdev, times, None, None, None)
+                    if s.st_nlink > 1:
+                        self.links[key] = ref
+                    stats.specials += 1
+                if self.progress:
+                    self.progress(1, 0)
+        self.flush()
+        # Directory modes and times last (adding children changed them); the root's owner too.
+        rows = [(ref.ino, st.S_IMODE(s.st_mode), s.st_uid if ref is root and self.preserve_owner else None,
+                 s.st_gid if ref is root and self.preserve_owner else None,
+                 clamp_ns(s.st_atime_ns), clamp_ns(s.st_mtime_ns)) for ref, s in reversed(self.dirs)]
+        try:
+            set_attrs_many(self.cur, rows)
+        except psycopg.Error as exc:
+            err = translate(exc)
+            raise TarboxError(f"import of {os.fsdecode(src_b)} failed (directory attributes): {err.message}",
+                              err.errno) from exc
+
+
 def _rollback(conn: psycopg.Connection) -> None:
     try:
         conn.rollback()
@@ -366,7 +611,8 @@ def _host_mkdir_empty(dest: bytes) -> None:
 
 
 def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
-                progress: Progress | None = None, faithful: Faithful = Faithful()) -> TransferStats:
+                progress: Progress | None = None, faithful: Faithful = Faithful(),
+                bulk: bool = True) -> TransferStats:
     """Copy tenant directory ``src`` to host directory ``dest``.
 
     Args:
@@ -379,6 +625,9 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
         progress: optional ``progress(entries_delta, bytes_delta)`` callback.
         faithful: what to copy beyond the safe default (:class:`Faithful`): owners,
             set-user-ID/set-group-ID bits, device nodes.
+        bulk: read a directory level per call (``tarbox.fs_readdir_many``) and many small
+            files per call (``tarbox.fs_read_many``), the default; False = fs_readdir,
+            fs_read and fs_listxattr/fs_getxattr per entry. The same host tree either way.
 
     Returns :class:`TransferStats` (device nodes not copied, by default or because the
     host refused them, are counted in ``skipped``). Raises :class:`TarboxError` on failure.
@@ -428,6 +677,10 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
         _host_mkdir_empty(dest_b)
         dirs.append((dest_b, root))
         stack = [(root.ino, dest_b)]
+        if bulk:
+            xattrs: dict[bytes, list[tuple[bytes, bytes]]] = {}
+            _export_levels(cur, bcur, root.ino, dest_b, faithful, progress, stats, dirs, xattrs)
+            stack = []
         while stack:
             dino, hdir = stack.pop()
             offset = 0
@@ -507,7 +760,14 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
                     break
         for path, a in reversed(dirs):
             current = path
-            copy_xattrs(path, a.ino)
+            if bulk and path != dest_b:
+                for n, v in xattrs.get(path, ()):
+                    try:
+                        os.setxattr(path, n, v, follow_symlinks=False)
+                    except OSError:
+                        pass
+            else:
+                copy_xattrs(path, a.ino)
             chown(path, a)
             os.chmod(path, faithful.mode(a.mode))
             os.utime(path, ns=(a.atime_ns, a.mtime_ns))
@@ -531,6 +791,153 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
                 conn.autocommit = was_autocommit
     stats.seconds = time.monotonic() - t0
     return stats
+
+
+#: Directories per fs_readdir_many call, and file bytes per fs_read_many call.
+EXPORT_DIRS = 1000
+EXPORT_BYTES = 8 << 20
+Q_READDIR_MANY = ("SELECT d.dir, d.name, (d.a).*, d.target, d.xattr_names, d.xattr_values"
+                  " FROM tarbox.fs_readdir_many(%s::bigint[]) d")
+
+
+def _export_levels(cur: psycopg.Cursor, bcur: psycopg.Cursor, root_ino: int, dest_b: bytes,
+                   faithful: Faithful, progress: Progress | None, stats: TransferStats,
+                   dirs: list, xattrs: dict) -> None:
+    """The body of :func:`export_tree` with set-based reads: one ``fs_readdir_many`` call per
+    directory level (of up to :data:`EXPORT_DIRS` directories), one ``fs_read_many`` call per
+    :data:`EXPORT_BYTES` of small files; larger files through fs_read in CHUNK pieces.
+    Directories are appended to ``dirs`` and their user xattrs kept in ``xattrs`` (by host
+    path) for the caller, which sets them with the modes and times last."""
+    links: dict[int, bytes] = {}
+    level = [(root_ino, dest_b)]
+    while level:
+        paths = dict(level)
+        next_level: list[tuple[int, bytes]] = []
+        files: list[tuple[int, bytes, object]] = []
+        later_links: list[tuple[bytes, int]] = []
+        for k in range(0, len(level), EXPORT_DIRS):
+            rows = cur.execute(Q_READDIR_MANY, ([ino for ino, _ in level[k:k + EXPORT_DIRS]],)).fetchall()
+            for r in rows:
+                path = os.path.join(paths[r.dir], bytes(r.name))
+                mode = r.mode
+                user_x = [(bytes(n), bytes(v)) for n, v in zip(r.xattr_names or (), r.xattr_values or ())
+                          if bytes(n).startswith(b"user.")]
+                if not st.S_ISDIR(mode) and r.nlink > 1 and r.ino in links:
+                    later_links.append((path, r.ino))
+                    continue
+                if r.nlink > 1 and not st.S_ISDIR(mode):
+                    links[r.ino] = path
+                if st.S_ISDIR(mode):
+                    os.mkdir(path, 0o700)
+                    dirs.append((path, r))
+                    if user_x:
+                        xattrs[path] = user_x
+                    next_level.append((r.ino, path))
+                    stats.dirs += 1
+                elif st.S_ISREG(mode):
+                    files.append((r.ino, path, r, user_x))
+                    continue
+                elif st.S_ISLNK(mode):
+                    os.symlink(bytes(r.target), path)
+                    _own(path, r, faithful)
+                    os.utime(path, ns=(r.atime_ns, r.mtime_ns), follow_symlinks=False)
+                    stats.symlinks += 1
+                else:
+                    device = st.S_ISCHR(mode) or st.S_ISBLK(mode)
+                    try:
+                        if device and not faithful.devices:
+                            raise PermissionError(errno.EPERM, "device nodes are not exported")
+                        if st.S_ISFIFO(mode):
+                            os.mkfifo(path, faithful.mode(mode))
+                        else:
+                            os.mknod(path, (mode & 0o170000) | faithful.mode(mode), r.rdev)
+                    except OSError:
+                        stats.skipped += 1
+                        stats.skipped_paths.append(os.fsdecode(path))
+                        links.pop(r.ino, None)
+                        continue
+                    _own(path, r, faithful)
+                    os.chmod(path, faithful.mode(mode))
+                    os.utime(path, ns=(r.atime_ns, r.mtime_ns))
+                    stats.specials += 1
+                if progress:
+                    progress(1, 0)
+        # the regular files of this level: small ones many per call
+        small: list = []
+        size = 0
+        for f in files:
+            if f[2].size > CHUNK:
+                _export_file(bcur, f, None, faithful, progress, stats)
+                continue
+            if small and size + f[2].size > EXPORT_BYTES:
+                _export_small(bcur, small, faithful, progress, stats)
+                small, size = [], 0
+            small.append(f)
+            size += f[2].size
+        if small:
+            _export_small(bcur, small, faithful, progress, stats)
+        for path, ino in later_links:
+            os.link(links[ino], path, follow_symlinks=False)
+            stats.hardlinks += 1
+            if progress:
+                progress(1, 0)
+        level = next_level
+
+
+def _own(path: bytes, a, faithful: Faithful) -> None:
+    if faithful.owner:
+        try:
+            os.chown(path, a.uid, a.gid, follow_symlinks=False)
+        except OSError:
+            pass
+
+
+def _export_small(bcur: psycopg.Cursor, files: list, faithful: Faithful, progress: Progress | None,
+                  stats: TransferStats) -> None:
+    """Export regular files whose content one fs_read_many call returns."""
+    content = {ino: bytes(data) for ino, data in bcur.execute(
+        "SELECT ino, data FROM tarbox.fs_read_many(%s::bigint[])", ([f[0] for f in files],)).fetchall()}
+    for f in files:
+        _export_file(bcur, f, content[f[0]], faithful, progress, stats)
+
+
+def _export_file(bcur: psycopg.Cursor, f: tuple, data: bytes | None, faithful: Faithful,
+                 progress: Progress | None, stats: TransferStats) -> None:
+    """Write one exported regular file (``data``: its content, or None to read it in CHUNK
+    pieces with fs_read), then its xattrs, owner, mode and times."""
+    ino, path, r, user_x = f
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        if data is not None:
+            fh.write(data)
+            pos = len(data)
+            if progress:
+                progress(0, pos)
+        else:
+            pos = 0
+            while pos < r.size:
+                chunk = bcur.execute("SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)",
+                                     (ino, pos, min(CHUNK, r.size - pos))).fetchone()[0]
+                if not chunk:
+                    break
+                fh.write(chunk)
+                pos += len(chunk)
+                if progress:
+                    progress(0, len(chunk))
+    if pos != r.size:
+        raise TarboxError(f"{os.fsdecode(path)}: short read ({pos} of {r.size} bytes)", errno.EIO)
+    for n, v in user_x:
+        try:
+            os.setxattr(path, n, v, follow_symlinks=False)
+        except OSError:
+            pass
+    _own(path, r, faithful)
+    os.chmod(path, faithful.mode(r.mode))
+    os.utime(path, ns=(r.atime_ns, r.mtime_ns))
+    stats.files += 1
+    stats.bytes += pos
+    if progress:
+        progress(1, 0)
 
 
 def get_file(conn: psycopg.Connection, src: str, target: str | os.PathLike,

@@ -1,9 +1,15 @@
 """The backend interface of the WASI client, and the direct backend over SQL.
 
 A backend makes exactly one round trip per operation: :class:`DirectBackend` one call of one
-SQL function in one transaction (autocommit) as the tenant role. Nodes are the backend's
-handles for inodes (inode numbers for the direct backend; an HTTP backend would use paths);
-the client stores them in its descriptors and hands them back.
+SQL function in one transaction (autocommit) as the tenant role,
+:class:`tarbox_shell.wasi.remote.HttpBackend` one HTTP request. Nodes are the backend's
+handles for inodes (inode numbers for both, so an open descriptor survives renames and
+unlinks); the client stores them in its descriptors and hands them back.
+
+Two properties tell the client how much it may answer itself: :attr:`Backend.write_buffer`
+(contiguous small writes held per descriptor until a flush point; 0 in direct mode) and
+:attr:`Backend.attr_ttl` (how long the attributes an open returned may answer
+``fd_filestat_get`` while no other round trip happened; 0 in direct mode).
 """
 
 from __future__ import annotations
@@ -46,6 +52,16 @@ class Backend(abc.ABC):
 
     #: Round trips made so far (SQL calls or HTTP requests).
     calls: int = 0
+    #: Bytes of contiguous small writes the client may hold per descriptor before sending
+    #: them in one write (0: every fd_write is a round trip).
+    write_buffer: int = 0
+    #: Seconds for which attributes this backend returned may answer ``fd_filestat_get`` and
+    #: end-of-file reads locally, as long as the client made no other round trip meanwhile
+    #: (0: never).
+    attr_ttl: float = 0.0
+    #: Bytes from the start of a file an open for reading fetches with the open (0: none); they
+    #: answer reads as the attributes do (same freshness).
+    read_ahead: int = 0
 
     @abc.abstractmethod
     def root(self, path: str) -> Attr:
@@ -54,6 +70,12 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def open(self, base: Any, path: str, follow: bool, oflags: int, write: bool) -> Attr:
         """``path_open``: resolve, create or truncate as WASI ``oflags`` say; the opened inode."""
+
+    def open_read(self, base: Any, path: str, follow: bool, oflags: int, write: bool,
+                  read_ahead: int) -> tuple[Attr, bytes | None]:
+        """:meth:`open`, and the first ``read_ahead`` bytes of the opened inode when it is a
+        regular file (None otherwise, or when the backend does not fetch them)."""
+        return self.open(base, path, follow, oflags, write), None
 
     @abc.abstractmethod
     def stat(self, base: Any, path: str, follow: bool) -> Attr:
@@ -66,6 +88,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read(self, node: Any, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes from byte ``offset`` (short at the end of file)."""
+
+    def read_sized(self, node: Any, offset: int, length: int) -> tuple[bytes, int | None]:
+        """:meth:`read`, and the file's size when the read was made if the backend learns it
+        with the read (None otherwise)."""
+        return self.read(node, offset, length), None
 
     @abc.abstractmethod
     def write(self, node: Any, offset: int, data: bytes, append: bool) -> int:
@@ -119,6 +146,13 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def sync(self, node: Any) -> None:
         """``fd_sync``/``fd_datasync``: everything written so far is durable on return."""
+
+    @abc.abstractmethod
+    def release(self, node: Any, data: bytes, offset: int, append: bool, sync: bool = False) -> int | None:
+        """``fd_close`` (with ``sync``: ``fd_sync``) of a descriptor that wrote, in one round
+        trip: write the held bytes ``data`` (may be empty) at ``offset`` (at the end with
+        ``append``), then store what was written as text chunks, as a FUSE release does
+        (``tarbox.wasi_close``). Returns the offset just past ``data`` (None when empty)."""
 
     @abc.abstractmethod
     def checkpoint(self, name: str) -> int:
@@ -265,6 +299,11 @@ class DirectBackend(Backend):
     def sync(self, node):
         self._execute("SELECT tarbox.fs_fsync()")
 
+    def release(self, node, data, offset, append, sync=False):
+        end = self._one("SELECT tarbox.wasi_close(%s, %s, %s, %s, %s)",
+                        (node, offset, data or None, append, sync))[0]
+        return None if end is None else int(end)
+
     def checkpoint(self, name):
         return int(self._one("SELECT layer_id FROM tarbox.layer_new(%s)", (name,))[0])
 
@@ -283,10 +322,15 @@ class DirectBackend(Backend):
 
 
 def open_backend(config: ClientConfig) -> Backend:
-    """The backend ``config`` asks for. Raises :class:`tarbox_shell.errors.TarboxError`:
-    EIO when the tenant cannot be reached, EINVAL for a mode this build does not have
-    (``"http"`` needs the HTTP API of ``tarbox serve``, not in this build yet)."""
+    """The backend ``config`` asks for (``mode`` ``"direct"`` or ``"http"``). Raises
+    :class:`tarbox_shell.errors.TarboxError`: EIO when the tenant cannot be reached, EACCES
+    when the token is refused or belongs to another tenant, EINVAL for an unknown mode or
+    HTTP mode without a URL and token."""
     if config.mode == "direct":
         return DirectBackend.connect(config.tenant, config.dsn)
-    raise WasiError(f"WASI client mode {config.mode!r} is not available in this build "
-                    "(direct is; http needs the HTTP API of `tarbox serve`)", 22)
+    if config.mode == "http":
+        from .remote import HttpBackend  # the HTTP client is only needed in this mode
+        if not config.url or not config.token:
+            raise WasiError("HTTP mode needs the server's URL and a bearer token", 22)
+        return HttpBackend.connect(config.url, config.token, config.tenant)
+    raise WasiError(f"unknown WASI client mode {config.mode!r} (direct or http)", 22)

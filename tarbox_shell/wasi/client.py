@@ -2,24 +2,46 @@
 preview 1 names them.
 
 The table (positions, flags, rights) lives here, as FUSE file handles live in the bridge:
-``fd_seek``, ``fd_tell``, ``fd_fdstat_get``, ``fd_close``, ``fd_renumber``, ``fd_advise`` and
-the prestat calls never reach the tenant; every other call is one round trip of the backend
-(one SQL call, one transaction, in direct mode). Semantics follow what wasmtime answers for a
+``fd_seek``, ``fd_tell``, ``fd_fdstat_get``, ``fd_renumber``, ``fd_advise`` and the prestat
+calls never reach the tenant, nor does ``fd_close`` of a descriptor that did not write; every
+other call is one round trip of the backend (one SQL call, one transaction, in direct mode).
+The close (or fd_sync) of a descriptor that wrote is one round trip too (:meth:`Backend.release`,
+``tarbox.wasi_close``): what it wrote is stored as text chunks, as a FUSE release does. Semantics follow what wasmtime answers for a
 preopened host directory (measured), so a program sees the same errors either way.
+
+When the backend allows it (HTTP mode: :attr:`Backend.write_buffer`, :attr:`Backend.attr_ttl`)
+the client also answers from what it holds:
+
+* **write buffering**: contiguous small writes of a descriptor are held and sent as one write
+  when the descriptor is closed or synced, before any other round trip of the client (a read,
+  a stat, an open, a rename...: so the program itself always sees its own writes), when a
+  write does not continue the held run, when the run reaches the buffer size, and when the
+  run ends. A write error found then is reported by the descriptor's next write, sync or
+  close (as NFS reports it), and by the run's end if the program never closed the file;
+* **attributes and data**: ``fd_filestat_get`` is answered from the attributes the open (or
+  the last getattr, truncate, ...) returned, a read of the first :attr:`Backend.read_ahead`
+  bytes from what an open for reading fetched with it, and a read at the end of file the
+  previous read reached is answered empty, while the client made no other round trip and for
+  at most :attr:`Backend.attr_ttl` seconds.
+
+For another client reading the same file at the same time this is close-to-open consistency:
+it sees the writes once the writer closed or synced the file (or made any other filesystem
+call), not while they are held.
 """
 
 from __future__ import annotations
 
 import errno as E
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .backend import Attr, Backend, open_backend
-from .errors import WasiError
+from .errors import DatabaseUnavailable, WasiError
 from .types import (ALL_RIGHTS, DIR_RIGHTS, FILE_RO_RIGHTS, FILE_RW_RIGHTS, FILE_WO_RIGHTS,
                     PREOPEN_RIGHTS_BASE, PREOPEN_RIGHTS_INHERITING, READ_RIGHTS, WRITE_RIGHTS,
-                    ClientConfig, DirEntry, FdFlags, FdStat, FileStat, FileType, OpenFlags,
-                    Whence)
+                    ClientConfig, DirEntry, FdFlags, FdStat, FileStat, FileType, OFlags,
+                    OpenFlags, Whence)
 
 #: The most one call reads or writes (bytes); more is a short read or write, which POSIX
 #: and WASI allow and every caller loops over.
@@ -51,6 +73,27 @@ class Descriptor:
     position: int = 0
     preopen: str | None = None
     foreign: int | None = None
+    #: Held writes (write buffering): the bytes, and the offset they start at (None: they
+    #: append at the end of file).
+    pending: bytearray = field(default_factory=bytearray)
+    pending_at: int | None = None
+    #: A write error found while sending held writes, reported by the next write/sync/close.
+    error: WasiError | None = None
+    #: Whether the descriptor wrote since it was opened or last synced: its close (or fd_sync)
+    #: then has the backend store what it wrote as text chunks (``tarbox.wasi_close``).
+    wrote: bool = False
+    #: Attributes known from the backend, and when (backend round trips, monotonic time).
+    attr: Attr | None = None
+    attr_calls: int = -1
+    attr_time: float = 0.0
+    #: The end of file the last read reached, and when.
+    eof: int | None = None
+    eof_calls: int = -1
+    eof_time: float = 0.0
+    #: The file's first bytes, fetched with the open (read ahead), and when.
+    ahead: bytes | None = None
+    ahead_calls: int = -1
+    ahead_time: float = 0.0
 
 
 def _err(code: int, message: str) -> WasiError:
@@ -98,6 +141,9 @@ class WasiClient:
         self._fds: dict[int, Descriptor] = {}
         self._free: list[int] = []
         self._next = 3
+        self._buffer = max(int(backend.write_buffer), 0)
+        self._ttl = max(float(backend.attr_ttl), 0.0)
+        self._ahead = max(int(backend.read_ahead), 0) if self._ttl else 0
 
     @classmethod
     def connect(cls, config: ClientConfig) -> "WasiClient":
@@ -121,9 +167,92 @@ class WasiClient:
         self.close()
 
     def close(self) -> None:
-        """Forget every descriptor and close the backend. Never raises."""
+        """Close every descriptor as :meth:`close_files` does (errors are dropped: call it
+        first to see them), forget the preopens and close the backend. Never raises."""
+        try:
+            self.close_files()
+        except WasiError:
+            pass
         self._fds.clear()
         self.backend.close()
+
+    def close_files(self) -> None:
+        """Close every descriptor but the preopens and the host's own, as the end of a
+        process closes them: held writes are sent and a descriptor that wrote is released
+        (:meth:`fd_close`). Every descriptor is closed; the first error is raised afterwards
+        (:class:`WasiError`, :class:`DatabaseUnavailable`)."""
+        first: WasiError | None = None
+        for fd, d in sorted(self._fds.items()):
+            if d.preopen is not None or d.foreign is not None:
+                continue
+            try:
+                self.fd_close(fd)
+            except DatabaseUnavailable:
+                raise
+            except WasiError as exc:
+                first = first or exc
+        for d in self._fds.values():  # the preopens' deferred errors too
+            if d.error is not None and first is None:
+                first, d.error = d.error, None
+        if first is not None:
+            raise first
+
+    # -- held writes and known attributes ------------------------------------------------------
+    def flush(self) -> None:
+        """Send the held writes of every descriptor now. Raises the first write error (also
+        one found earlier and not reported yet) as :class:`WasiError`, and
+        :class:`DatabaseUnavailable`."""
+        self._flush_all()
+        for d in self._fds.values():
+            if d.error is not None:
+                err, d.error = d.error, None
+                raise err
+
+    def _send(self, d: Descriptor) -> None:
+        """Send ``d``'s held writes as one write; a failure is raised (the data is dropped)."""
+        if not d.pending:
+            return
+        data, at = bytes(d.pending), d.pending_at
+        d.pending = bytearray()
+        d.pending_at = None
+        end = self.backend.write(d.node, 0 if at is None else at, data, at is None)
+        if at is None:
+            d.position = end  # appended: the true end of file
+
+    def _flush_one(self, d: Descriptor) -> None:
+        """Send ``d``'s held writes, keeping a failure for its next write, sync or close."""
+        try:
+            self._send(d)
+        except DatabaseUnavailable:
+            raise
+        except WasiError as exc:
+            d.error = d.error or exc
+
+    def _flush_all(self) -> None:
+        """Before any round trip: send every descriptor's held writes (their order does not
+        matter: a run is one descriptor's contiguous bytes, and the run of an inode is sent
+        before another descriptor writes that inode)."""
+        if not self._buffer:
+            return
+        for d in list(self._fds.values()):
+            if d.pending:
+                self._flush_one(d)
+
+    def _tenant(self) -> Backend:
+        """The backend, for a round trip: held writes go first, so no request overtakes them."""
+        self._flush_all()
+        return self.backend
+
+    def _raise_deferred(self, d: Descriptor) -> None:
+        if d.error is not None:
+            err, d.error = d.error, None
+            raise err
+
+    def _remember(self, d: Descriptor, attr: Attr) -> None:
+        d.attr, d.attr_calls, d.attr_time = attr, self.backend.calls, time.monotonic()
+
+    def _fresh(self, calls: int, at: float) -> bool:
+        return bool(self._ttl) and calls == self.backend.calls and time.monotonic() - at < self._ttl
 
     # -- the table ----------------------------------------------------------------------------
     def _alloc(self) -> int:
@@ -144,7 +273,7 @@ class WasiClient:
     def preopen(self, guest_path: str, tenant_path: str) -> int:
         """Preopen the tenant directory ``tenant_path`` (absolute) as ``guest_path``; returns
         its descriptor. One round trip. Raises ENOENT/ENOTDIR."""
-        attr = self.backend.root(tenant_path)
+        attr = self._tenant().root(tenant_path)
         fd = self._alloc()
         self._fds[fd] = Descriptor(node=attr.node, ino=attr.ino, filetype=FileType.DIRECTORY,
                                    readable=True, writable=False, flags=FdFlags(0),
@@ -234,7 +363,11 @@ class WasiClient:
         writable = bool(rights_base & WRITE_RIGHTS)
         if not (readable or writable):
             readable = True
-        attr = self.backend.open(base.node, rel, follow, int(oflags), writable)
+        ahead = self._ahead if readable and not oflags & OFlags.DIRECTORY else 0
+        if ahead:
+            attr, data = self._tenant().open_read(base.node, rel, follow, int(oflags), writable, ahead)
+        else:
+            attr, data = self._tenant().open(base.node, rel, follow, int(oflags), writable), None
         ftype = FileType.of_mode(attr.mode)
         flags = FdFlags(int(fdflags) & 31)
         if ftype == FileType.DIRECTORY:
@@ -247,15 +380,40 @@ class WasiClient:
             d = Descriptor(node=attr.node, ino=attr.ino, filetype=ftype, readable=readable,
                            writable=writable, flags=flags, rights_base=rights,
                            rights_inheriting=rights, path=rel)
+        self._remember(d, attr)
+        if data is not None:
+            d.ahead, d.ahead_calls, d.ahead_time = data, d.attr_calls, d.attr_time
+            if len(data) >= attr.size:  # the whole file: its end is known too
+                d.eof, d.eof_calls, d.eof_time = len(data), d.attr_calls, d.attr_time
         fd = self._alloc()
         self._fds[fd] = d
         return fd
 
     def fd_close(self, fd: int) -> Descriptor:
-        """WASI ``fd_close``: forget descriptor ``fd`` (no round trip); returns what it was."""
+        """WASI ``fd_close``: forget descriptor ``fd``; returns what it was. No round trip for
+        a descriptor that did not write; one that wrote is released in one round trip, with
+        the writes still held: they are written and what the descriptor wrote is stored as
+        text chunks, as a FUSE release does (``tarbox.wasi_close``). A write error is raised
+        (the descriptor is closed all the same, as close(2) does)."""
         d = self.descriptor(fd)
         self._release(fd)
+        if d.wrote:
+            self._close_file(d)
+        else:
+            self._send(d)
+        self._raise_deferred(d)
         return d
+
+    def _close_file(self, d: Descriptor, sync: bool = False) -> None:
+        """Release ``d``, which wrote (with ``sync``: durably, for fd_sync): its held writes and
+        the text re-chunking in one round trip. A failure is raised (held data is dropped)."""
+        data, at = bytes(d.pending), d.pending_at
+        d.pending = bytearray()
+        d.pending_at = None
+        d.wrote = False
+        end = self.backend.release(d.node, data, 0 if at is None else at, at is None, sync)
+        if at is None and end is not None:
+            d.position = end  # appended: the true end of file
 
     def fd_renumber(self, fd: int, to: int) -> Descriptor | None:
         """WASI ``fd_renumber``: move ``fd`` onto ``to`` (both must be open), closing what
@@ -266,6 +424,16 @@ class WasiClient:
             return None
         self._fds[to] = self._fds[fd]
         self._release(fd)
+        # closed by the renumbering (its errors go, as with dup2)
+        if displaced.wrote:
+            try:
+                self._close_file(displaced)
+            except DatabaseUnavailable:
+                raise
+            except WasiError:
+                pass
+        else:
+            self._flush_one(displaced)
         return displaced
 
     # -- reading and writing ----------------------------------------------------------------------
@@ -275,8 +443,21 @@ class WasiClient:
         n = min(max(size, 0), MAX_IO)
         if n == 0:
             return b""
-        data = self.backend.read(d.node, d.position, n)
+        data = self._read(d, d.position, n)
         d.position += len(data)
+        return data
+
+    def _read(self, d: Descriptor, offset: int, n: int) -> bytes:
+        backend = self._tenant()
+        if d.eof is not None and offset >= d.eof and self._fresh(d.eof_calls, d.eof_time):
+            return b""  # the end of file the last read reached, with nothing done since
+        if d.ahead is not None and self._fresh(d.ahead_calls, d.ahead_time):
+            whole = d.eof is not None and d.eof == len(d.ahead)
+            if offset + n <= len(d.ahead) or (whole and offset < len(d.ahead)):
+                return d.ahead[offset:offset + n]  # read with the open, nothing done since
+        data, size = backend.read_sized(d.node, offset, n)
+        if size is not None and offset + len(data) >= size:
+            d.eof, d.eof_calls, d.eof_time = size, self.backend.calls, time.monotonic()
         return data
 
     def fd_pread(self, fd: int, size: int, offset: int) -> bytes:
@@ -285,21 +466,48 @@ class WasiClient:
         if offset < 0:
             raise _err(E.EINVAL, f"fd_pread: negative offset {offset}")
         n = min(max(size, 0), MAX_IO)
-        return self.backend.read(d.node, offset, n) if n else b""
+        return self._read(d, offset, n) if n else b""
 
     def fd_write(self, fd: int, data: bytes) -> int:
         """WASI ``fd_write``: write ``data`` at the position (at the end of file with the
         append flag) and advance past it; returns the bytes written. Only the blocks the
         write touches change; a write past the end leaves a hole."""
         d = self._file(fd, "fd_write", write=True)
+        self._raise_deferred(d)
         if not data:
             return 0
         chunk = bytes(data[:MAX_IO])
         append = bool(d.flags & FdFlags.APPEND)
-        d.position = self.backend.write(d.node, 0 if append else d.position, chunk, append)
+        if self._hold(d, None if append else d.position, chunk):
+            d.position += len(chunk)  # with append: exact once the run is sent
+            return len(chunk)
+        d.position = self._tenant().write(d.node, 0 if append else d.position, chunk, append)
+        d.wrote = True
         if d.flags & _SYNC_FLAGS:
             self.backend.sync(d.node)
         return len(chunk)
+
+    def _hold(self, d: Descriptor, offset: int | None, chunk: bytes) -> bool:
+        """Hold ``chunk`` (to be written at ``offset``; None: appended) in ``d``'s run when
+        buffering allows it; True when held. Another descriptor's run of the same inode is
+        sent first (writes land in the program's order)."""
+        if not self._buffer or len(chunk) >= self._buffer or d.flags & _SYNC_FLAGS:
+            return False
+        for other in list(self._fds.values()):
+            if other is not d and other.pending and other.node == d.node:
+                self._flush_one(other)
+        if d.pending:
+            if offset is None:
+                follows = d.pending_at is None
+            else:
+                follows = d.pending_at is not None and d.pending_at + len(d.pending) == offset
+            if not follows or len(d.pending) + len(chunk) > self._buffer:
+                self._send(d)
+        if not d.pending:
+            d.pending_at = offset
+        d.pending += chunk
+        d.wrote = True
+        return True
 
     def fd_pwrite(self, fd: int, data: bytes, offset: int) -> int:
         """WASI ``fd_pwrite``: write ``data`` at ``offset`` (at the end with the append flag,
@@ -307,10 +515,17 @@ class WasiClient:
         d = self._file(fd, "fd_pwrite", write=True)
         if offset < 0:
             raise _err(E.EINVAL, f"fd_pwrite: negative offset {offset}")
+        self._raise_deferred(d)
         if not data:
             return 0
         chunk = bytes(data[:MAX_IO])
-        self.backend.write(d.node, offset, chunk, bool(d.flags & FdFlags.APPEND))
+        append = bool(d.flags & FdFlags.APPEND)
+        if append and d.pending:
+            self._send(d)  # an append run would move the position when sent; pwrite must not
+        if not append and self._hold(d, offset, chunk):
+            return len(chunk)
+        self._tenant().write(d.node, offset, chunk, append)
+        d.wrote = True
         if d.flags & _SYNC_FLAGS:
             self.backend.sync(d.node)
         return len(chunk)
@@ -320,12 +535,14 @@ class WasiClient:
         size). A position past the end is allowed; a write there leaves a hole."""
         d = self._file(fd, "fd_seek")
         whence = Whence(whence)
+        if d.pending and d.pending_at is None:
+            self._send(d)  # held appends: the position is exact once they are sent
         if whence == Whence.SET:
             base = 0
         elif whence == Whence.CUR:
             base = d.position
         else:
-            base = self.backend.getattr(d.node).size
+            base = self._attr(d).size
         new = base + offset
         if new < 0:
             raise _err(E.EINVAL, f"fd_seek: position {new} is negative")
@@ -333,16 +550,32 @@ class WasiClient:
         return new
 
     def fd_tell(self, fd: int) -> int:
-        """WASI ``fd_tell``: the position (no round trip)."""
-        return self._file(fd, "fd_tell").position
+        """WASI ``fd_tell``: the position (no round trip, unless appends are held)."""
+        d = self._file(fd, "fd_tell")
+        if d.pending and d.pending_at is None:
+            self._send(d)
+        return d.position
 
     def fd_sync(self, fd: int) -> None:
-        """WASI ``fd_sync``: every change made so far is durable when it returns."""
-        self.backend.sync(self.descriptor(fd).node)
+        """WASI ``fd_sync``: every change made so far is durable when it returns (held writes
+        are sent first; a write error is raised). For a descriptor that wrote, the same one
+        round trip also releases it as its close would (text chunks)."""
+        d = self.descriptor(fd)
+        if d.wrote:
+            # the other descriptors' held writes first, then this one's with its release
+            for other in list(self._fds.values()):
+                if other is not d and other.pending:
+                    self._flush_one(other)
+            self._raise_deferred(d)
+            self._close_file(d, sync=True)
+            return
+        backend = self._tenant()
+        self._raise_deferred(d)
+        backend.sync(d.node)
 
     def fd_datasync(self, fd: int) -> None:
         """WASI ``fd_datasync`` (same as :meth:`fd_sync`)."""
-        self.backend.sync(self.descriptor(fd).node)
+        self.fd_sync(fd)
 
     def fd_advise(self, fd: int, offset: int, length: int, advice: int) -> None:
         """WASI ``fd_advise``: accepted and ignored (advice 0-5), no round trip."""
@@ -354,7 +587,7 @@ class WasiClient:
         """WASI ``fd_allocate``: make the file at least ``offset + length`` bytes long
         (posix_fallocate). wasmtime answers ENOTSUP; Tarbox does it."""
         d = self._file(fd, "fd_allocate", write=True)
-        self.backend.allocate(d.node, offset, length)
+        self._remember(d, self._tenant().allocate(d.node, offset, length))
 
     # -- attributes -----------------------------------------------------------------------------
     def fd_fdstat_get(self, fd: int) -> FdStat:
@@ -368,6 +601,8 @@ class WasiClient:
         d = self.descriptor(fd)
         if flags & ~(FdFlags.APPEND | FdFlags.NONBLOCK):
             raise _err(E.EINVAL, f"fd_fdstat_set_flags: only append and nonblock can change, not {flags}")
+        if d.pending and (FdFlags(flags) & FdFlags.APPEND) != (d.flags & FdFlags.APPEND):
+            self._flush_one(d)  # the held run was made under the other mode
         d.flags = FdFlags(flags) | (d.flags & _SYNC_FLAGS)
 
     def fd_fdstat_set_rights(self, fd: int, base: int, inheriting: int) -> None:
@@ -388,7 +623,17 @@ class WasiClient:
         d = self.descriptor(fd)
         if d.foreign is not None:
             raise _err(E.EBADF, f"descriptor {fd} is not a Tarbox file")
-        return filestat(self.backend.getattr(d.node))
+        return filestat(self._attr(d))
+
+    def _attr(self, d: Descriptor) -> Attr:
+        """``d``'s attributes: the ones known while fresh (no round trip since, held writes
+        none), else a getattr."""
+        backend = self._tenant()
+        if d.attr is not None and self._fresh(d.attr_calls, d.attr_time):
+            return d.attr
+        attr = backend.getattr(d.node)
+        self._remember(d, attr)
+        return attr
 
     def fd_filestat_set_size(self, fd: int, size: int) -> None:
         """WASI ``fd_filestat_set_size`` (truncate up or down). EINVAL when the descriptor
@@ -398,14 +643,14 @@ class WasiClient:
             raise _err(E.EINVAL, f"fd_filestat_set_size: descriptor {fd} ({d.path}) is not open for writing")
         if size < 0:
             raise _err(E.EINVAL, f"fd_filestat_set_size: negative size {size}")
-        self.backend.truncate(d.node, size)
+        self._remember(d, self._tenant().truncate(d.node, size))
 
     def fd_filestat_set_times(self, fd: int, atim: int, mtim: int, fst_flags: int) -> None:
         """WASI ``fd_filestat_set_times`` (fstflags: 1 atim, 2 atim_now, 4 mtim, 8 mtim_now)."""
         d = self.descriptor(fd)
         if d.foreign is not None:
             raise _err(E.EBADF, f"descriptor {fd} is not a Tarbox file")
-        self.backend.set_times(d.node, None, False, atim, mtim, fst_flags)
+        self._remember(d, self._tenant().set_times(d.node, None, False, atim, mtim, fst_flags))
 
     def fd_readdir(self, fd: int, cookie: int = 0, limit: int = 1000) -> list[DirEntry]:
         """WASI ``fd_readdir``: up to ``limit`` entries after ``cookie`` (0 = the start;
@@ -416,54 +661,54 @@ class WasiClient:
             raise _err(E.EBADF, f"fd_readdir: descriptor {fd} ({d.path}) is not a directory")
         limit = max(1, min(limit, MAX_READDIR))
         return [DirEntry(name, nxt, ino, FileType.of_mode(mode))
-                for name, nxt, ino, mode in self.backend.readdir(d.node, cookie, limit)]
+                for name, nxt, ino, mode in self._tenant().readdir(d.node, cookie, limit)]
 
     # -- paths ------------------------------------------------------------------------------------
     def path_filestat_get(self, path: str | bytes, *, dirfd: int | None = None,
                           follow: bool = True) -> FileStat:
         """WASI ``path_filestat_get`` (``follow``: lookupflags.symlink_follow)."""
         base, rel = self._locate(path, dirfd, "path_filestat_get")
-        return filestat(self.backend.stat(base.node, rel, follow))
+        return filestat(self._tenant().stat(base.node, rel, follow))
 
     def path_filestat_set_times(self, path: str | bytes, atim: int, mtim: int, fst_flags: int,
                                 *, dirfd: int | None = None, follow: bool = True) -> None:
         """WASI ``path_filestat_set_times``."""
         base, rel = self._locate(path, dirfd, "path_filestat_set_times")
-        self.backend.set_times(base.node, rel, follow, atim, mtim, fst_flags)
+        self._tenant().set_times(base.node, rel, follow, atim, mtim, fst_flags)
 
     def path_create_directory(self, path: str | bytes, *, dirfd: int | None = None) -> None:
         """WASI ``path_create_directory`` (mode 0755)."""
         base, rel = self._locate(path, dirfd, "path_create_directory")
-        self.backend.mkdir(base.node, rel)
+        self._tenant().mkdir(base.node, rel)
 
     def path_remove_directory(self, path: str | bytes, *, dirfd: int | None = None) -> None:
         """WASI ``path_remove_directory`` (the directory must be empty)."""
         base, rel = self._locate(path, dirfd, "path_remove_directory")
-        self.backend.rmdir(base.node, rel)
+        self._tenant().rmdir(base.node, rel)
 
     def path_unlink_file(self, path: str | bytes, *, dirfd: int | None = None) -> None:
         """WASI ``path_unlink_file``. A file open elsewhere stays readable there."""
         base, rel = self._locate(path, dirfd, "path_unlink_file")
-        self.backend.unlink(base.node, rel)
+        self._tenant().unlink(base.node, rel)
 
     def path_rename(self, path: str | bytes, new_path: str | bytes, *, dirfd: int | None = None,
                     new_dirfd: int | None = None) -> None:
         """WASI ``path_rename`` (atomic, replacing a compatible target)."""
         base, rel = self._locate(path, dirfd, "path_rename")
         new_base, new_rel = self._locate(new_path, new_dirfd, "path_rename")
-        self.backend.rename(base.node, rel, new_base.node, new_rel)
+        self._tenant().rename(base.node, rel, new_base.node, new_rel)
 
     def path_symlink(self, target: str | bytes, path: str | bytes, *,
                      dirfd: int | None = None) -> None:
         """WASI ``path_symlink``: make ``path`` a symbolic link to ``target`` (relative;
         an absolute target is EPERM, as wasmtime answers)."""
         base, rel = self._locate(path, dirfd, "path_symlink")
-        self.backend.symlink(_text(target), base.node, rel)
+        self._tenant().symlink(_text(target), base.node, rel)
 
     def path_readlink(self, path: str | bytes, *, dirfd: int | None = None) -> bytes:
         """WASI ``path_readlink``: the link's target (bytes)."""
         base, rel = self._locate(path, dirfd, "path_readlink")
-        return self.backend.readlink(base.node, rel)
+        return self._tenant().readlink(base.node, rel)
 
     def path_link(self, path: str | bytes, new_path: str | bytes, *, dirfd: int | None = None,
                   new_dirfd: int | None = None, follow: bool = False) -> None:
@@ -471,7 +716,7 @@ class WasiClient:
         symbolic link is linked itself unless ``follow``)."""
         base, rel = self._locate(path, dirfd, "path_link")
         new_base, new_rel = self._locate(new_path, new_dirfd, "path_link")
-        self.backend.link(base.node, rel, follow, new_base.node, new_rel)
+        self._tenant().link(base.node, rel, follow, new_base.node, new_rel)
 
 
 __all__ = ["Descriptor", "MAX_IO", "WasiClient", "filestat"]

@@ -21,7 +21,7 @@ import wasmtime
 from ..errors import TarboxError, one_line
 from . import modules
 from .client import WasiClient
-from .errors import DatabaseUnavailable
+from .errors import DatabaseUnavailable, WasiError
 from .host import MODULE, GuestTrap, WasiHost
 from .types import ClientConfig
 
@@ -168,10 +168,23 @@ def run(program: Program, config: ClientConfig, checkpoint: str | None = None,
             used = memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
             raise RunFailure(_trap_message(name, exc, used, program.max_memory),
                              TRAP_STATUS) from None
+        try:
+            # The program's end closes what it left open, as a process exit does: writes the
+            # client still holds (HTTP mode) land, and what was written is released (stored as
+            # text chunks) before the run is over, so before a checkpoint freezes it.
+            client.close_files()
+        except DatabaseUnavailable as exc:
+            raise RunFailure(f"{name} ended, but its last writes were not sent: {exc.message}") from None
+        except WasiError as exc:
+            raise RunFailure(f"{name} ended, but its last writes failed: {exc.message}",
+                             errno_value=exc.errno) from None
         calls = client.backend.calls - calls_before
         layer = None
         if checkpoint is not None and status == 0:
-            layer = client.backend.checkpoint(checkpoint)
+            try:
+                layer = client.backend.checkpoint(checkpoint)
+            except DatabaseUnavailable as exc:
+                raise RunFailure(f"no checkpoint {checkpoint}: {exc.message}") from None
         return Outcome(status=status, calls=calls, seconds=time.monotonic() - started,
                        checkpoint=layer)
     finally:

@@ -1,7 +1,7 @@
 """POSIX deviations found by comparing random operation sequences with ext4 and tmpfs (issue
 16, items 13-17), through real mounts: times after 2262, set-user-ID/set-group-ID bits on every
-data change by an unprivileged writer, shared mmap of an O_APPEND file, open(O_RDONLY|O_TRUNC),
-xattr namespaces."""
+data change by an unprivileged writer, shared mmap of an O_APPEND file and posix_fallocate on
+one, open(O_RDONLY|O_TRUNC), xattr namespaces."""
 
 from __future__ import annotations
 
@@ -60,6 +60,57 @@ def test_shared_mmap_of_an_o_append_file(mnt):
     finally:
         os.close(fd)
     assert f.read_bytes() == b"a" * 4096 + b"tail"
+
+
+def _fallocate(fd: int, mode: int, offset: int, length: int) -> int:
+    """fallocate(2) through libc (the standard library has only posix_fallocate, mode 0);
+    returns 0 or the errno."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.fallocate(ctypes.c_int(fd), ctypes.c_int(mode), ctypes.c_int64(offset),
+                      ctypes.c_int64(length)) != 0:
+        return ctypes.get_errno()
+    return 0
+
+
+def test_posix_fallocate_on_an_o_append_descriptor(mnt):
+    """posix_fallocate on an O_APPEND descriptor returned EBADF: without a FALLOCATE handler
+    glibc emulates it by writing, which an O_APPEND descriptor cannot do at an offset (ext4 and
+    tmpfs allocate). Mode 0 extends the file with a hole that reads as zeros."""
+    f = mnt / "log"
+    f.write_bytes(b"abc")
+    fd = os.open(f, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.posix_fallocate(fd, 0, 8192)
+        assert os.fstat(fd).st_size == 8192
+        os.write(fd, b"end")
+    finally:
+        os.close(fd)
+    assert f.read_bytes() == b"abc" + bytes(8189) + b"end"
+
+
+def test_fallocate_modes(mnt):
+    """fallocate(2): mode 0 inside the file changes nothing, past the end it extends (a hole:
+    nothing stored, so st_blocks stays small); FALLOC_FL_KEEP_SIZE keeps the size;
+    FALLOC_FL_PUNCH_HOLE is refused with EOPNOTSUPP (a filesystem may refuse it) and changes
+    nothing; a length of 0 is EINVAL (from the kernel)."""
+    keep_size, punch_hole = 1, 2
+    f = mnt / "f"
+    f.write_bytes(b"x" * 100)
+    fd = os.open(f, os.O_RDWR)
+    try:
+        assert _fallocate(fd, 0, 0, 50) == 0 and os.fstat(fd).st_size == 100
+        assert _fallocate(fd, keep_size, 0, 1 << 20) == 0 and os.fstat(fd).st_size == 100
+        assert _fallocate(fd, 0, 1 << 20, 1 << 20) == 0
+        st = os.fstat(fd)
+        assert st.st_size == 2 << 20 and st.st_blocks * 512 < 1 << 20
+        assert _fallocate(fd, punch_hole | keep_size, 0, 10) == errno.EOPNOTSUPP
+        assert _fallocate(fd, 0, 0, 0) == errno.EINVAL
+        os.posix_fallocate(fd, 0, 3 << 20)   # still served after the refusals (never ENOSYS)
+        assert os.fstat(fd).st_size == 3 << 20
+    finally:
+        os.close(fd)
+    assert f.read_bytes()[:101] == b"x" * 100 + b"\0"
 
 
 def test_appends_from_elsewhere_never_leave_wrong_pages(mnt, tenant):

@@ -242,6 +242,26 @@ def test_posix_operations_pass_through(rw):
     assert (w / "from-host.txt").read_text() == "host"
 
 
+def test_statfs_and_fallocate_pass_through(rw):
+    """statfs(2) below the mount point gives the host filesystem's figures (the tree's are the
+    tenant's nominal 1 TiB), and fallocate(2) reaches the host file, O_APPEND included."""
+    m, src = rw
+    w = m.path / "work"
+    host, below, tree = os.statvfs(src), os.statvfs(w), os.statvfs(m.path)
+    assert (below.f_blocks, below.f_frsize, below.f_files) == (host.f_blocks, host.f_frsize, host.f_files)
+    assert (tree.f_blocks, tree.f_frsize) != (host.f_blocks, host.f_frsize)
+    (w / "d").mkdir()
+    assert os.statvfs(w / "d").f_blocks == host.f_blocks
+    fd = os.open(w / "log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, b"abc")
+        os.posix_fallocate(fd, 0, 65536)
+    finally:
+        os.close(fd)
+    assert os.stat(src / "log").st_size == 65536
+    assert (src / "log").read_bytes()[:4] == b"abc\0"
+
+
 def test_new_files_belong_to_the_caller(tenant):
     import shutil
     import tempfile

@@ -32,11 +32,15 @@ class Server:
             tarbox_gateway (peer authentication of the test cluster).
         extra: more ``tarbox serve`` options.
         env: extra environment.
+        verify: for a server started with --tls-cert: an ssl.SSLContext that verifies its
+            certificate; the URL is then https.
     """
 
-    def __init__(self, admin_dsn: str, extra: list[str] | None = None, env: dict | None = None):
+    def __init__(self, admin_dsn: str, extra: list[str] | None = None, env: dict | None = None,
+                 verify=None):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.verify = verify if verify is not None else True
+        self.url = f"{'https' if verify else 'http'}://127.0.0.1:{self.port}"
         self.admin_dsn = admin_dsn
         self.extra = list(extra or [])
         self.env = dict(os.environ, **(env or {}))
@@ -55,7 +59,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tarbox serve exited {self.proc.returncode}: {self.read_log()}")
             try:
-                r = httpx.get(self.url + self.health_path(), timeout=2)
+                r = httpx.get(self.url + self.health_path(), timeout=2, verify=self.verify)
                 if not health or r.status_code == 200:
                     return self
             except httpx.HTTPError:

@@ -180,15 +180,6 @@ def test_rust_client_habits(ht):
     assert ht.http.get(api + "/metadata", params={"path": "/top.txt"}).json()["len"] == 0
 
 
-def test_large_file_routes_answer_404_so_clients_fall_back(ht):
-    """download-url and upload sessions are not served: 404 with the JSON error body."""
-    api = ht.api + "/fs"
-    for method, route in (("GET", "/download-url?path=/x"), ("POST", "/upload-session/start"),
-                          ("POST", "/multipart-upload")):
-        r = ht.http.request(method, api + route)
-        assert r.status_code == 404 and r.json()["error"] == "ENOENT"
-
-
 def rust_get(url: str, token: str, attempts: int = 5) -> httpx.Response:
     """GET with the Rust client's retry policy: 429/5xx retried, 100 ms doubling, capped at 2 s."""
     delay = 0.1

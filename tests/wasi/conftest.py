@@ -20,6 +20,7 @@ from tarbox_shell.wasi import ClientConfig, DirectBackend, WasiClient
 from tarbox_shell.wasi import modules
 from tarbox_shell.wasi.run import Program, run
 from tests.fuse.conftest import own_cluster  # noqa: F401  (a fixture used by test_errors)
+from tests.server.support import Server, make_token
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,13 +70,52 @@ class Result:
     stderr: str
 
 
+@dataclass
+class Remote:
+    """How a test reaches a tenant over HTTP: the server's ``url`` and a bearer ``token``."""
+
+    url: str
+    token: str
+
+    def config(self, tenant, preopens: list[tuple[str, str]]) -> ClientConfig:
+        """The HTTP-mode client config of ``tenant``."""
+        return ClientConfig(tenant=tenant.name, mode="http", url=self.url, token=self.token,
+                            preopens=preopens)
+
+
+@pytest.fixture(scope="session")
+def wasi_server(dsn):
+    """A ``tarbox serve`` process for the WASI tests' HTTP mode."""
+    s = Server(dsn).start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def remote(tenant, wasi_server, admin) -> Remote:
+    """The ``tenant`` over HTTP: the session's server and a token of the tenant."""
+    return Remote(wasi_server.url, make_token(admin, tenant.name, "wasi"))
+
+
+@pytest.fixture(params=["direct", "http"])
+def via(request) -> Remote | None:
+    """Each test that takes it runs twice: in direct mode (None) and in HTTP mode (the
+    :class:`Remote` of the test's tenant, through the session's ``tarbox serve``)."""
+    if request.param == "direct":
+        return None
+    return request.getfixturevalue("remote")
+
+
 def run_cli(tenant, module: str, args: list[str] = (), dirs: list[str] = ("/work=/work",),
             extra: list[str] = (), stdin: str | None = None, timeout: float = 300,
-            dsn: str | None = None, guest_traceback: bool = False) -> Result:
-    """``tarbox wasi run`` in a subprocess against ``tenant``; asserts no traceback (unless
-    ``guest_traceback``: a Python guest may print its own)."""
-    cmd = [sys.executable, "-m", "tarbox_shell", "wasi", "run", tenant.name, module,
-           "--dsn", dsn or tenant.dsn, *extra]
+            dsn: str | None = None, guest_traceback: bool = False,
+            remote: Remote | None = None) -> Result:
+    """``tarbox wasi run`` in a subprocess against ``tenant`` (over HTTP with ``remote``);
+    asserts no traceback (unless ``guest_traceback``: a Python guest may print its own)."""
+    where = ["--url", remote.url, "--token", remote.token] if remote else ["--dsn", dsn or tenant.dsn]
+    cmd = [sys.executable, "-m", "tarbox_shell", "wasi", "run", tenant.name, module, *where, *extra]
     for d in dirs:
         cmd += ["--dir", d]
     cmd += ["--", *args]
@@ -86,13 +126,15 @@ def run_cli(tenant, module: str, args: list[str] = (), dirs: list[str] = ("/work
 
 
 def run_inproc(tenant, module: str, args: list[str], preopens: list[tuple[str, str]],
-               tmp_path: Path, engine: wasmtime.Engine, **kw) -> tuple[object, Result]:
-    """:func:`tarbox_shell.wasi.run.run` in this process; returns (outcome, Result) with
-    the guest's stdout/stderr read from files."""
+               tmp_path: Path, engine: wasmtime.Engine, remote: Remote | None = None,
+               **kw) -> tuple[object, Result]:
+    """:func:`tarbox_shell.wasi.run.run` in this process (over HTTP with ``remote``); returns
+    (outcome, Result) with the guest's stdout/stderr read from files."""
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     program = Program(module=module, args=list(args), stdout=str(out), stderr=str(err), **kw)
-    outcome = run(program, ClientConfig(tenant=tenant.name, dsn=tenant.dsn, preopens=preopens),
-                  engine=engine)
+    config = (remote.config(tenant, preopens) if remote else
+              ClientConfig(tenant=tenant.name, dsn=tenant.dsn, preopens=preopens))
+    outcome = run(program, config, engine=engine)
     return outcome, Result(outcome.status, out.read_text(errors="replace"),
                            err.read_text(errors="replace"))
 
@@ -128,11 +170,13 @@ def run_native(module: str | bytes, preopens: list[tuple[str, str]], args: list[
 
 
 def run_module_inproc(tenant, wasm: bytes, preopens: list[tuple[str, str]], tmp_path: Path,
-                      engine: wasmtime.Engine, args: list[str] = ()) -> Result:
-    """Write ``wasm`` to a file and run it in process against ``tenant``."""
+                      engine: wasmtime.Engine, args: list[str] = (),
+                      remote: Remote | None = None) -> Result:
+    """Write ``wasm`` to a file and run it in process against ``tenant`` (over HTTP with
+    ``remote``)."""
     path = tmp_path / "module.wasm"
     path.write_bytes(wasm)
-    return run_inproc(tenant, str(path), list(args), preopens, tmp_path, engine)[1]
+    return run_inproc(tenant, str(path), list(args), preopens, tmp_path, engine, remote=remote)[1]
 
 
 def sql(tenant, query: str, params=None):
@@ -158,4 +202,5 @@ def client(tenant):
     c.close()
 
 
-__all__ = ["Result", "psycopg", "run_cli", "run_inproc", "run_module_inproc", "run_native", "sql"]
+__all__ = ["Remote", "Result", "psycopg", "run_cli", "run_inproc", "run_module_inproc", "run_native",
+           "sql"]

@@ -1,7 +1,8 @@
 """What ends a run, and how: a missing module, a file that is not WebAssembly, a component, a
 module that is not a WASI command, a trap, an out-of-memory guest and a database that is gone
 each end with one line on stderr and an exit status (never a traceback); what the guest wrote
-before stays written, and nothing is half-applied."""
+before stays written, and nothing is half-applied. The tests taking ``via`` run in direct mode
+and in HTTP mode (test_http_mode.py has the HTTP mode's own dead server and database)."""
 
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ def test_a_library_without_start(work, tmp_path):
     assert r.status == 1 and "exports no _start" in r.stderr
 
 
-def test_a_trap_ends_the_run_and_keeps_what_was_written(work, tmp_path):
-    r = run_cli(work, module_file(tmp_path, "trap.wat", WRITE_THEN_TRAP))
+def test_a_trap_ends_the_run_and_keeps_what_was_written(work, tmp_path, via):
+    r = run_cli(work, module_file(tmp_path, "trap.wat", WRITE_THEN_TRAP), remote=via)
     assert r.status == 134, r.stderr
     assert "trapped: wasm trap: wasm `unreachable` instruction executed" in r.stderr
     assert r.stderr.count("\n") == 1
@@ -70,21 +71,21 @@ def test_a_trap_ends_the_run_and_keeps_what_was_written(work, tmp_path):
         "written before the trap"
 
 
-def test_out_of_memory_is_said(work, tmp_path):
+def test_out_of_memory_is_said(work, tmp_path, via):
     grow = """(module (memory (export "memory") 1)
       (func (export "_start")
         (block $full (loop $more
           (br_if $full (i32.eq (memory.grow (i32.const 16)) (i32.const -1)))
           (br $more)))
         unreachable))"""
-    r = run_cli(work, module_file(tmp_path, "grow.wat", grow), extra=["--max-memory", "32M"])
+    r = run_cli(work, module_file(tmp_path, "grow.wat", grow), extra=["--max-memory", "32M"], remote=via)
     assert r.status == 134
     assert "out of memory: its linear memory reached" in r.stderr and "32 MiB limit" in r.stderr
 
 
-def test_python_out_of_memory_is_its_own_memoryerror(work, python_wasm):
+def test_python_out_of_memory_is_its_own_memoryerror(work, python_wasm, via):
     r = run_cli(work, python_wasm, ["-c", "x = bytearray(200 * 2**20)"], extra=["--max-memory", "96M"],
-                guest_traceback=True)
+                guest_traceback=True, remote=via)
     assert r.status == 1 and "MemoryError" in r.stderr
 
 
@@ -136,11 +137,6 @@ def test_database_gone_during_the_run(own_cluster, python_wasm):
         assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
 
 
-def test_http_mode_is_refused_until_the_server_exists(work, python_wasm):
-    r = run_cli(work, python_wasm, ["-c", "1"], extra=["--url", "http://127.0.0.1:1", "--token", "t"])
-    assert r.status == 2 and "HTTP mode" in r.stderr
-
-
 def test_usage_errors(work, python_wasm):
     r = run_cli(work, python_wasm, [], dirs=["work"])
     assert r.status == 2 and "GUEST=TENANT_PATH" in r.stderr
@@ -150,10 +146,10 @@ def test_usage_errors(work, python_wasm):
     assert r.status == 2 and "size" in r.stderr
 
 
-def test_env_args_and_exit_status(work, python_wasm):
+def test_env_args_and_exit_status(work, python_wasm, via):
     r = run_cli(work, python_wasm,
                 ["-c", "import os, sys; print(sys.argv[1:], os.environ['GREETING']); sys.exit(7)", "a b", "c"],
-                extra=["--env", "GREETING=hello=world"])
+                extra=["--env", "GREETING=hello=world"], remote=via)
     assert r.status == 7 and r.stdout == "['a b', 'c'] hello=world\n"
 
 

@@ -1,7 +1,9 @@
 """The preview 1 host against wasmtime itself: the same WAT probe modules run once with
 wasmtime's own preopened host directory and once with the directory in a tenant, and their
 outputs (errno and result of every call) are compared line by line. A second module attacks
-the preopen's containment; others check fd_readdir's buffer filling and the stdio relay."""
+the preopen's containment; others check fd_readdir's buffer filling and the stdio relay. The
+tests taking ``via`` run in direct mode and in HTTP mode (test_http_mode.py runs the probe and
+the attacks over HTTP)."""
 
 from __future__ import annotations
 
@@ -255,7 +257,7 @@ def test_containment_attacks_are_refused_as_wasmtime_refuses_them(tenant, tmp_pa
     assert tenant.conn.execute("SELECT tarbox.read_text('/outside.txt')").fetchone()[0] == "secret"
 
 
-def test_readdir_fills_the_buffer_and_resumes_with_cookies(tenant, tmp_path, engine):
+def test_readdir_fills_the_buffer_and_resumes_with_cookies(tenant, tmp_path, engine, via):
     """fd_readdir fills the buffer completely, cutting the last entry (the guest calls
     again with the last whole entry's cookie), and a listing paged with small buffers
     through d_next cookies yields every entry once."""
@@ -265,9 +267,9 @@ def test_readdir_fills_the_buffer_and_resumes_with_cookies(tenant, tmp_path, eng
         steps.append((f"mk {n.decode()}", "path_create_directory", [3, Str(n)]))
     wat_loop = _readdir_loop_module(names, 60)
     tenant.conn.execute("SELECT tarbox.mkdir('/r')")
-    ours = run_module_inproc(tenant, build(steps), [("/r", "/r")], tmp_path, engine)
+    ours = run_module_inproc(tenant, build(steps), [("/r", "/r")], tmp_path, engine, remote=via)
     assert ours.status == 0
-    listed = run_module_inproc(tenant, wat_loop, [("/r", "/r")], tmp_path, engine)
+    listed = run_module_inproc(tenant, wat_loop, [("/r", "/r")], tmp_path, engine, remote=via)
     assert listed.status == 0, listed.stderr
     got = listed.stdout.split("\n")
     assert sorted(x.encode() for x in got if x) == sorted(names + [b".", b".."])
@@ -317,7 +319,7 @@ def _readdir_loop_module(names: list[bytes], bufsize: int) -> bytes:
     return bytes(wasmtime.wat2wasm(wat))
 
 
-def test_stdio_stays_wasmtimes_and_renumbers_with_tarbox_files(tenant, tmp_path, engine):
+def test_stdio_stays_wasmtimes_and_renumbers_with_tarbox_files(tenant, tmp_path, engine, via):
     """Descriptors 0-2 are wasmtime's (fd_fdstat_get/fd_write relayed to it); a Tarbox file
     renumbered onto stdout takes its writes, as with wasmtime's own files."""
     steps = [
@@ -337,7 +339,7 @@ def test_stdio_stays_wasmtimes_and_renumbers_with_tarbox_files(tenant, tmp_path,
     host.mkdir()
     native = run_native(wasm, [("/d", str(host))], [], tmp_path, engine)
     tenant.conn.execute("SELECT tarbox.mkdir('/d')")
-    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine)
+    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine, remote=via)
     assert native.status == ours.status == 0
     # stdout of both got the lines up to the renumbering; the rest went into the file.
     assert _compare(native.stdout, ours.stdout) == []
@@ -351,12 +353,12 @@ def test_stdio_stays_wasmtimes_and_renumbers_with_tarbox_files(tenant, tmp_path,
 @pytest.mark.parametrize("call", [("fd_seek", [3, I64(0), 7, Out("x")]),
                                   ("fd_advise", [3, I64(0), I64(0), 9]),
                                   ("fd_filestat_get", [3, 0x7FFFFFF0])])
-def test_abi_violations_trap_as_in_wasmtime(tenant, tmp_path, engine, call):
+def test_abi_violations_trap_as_in_wasmtime(tenant, tmp_path, engine, call, via):
     """An invalid enum value or a pointer outside memory: wasmtime traps, the host too."""
     from tarbox_shell.wasi.run import RunFailure
     wasm = build([("bad", call[0], call[1])])
     tenant.conn.execute("SELECT tarbox.mkdir('/d')")
     with pytest.raises(RunFailure) as exc:
-        run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine)
+        run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine, remote=via)
     assert exc.value.status == 134
     assert "invalid" in exc.value.message or "out of bounds" in exc.value.message

@@ -2,7 +2,8 @@
 embedded with wasi-vfs, so the guest sees its own preopens besides Tarbox's) runs scripts
 stored in the tenant. The results are checked through SQL, through a FUSE mount of the same
 tenant and in an earlier layer after --checkpoint; a POSIX probe prints the same under
-wasmtime's own preopen and under Tarbox."""
+wasmtime's own preopen and under Tarbox. The tests taking ``via`` run in direct mode and in
+HTTP mode (``tarbox wasi run --url --token`` against a real ``tarbox serve``)."""
 
 from __future__ import annotations
 
@@ -47,11 +48,11 @@ EXPECTED_SUMMARY = {
 }
 
 
-def test_cpython_job_in_the_tenant(work, python_wasm):
+def test_cpython_job_in_the_tenant(work, python_wasm, via):
     """`tarbox wasi run` runs a script stored in the tenant; its summary and the tree it left
     (read through SQL) are what a POSIX filesystem gives."""
     put(work, "/work/job.py", (SCRIPTS / "job.py").read_text())
-    r = run_cli(work, python_wasm, ["/work/job.py"])
+    r = run_cli(work, python_wasm, ["/work/job.py"], remote=via)
     assert r.status == 0, r.stderr
     assert json.loads(r.stdout) == EXPECTED_SUMMARY
     check_job_tree(work)
@@ -61,13 +62,13 @@ def test_cpython_job_in_the_tenant(work, python_wasm):
 
 @needs_fuse
 @needs_root
-def test_cpython_job_seen_through_a_fuse_mount(work, python_wasm, tmp_path):
+def test_cpython_job_seen_through_a_fuse_mount(work, python_wasm, tmp_path, via):
     """While a FUSE mount of the tenant runs, the job's results show through it (and the
     script itself was put there through the mount)."""
     m = Mount(work, tmp_path / "mnt").start()
     try:
         (m / "work" / "job.py").write_text((SCRIPTS / "job.py").read_text())
-        r = run_cli(work, python_wasm, ["/work/job.py"])
+        r = run_cli(work, python_wasm, ["/work/job.py"], remote=via)
         assert r.status == 0, r.stderr
         notes = m / "work" / "job" / "a" / "b" / "c" / "notes.txt"
         wait_for(lambda: notes.exists() and notes.read_text() == "line X\nline 2\n", timeout=5)
@@ -79,19 +80,19 @@ def test_cpython_job_seen_through_a_fuse_mount(work, python_wasm, tmp_path):
         m.stop()
 
 
-def test_checkpoint_keeps_the_run_in_an_earlier_layer(work, python_wasm):
+def test_checkpoint_keeps_the_run_in_an_earlier_layer(work, python_wasm, via):
     """--checkpoint freezes the layer with the run's changes and continues in a new layer;
     a later run's changes do not reach the frozen layer, which a layer switch returns to."""
     put(work, "/work/job.py", (SCRIPTS / "job.py").read_text())
     put(work, "/work/modify.py", (SCRIPTS / "modify.py").read_text())
-    r = run_cli(work, python_wasm, ["/work/job.py"], extra=["--checkpoint", "after-job"])
+    r = run_cli(work, python_wasm, ["/work/job.py"], extra=["--checkpoint", "after-job"], remote=via)
     assert r.status == 0, r.stderr
     assert "checkpoint after-job" in r.stderr
     layers = work.conn.execute("SELECT layer_id, name, is_current FROM tarbox.layer_list() "
                                "ORDER BY layer_id").fetchall()
     assert layers[-1][1:] == ("after-job", True)
     frozen = str(layers[-2][0])
-    r = run_cli(work, python_wasm, ["/work/modify.py"])
+    r = run_cli(work, python_wasm, ["/work/modify.py"], remote=via)
     assert r.status == 0 and r.stdout == "modified\n", r.stderr
     assert json.loads(read_text(work, "/work/job/a/b/data.json")) == {"name": "changed"}
     check_job_tree(work, frozen)
@@ -100,9 +101,9 @@ def test_checkpoint_keeps_the_run_in_an_earlier_layer(work, python_wasm):
     work.conn.execute("SELECT tarbox.layer_switch('after-job')")
 
 
-def test_failed_run_makes_no_checkpoint(work, python_wasm):
+def test_failed_run_makes_no_checkpoint(work, python_wasm, via):
     r = run_cli(work, python_wasm, ["-c", "import sys; open('/work/x', 'w').write('1'); sys.exit(3)"],
-                extra=["--checkpoint", "never"])
+                extra=["--checkpoint", "never"], remote=via)
     assert r.status == 3
     assert "no checkpoint never" in r.stderr
     assert [n for (n,) in work.conn.execute("SELECT name FROM tarbox.layer_list()")] == ["base"]
@@ -130,19 +131,19 @@ def test_posix_probe_prints_what_wasmtime_prints(tenant, python_wasm, tmp_path, 
     assert read_text(tenant, "/outside.txt") == "secret"
 
 
-def test_listing_a_large_directory_resumes_with_cookies(tenant, python_wasm, tmp_path, engine):
+def test_listing_a_large_directory_resumes_with_cookies(tenant, python_wasm, tmp_path, engine, via):
     """os.listdir of 700 entries with long names takes many fd_readdir calls (wasi-libc's
     buffer holds a few dozen); every name comes back once."""
     names = [f"{i:04d}-" + "n" * 60 for i in range(700)]
     tenant.conn.execute("SELECT tarbox.mkdir('/big')")
     tenant.conn.execute("SELECT tarbox.write('/big/' || n, '') FROM unnest(%s::text[]) n", (names,))
     put(tenant, "/list.py", "import os, json; print(json.dumps(sorted(os.listdir('/t/big'))))")
-    outcome, r = run_inproc(tenant, python_wasm, ["/t/list.py"], [("/t", "/")], tmp_path, engine)
+    outcome, r = run_inproc(tenant, python_wasm, ["/t/list.py"], [("/t", "/")], tmp_path, engine, remote=via)
     assert r.status == 0, r.stderr
     assert json.loads(r.stdout) == sorted(names)
 
 
-def test_ten_mib_round_trip(tenant, python_wasm, tmp_path, engine):
+def test_ten_mib_round_trip(tenant, python_wasm, tmp_path, engine, via):
     """A 10 MiB file written by the guest reads back identical through SQL and the guest."""
     put(tenant, "/big.py", """
 import hashlib, os
@@ -153,7 +154,7 @@ with open('/t/ten.bin', 'rb') as f:
     back = f.read()
 print(len(back), hashlib.sha256(back).hexdigest() == hashlib.sha256(data).hexdigest())
 """)
-    outcome, r = run_inproc(tenant, python_wasm, ["/t/big.py"], [("/t", "/")], tmp_path, engine)
+    outcome, r = run_inproc(tenant, python_wasm, ["/t/big.py"], [("/t", "/")], tmp_path, engine, remote=via)
     assert (r.status, r.stdout) == (0, "10485760 True\n"), r.stderr
     size, digest = tenant.conn.execute(
         "SELECT size, encode(sha256(tarbox.read('/ten.bin')), 'hex') FROM tarbox.stat('/ten.bin')").fetchone()

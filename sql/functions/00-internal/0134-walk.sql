@@ -69,7 +69,8 @@ REVOKE ALL ON FUNCTION tarbox._check_path(bytea) FROM PUBLIC;
 -- other byte that could be confused with it as a backslash sequence, which decode() undoes.
 -- Errors: EINVAL (relative or empty path, a NUL byte), ENAMETOOLONG (path over 4096 bytes or a
 -- component over 255), ENOENT (missing intermediate directory), ENOTDIR, ELOOP, EREMOTE (the path
--- is below a native mount: tarbox._native_guard; the mount point itself resolves as its directory).
+-- is below a native mount or a composition: tarbox._native_guard, tarbox._compose_guard; the mount
+-- point itself resolves as its directory).
 CREATE OR REPLACE FUNCTION tarbox._walk(c tarbox._context, p_path bytea, p_follow boolean)
 RETURNS tarbox._resolved
 LANGUAGE plpgsql STABLE
@@ -128,6 +129,7 @@ BEGIN
         v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
         IF v_next IS NULL THEN
             PERFORM tarbox._native_guard(c, v_cur, v_name, tarbox._name_text(p_path));  -- EREMOTE below a native mount
+            PERFORM tarbox._compose_guard(c, v_cur, v_name, tarbox._name_text(p_path));  -- EREMOTE below a composition
             IF v_last THEN
                 RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
             END IF;
@@ -160,6 +162,7 @@ BEGIN
         PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', tarbox._name_text(p_path)));
     END IF;
     PERFORM tarbox._native_guard(c, v_cur, NULL, tarbox._name_text(p_path));  -- EREMOTE below a native mount
+    PERFORM tarbox._compose_guard(c, v_cur, NULL, tarbox._name_text(p_path));  -- EREMOTE below a composition
     RETURN ROW(CASE WHEN v_name IS NULL THEN tarbox._parent_of(c.tenant_id, v_cur, c.layer) ELSE v_parent END,
                v_name, v_cur)::tarbox._resolved;
 END

@@ -11,6 +11,7 @@ DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
     v_session bigint := coalesce(p_session, nextval('tarbox.mount_session_seq'));
     v_key int[];
+    v_timeout text;
 BEGIN
     IF p_read_only IS NULL THEN
         PERFORM tarbox._raise('EINVAL', 'read_only must be true or false');
@@ -28,10 +29,23 @@ BEGIN
     IF NOT tarbox._mount_lock_held(v_key) AND NOT pg_try_advisory_lock(v_key[1], v_key[2]) THEN
         PERFORM tarbox._raise('EBUSY', format('mount session %s is held by another connection', v_session));
     END IF;
+    -- Writes of the tenant in flight may have found no other mount and not notified
+    -- (tarbox._notify_needed): let them commit before this mount exists, so that it cannot
+    -- cache what they change without hearing of it (the layer lock, which they hold shared;
+    -- waited for at most 2 s: a long import notifies anyway, it is not a mount).
+    v_timeout := current_setting('lock_timeout');
+    BEGIN
+        PERFORM set_config('lock_timeout', '2s', true);
+        PERFORM pg_advisory_xact_lock(t.lock_key) FROM tarbox.tenant t WHERE t.tenant_id = c.tenant_id;
+    EXCEPTION WHEN lock_not_available THEN
+        NULL;
+    END;
+    PERFORM set_config('lock_timeout', v_timeout, true);
     INSERT INTO tarbox.mount_session AS s (tenant_id, session_id, backend_pid, read_only)
     VALUES (c.tenant_id, v_session, pg_backend_pid(), p_read_only)
     ON CONFLICT (tenant_id, session_id)
-    DO UPDATE SET backend_pid = excluded.backend_pid, read_only = excluded.read_only;
+    DO UPDATE SET backend_pid = excluded.backend_pid, read_only = excluded.read_only,
+                  lease_until = NULL;  -- a lease session taken over by this connection
     RETURN v_session;
 END
 $$;

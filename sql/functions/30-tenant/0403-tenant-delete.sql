@@ -53,6 +53,7 @@ BEGIN
     DELETE FROM tarbox.inode WHERE tenant_id = v_id;
     DELETE FROM tarbox.mount_session WHERE tenant_id = v_id;
     DELETE FROM tarbox.layer_tag WHERE tenant_id = v_id;
+    DELETE FROM tarbox.publication WHERE tenant_id = v_id;  -- its grants and compositions cascade
     DELETE FROM tarbox.layer WHERE tenant_id = v_id;  -- tenant.current_layer's check is deferred
     DELETE FROM tarbox.tenant WHERE tenant_id = v_id;
     EXECUTE format('DROP SEQUENCE IF EXISTS tarbox.%I', 'ino_seq_' || v_id);

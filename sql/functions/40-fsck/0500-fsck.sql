@@ -256,10 +256,32 @@ BEGIN
           FROM tarbox.inode i WHERE i.tenant_id = t
         HAVING max(i.ino) >= (SELECT s.last_value + 1 FROM pg_sequences s
                                WHERE s.schemaname = 'tarbox' AND s.sequencename = 'ino_seq_' || t);
+    -- Composition (87-compose): a published layer is frozen (never the newest, which is written
+    -- in place); a consumer's compositions never overlap each other or a native mount.
+    RETURN QUERY
+        SELECT 'publication_frozen', NULL::bigint,
+               format('publication %s is of layer %s, the newest layer (written in place)', p.name, p.layer_id)
+          FROM tarbox.publication p
+         WHERE p.tenant_id = t AND p.layer_id >= c.head;
+    RETURN QUERY
+        SELECT 'composition_overlap', NULL::bigint,
+               format('compositions at %s and %s overlap', a.mount_path, b.mount_path)
+          FROM tarbox.composition a JOIN tarbox.composition b
+            ON b.tenant_id = t AND b.compose_id <> a.compose_id
+           AND left(b.mount_path, length(a.mount_path) + 1) = a.mount_path || '/'
+         WHERE a.tenant_id = t;
+    RETURN QUERY
+        SELECT 'composition_native', NULL::bigint,
+               format('composition at %s overlaps native mount %s at %s', k.mount_path, m.mount_id, m.mount_path)
+          FROM tarbox.composition k JOIN tarbox.native_mount m
+            ON (m.tenant IS NULL OR m.tenant = t) AND m.enabled
+           AND (m.mount_path = k.mount_path OR left(m.mount_path, length(k.mount_path) + 1) = k.mount_path || '/'
+                OR left(k.mount_path, length(m.mount_path) + 1) = m.mount_path || '/')
+         WHERE k.tenant_id = t;
 END
 $$;
 ALTER FUNCTION tarbox.fsck(boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fsck(boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fsck(boolean) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fsck(boolean) IS
-'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, text chunk maps only for regular files with chunks as long as their blocks and reassembling to the recorded text size, lines and stored bytes (st_blocks), unreferenced blocks (check garbage: not corruption, tarbox.gc() frees them), usage counters equal to what is stored, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence, every inode with links reachable from the root in every layer and no directory its own ancestor (unreachable, dir_cycle). With p_deep also: every block re-hashed against its sha256 address (block_hash), and every historical version''s chunks reassemble to its text size. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';
+'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, text chunk maps only for regular files with chunks as long as their blocks and reassembling to the recorded text size, lines and stored bytes (st_blocks), unreferenced blocks (check garbage: not corruption, tarbox.gc() frees them), usage counters equal to what is stored, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence, published layers frozen (publication_frozen), compositions overlapping neither each other nor a native mount (composition_overlap, composition_native), every inode with links reachable from the root in every layer and no directory its own ancestor (unreachable, dir_cycle). With p_deep also: every block re-hashed against its sha256 address (block_hash), and every historical version''s chunks reassemble to its text size. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';

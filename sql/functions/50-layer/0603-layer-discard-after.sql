@@ -12,6 +12,7 @@ DECLARE
     v_gone bigint;
     v_back bigint;
 BEGIN
+    PERFORM tarbox._layer_unpublished(p_tenant, p_keep + 1, 2147483647);
     WITH d AS (DELETE FROM tarbox.inode WHERE tenant_id = p_tenant AND born > 1 AND born > p_keep
                RETURNING died)
     SELECT count(*) FILTER (WHERE died = 2147483647) INTO v_gone FROM d;

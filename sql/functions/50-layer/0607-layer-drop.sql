@@ -21,6 +21,7 @@ BEGIN
     IF v_prev IS NULL THEN
         PERFORM tarbox._raise('EPERM', format('layer %s is the base layer and cannot be dropped', v_name));
     END IF;
+    PERFORM tarbox._layer_unpublished(c.tenant_id, v_id, v_id);
     IF v_id = c.layer AND (p_layer <> 'current' OR NOT coalesce(p_confirm, false)) THEN
         PERFORM tarbox._raise('EBUSY', format(
             'layer %s is the current layer: dropping it discards its changes and makes layer %s current; to do that, confirm: SELECT tarbox.layer_drop(''current'', true), or write {"name": "current", "confirm": true} to /.tarbox/layers/drop',

@@ -1,0 +1,25 @@
+CREATE OR REPLACE FUNCTION tarbox.compose_read(p_compose int, p_ino bigint, p_offset bigint, p_length int)
+RETURNS bytea
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._compose_ctx(p_compose);
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
+    ELSIF (v.mode & 61440) = 16384 THEN
+        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
+    ELSIF (v.mode & 61440) <> 32768 THEN
+        PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
+    ELSIF p_offset IS NULL OR p_offset < 0 OR p_length IS NULL OR p_length < 0 THEN
+        PERFORM tarbox._raise('EINVAL', 'offset and length must be non-negative');
+    END IF;
+    RETURN tarbox._read(c.tenant_id, c.layer, v, p_offset, least(p_length, tarbox._io_max()));
+END
+$$;
+ALTER FUNCTION tarbox.compose_read(int, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.compose_read(int, bigint, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.compose_read(int, bigint, bigint, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.compose_read(int, bigint, bigint, int) IS
+'FUSE read in composition p_compose: up to p_length bytes (at most tarbox.limits() io_max) of regular file p_ino from byte offset p_offset; shorter at end of file. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or a negative offset/length, EACCES (TX013).';

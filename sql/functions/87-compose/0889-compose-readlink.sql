@@ -1,0 +1,21 @@
+CREATE OR REPLACE FUNCTION tarbox.compose_readlink(p_compose int, p_ino bigint)
+RETURNS bytea
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c tarbox._context := tarbox._compose_ctx(p_compose);
+    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+BEGIN
+    IF v.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
+    ELSIF v.target IS NULL THEN
+        PERFORM tarbox._raise('EINVAL', format('inode %s is not a symbolic link', p_ino));
+    END IF;
+    RETURN v.target;
+END
+$$;
+ALTER FUNCTION tarbox.compose_readlink(int, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.compose_readlink(int, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.compose_readlink(int, bigint) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.compose_readlink(int, bigint) IS
+'FUSE readlink in composition p_compose: the target bytes of symbolic link p_ino. Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link, EACCES (TX013).';
