@@ -102,6 +102,19 @@ def unique_tenant_name(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+def fsck_problems(conn) -> list:
+    """Rows of ``tarbox.fsck()`` on tenant connection ``conn`` (empty = clean). Concurrent
+    writers may leave garbage blocks for gc by design (a release skips a block another
+    transaction holds, or a lock stripe another releaser holds: ``tarbox._block_release``):
+    when garbage is all fsck finds, ``tarbox.gc()`` runs and fsck again, so garbage counts only
+    if gc cannot collect it. Single-writer tests leave none, and the storage tests assert so."""
+    problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+    if problems and all(p[0] == "garbage" for p in problems):
+        conn.execute("SELECT * FROM tarbox.gc()")
+        problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+    return problems
+
+
 @pytest.fixture
 def tenant(dsn, admin):
     """Create a uniquely named tenant; after the test assert ``tarbox.fsck()`` is
@@ -120,14 +133,7 @@ def tenant(dsn, admin):
             if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 conn.close()
                 conn = db.tenant_connection(name, dsn)
-            problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
-            if problems and all(p[0] == "garbage" for p in problems):
-                # Concurrent writers may leave blocks for gc by design (a release skips a
-                # block another transaction holds or a stripe another releaser holds:
-                # tarbox._block_release); then gc must collect every one and fsck be clean.
-                # Single-writer tests leave none, and the storage tests assert so explicitly.
-                conn.execute("SELECT * FROM tarbox.gc()")
-                problems = conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+            problems = fsck_problems(conn)
         finally:
             conn.close()
             admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))

@@ -309,11 +309,7 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
             where["member"] = m.name
             if max_members is not None and counts["entries"] >= max_members:
                 raise TarboxError(f"{m.name}: more than {max_members} members in one import", errno.E2BIG)
-            rel = m.name.strip("/") if m.name not in (".", "./") else ""
-            while rel.startswith("./"):
-                rel = rel[2:]
-            if m.name.startswith("/") or ".." in rel.split("/"):
-                raise TarboxError(f"{m.name}: member outside the archive root refused", errno.EINVAL)
+            rel = _member_rel(m)
             uid, gid = m.uid, m.gid
             if rel == "":
                 ino = base

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from tarbox_shell.fuse.mount import find_mount
+from tests.conftest import fsck_problems
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,8 +136,9 @@ def append_and_reread(f, before: bytes, more: bytes) -> None:
 
 
 def fsck(tenant) -> list:
-    """Rows of ``tarbox.fsck()`` for the tenant (empty = clean)."""
-    return tenant.conn.execute("SELECT * FROM tarbox.fsck()").fetchall()
+    """Rows of ``tarbox.fsck()`` for the tenant (empty = clean; garbage that gc collects
+    does not count: :func:`tests.conftest.fsck_problems`)."""
+    return fsck_problems(tenant.conn)
 
 
 def orphans(tenant) -> int:

@@ -12,6 +12,7 @@ import threading
 import psycopg
 
 from tarbox_shell import db
+from tests.conftest import fsck_problems
 
 
 def _worker(fn, errors: list) -> threading.Thread:
@@ -69,4 +70,4 @@ def test_concurrent_checkpoints_stay_linear(tenant):
                 assert exc.sqlstate == "TX002"
                 sizes.append(0)
         assert sizes == sorted(sizes)
-    assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
+    assert fsck_problems(conn) == []

@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import unique_tenant_name
+from tests.conftest import fsck_problems, unique_tenant_name
 from tests.server.support import make_token
 
 SECONDS = float(os.environ.get("TARBOX_LOAD_SECONDS", "60"))
@@ -133,7 +133,7 @@ def second_tenant(dsn, admin):
     conn = db.tenant_connection(name, dsn)
     try:
         yield name, conn
-        assert conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == []
+        assert fsck_problems(conn) == []
     finally:
         conn.close()
         admin.execute("SELECT tarbox.tenant_delete(%s)", (name,))

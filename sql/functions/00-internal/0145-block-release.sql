@@ -7,11 +7,11 @@
 -- Two transactions that each drop a reference to the same block (two files with a common chunk
 -- rewritten at once) would each still see the other's reference and both keep the block: so a
 -- releaser first takes a transaction advisory lock on the hash's stripe (one of 64 per tenant)
--- and checks under it. A transaction releases in several calls (chunks, then blocks), and
--- waiting in every call deadlocked two writers that took the same stripes in the other order
--- (seen in tests/storage/test_gc_concurrency.py). So only the transaction's first release
--- waits (for its stripes in order, holding none from before: no cycle among stripe locks);
--- later calls only try, and skip the hashes of a stripe another releaser holds (left for gc).
+-- and checks under it. The lock is only tried, never waited for: a transaction releases in
+-- several calls (chunks, then blocks) while holding row locks of the blocks it is about to
+-- reference, so waiting deadlocked writers (tests/storage/test_gc_concurrency.py: with a wait
+-- in every call, and with a wait in the first call only, against the block row locks); the
+-- hashes of a stripe another releaser holds are skipped and left for gc.
 -- Only up to 64 hashes per call take stripes; bulk releases (layer discard and drop, under
 -- the exclusive layer lock; gc) need none.
 -- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
@@ -34,23 +34,15 @@ BEGIN
         -- One of 64 stripes per tenant (the first byte of the hash, mod 64), keyed by the
         -- tenant's secret lock key: a transaction holds at most 64 such locks however many
         -- blocks it releases, and pg_locks shows neither the tenant nor the content's hash.
-        IF coalesce(current_setting('tarbox.release_stripes', true), '') <> 'held' THEN
-            PERFORM pg_advisory_xact_lock(t.lock_key # (1 + x.stripe))
-               FROM tarbox.tenant t,
-                    (SELECT DISTINCT get_byte(h, 0) % 64 AS stripe FROM unnest(p_hashes) h ORDER BY 1) x
-              WHERE t.tenant_id = p_tenant;
-            PERFORM set_config('tarbox.release_stripes', 'held', true);
-        ELSE
-            SELECT array_agg(h) INTO p_hashes
-              FROM unnest(p_hashes) h
-             WHERE get_byte(h, 0) % 64 = ANY (ARRAY(
-                       SELECT x.stripe
-                         FROM tarbox.tenant t,
-                              (SELECT DISTINCT get_byte(h2, 0) % 64 AS stripe FROM unnest(p_hashes) h2) x
-                        WHERE t.tenant_id = p_tenant AND pg_try_advisory_xact_lock(t.lock_key # (1 + x.stripe))));
-            IF p_hashes IS NULL THEN
-                RETURN;
-            END IF;
+        SELECT array_agg(h) INTO p_hashes
+          FROM unnest(p_hashes) h
+         WHERE get_byte(h, 0) % 64 = ANY (ARRAY(
+                   SELECT x.stripe
+                     FROM tarbox.tenant t,
+                          (SELECT DISTINCT get_byte(h2, 0) % 64 AS stripe FROM unnest(p_hashes) h2) x
+                    WHERE t.tenant_id = p_tenant AND pg_try_advisory_xact_lock(t.lock_key # (1 + x.stripe))));
+        IF p_hashes IS NULL THEN
+            RETURN;
         END IF;
     END IF;
     SELECT array_agg(b.hash) INTO v_locked
