@@ -119,7 +119,7 @@ Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
-Q_FALLOCATE = "SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint)).ino"
+Q_FALLOCATE = f"SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint, {CALLER})).ino"
 Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::boolean, {CALLER})"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
 Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
@@ -1019,7 +1019,7 @@ class TarboxOperations(Component):
         reserved, holes store nothing; other modes EOPNOTSUPP). The kernel updates the size
         it caches itself."""
         h = self._handle(fh)
-        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length), write=True)
+        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length, *h.caller), write=True)
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:

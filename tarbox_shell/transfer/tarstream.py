@@ -570,6 +570,8 @@ def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, des
     final = {ref.ino: (ref.ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m))
              for ref, m in reversed(dir_times)}
     set_attrs_many(cur, list(final.values()))
+    note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
     return lid
 
 

@@ -258,6 +258,7 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         if bulk:
             set_xattrs(root_ino, src_b)
             _BulkImport(cur, progress, preserve_owner, stats, links).run(src_b, root_ino, root_st)
+            note(conn, "import", dest, {"source": os.fsdecode(src_b), **stats.as_dict()})
             conn.commit()
             stats.seconds = time.monotonic() - t0
             return stats
