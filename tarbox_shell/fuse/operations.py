@@ -706,7 +706,7 @@ class TarboxOperations(Component):
         n = 0
         for h in list(self._handles.values()):
             if h.wrote:
-                await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+                await self._sql(Q_RELEASE, (h.ino, True, *h.caller), FETCH_NONE)
                 h.wrote = False
                 n += 1
         await self._sql(Q_FSYNC, (), FETCH_NONE)

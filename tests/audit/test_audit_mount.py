@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from tests.fuse.support import Mount, needs_fuse, needs_root, wait_for
+from tests.fuse.support import Mount, needs_fuse, needs_root, run_tarbox, wait_for
 
 pytestmark = needs_fuse
 
@@ -164,6 +164,39 @@ def test_level_change_reaches_a_running_mount(tenant, admin, tmp_path):
             return [r for r in _records(tenant, after) if r[0] == "read" and (r[9] or {}).get("release")]
 
         assert wait_for(reported, timeout=10.0), "the mount never learned that reads are audited"
+    finally:
+        m.stop()
+
+
+def test_cli_level_changes_reach_the_tenants_only_mount(tenant, admin, tmp_path):
+    """`tarbox audit level` from the CLI reaches a mount that is the tenant's only one, both
+    ways: mounts skip the notifications their own connections send (and a write of the only
+    mount sends none, tarbox._notify_needed), but a level change comes from an administrator's
+    session, which is never the mount's, so it must still arrive."""
+    tenant.conn.execute("SELECT tarbox.write('/r', 'read me')")
+    env = {**os.environ, "TARBOX_DSN": tenant.dsn}
+    m = Mount(tenant, tmp_path / "m").start()
+    try:
+        sessions = admin.execute("SELECT count(*) FROM tarbox.mount_session s JOIN tarbox.tenant t USING (tenant_id)"
+                                 " WHERE t.name = %s", (tenant.name,)).fetchone()[0]
+        assert sessions == 1, "the test needs the tenant's only mount"
+
+        def reads_after(mark: int) -> list[tuple]:
+            with open(m / "r", "rb") as f:  # each open is one more chance, whatever the page cache holds
+                f.read()
+            return [r for r in _records(tenant, mark) if r[0] == "read" and (r[9] or {}).get("release")]
+
+        after = _mark(tenant)
+        assert (m / "r").read_text() == "read me"
+        r = run_tarbox("audit", "level", tenant.name, "full", env=env)
+        assert r.returncode == 0, r.stderr
+        assert wait_for(lambda: reads_after(after), timeout=10.0), "the CLI's level full never reached the mount"
+        r = run_tarbox("audit", "level", tenant.name, "standard", env=env)
+        assert r.returncode == 0, r.stderr
+        # Below full the SQL writes no read record whatever the mount sends, so the way down
+        # shows only in the mount itself: its log says when it stops reporting reads.
+        assert wait_for(lambda: "audit level changed; reads are not recorded" in m.read_log(), timeout=10.0), \
+            f"the CLI's level standard never reached the mount: {m.read_log()}"
     finally:
         m.stop()
 
