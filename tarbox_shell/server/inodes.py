@@ -340,11 +340,15 @@ async def sync(request: Request):
              "regular file, read in the same statement (so a small file is opened and read in one "
              "request). Leaving `dir` is EPERM (403).")
 async def open_at(request: Request, body: OpenAt, dir: int = _ino(DIR)):
-    """POST /inodes/{dir}/open."""
+    """POST /inodes/{dir}/open. The read-ahead runs in the statement that opens: fs_read is
+    STABLE (it reads under the statement's snapshot, so it cannot see the file emptied or made
+    by wasi_open in the same statement); an opened file of size 0 needs no read, and one that
+    wasi_open neither created nor truncated is the same in that snapshot."""
     writes = body.write or bool(body.oflags & (1 | 8))
     rows = await call(request, writes,
                       f"SELECT {ATTR_COLS}, CASE WHEN %s > 0 AND (a.mode & 61440) = 32768 "
-                      "THEN tarbox.fs_read(a.ino, 0, %s) END FROM tarbox.wasi_open(%s, %s, %s, %s, %s) a",
+                      "THEN CASE WHEN a.size = 0 THEN ''::bytea ELSE tarbox.fs_read(a.ino, 0, %s) END END "
+                      "FROM tarbox.wasi_open(%s, %s, %s, %s, %s) a",
                       (body.read_ahead, body.read_ahead, dir, body.path, body.follow, body.oflags, body.write),
                       durable=False)
     out = attr_json(rows[0][:-1])

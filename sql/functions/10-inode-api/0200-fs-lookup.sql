@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_fs_lookup(p_parent bigint, p_name bytea, p_layer int DEFAULT NULL)
 RETURNS tarbox.attr
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

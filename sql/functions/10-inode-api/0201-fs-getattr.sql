@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.fs_getattr(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

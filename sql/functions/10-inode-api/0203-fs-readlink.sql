@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_fs_readlink(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_fs_readdir(p_ino bigint, p_offset bigint, p_limit int, p_layer int DEFAULT NULL)
 RETURNS TABLE (name bytea, next_offset bigint, a tarbox.attr)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

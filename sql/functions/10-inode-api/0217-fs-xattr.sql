@@ -3,7 +3,7 @@
 
 CREATE OR REPLACE FUNCTION tarbox.fs_getxattr(p_ino bigint, p_name bytea, p_layer int DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -78,7 +78,7 @@ COMMENT ON FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) IS
 
 CREATE OR REPLACE FUNCTION tarbox.fs_listxattr(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS SETOF bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

@@ -3,7 +3,7 @@
 -- a tree one directory level per call instead of several calls per entry.
 CREATE OR REPLACE FUNCTION tarbox._do_fs_readdir_many(p_dirs bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (dir bigint, name bytea, a tarbox.attr, target bytea, xattr_names bytea[], xattr_values bytea[])
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

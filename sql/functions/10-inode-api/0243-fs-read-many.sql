@@ -2,7 +2,7 @@
 -- export reads the small files of a tree this way).
 CREATE OR REPLACE FUNCTION tarbox._do_fs_read_many(p_inos bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (ino bigint, data bytea)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);

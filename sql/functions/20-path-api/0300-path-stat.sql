@@ -2,7 +2,7 @@ CREATE OR REPLACE FUNCTION tarbox._do_stat(p_path bytea, p_follow boolean DEFAUL
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -39,7 +39,7 @@ CREATE OR REPLACE FUNCTION tarbox.stat(p_path text, p_follow boolean DEFAULT tru
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN QUERY SELECT * FROM tarbox.stat(convert_to(p_path, 'UTF8'), p_follow, p_layer);

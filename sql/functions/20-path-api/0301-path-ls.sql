@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint, target text)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 -- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
 -- session set (beyond it they spill to temporary files, capped per tenant login).
 SET work_mem = '64MB'
@@ -67,7 +67,7 @@ $$;
 CREATE OR REPLACE FUNCTION tarbox.ls(p_path text DEFAULT '/', p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint, target text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN QUERY SELECT * FROM tarbox.ls(convert_to(coalesce(p_path, '/'), 'UTF8'), p_layer);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -33,7 +33,7 @@ END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.read(p_path text, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN tarbox.read(convert_to(p_path, 'UTF8'), p_offset, p_length, p_layer);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.read_text(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN convert_from(tarbox.read(p_path, 0, NULL, p_layer), 'UTF8');
@@ -11,7 +11,7 @@ END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.read_text(p_path text, p_layer text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN tarbox.read_text(convert_to(p_path, 'UTF8'), p_layer);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.readlink(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -14,7 +14,7 @@ END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.readlink(p_path text, p_layer text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN tarbox.readlink(convert_to(p_path, 'UTF8'), p_layer);

@@ -2,7 +2,7 @@
 -- takes the path as text or as bytes.
 CREATE OR REPLACE FUNCTION tarbox.getxattr(p_path bytea, p_name text)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN tarbox.fs_getxattr(tarbox._path_ino(tarbox._ctx(NULL, false), p_path, true), convert_to(p_name, 'UTF8'), NULL);
@@ -10,7 +10,7 @@ END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.getxattr(p_path text, p_name text)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN tarbox.getxattr(convert_to(p_path, 'UTF8'), p_name);
@@ -36,7 +36,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION tarbox.listxattr(p_path bytea)
 RETURNS SETOF text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN QUERY SELECT tarbox._name_text(n)
@@ -45,7 +45,7 @@ END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.listxattr(p_path text)
 RETURNS SETOF text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN QUERY SELECT * FROM tarbox.listxattr(convert_to(p_path, 'UTF8'));

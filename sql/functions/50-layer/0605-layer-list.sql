@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION tarbox.layer_list()
 RETURNS TABLE (layer_id int, name text, description text, created_at timestamptz,
                is_current boolean, is_head boolean, tags text[])
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -18,7 +18,7 @@ $$;
 CREATE OR REPLACE FUNCTION tarbox.layer_current()
 RETURNS TABLE (layer_id int, name text, description text, created_at timestamptz,
                is_current boolean, is_head boolean, tags text[])
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT * FROM tarbox.layer_list() l WHERE l.is_current $$;
 ALTER FUNCTION tarbox.layer_list() OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.layer_list() FROM PUBLIC;

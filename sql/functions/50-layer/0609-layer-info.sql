@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION tarbox.layer_info(p_layer text)
 RETURNS TABLE (layer_id int, name text, description text, created_at timestamptz,
                is_current boolean, is_head boolean, tags text[])
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id int := tarbox._layer_ref((tarbox._ctx(NULL, false)).tenant_id, p_layer);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.diff_text(p_path text, p_from text, p_to text DEFAULT 'current')
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);

@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION tarbox.history(p_path text)
 RETURNS TABLE (layer_id int, layer_name text, change text, type text, size bigint,
                mtime timestamptz, ino bigint)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE

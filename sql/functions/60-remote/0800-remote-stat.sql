@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_remote_stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS tarbox.entry
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION tarbox._do_remote_list(p_path bytea, p_after bytea DEFAULT NULL, p_limit int DEFAULT 1000,
                                               p_layer text DEFAULT NULL)
 RETURNS SETOF tarbox.entry
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

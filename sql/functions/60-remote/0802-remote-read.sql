@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION tarbox._do_remote_read(p_path bytea, p_offset bigint 
                                               p_layer text DEFAULT NULL, p_if_match text[] DEFAULT NULL,
                                               OUT data bytea, OUT offset_ bigint, OUT size bigint, OUT etag text,
                                               OUT mtime_ns bigint, OUT mode int)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

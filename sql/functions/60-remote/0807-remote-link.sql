@@ -45,7 +45,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION tarbox.remote_readlink(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

@@ -1,7 +1,7 @@
 -- Extended attributes by absolute byte path (links followed); names and values are bytes.
 CREATE OR REPLACE FUNCTION tarbox.remote_xattrs(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS TABLE (name bytea, value bytea)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);

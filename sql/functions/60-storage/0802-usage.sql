@@ -4,7 +4,7 @@ RETURNS TABLE (tenant text, logical_bytes bigint, referenced_bytes bigint, uniqu
                layers bigint, blocks bigint, text_files bigint, chunks bigint, dedup_ratio numeric,
                used_bytes bigint, used_inodes bigint, quota_bytes bigint, quota_inodes bigint,
                quota_layers int, text_max_bytes bigint, text_max_lines bigint)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint := tarbox._tenant_id();

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_wasi_stat(p_dir bigint, p_path text, p_follow boolean)
 RETURNS tarbox.attr
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox._do_wasi_readlink(p_dir bigint, p_path text)
 RETURNS bytea
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);

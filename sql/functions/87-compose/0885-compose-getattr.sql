@@ -6,7 +6,7 @@
 
 CREATE OR REPLACE FUNCTION tarbox.compose_getattr(p_compose int, p_ino bigint)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._compose_ctx(p_compose);

@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.compose_readdir(p_compose int, p_ino bigint, p_offset bigint, p_limit int)
 RETURNS TABLE (name bytea, next_offset bigint, a tarbox.attr)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._compose_ctx(p_compose);

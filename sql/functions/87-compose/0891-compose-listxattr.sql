@@ -1,6 +1,6 @@
 CREATE OR REPLACE FUNCTION tarbox.compose_listxattr(p_compose int, p_ino bigint)
 RETURNS SETOF bytea
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._compose_ctx(p_compose);
