@@ -15,21 +15,8 @@ import re
 #: Volatile public functions that change nothing a tenant's log must show, with the reason.
 EXEMPT: dict[str, str] = {
     # reads below level full, or reads the branch does not record at any level
-    "fs_getattr": "attributes: not recorded at any level (lookups, listings and reads are, at full)",
-    "fs_getxattr": "reads an attribute (attributes are not recorded as reads)",
-    "fs_listxattr": "reads attribute names",
-    "getxattr": "reads an attribute (path API form of fs_getxattr)",
-    "listxattr": "reads attribute names (path API form of fs_listxattr)",
-    "remote_xattrs": "reads attributes (HTTP form of fs_listxattr + fs_getxattr)",
     "fs_statfs": "reads usage figures",
-    "remote_canonicalize": "resolves a path, changes nothing",
-    "layer_list": "reads the layer table",
-    "layer_current": "reads the layer table",
-    "layer_info": "reads the layer table",
     "diff": "compares two layers, changes nothing",
-    "diff_text": "compares two layers, changes nothing",
-    "history": "reads the versions of a path",
-    "usage": "reads usage figures",
     "audit_settings": "reads the audit settings",
     "audit_search": "reads the audit log",
     "audit_verify": "recomputes seals, changes nothing",
@@ -39,13 +26,6 @@ EXEMPT: dict[str, str] = {
     "tenant_token_list": "reads the token table",
     "tenant_token_auth": "checks a token (gateway login), changes nothing a tenant did",
     # a composed view reads another tenant's frozen published layer, through the reader's mount
-    "compose_getattr": "attributes of a published layer (as fs_getattr: not recorded)",
-    "compose_getxattr": "attribute of a published layer (as fs_getxattr: not recorded)",
-    "compose_listxattr": "attribute names of a published layer (as fs_listxattr: not recorded)",
-    "compose_lookup": "NOT YET recorded at level full (lookups of a composed publication)",
-    "compose_readdir": "NOT YET recorded at level full (listings of a composed publication)",
-    "compose_read": "NOT YET recorded at level full (reads of a composed publication)",
-    "compose_readlink": "NOT YET recorded at level full (readlink of a composed publication)",
     # mount bookkeeping: kernel reference counts and mount sessions, no file changes
     "fs_forget": "drops kernel lookup counts; the purge of an unlinked inode follows its recorded unlink",
     "fs_fsync": "makes committed work durable, changes nothing",
