@@ -27,6 +27,38 @@ _SQLSTATE_ERRNO = {
 }
 
 
+class ReportedError(Exception):
+    """A call's failure that the server reported as a WARNING instead of an error.
+
+    Sessions with ``tarbox.error_mode = 'warning'`` (the mount's connections) get this for
+    audited calls: the failed work was undone in a subtransaction, the failure was recorded
+    in the audit log by the same transaction, and the warning carries the original SQLSTATE
+    and message. :func:`errno_of` and :func:`message_of` treat it like the error it stands for.
+
+    Args:
+        sqlstate: the 5-character SQLSTATE of the failure (``TX002`` ...).
+        message: the server's primary message.
+    """
+
+    def __init__(self, sqlstate: str, message: str):
+        super().__init__(one_line(message))
+        self.sqlstate = sqlstate
+        self.message = one_line(message)
+
+
+def reported_error(diag: psycopg.errors.Diagnostic) -> ReportedError | None:
+    """The :class:`ReportedError` a server notice stands for, or None when the notice is not
+    a reported failure (an ordinary NOTICE or WARNING: SQLSTATE class 00 or 01).
+
+    Args:
+        diag: what psycopg passes to a notice handler (``Connection.add_notice_handler``).
+    """
+    state = diag.sqlstate or ""
+    if diag.severity_nonlocalized != "WARNING" or len(state) != 5 or state[:2] in ("00", "01"):
+        return None
+    return ReportedError(state, diag.message_primary or "")
+
+
 class TarboxError(Exception):
     """An error meant for a person: one line of text plus an errno.
 
@@ -67,6 +99,8 @@ def sqlstate_of(exc: BaseException) -> str | None:
         if state is None and exc.diag is not None:
             state = exc.diag.sqlstate
         return state
+    if isinstance(exc, ReportedError):
+        return exc.sqlstate
     return None
 
 
@@ -94,7 +128,7 @@ def errno_of(exc: BaseException) -> int:
 
     Args:
         exc: any exception. Recognised:
-            * psycopg errors with SQLSTATE ``TXnnn`` -> ``nnn``;
+            * psycopg errors and :class:`ReportedError` with SQLSTATE ``TXnnn`` -> ``nnn``;
             * SQLSTATE 22021 (invalid UTF-8) -> ``EILSEQ``;
             * SQLSTATE 40001/40P01 -> ``EAGAIN`` (callers retry these first);
             * any other database error (including lost connections) -> ``EIO``;
@@ -127,6 +161,11 @@ def message_of(exc: BaseException) -> str:
     Never raises.
     """
     if isinstance(exc, TarboxError):
+        return exc.message
+    if isinstance(exc, ReportedError):
+        state = exc.sqlstate
+        if state[:2] != "TX" and state not in _SQLSTATE_ERRNO:
+            return one_line(f"{exc.message} (SQLSTATE {state})")
         return exc.message
     if isinstance(exc, psycopg.Error):
         diag = exc.diag

@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(70);
+SELECT plan(71);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -186,6 +186,13 @@ $$, 'tenants cannot execute the administration functions (tenant_*, documented "
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname !~ '^_'
+       AND pg_get_userbyid(p.proowner) = 'tarbox_maint'
+       AND has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
+$$, 'tenants cannot execute any administration function (those run as tarbox_maint)');
+
+SELECT is_empty($$
+    SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'tarbox'::regnamespace AND p.proname !~ '^(_|tenant_)'
        AND obj_description(p.oid, 'pg_proc') !~ '^Administrators: '
        AND NOT has_function_privilege('tarbox_tenant', p.oid, 'EXECUTE')
@@ -199,7 +206,7 @@ SELECT is_empty($$
 $$, 'the native mount administration functions run as tarbox_maint and are granted to tarbox_admin');
 
 SELECT is_definer('tarbox', 'fs_getattr', ARRAY['bigint', 'integer'], 'fs_getattr is SECURITY DEFINER');
-SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'boolean'], 'fs_write is SECURITY DEFINER');
+SELECT is_definer('tarbox', 'fs_write', ARRAY['bigint', 'bigint', 'bytea', 'boolean', 'boolean', 'bigint', 'bigint', 'integer'], 'fs_write is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'write', ARRAY['text', 'bytea', 'bigint'], 'write(text, bytea, bigint) is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'fsck', ARRAY['boolean'], 'fsck is SECURITY DEFINER');
 SELECT is_definer('tarbox', 'tenant_create', ARRAY['text', 'text', 'bigint', 'bigint'], 'tenant_create is SECURITY DEFINER');

@@ -1,16 +1,19 @@
 -- Tenant administration: tenant_create / tenant_list / tenant_info / tenant_rename /
 -- tenant_delete, as the superuser, as a tarbox_admin member, and refused to everyone else.
 BEGIN;
-SELECT plan(64);
+SELECT plan(65);
 
 -- Helpers (superuser, pg_temp, rolled back): the number of rows a tenant owns across every table
 -- with a tenant_id column, and a fingerprint of those rows.
+-- (The audit trail, tarbox.audit_log with its partitions and tarbox.audit_seal, is not the
+-- tenant's data: it outlives the tenant until its retention expires.)
 CREATE FUNCTION pg_temp.rows_of(p_tenant bigint) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE r record; n bigint; total bigint := 0;
 BEGIN
     FOR r IN SELECT c.relname FROM pg_class c
                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-              WHERE c.relnamespace = 'tarbox'::regnamespace AND c.relkind IN ('r', 'p') LOOP
+              WHERE c.relnamespace = 'tarbox'::regnamespace AND c.relkind IN ('r', 'p')
+                AND NOT c.relispartition AND c.relname NOT IN ('audit_log', 'audit_seal') LOOP
         EXECUTE format('SELECT count(*) FROM tarbox.%I WHERE tenant_id = $1', r.relname) INTO n USING p_tenant;
         total := total + n;
     END LOOP;
@@ -108,6 +111,8 @@ SELECT pg_temp.fingerprint(:t1_tenant_id) AS t1_before \gset
 
 SELECT lives_ok($$SELECT tarbox.tenant_delete('victim')$$, 'tenant_delete');
 SELECT is(pg_temp.rows_of(:v_tenant_id), 0::bigint, 'no row of the deleted tenant remains in any table');
+SELECT is((SELECT op FROM tarbox.audit_log WHERE tenant_id = :v_tenant_id ORDER BY at_ns DESC, seq DESC LIMIT 1),
+          'tenant_delete', 'its audit trail stays, ending with the record of its deletion');
 SELECT ok(NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'v_role_name'), 'its role is dropped');
 SELECT ok(NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = 'tarbox'::regnamespace AND relname = 'ino_seq_' || :v_tenant_id),
           'its inode sequence is dropped');

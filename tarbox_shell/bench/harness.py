@@ -44,6 +44,7 @@ from pathlib import Path
 import psycopg
 
 from .. import db
+from . import audit as bench_audit
 from . import compose as bench_compose
 from . import layers as bench_layers
 from . import native as bench_native
@@ -333,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="the cost of composing and mounting a published layer of 10 and 10,000 files "
                          "(default: %(default)s)")
     ap.add_argument("--keep-tenants", action="store_true", help="do not delete the bench tenants")
+    ap.add_argument("--audit", default="mount,calls,verify",
+                    help="audit cost figures to measure: mount (workloads at levels none/standard/full), "
+                         "calls (per SQL call), verify (seal and verify); '' = none (default: %(default)s)")
+    ap.add_argument("--audit-levels", default=",".join(bench_audit.LEVELS),
+                    help="levels of the audit mount rows (default: %(default)s)")
     args = ap.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -364,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m tarbox_shell.bench"] + (argv if argv is not None else sys.argv[1:])),
         "host": host_info(admin_dsn), "tarball": str(tarball),
         "sizes": vars(bench_workloads.Sizes.quick() if args.quick else bench_workloads.Sizes.full()),
-        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "wasi": None,
-        "native": None, "compose": None,
+        "notes": notes, "filesystems": {}, "layers": None, "sqlapi": None, "http": None, "audit": None,
+        "wasi": None, "native": None, "compose": None,
         "storage": None,
         "loadavg_start": _loadavg(),
     }
@@ -400,6 +406,14 @@ def main(argv: list[str] | None = None) -> int:
             lb = bench_layers.LayerBench(admin_dsn, f"bench-{stamp}-l", sizes,
                                          keep=args.keep_tenants)
             report["layers"] = lb.run(layer_keys)
+        audit_parts = {s.strip() for s in args.audit.split(",") if s.strip()}
+        if audit_parts:
+            report["audit"] = bench_audit.run(
+                admin_dsn, workdir, tarball, args.quick, timeout, is_root, f"bench-{stamp}-a",
+                run_filesystem,
+                lambda name, level: bench_targets.TarboxTarget(workdir, admin_dsn, name, audit_level=level),
+                audit_parts, [s.strip() for s in args.audit_levels.split(",") if s.strip()])
+            bench_report.save_json(out_path, report)
         if args.sqlapi == "on":
             print("== direct SQL path API vs AgentFS", flush=True)
             report["sqlapi"] = bench_sqlapi.run(admin_dsn, workdir, f"bench-{stamp}-q", args.quick)
@@ -457,6 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     if report["layers"]:
         print("Layers (SQL, as tenant roles)")
         print(bench_report.format_layers(report["layers"]))
+        print()
+    if report["audit"]:
+        print("Audit: level standard and full against none (time ratios: below 1.15 / 1.30 is the target)")
+        print(bench_audit.format_audit(report["audit"]))
         print()
     if report["storage"]:
         print("Storage (sizes, garbage, append cost)")

@@ -436,10 +436,11 @@ class TarboxTarget(Target):
 
     name = "tarbox"
 
-    def __init__(self, workdir: Path, admin_conninfo: str, tenant: str):
+    def __init__(self, workdir: Path, admin_conninfo: str, tenant: str, audit_level: str | None = None):
         super().__init__(workdir)
         self.admin_conninfo = admin_conninfo
         self.tenant = tenant
+        self.audit_level = audit_level  # none/basic/standard/full, None = the installation's
         self.proc: subprocess.Popen | None = None
         self.created = False
         #: More ``tarbox mount`` arguments (e.g. ``--config FILE``).
@@ -457,7 +458,9 @@ class TarboxTarget(Target):
             with psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=10) as conn:
                 row = conn.execute("SELECT role_name FROM tarbox.tenant_create(%s)",
                                    (self.tenant,)).fetchone()
-            self.created = True
+                self.created = True
+                if self.audit_level is not None:
+                    conn.execute("SELECT tarbox.audit_set_level(%s, %s)", (self.tenant, self.audit_level))
         except psycopg.Error as exc:
             raise TargetUnavailable(f"cannot create tenant {self.tenant}: {exc}") from exc
         self.log = self.workdir / "tarbox-mount.log"
@@ -469,7 +472,7 @@ class TarboxTarget(Target):
         self.config = {"command": "tarbox mount " + f"{self.tenant} {self.mountpoint} --foreground "
                                   + " ".join(self.extra_args),
                        "tenant": self.tenant, "role": row[0],
-                       "argv": " ".join(cmd[1:])}
+                       "argv": " ".join(cmd[1:]), "audit_level": self.audit_level}
 
     def daemon_pid(self) -> int | None:
         """The ``tarbox mount --foreground`` process."""

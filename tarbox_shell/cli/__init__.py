@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import compose, files, storage, transfer
+from . import audit, compose, files, storage, transfer
 from .context import State, TarboxGroup
 from .db import db_group, init_cmd
 from .layer import layer_group
@@ -52,5 +52,5 @@ def main(argv: list[str] | None = None) -> None:
 
 for command in [db_group, init_cmd, tenant_group, *files.COMMANDS, *transfer.COMMANDS, *storage.COMMANDS,
                 layer_group, mount_command, umount_command, serve_command, token_group, native_group,
-                wasi_group, *compose.COMMANDS]:
+                wasi_group, *audit.COMMANDS, *compose.COMMANDS]:
     cli.add_command(command)

@@ -7,7 +7,11 @@ In ONE transaction, under ``pg_advisory_xact_lock(hashtext('tarbox.init'))``:
    that ``tarbox.schema_migration`` does not record, and record it with the
    sha256 of its text. A recorded migration whose file changed is refused;
 3. run every ``sql/functions/<area>/*.sql`` (CREATE OR REPLACE): the area folders in name
-   order (``00-internal``, ``10-inode-api``, ...), then the files of each in name order.
+   order (``00-internal``, ``10-inode-api``, ...), then the files of each in name order, with
+   ``check_function_bodies`` off so that a function may call one of a later area (a SQL
+   function of the path API calls the audited ``fs_*`` entry points of ``80-audit``); then
+   every function of schema ``tarbox`` is validated by its language's validator, with the
+   body checks on, so an error in any body still fails the install.
 """
 
 from __future__ import annotations
@@ -26,6 +30,16 @@ from ..errors import TarboxError, message_of
 
 BOOTSTRAP_PREFIX = "0000-"
 LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('tarbox.init'))"
+
+#: Every function of schema tarbox whose language has a validator (SQL, PL/pgSQL, PL/Python).
+VALIDATE_SQL = """
+SELECT p.oid::regprocedure::text, v.oid::regprocedure::text
+  FROM pg_proc p
+  JOIN pg_language l ON l.oid = p.prolang
+  JOIN pg_proc v ON v.oid = l.lanvalidator
+ WHERE p.pronamespace = 'tarbox'::regnamespace AND l.lanvalidator <> 0
+ ORDER BY 1
+"""
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,17 @@ def _execute(conn: psycopg.Connection, f: SqlFile, what: str) -> None:
         raise TarboxError(f"{what} {f.name} failed: {message_of(exc)}") from exc
 
 
+def _validate_functions(conn: psycopg.Connection) -> None:
+    """Run the language validator of every function in schema tarbox (bodies checked now that
+    every function file is loaded). Raises :class:`TarboxError` naming the function."""
+    for fn, validator in conn.execute(VALIDATE_SQL).fetchall():
+        try:
+            with conn.transaction():
+                conn.execute(f"SELECT {validator.split('(')[0]}(%s::regprocedure)", (fn,))
+        except psycopg.Error as exc:
+            raise TarboxError(f"function {fn} failed validation: {message_of(exc)}") from exc
+
+
 def _recorded(conn: psycopg.Connection) -> dict[str, str]:
     rows = conn.execute("SELECT name, checksum FROM tarbox.schema_migration").fetchall()
     return {name: checksum for name, checksum in rows}
@@ -158,8 +183,11 @@ def install(conn: psycopg.Connection, upto: str | int | None = None,
                              (f.name, checksum))
                 applied.append(f.name)
             if functions:
+                conn.execute("SET LOCAL check_function_bodies = off")
                 for f in function_files(root):
                     _execute(conn, f, "function file")
+                conn.execute("SET LOCAL check_function_bodies = on")
+                _validate_functions(conn)
     except psycopg.Error as exc:
         raise TarboxError(f"install failed: {message_of(exc)}") from exc
     return applied

@@ -16,6 +16,9 @@ layer API. The directory is reached by name only (it is not listed in ``/``, so 
 ``layers/tags/<tag>``           0644   read: the layer it names; write a layer to (re)point the tag
 ``layers/result``               0444   what the last command of this mount did, or why it failed
 ``snapshots/<layer>/...``       ro     the tree as of every layer (names, tags and ids)
+``audit/recent``                0444   the tenant's newest 100 audit records, one line each
+``audit/query``                 0644   write a filter (``since=1h path=/src op=write,unlink failed
+                                       limit=50 oldest``, or JSON); read the matching records
 ``stats/usage``                 0444   ``tarbox.usage()``: one ``name value`` line per figure
 ``stats/performance``           0444   this mount's requests since it started: totals (requests,
                                        errors, SQL calls), then per operation count, errors,
@@ -41,7 +44,9 @@ SQL inode API is called with ``p_layer = L`` (historical layers are read-only: E
 the tree component of such a mount is a :class:`LayerView` of L.
 
 Both run their SQL through the tree component (:meth:`~.operations.TarboxOperations.run_sql`:
-the mount's pool, retries and errno mapping).
+the mount's pool, retries and errno mapping), passing the caller's uid/gid/pid to the audited
+calls. At audit level full a layer view's reads are recorded one by one (the tree's files
+report theirs once per open file).
 """
 
 from __future__ import annotations
@@ -57,9 +62,11 @@ import psycopg
 import pyfuse3
 import trio
 
-from ..errors import errno_of, message_of
+from ..audit import SEARCH_SQL, Filter, format_record, parse_filter, search_params
+from ..errors import ReportedError, TarboxError, errno_of, message_of
 from .dispatch import CID_CONTROL, CID_SNAPSHOTS, CID_TREE, CTRL_BASE, SNAP_BASE, Component
-from .operations import FETCH_ALL, FETCH_NONE, FETCH_ONE, ROOT_INODE, TarboxOperations, entry_from_row, fuse_handler
+from .operations import (CALLER, FETCH_ALL, FETCH_NONE, FETCH_ONE, ROOT_INODE, TarboxOperations, caller_of,
+                         entry_from_row, fuse_handler)
 from .trio_pg import PoolTimeout
 
 CONTROL_NAME = b".tarbox"
@@ -71,6 +78,7 @@ TAG_BASE = CTRL_BASE + 1000
 C_ROOT, C_LAYERS, C_SNAPS, C_TAGS = CTRL_BASE + 1, CTRL_BASE + 2, CTRL_BASE + 3, CTRL_BASE + 4
 C_CURRENT, C_LIST, C_TREE, C_DIFF = CTRL_BASE + 10, CTRL_BASE + 11, CTRL_BASE + 12, CTRL_BASE + 13
 C_NEW, C_SWITCH, C_DROP, C_RESULT = CTRL_BASE + 14, CTRL_BASE + 15, CTRL_BASE + 16, CTRL_BASE + 17
+C_AUDIT, C_AUDIT_RECENT, C_AUDIT_QUERY = CTRL_BASE + 5, CTRL_BASE + 18, CTRL_BASE + 19
 C_STATS, C_CONTROL, C_USAGE, C_GC = CTRL_BASE + 20, CTRL_BASE + 21, CTRL_BASE + 22, CTRL_BASE + 23
 C_PERF, C_CACHE, C_FLUSH = CTRL_BASE + 24, CTRL_BASE + 25, CTRL_BASE + 26
 
@@ -88,6 +96,9 @@ NODES: dict[int, tuple[bytes, int, int]] = {
     C_SWITCH: (b"switch", C_LAYERS, stat.S_IFREG | 0o200),
     C_DROP: (b"drop", C_LAYERS, stat.S_IFREG | 0o200),
     C_RESULT: (b"result", C_LAYERS, stat.S_IFREG | 0o444),
+    C_AUDIT: (b"audit", C_ROOT, _DIR),
+    C_AUDIT_RECENT: (b"recent", C_AUDIT, stat.S_IFREG | 0o444),
+    C_AUDIT_QUERY: (b"query", C_AUDIT, stat.S_IFREG | 0o644),
     C_STATS: (b"stats", C_ROOT, _DIR),
     C_CONTROL: (b"control", C_ROOT, _DIR),
     C_USAGE: (b"usage", C_STATS, stat.S_IFREG | 0o444),
@@ -100,13 +111,13 @@ CHILDREN: dict[int, list[int]] = {}
 for _ino, (_name, _parent, _mode) in NODES.items():
     CHILDREN.setdefault(_parent, []).append(_ino)
 
-Q_LOOKUP_AT = "SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int)"
+Q_LOOKUP_AT = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, %s::int, {CALLER})"
 Q_GETATTR_AT = "SELECT * FROM tarbox.fs_getattr(%s::bigint, %s::int)"
-Q_READLINK_AT = "SELECT tarbox.fs_readlink(%s::bigint, %s::int)"
-Q_OPEN_AT = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int)"
-Q_READ_AT = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int)"
+Q_READLINK_AT = f"SELECT tarbox.fs_readlink(%s::bigint, %s::int, {CALLER})"
+Q_OPEN_AT = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, %s::int, false, {CALLER})"
+Q_READ_AT = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, NULL::bigint, {CALLER})"
 Q_READDIR_AT = ("SELECT r.name, r.next_offset, (r.a).* "
-                "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int) r")
+                f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, %s::int, {CALLER}) r")
 Q_GETXATTR_AT = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea, %s::int)"
 Q_LISTXATTR_AT = "SELECT * FROM tarbox.fs_listxattr(%s::bigint, %s::int)"
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
@@ -138,6 +149,7 @@ class _Doc:
     node: int
     data: bytes = b""
     tag: str | None = None
+    caller: tuple = (None, None, None)
 
 
 # ---------------------------------------------------------------------- layer views
@@ -164,6 +176,7 @@ class LayerView(Component):
         self.layer = layer
         self.cid = CID_TREE if layer is not None else CID_SNAPSHOTS
         self._handles: dict[int, int] = {}  # fh -> shown inode
+        self._callers: dict[int, tuple] = {}  # fh -> (uid, gid, pid) of the process that opened it
 
     def _real(self, ino: int) -> tuple[int, int]:
         """(layer, real inode) of an inode this view shows."""
@@ -194,7 +207,7 @@ class LayerView(Component):
     async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """LOOKUP: ``tarbox.fs_lookup(parent, name, layer)``."""
         layer, real = self._real(parent_inode)
-        row = await self.tree.run_sql(Q_LOOKUP_AT, (real, name, layer), idempotent=True)
+        row = await self.tree.run_sql(Q_LOOKUP_AT, (real, name, layer, *caller_of(ctx)), idempotent=True)
         return self._view_entry(row, layer)
 
     @fuse_handler
@@ -208,7 +221,7 @@ class LayerView(Component):
     async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
         """READLINK as of the layer."""
         layer, real = self._real(inode)
-        row = await self.tree.run_sql(Q_READLINK_AT, (real, layer), idempotent=True)
+        row = await self.tree.run_sql(Q_READLINK_AT, (real, layer, *caller_of(ctx)), idempotent=True)
         return bytes(row[0])
 
     @fuse_handler
@@ -216,6 +229,7 @@ class LayerView(Component):
         """OPENDIR (no SQL: readdir checks the inode)."""
         fh = self.new_fh()
         self._handles[fh] = inode
+        self._callers[fh] = caller_of(ctx)
         return fh
 
     @fuse_handler
@@ -224,7 +238,8 @@ class LayerView(Component):
         layer, real = self._real(self._handle(fh))
         offset = start_id
         while True:
-            rows = await self.tree.run_sql(Q_READDIR_AT, (real, offset, 48, layer), FETCH_ALL, idempotent=True)
+            rows = await self.tree.run_sql(Q_READDIR_AT, (real, offset, 48, layer, *self._callers.get(fh, (None,) * 3)),
+                                           FETCH_ALL, idempotent=True)
             for row in rows:
                 if not emit(bytes(row[0]), self._view_entry(row[2:], layer), row[1]):
                     return
@@ -238,9 +253,10 @@ class LayerView(Component):
         if (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC:
             raise pyfuse3.FUSEError(errno.EROFS)
         layer, real = self._real(inode)
-        await self.tree.run_sql(Q_OPEN_AT, (real, flags, layer), idempotent=True)
+        await self.tree.run_sql(Q_OPEN_AT, (real, flags, layer, *caller_of(ctx)), idempotent=True)
         fh = self.new_fh()
         self._handles[fh] = inode
+        self._callers[fh] = caller_of(ctx)
         fi = pyfuse3.FileInfo(fh=fh)
         fi.keep_cache = True  # a historical layer never changes
         return fi
@@ -249,7 +265,8 @@ class LayerView(Component):
     async def read(self, fh: int, off: int, size: int) -> bytes:
         """READ: ``tarbox.fs_read(ino, off, size, layer)``."""
         layer, real = self._real(self._handle(fh))
-        row = await self.tree.run_sql(Q_READ_AT, (real, off, size, layer), idempotent=True)
+        row = await self.tree.run_sql(Q_READ_AT, (real, off, size, layer, *self._callers.get(fh, (None,) * 3)),
+                                      idempotent=True)
         return b"" if row[0] is None else bytes(row[0])
 
     async def write(self, fh: int, off: int, buf: bytes) -> int:
@@ -271,9 +288,11 @@ class LayerView(Component):
     async def release(self, fh: int) -> None:
         """RELEASE."""
         self._handles.pop(fh, None)
+        self._callers.pop(fh, None)
 
     async def releasedir(self, fh: int) -> None:
         """RELEASEDIR."""
+        self._callers.pop(fh, None)
         self._handles.pop(fh, None)
 
     @fuse_handler
@@ -333,6 +352,7 @@ class ControlComponent(Component):
         self._tags: dict[int, str] = {}      # tag file inode -> tag name
         self._tag_inos: dict[str, int] = {}
         self._diff_query = ""                 # last query written to layers/diff
+        self._audit_filter = Filter()         # last filter written to audit/query
         self._result = b""
 
     @property
@@ -454,7 +474,7 @@ class ControlComponent(Component):
         if stat.S_ISDIR(mode):
             raise pyfuse3.FUSEError(errno.EISDIR)
         fh = self.new_fh()
-        doc = _Doc(inode, tag=self._tags.get(inode))
+        doc = _Doc(inode, tag=self._tags.get(inode), caller=caller_of(ctx))
         if not writing:
             doc.data = await self._render(inode)
         self._docs[fh] = doc
@@ -510,7 +530,7 @@ class ControlComponent(Component):
             raise pyfuse3.FUSEError(errno.EACCES)
         ino = self._tag_ino(os.fsdecode(name))
         fh = self.new_fh()
-        self._docs[fh] = _Doc(ino, tag=self._tags[ino])
+        self._docs[fh] = _Doc(ino, tag=self._tags[ino], caller=caller_of(ctx))
         fi = pyfuse3.FileInfo(fh=fh)
         fi.direct_io = True
         return fi, self._ctrl_attr(ino)
@@ -520,7 +540,7 @@ class ControlComponent(Component):
         """UNLINK: a tag file removes the tag; EPERM elsewhere in the control tree."""
         if parent_inode != C_TAGS:
             raise pyfuse3.FUSEError(errno.EPERM)
-        await self._sql("SELECT tarbox.layer_untag(%s)", (os.fsdecode(name),), FETCH_NONE)
+        await self._sql(f"SELECT tarbox.layer_untag(%s, {CALLER})", (os.fsdecode(name), *caller_of(ctx)), FETCH_NONE)
 
     async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:
         """GETXATTR: control nodes have none (ENODATA)."""
@@ -547,6 +567,10 @@ class ControlComponent(Component):
                 if self._tags[node] in (r[6] or []):
                     return f"{r[0]} {r[1]}\n".encode()
             raise pyfuse3.FUSEError(errno.ENOENT)
+        if node == C_AUDIT_RECENT:
+            return await self._render_audit(Filter())
+        if node == C_AUDIT_QUERY:
+            return await self._render_audit(self._audit_filter)
         if node == C_PERF:
             return self.tree.stats.performance_text().encode()
         if node == C_CACHE:
@@ -576,6 +600,11 @@ class ControlComponent(Component):
             return await self._render_diff(rows)
         raise pyfuse3.FUSEError(errno.EACCES)  # write-only command files
 
+    async def _render_audit(self, f: Filter) -> bytes:
+        """The tenant's audit records matching ``f``, one line each (``tarbox.audit_search``)."""
+        rows = await self._sql(SEARCH_SQL, search_params(f), FETCH_ALL, idempotent=True)
+        return "".join(format_record(r) + "\n" for r in rows).encode()
+
     async def _render_diff(self, layers: list[tuple]) -> bytes:
         words = self._diff_query.split()
         if not words:
@@ -600,6 +629,14 @@ class ControlComponent(Component):
         if "\x00" in text:  # names and JSON never hold NUL (the SQL text type cannot carry it)
             self._result = b"error EINVAL: a command cannot contain a NUL byte\n"
             raise pyfuse3.FUSEError(errno.EINVAL)
+        if doc.node == C_AUDIT_QUERY:
+            try:
+                self._audit_filter = parse_filter(text)
+            except TarboxError as exc:
+                self._result = f"error {errno.errorcode.get(exc.errno, exc.errno)}: {exc.message}\n".encode()
+                raise pyfuse3.FUSEError(exc.errno) from None
+            self._result = f"ok: audit query set to {text!r}\n".encode()
+            return
         try:
             args = json.loads(text) if text.startswith("{") else {"name": text}
             if not isinstance(args, dict):
@@ -634,22 +671,24 @@ class ControlComponent(Component):
             if not name:
                 raise _Refused(errno.EINVAL, "no layer name given")
             if doc.node == C_NEW:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_new(%s, %s, %s)",
-                                              (str(name), args.get("description"), bool(args.get("confirm"))))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_new(%s, %s, %s, {CALLER})",
+                                              (str(name), args.get("description"), bool(args.get("confirm")),
+                                               *doc.caller))
                 message = f"ok: layer {row[0]} {row[1]} is current" + (
                     f" ({row[2]} later layer(s) deleted)" if row[2] else "")
             elif doc.node == C_SWITCH:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_switch(%s)", (str(name),))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_switch(%s, {CALLER})",
+                                              (str(name), *doc.caller))
                 message = f"ok: layer {row[0]} {row[1]} is current" + (" (read-only)" if row[2] else "")
             elif doc.node == C_DROP:
-                row = await self._command_sql("SELECT * FROM tarbox.layer_drop(%s, %s)",
-                                              (str(name), bool(args.get("confirm"))))
+                row = await self._command_sql(f"SELECT * FROM tarbox.layer_drop(%s, %s, {CALLER})",
+                                              (str(name), bool(args.get("confirm")), *doc.caller))
                 message = f"ok: dropped layer {row[0]} {row[1]}"
             elif doc.tag is not None:
                 await self._command_sql(
-                    "SELECT count(tarbox.layer_untag(%s)) FROM tarbox.layer_list() l WHERE %s = ANY (l.tags)",
-                    (doc.tag, doc.tag))
-                await self._command_sql("SELECT tarbox.layer_tag(%s, %s)", (str(name), doc.tag))
+                    f"SELECT count(tarbox.layer_untag(%s, {CALLER})) FROM tarbox.layer_list() l WHERE %s = ANY (l.tags)",
+                    (doc.tag, *doc.caller, doc.tag))
+                await self._command_sql(f"SELECT tarbox.layer_tag(%s, %s, {CALLER})", (str(name), doc.tag, *doc.caller))
                 message = f"ok: tag {doc.tag} names layer {name}"
             else:
                 raise _Refused(errno.EACCES, "this file takes no commands")
@@ -660,14 +699,25 @@ class ControlComponent(Component):
         self.invalidate_after_layer_change()
 
     async def _command_sql(self, query: str, params: tuple) -> Any:
-        """Run one layer command on a pooled connection; on failure raise :class:`_Refused`
-        with the errno and the database's own message (for ``layers/result``)."""
+        """Run one layer command on a pooled connection; on failure (an error, or a failure the
+        server reported as a warning, see :func:`~tarbox_shell.fuse.operations.watch_reports`)
+        raise :class:`_Refused` with the errno and the database's own message (for
+        ``layers/result``)."""
         try:
             self.tree.stats.sql_calls += 1
             async with self.tree.pool.connection() as conn:
+                reported = getattr(conn, "reported", None)
+                if reported:
+                    reported.clear()
                 cur = await conn.execute(query, params)
-                return await cur.fetchone()
-        except (psycopg.Error, PoolTimeout) as exc:
+                row = await cur.fetchone()
+                failure = reported[0] if reported else None
+                if reported:
+                    reported.clear()
+            if failure is not None:  # raised outside the block: the connection stays pooled
+                raise failure
+            return row
+        except (psycopg.Error, PoolTimeout, ReportedError) as exc:
             raise _Refused(errno_of(exc), message_of(exc)) from None
 
     def invalidate_after_layer_change(self) -> None:

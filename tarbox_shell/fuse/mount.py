@@ -345,6 +345,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
     from .operations import TarboxOperations
 
     from .compose import ComposedView
+    from .native_audit import NativeAuditor
     from .passthrough import NativeMount
 
     read_only = plan.read_only or plan.layer is not None
@@ -362,6 +363,7 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         except OSError as exc:
             raise TarboxError(f"native mount {spec.mount_path}: cannot open {spec.source_path}: "
                               f"{exc.strerror}", exc.errno or errno.EIO) from None
+        native.audit = NativeAuditor(tree, native)
         natives.append(native)
         attach[os.fsencode(spec.mount_path)] = native
     composed = []
@@ -380,15 +382,20 @@ def _make_pool(plan: MountPlan, own_pids: set[int], session: Any = None):
     connections (made when first needed; :meth:`~tarbox_shell.fuse.trio_pg.TrioPool.fill` makes
     them all), each with the temporary-file cap of a tenant login
     (``db.TENANT_TEMP_FILE_LIMIT``), ``SET ROLE <tenant role>``, ``SET synchronous_commit =
-    off`` (fs_fsync forces durability) and, when ``session`` (a registered
+    off`` (fs_fsync forces durability), ``SET tarbox.error_mode = 'warning'`` (failed audited
+    calls are recorded and reported as warnings, collected by
+    :func:`~tarbox_shell.fuse.operations.watch_reports`) and, when ``session`` (a registered
     :class:`~tarbox_shell.fuse.session.MountSession`) is given, ``SET
     tarbox.mount_session`` to its id; their backend pids are added to ``own_pids``."""
+    from .operations import watch_reports
     from .trio_pg import TrioPool
 
     async def configure(conn) -> None:
         await conn.execute(db.SQL_TENANT_LIMITS, (db.TENANT_TEMP_FILE_LIMIT,))  # before SET ROLE
         await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(plan.role)))
         await conn.execute("SET synchronous_commit = off")
+        await conn.execute("SET tarbox.error_mode = 'warning'")
+        watch_reports(conn)
         if session is not None and session.session_id is not None:
             await conn.execute("SELECT set_config('tarbox.mount_session', %s, false)",
                                (str(session.session_id),))
@@ -461,6 +468,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
         except (psycopg.Error, trio.TooSlowError) as exc:
             raise TarboxError(f"cannot connect to the database as tenant {plan.tenant}: "
                               f"{message_of(exc) or 'timed out'}", errno.EIO) from None
+        await tree.refresh_audit()
         try:
             pyfuse3.init(ops, plan.mountpoint, plan.fuse_options())
         except Exception as exc:
@@ -498,6 +506,7 @@ def serve(plan: MountPlan, on_ready=None) -> int:
                 listener.start()
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(watch_signals)
+                nursery.start_soon(tree.flush_reports_regularly)
                 await pyfuse3.main(min_tasks=1, max_tasks=64)
                 nursery.cancel_scope.cancel()
         finally:

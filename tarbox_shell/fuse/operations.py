@@ -15,6 +15,14 @@ protocol itself requires:
   set-user-ID/set-group-ID bits: ``p_kill_suidgid``);
 * errno mapping (:func:`tarbox_shell.errors.errno_of`, in :meth:`TarboxOperations._execute`):
   only :class:`pyfuse3.FUSEError` ever leaves a handler;
+* the audit's caller context: every audited call gets the requesting process's uid, gid and
+  pid (pyfuse3's ``RequestContext``; for read/write/release, which carry none, those of the
+  process that opened the file). The pool's connections run with ``tarbox.error_mode =
+  'warning'``: a failing audited call is recorded in the audit log and comes back as a
+  WARNING carrying its SQLSTATE (:func:`watch_reports`), which ``_execute`` maps like an
+  error, so a failure costs no second round trip and its record survives. When the tenant's
+  level is ``full``, reads pass their file handle and the handle's reads become one record
+  when it is released, sent with others in batches (``tarbox.fs_read_report``);
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
 SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
@@ -41,7 +49,7 @@ import trio
 from psycopg import sql
 
 from ..db import clamp_ns
-from ..errors import errno_of, is_retryable, message_of
+from ..errors import ReportedError, errno_of, is_retryable, message_of, reported_error
 from .dispatch import CID_TREE, Component
 from .stats import BridgeStats
 from .trio_pg import PoolTimeout
@@ -72,37 +80,51 @@ O_EXCL = os.O_EXCL
 
 # The SQL inode API. Explicit casts pin the function signature whatever Python types (or
 # NULLs) psycopg sends. Functions returning tarbox.attr are expanded with SELECT *.
-Q_LOOKUP = "SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea)"
+CALLER = "%s::bigint, %s::bigint, %s::int"  # p_caller_uid, p_caller_gid, p_caller_pid
+Q_LOOKUP = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, NULL::int, {CALLER})"
 Q_GETATTR = "SELECT * FROM tarbox.fs_getattr(%s::bigint)"
 Q_SETATTR = ("SELECT * FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, "
-             "%s::bigint, %s::bigint, %s::bigint, %s::bigint)")
-Q_READLINK = "SELECT tarbox.fs_readlink(%s::bigint)"
-Q_MKNOD = "SELECT * FROM tarbox.fs_mknod(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, %s::bigint)"
-Q_MKDIR = "SELECT * FROM tarbox.fs_mkdir(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint)"
+             f"%s::bigint, %s::bigint, %s::bigint, %s::bigint, {CALLER})")
+Q_READLINK = f"SELECT tarbox.fs_readlink(%s::bigint, NULL::int, {CALLER})"
+Q_MKNOD = ("SELECT * FROM tarbox.fs_mknod(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
+           f"%s::bigint, {CALLER})")
+Q_MKDIR = f"SELECT * FROM tarbox.fs_mkdir(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, {CALLER})"
 Q_CREATE = ("SELECT * FROM tarbox.fs_create(%s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
-            "%s::int)")
-Q_SYMLINK = "SELECT * FROM tarbox.fs_symlink(%s::bigint, %s::bytea, %s::bytea, %s::bigint, %s::bigint)"
-Q_LINK = "SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea)"
-Q_UNLINK = "SELECT tarbox.fs_unlink(%s::bigint, %s::bytea)"
-Q_RMDIR = "SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea)"
-Q_RENAME = "SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int)"
-Q_OPEN = "SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, %s::boolean)"
-Q_READ = "SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int)"
-Q_WRITE = "SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean)"
-Q_APPEND = "SELECT tarbox.fs_append(%s::bigint, %s::bytea, %s::boolean)"
+            f"%s::int, {CALLER})")
+Q_SYMLINK = ("SELECT * FROM tarbox.fs_symlink(%s::bigint, %s::bytea, %s::bytea, %s::bigint, %s::bigint, "
+             f"{CALLER})")
+Q_LINK = f"SELECT * FROM tarbox.fs_link(%s::bigint, %s::bigint, %s::bytea, {CALLER})"
+Q_UNLINK = f"SELECT tarbox.fs_unlink(%s::bigint, %s::bytea, {CALLER})"
+Q_RMDIR = f"SELECT tarbox.fs_rmdir(%s::bigint, %s::bytea, {CALLER})"
+Q_RENAME = f"SELECT tarbox.fs_rename(%s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, {CALLER})"
+Q_OPEN = f"SELECT * FROM tarbox.fs_open(%s::bigint, %s::int, NULL::int, %s::boolean, {CALLER})"
+Q_READ = f"SELECT tarbox.fs_read(%s::bigint, %s::bigint, %s::int, %s::int, %s::bigint, {CALLER})"
+Q_READ_REPORTS = ("SELECT tarbox.fs_read_report(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], "
+                  "%s::bigint[], %s::bigint[], %s::int[])")
+READ_REPORTS_BATCH = 256         # read reports sent in one fs_read_report call ...
+READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
+Q_NATIVE_RECORDS = ("SELECT tarbox.audit_native(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[], %s::int[], "
+                    "%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::jsonb[])")
+NATIVE_RECORDS_BATCH = 2000      # native mount records sent in one audit_native call
+NATIVE_RECORDS_MAX = 200_000     # queued at most (beyond, while the database is away, they are lost)
+Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean, {CALLER})"
+Q_APPEND = f"SELECT tarbox.fs_append(%s::bigint, %s::bytea, %s::boolean, {CALLER})"
 Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
-             "FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int) r")
+             f"FROM tarbox.fs_readdir(%s::bigint, %s::bigint, %s::int, NULL::int, {CALLER}) r")
 Q_STATFS = "SELECT * FROM tarbox.fs_statfs()"
 Q_GETXATTR = "SELECT tarbox.fs_getxattr(%s::bigint, %s::bytea)"
-Q_SETXATTR = "SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::int)"
+Q_SETXATTR = f"SELECT tarbox.fs_setxattr(%s::bigint, %s::bytea, %s::bytea, %s::int, {CALLER})"
 Q_LISTXATTR = "SELECT * FROM tarbox.fs_listxattr(%s::bigint)"
-Q_REMOVEXATTR = "SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea)"
+Q_REMOVEXATTR = f"SELECT tarbox.fs_removexattr(%s::bigint, %s::bytea, {CALLER})"
 Q_FORGET = "SELECT tarbox.fs_forget(%s::bigint)"
 Q_FORGET_MANY = "SELECT tarbox.fs_forget(%s::bigint[])"
 Q_FSYNC = "SELECT tarbox.fs_fsync()"
-Q_FALLOCATE = "SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint)).ino"
-Q_RELEASE = "SELECT tarbox.fs_release(%s::bigint, %s::boolean)"
+Q_FALLOCATE = f"SELECT (tarbox.fs_fallocate(%s::bigint, %s::int, %s::bigint, %s::bigint, {CALLER})).ino"
+Q_RELEASE = f"SELECT tarbox.fs_release(%s::bigint, %s::boolean, {CALLER})"
 Q_PURGE_ORPHANS = "SELECT tarbox.purge_orphans()"
+Q_AUDIT_LEVEL = "SELECT max_level FROM tarbox.audit_settings()"
+FULL = "full"                    # the audit level at which reads are recorded
+LEVELS = {"none": 0, "basic": 1, "standard": 2, "full": 3}
 
 FETCH_ONE, FETCH_ALL, FETCH_NONE = 1, 2, 0
 
@@ -118,6 +140,32 @@ class _StaleConnection(Exception):
     """A pooled connection failed its liveness ping (internal to _execute)."""
 
 
+def watch_reports(conn: Any) -> None:
+    """Make ``conn`` collect the failures the server reports as warnings (for a session with
+    ``tarbox.error_mode = 'warning'``): ``conn.reported`` becomes a list to which a notice
+    handler appends each :class:`tarbox_shell.errors.ReportedError`. :meth:`TarboxOperations._execute`
+    clears it before every call and raises what it holds after."""
+    reported: list[ReportedError] = []
+
+    def handler(diag: psycopg.errors.Diagnostic) -> None:
+        err = reported_error(diag)
+        if err is not None:
+            reported.append(err)
+
+    conn.reported = reported
+    conn.add_notice_handler(handler)
+
+
+Caller = tuple  # (uid, gid, pid) of the requesting process, passed to every audited call
+
+
+def caller_of(ctx: Any) -> Caller:
+    """(uid, gid, pid) of a pyfuse3 ``RequestContext`` (None, None, None without one)."""
+    if ctx is None:
+        return (None, None, None)
+    return (ctx.uid, ctx.gid, ctx.pid)
+
+
 @dataclass
 class _Handle:
     """An open file or directory: its inode, the open(2) flags, whether writes append,
@@ -125,13 +173,24 @@ class _Handle:
     set-user-ID/set-group-ID bits); whether it wrote since it was opened or last synced
     (``wrote``: its release or fsync then has the SQL store the new bytes as text chunks); for
     a directory, the readdir offset after its last entry once a listing reached it
-    (``eof_offset``; None until then)."""
+    (``eof_offset``; None until then); the process that opened it (``caller``: uid, gid, pid,
+    for the audit of its reads and writes); for a file opened for reading while the audit
+    records reads (``report``), the reads made through it (count, bytes, ns in SQL), reported
+    at release; for a file of a layer view, the layer and the inode's real number (``real``;
+    ``ino`` is then the number the kernel knows)."""
 
     ino: int
     flags: int
     append: bool
     is_dir: bool = False
     eof_offset: int | None = None
+    caller: Caller = (None, None, None)
+    real: int | None = None
+    report: bool = False
+    reads: int = 0
+    read_bytes: int = 0
+    read_ns: int = 0
+    layer: int | None = None
     privileged: bool = True
     wrote: bool = False
 
@@ -261,6 +320,37 @@ class TarboxOperations(Component):
         #: The mount's counters (the dispatcher's, once the mount is built: SQL calls and
         #: cache invalidations are added here).
         self.stats = BridgeStats()
+        #: The tenant's highest audit level is full: reads pass their handle and are reported
+        #: at release (:meth:`refresh_audit`, and the change listener on a level change).
+        self.audit_reads = False
+        #: The tenant's highest audit level, 0 (none) .. 3 (full): native mounts queue only
+        #: records at or below it (3 until known: the SQL decides).
+        self.audit_max = 3
+        #: Read reports of released files not sent yet (see :meth:`_report_reads`).
+        self._read_reports: list[tuple] = []
+        #: Records of native mount requests not sent yet (:meth:`queue_native_record`).
+        self._native_records: list[tuple] = []
+        self._native_lost = 0
+        #: The audit hooks of the mount's native mounts (:class:`.native_audit.NativeAuditor`
+        #: registers itself): at unmount their open handles' records are queued and sent.
+        self.native_auditors: list[Any] = []
+
+    def set_audit_max(self, level: int) -> None:
+        """The tenant's highest audit level is now ``level`` (0..3): sets :attr:`audit_max`
+        and :attr:`audit_reads` (level 3, full)."""
+        self.audit_max = level
+        self.audit_reads = level >= 3
+
+    async def refresh_audit(self) -> None:
+        """Ask the tenant's highest audit level (``tarbox.audit_settings``) and set
+        :attr:`audit_reads`. Never raises (on error the flag stays: reads are then recorded
+        one by one by the SQL, or reported needlessly; both are correct)."""
+        try:
+            row = await self._sql(Q_AUDIT_LEVEL, (), idempotent=True)
+            self.set_audit_max(LEVELS.get(row[0], 3) if row is not None else 0)
+        except pyfuse3.FUSEError as exc:
+            log.info("cannot read the audit level (%s); keeping audit_reads=%s",
+                     errno.errorcode.get(exc.errno, exc.errno), self.audit_reads)
 
     # ------------------------------------------------------------------ SQL plumbing
 
@@ -285,6 +375,7 @@ class TarboxOperations(Component):
         stale = 0
         while True:
             broken = False
+            failure: ReportedError | None = None
             try:
                 async with self._pool.connection() as conn:
                     key = id(conn)
@@ -300,6 +391,9 @@ class TarboxOperations(Component):
                             if stale <= self._pool.max_size:
                                 raise _StaleConnection() from None
                             raise
+                    reported = getattr(conn, "reported", None)
+                    if reported:
+                        reported.clear()
                     try:
                         self.stats.sql_calls += 1
                         cur = await conn.execute(query, params, binary=True)
@@ -310,16 +404,23 @@ class TarboxOperations(Component):
                         else:
                             result = None
                         self._last_used[key] = time.monotonic()
-                        return result
+                        if not reported:
+                            return result
+                        # The call failed, was recorded, and said so in a warning: raised once
+                        # the connection is back in the pool (an exception inside the block
+                        # would make the pool close it).
+                        failure = reported[0]
+                        reported.clear()
                     except psycopg.Error as exc:
                         broken = _is_disconnect(exc, conn)
                         if broken:
                             await conn.close()
                         raise
+                raise failure
             except _StaleConnection:
                 stale += 1
                 continue
-            except (psycopg.Error, PoolTimeout) as exc:
+            except (psycopg.Error, PoolTimeout, ReportedError) as exc:
                 if is_retryable(exc) and attempt < MAX_RETRIES:
                     attempt += 1
                     self.stats.sql_retries += 1
@@ -405,11 +506,15 @@ class TarboxOperations(Component):
         """A READDIRPLUS entry of ``ino`` was accepted by the kernel (the dispatcher counts)."""
         self._looked_up(ino, parent, name)
 
-    def _new_handle(self, ino: int, flags: int, is_dir: bool = False, privileged: bool = True) -> int:
-        """Allocate a file handle (int) for ``ino`` opened with ``flags`` (by root when
-        ``privileged``)."""
+    def _new_handle(self, ino: int, flags: int, is_dir: bool = False, caller: Caller = (None, None, None),
+                    layer: int | None = None, real: int | None = None, privileged: bool = True) -> int:
+        """Allocate a file handle (int) for ``ino`` opened with ``flags`` by ``caller``
+        (uid, gid, pid; by root when ``privileged``), reading ``layer`` (None = the current
+        one) where the inode is ``real`` (None = ``ino``)."""
         fh = self.new_fh()
-        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, privileged=privileged)
+        report = self.audit_reads and not is_dir and (flags & O_ACCMODE) != os.O_WRONLY
+        self._handles[fh] = _Handle(ino, flags, bool(flags & O_APPEND), is_dir, caller=caller, layer=layer,
+                                    real=real, report=report, privileged=privileged)
         self._opens[ino] = self._opens.get(ino, 0) + 1
         return fh
 
@@ -421,10 +526,13 @@ class TarboxOperations(Component):
         return h
 
     async def _drop_handle(self, fh: int) -> None:
-        """Release handle ``fh``; forget the inode in SQL when nothing refers to it."""
+        """Release handle ``fh``; report its reads to the audit (one ``tarbox.fs_read_report``)
+        when they were made with the handle; forget the inode in SQL when nothing refers to
+        it."""
         h = self._handles.pop(fh, None)
         if h is None:
             return
+        await self._report_reads(h)
         left = self._opens.get(h.ino, 0) - 1
         if left > 0:
             self._opens[h.ino] = left
@@ -434,17 +542,99 @@ class TarboxOperations(Component):
                 await self._purge(h.ino)
                 return
         if h.wrote and not self.read_only:
-            await self._rechunk(h.ino)
+            await self._rechunk(h.ino, h.caller)
 
-    async def _rechunk(self, ino: int) -> None:
-        """Call ``tarbox.fs_release(ino)`` (text re-chunking of what a handle wrote). Never
-        raises: the bytes are stored already, only their text form waits for the next
-        release (logged)."""
+    async def _rechunk(self, ino: int, caller: Caller) -> None:
+        """Call ``tarbox.fs_release(ino)`` (text re-chunking of what a handle wrote, recorded
+        with its line counts for ``caller``, who opened it). Never raises: the bytes are
+        stored already, only their text form waits for the next release (logged)."""
         try:
-            await self._sql(Q_RELEASE, (ino, False), FETCH_NONE)
+            await self._sql(Q_RELEASE, (ino, False, *caller), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
             log.info("fs_release(%s) failed with %s; the file stays stored as blocks until its next release",
                      ino, errno.errorcode.get(exc.errno, exc.errno))
+
+    async def _report_reads(self, h: _Handle) -> None:
+        """Queue the one audit record of file handle ``h`` opened for reading while reads
+        are recorded (its reads passed its number to ``fs_read``; there may be none, when the
+        kernel's page cache served them). Reports go to ``tarbox.fs_read_report`` in batches
+        (:data:`READ_REPORTS_BATCH`, or after :data:`READ_REPORTS_DELAY` at most), so that a
+        file read costs no round trip more than its reads. Never raises."""
+        if not h.report:
+            return
+        self._read_reports.append((h.real or h.ino, h.reads, h.read_bytes, h.read_ns, h.layer, *h.caller))
+        if len(self._read_reports) >= READ_REPORTS_BATCH:
+            await self.flush_read_reports()
+
+    async def flush_read_reports(self) -> None:
+        """Send the queued read reports in one ``tarbox.fs_read_report`` call. Never raises: a
+        failure loses those records (logged), as a crash of the mount would."""
+        reports, self._read_reports = self._read_reports, []
+        if not reports:
+            return
+        columns = [list(c) for c in zip(*reports)]
+        try:
+            await self._sql(Q_READ_REPORTS, tuple(columns), FETCH_NONE)
+        except pyfuse3.FUSEError as exc:
+            log.warning("audit: the read records of %d released files were lost: %s", len(reports),
+                        errno.errorcode.get(exc.errno, exc.errno))
+
+    def queue_native_record(self, record: tuple) -> None:
+        """Queue the audit record of a native mount request (see :mod:`.native_audit`: the
+        arguments of ``tarbox.audit_native``, one element each), sent by
+        :meth:`flush_native_records`. At most :data:`NATIVE_RECORDS_MAX` wait; more are
+        counted as lost (logged at the next flush)."""
+        if len(self._native_records) >= NATIVE_RECORDS_MAX:
+            self._native_lost += 1
+            return
+        self._native_records.append(record)
+
+    async def flush_native_records(self) -> None:
+        """Send the queued native mount records (``tarbox.audit_native``, in batches of
+        :data:`NATIVE_RECORDS_BATCH`). Never raises: a batch the database refuses is lost
+        (logged); while the database is unreachable the queue is kept (up to its limit)."""
+        if self._native_lost:
+            log.warning("audit: %d native mount records were lost (the queue was full)", self._native_lost)
+            self._native_lost = 0
+        while self._native_records:
+            batch = self._native_records[:NATIVE_RECORDS_BATCH]
+            columns = [list(c) for c in zip(*batch)]
+            try:
+                await self._sql(Q_NATIVE_RECORDS, tuple(columns), FETCH_NONE)
+            except pyfuse3.FUSEError as exc:
+                if exc.errno in (errno.EIO, errno.ETIMEDOUT, errno.EAGAIN):
+                    log.info("audit: %d native mount records wait for the database (%s)",
+                             len(self._native_records), errno.errorcode.get(exc.errno, exc.errno))
+                    return
+                log.warning("audit: %d native mount records were refused and lost: %s", len(batch),
+                            errno.errorcode.get(exc.errno, exc.errno))
+            del self._native_records[:len(batch)]
+
+    async def flush_reports_regularly(self) -> None:
+        """Run for the mount's lifetime: send queued read reports and native mount records
+        every :data:`READ_REPORTS_DELAY` seconds."""
+        while True:
+            await trio.sleep(READ_REPORTS_DELAY)
+            if self._read_reports:
+                await self.flush_read_reports()
+            if self._native_records or self._native_lost:
+                await self.flush_native_records()
+
+    async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
+        """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
+        records reads, the handle's number goes with it and the call is counted for
+        :meth:`_report_reads`."""
+        ino = h.real or h.ino
+        if not h.report:
+            row = await self._sql(Q_READ, (ino, off, size, layer, None, *h.caller), idempotent=True)
+        else:
+            start = time.perf_counter_ns()
+            row = await self._sql(Q_READ, (ino, off, size, layer, fh, *h.caller), idempotent=True)
+            h.reads += 1
+            h.read_ns += time.perf_counter_ns() - start
+            h.read_bytes += len(row[0] or b"")
+        data = row[0]
+        return b"" if data is None else bytes(data)
 
     async def _purge(self, ino: int) -> None:
         """Call ``tarbox.fs_forget(ino)`` (removes the inode only if it has no links left).
@@ -516,7 +706,7 @@ class TarboxOperations(Component):
         n = 0
         for h in list(self._handles.values()):
             if h.wrote:
-                await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+                await self._sql(Q_RELEASE, (h.ino, True, *h.caller), FETCH_NONE)
                 h.wrote = False
                 n += 1
         await self._sql(Q_FSYNC, (), FETCH_NONE)
@@ -530,6 +720,12 @@ class TarboxOperations(Component):
         while another mount still runs (it may hold them open). Returns how many inodes
         were removed; 0 on a read-only mount or on error (logged)."""
         held = len(set(self._lookups) | set(self._opens))
+        for h in list(self._handles.values()):  # still open at unmount: their reads end here
+            await self._report_reads(h)
+        await self.flush_read_reports()
+        for auditor in self.native_auditors:
+            auditor.release_all()
+        await self.flush_native_records()
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
@@ -552,7 +748,7 @@ class TarboxOperations(Component):
         negative entry (st_ino 0) cached for the mount's timeout; other errors as errno."""
         gen = self.change_generation
         try:
-            row = await self._sql(Q_LOOKUP, (parent_inode, name), idempotent=True)
+            row = await self._sql(Q_LOOKUP, (parent_inode, name, *caller_of(ctx)), idempotent=True)
         except pyfuse3.FUSEError as exc:
             if exc.errno != errno.ENOENT:
                 raise
@@ -627,13 +823,14 @@ class TarboxOperations(Component):
             clamp_ns(attr.st_atime_ns) if fields.update_atime else None,
             clamp_ns(attr.st_mtime_ns) if fields.update_mtime else None,
             clamp_ns(attr.st_ctime_ns) if fields.update_ctime else None,
+            *caller_of(ctx),
         ), write=True)
         return self._entry(row, self._ttl(gen))
 
     @fuse_handler
     async def readlink(self, inode: int, ctx: pyfuse3.RequestContext) -> bytes:
         """FUSE READLINK: the target bytes from ``tarbox.fs_readlink``."""
-        row = await self._sql(Q_READLINK, (inode,), idempotent=True)
+        row = await self._sql(Q_READLINK, (inode, *caller_of(ctx)), idempotent=True)
         return bytes(row[0])
 
     async def _create_entry(self, query: str, params: tuple, parent: int, name: bytes,
@@ -654,7 +851,7 @@ class TarboxOperations(Component):
         """FUSE MKNOD / mknod(2) (FIFO, socket, device, regular file): ``tarbox.fs_mknod``
         with the caller's umask applied and the caller's uid/gid as owner."""
         return await self._create_entry(
-            Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid),
+            Q_MKNOD, (parent_inode, name, mode & ~(ctx.umask & 0o777), rdev, ctx.uid, ctx.gid, *caller_of(ctx)),
             parent_inode, name)
 
     @fuse_handler
@@ -663,7 +860,8 @@ class TarboxOperations(Component):
         """FUSE MKDIR / mkdir(2): ``tarbox.fs_mkdir`` (umask applied, caller's uid/gid;
         the SQL applies set-group-ID directory inheritance)."""
         return await self._create_entry(
-            Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid),
+            Q_MKDIR, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777), ctx.uid, ctx.gid,
+                      *caller_of(ctx)),
             parent_inode, name)
 
     @fuse_handler
@@ -671,28 +869,28 @@ class TarboxOperations(Component):
                       ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE SYMLINK / symlink(2): ``tarbox.fs_symlink`` owned by the caller."""
         return await self._create_entry(
-            Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid), parent_inode, name)
+            Q_SYMLINK, (parent_inode, name, target, ctx.uid, ctx.gid, *caller_of(ctx)), parent_inode, name)
 
     @fuse_handler
     async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
         """FUSE LINK / link(2): ``tarbox.fs_link``."""
         return await self._create_entry(
-            Q_LINK, (inode, new_parent_inode, new_name), new_parent_inode, new_name,
+            Q_LINK, (inode, new_parent_inode, new_name, *caller_of(ctx)), new_parent_inode, new_name,
             new_inode=False)
 
     @fuse_handler
     async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE UNLINK / unlink(2): ``tarbox.fs_unlink``. The inode itself stays until the
         kernel forgets it and its last handle is released (then ``fs_forget``)."""
-        await self._sql(Q_UNLINK, (parent_inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_UNLINK, (parent_inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
     @fuse_handler
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RMDIR / rmdir(2): ``tarbox.fs_rmdir``."""
-        await self._sql(Q_RMDIR, (parent_inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_RMDIR, (parent_inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode == ROOT_INODE:
             self._root_names.discard(name)
 
@@ -701,8 +899,8 @@ class TarboxOperations(Component):
                      name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
         """FUSE RENAME / renameat2(2): ``tarbox.fs_rename`` with the flags passed through
         (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2; anything else EINVAL in SQL)."""
-        await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags),
-                        FETCH_NONE, write=True)
+        await self._sql(Q_RENAME, (parent_inode_old, name_old, parent_inode_new, name_new, flags,
+                                   *caller_of(ctx)), FETCH_NONE, write=True)
         if parent_inode_old == ROOT_INODE and not flags & pyfuse3.RENAME_EXCHANGE:
             self._root_names.discard(name_old)
         if parent_inode_new == ROOT_INODE:
@@ -721,8 +919,8 @@ class TarboxOperations(Component):
         if writing and self.read_only:
             raise pyfuse3.FUSEError(errno.EROFS)
         if writing:
-            await self._sql(Q_OPEN, (inode, flags, ctx.uid != 0))
-        return self._file_info(self._new_handle(inode, flags, privileged=ctx.uid == 0), flags)
+            await self._sql(Q_OPEN, (inode, flags, ctx.uid != 0, *caller_of(ctx)))
+        return self._file_info(self._new_handle(inode, flags, caller=caller_of(ctx), privileged=ctx.uid == 0), flags)
 
     def _file_info(self, fh: int, flags: int) -> pyfuse3.FileInfo:
         """FileInfo for a new handle: the page cache, kept across opens only when
@@ -743,21 +941,20 @@ class TarboxOperations(Component):
         uid/gid, O_EXCL/O_TRUNC honoured in SQL when the name appeared meanwhile)."""
         gen = self.change_generation
         row = await self._sql(Q_CREATE, (parent_inode, name, mode & 0o7777 & ~(ctx.umask & 0o777),
-                                         ctx.uid, ctx.gid, flags), write=True)
+                                         ctx.uid, ctx.gid, flags, *caller_of(ctx)), write=True)
         entry = self._entry(row, self._ttl(gen))
         self._looked_up(entry.st_ino, parent_inode, name)
         if flags & O_EXCL:  # certainly a new file (without it an existing one may be opened)
             self._created(entry.st_ino, gen)
-        fh = self._new_handle(entry.st_ino, flags, privileged=ctx.uid == 0)
+        fh = self._new_handle(entry.st_ino, flags, caller=caller_of(ctx), privileged=ctx.uid == 0)
         return self._file_info(fh, flags), entry
 
     @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
-        """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF)."""
+        """FUSE READ / pread(2): ``tarbox.fs_read(ino, off, size)`` (short at EOF); see
+        :meth:`_read` for the audit."""
         h = self._handle(fh)
-        row = await self._sql(Q_READ, (h.ino, off, size), idempotent=True)
-        data = row[0]
-        return b"" if data is None else bytes(data)
+        return await self._read(h, fh, off, size, None)
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
@@ -771,11 +968,11 @@ class TarboxOperations(Component):
         h = self._handle(fh)
         h.wrote = True
         if h.append:
-            row = await self._sql(Q_APPEND, (h.ino, buf, not h.privileged), write=True)
+            row = await self._sql(Q_APPEND, (h.ino, buf, not h.privileged, *h.caller), write=True)
             if int(row[0]) != off:
                 self._invalidate_later(h.ino)
             return len(buf)
-        row = await self._sql(Q_WRITE, (h.ino, off, buf, not h.privileged), write=True)
+        row = await self._sql(Q_WRITE, (h.ino, off, buf, not h.privileged, *h.caller), write=True)
         return int(row[0])
 
     def _invalidate_later(self, ino: int) -> None:
@@ -810,7 +1007,7 @@ class TarboxOperations(Component):
         wrote, ``tarbox.fs_release(ino, true)`` also stores what it wrote as text chunks."""
         h = self._handles.get(fh)
         if h is not None and h.wrote and not self.read_only:
-            await self._sql(Q_RELEASE, (h.ino, True), FETCH_NONE)
+            await self._sql(Q_RELEASE, (h.ino, True, *h.caller), FETCH_NONE)
             h.wrote = False
             return
         await self._sql(Q_FSYNC, (), FETCH_NONE)
@@ -822,12 +1019,12 @@ class TarboxOperations(Component):
         reserved, holes store nothing; other modes EOPNOTSUPP). The kernel updates the size
         it caches itself."""
         h = self._handle(fh)
-        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length), write=True)
+        await self._sql(Q_FALLOCATE, (h.ino, mode, offset, length, *h.caller), write=True)
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
         """FUSE OPENDIR: allocate a directory handle (no SQL: readdir checks the inode)."""
-        return self._new_handle(inode, os.O_RDONLY, is_dir=True)
+        return self._new_handle(inode, os.O_RDONLY, is_dir=True, caller=caller_of(ctx))
 
     @fuse_handler
     async def readdir(self, fh: int, start_id: int, emit: Callable[..., bool]) -> None:
@@ -843,7 +1040,8 @@ class TarboxOperations(Component):
             return
         while True:
             gen = self.change_generation
-            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH), FETCH_ALL, idempotent=True)
+            rows = await self._sql(Q_READDIR, (h.ino, offset, READDIR_BATCH, *h.caller), FETCH_ALL,
+                                   idempotent=True)
             ttl = self._ttl(gen)
             for row in rows:
                 name = bytes(row[0])
@@ -901,7 +1099,7 @@ class TarboxOperations(Component):
         XATTR_CREATE/XATTR_REPLACE itself with a getxattr first and does not pass them on.
         The SQL refuses system.* names (POSIX ACLs are not supported) with EOPNOTSUPP."""
         self._no_caps.discard(inode)
-        await self._sql(Q_SETXATTR, (inode, name, value, 0), FETCH_NONE, write=True)
+        await self._sql(Q_SETXATTR, (inode, name, value, 0, *caller_of(ctx)), FETCH_NONE, write=True)
 
     @fuse_handler
     async def listxattr(self, inode: int, ctx: pyfuse3.RequestContext) -> list[bytes]:
@@ -913,7 +1111,7 @@ class TarboxOperations(Component):
     async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """FUSE REMOVEXATTR: ``tarbox.fs_removexattr`` (ENODATA when absent)."""
         self._no_caps.discard(inode)
-        await self._sql(Q_REMOVEXATTR, (inode, name), FETCH_NONE, write=True)
+        await self._sql(Q_REMOVEXATTR, (inode, name, *caller_of(ctx)), FETCH_NONE, write=True)
 
     @fuse_handler
     async def access(self, inode: int, mode: int, ctx: pyfuse3.RequestContext) -> bool:
@@ -958,7 +1156,9 @@ class ChangeListener(threading.Thread):
 
     Payloads (sent by the SQL at commit): ``"<backend_pid> <ino|-> <parent|-> <name hex|->"``
     for a changed inode and/or directory entry, ``"<backend_pid> layer <layer_id>"`` when
-    the tenant's current layer changed. Notifications from this mount's own pool
+    the tenant's current layer changed, ``"<backend_pid> audit <level>"`` when an administrator
+    changed its audit level (the highest one, 0..3: at 3 reads are recorded). Notifications
+    from this mount's own pool
     connections (``own_pids``) are ignored: the kernel already knows about those changes.
     Others call ``pyfuse3.invalidate_inode(ino)`` and ``pyfuse3.invalidate_entry(parent,
     name)`` for what the kernel holds; a layer change, and a reconnect after the listening
@@ -1072,6 +1272,11 @@ class ChangeListener(threading.Thread):
             if len(parts) < 2 or int(parts[0]) in self.own_pids:
                 return
             log.debug("change notification %r", payload)
+            if parts[1] == "audit":  # the tenant's audit level changed: '<pid> audit <max level>'
+                self.ops.set_audit_max(int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 3)
+                log.info("audit level changed; reads %s recorded",
+                         "are" if self.ops.audit_reads else "are not")
+                return
             self.ops.change_generation += 1
             self.handled += 1
             self.ops.stats.notifications_handled += 1

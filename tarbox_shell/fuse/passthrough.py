@@ -37,9 +37,9 @@ another type gets a new number.)
 
 Audit: :attr:`NativeMount.audit` (default None) is called after every request with the
 mount, the operation's name, its arguments (the request context is among them where pyfuse3
-gives one; :meth:`NativeMount.handle_info` says who opened a handle), the errno (0 on success)
-and the time taken; the audit of issue 11 plugs in there (``is_native_mount``, the source path
-``spec.source_path``, :meth:`NativeMount.path_of`).
+gives one; :meth:`NativeMount.handle_info` says who opened a handle), the errno (0 on success),
+the time taken and the handler's result (None on error); :mod:`.native_audit` plugs in there
+(the source path ``spec.source_path``, :meth:`NativeMount.path_of`).
 """
 
 from __future__ import annotations
@@ -145,10 +145,12 @@ def host_call(fn: Callable) -> Callable:
     async def wrapper(self: "NativeMount", *args: Any) -> Any:
         start = time.perf_counter_ns()
         code = 0
+        result = None
         if len(self._fds) > self.max_fds:
             self._trim()
         try:
-            return await fn(self, *args)
+            result = await fn(self, *args)
+            return result
         except OSError as exc:
             code = exc.errno or errno.EIO
             raise pyfuse3.FUSEError(code) from None
@@ -158,7 +160,7 @@ def host_call(fn: Callable) -> Callable:
         finally:
             if self.audit is not None:
                 try:
-                    self.audit(self, name, args, code, time.perf_counter_ns() - start)
+                    self.audit(self, name, args, code, time.perf_counter_ns() - start, result)
                 except Exception:  # noqa: BLE001 - the hook must not break the request
                     log.exception("native mount audit hook failed")
 
@@ -188,7 +190,7 @@ class NativeMount(Component):
         self.base = native_ino_base(slot)
         self.timeout = timeout
         self.read_only = read_only or spec.mode != "rw"
-        #: Called after every request: audit(mount, op, args, errno, elapsed_ns), or None.
+        #: Called after every request: audit(mount, op, args, errno, elapsed_ns, result), or None.
         self.audit: Callable[..., None] | None = None
         fd = os.open(spec.source_path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         st = os.fstat(fd)
@@ -721,6 +723,7 @@ class NativeMount(Component):
         """FLUSH: nothing buffered here (every write went to the host)."""
         self._handle(fh)
 
+    @host_call
     async def release(self, fh: int) -> None:
         """RELEASE: close the descriptor."""
         h = self._handles.pop(fh, None)
@@ -782,6 +785,7 @@ class NativeMount(Component):
                     self._maybe_drop(ino)
                 return
 
+    @host_call
     async def releasedir(self, fh: int) -> None:
         """RELEASEDIR: close the descriptor."""
         h = self._handles.pop(fh, None)

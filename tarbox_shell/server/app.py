@@ -2,9 +2,10 @@
 
 Routes (``<base>`` is ``--base-path``, default empty): ``<base>/api/v1/fs/...`` (the RunMat
 remote-filesystem contract, :mod:`.remote_fs`), ``<base>/api/v1/files|stat|dir|...`` (:mod:`.files`),
-``<base>/api/v1/layers|diff|usage`` (:mod:`.layers`), ``<base>/api/v1/inodes/...``,
-``/sync`` and ``/whoami`` (:mod:`.inodes`, the WASI host's HTTP mode), ``<base>/health``,
-``<base>/metrics``, ``<base>/openapi.json`` and the docs page ``<base>/docs``.
+``<base>/api/v1/layers|diff|usage`` (:mod:`.layers`), ``<base>/api/v1/audit`` (:mod:`.audit`),
+``<base>/api/v1/inodes/...``, ``/sync`` and ``/whoami`` (:mod:`.inodes`, the WASI host's HTTP
+mode), ``<base>/health``, ``<base>/metrics``, ``<base>/openapi.json`` and the docs page
+``<base>/docs``.
 
 Every error, whatever raised it, is answered with the JSON body ``{error, errno, message}``
 (:mod:`.errors`); no traceback leaves the server (it is logged).
@@ -27,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import TarboxError
-from . import archives, files, inodes, large_files, layers, metrics, remote_fs
+from . import archives, audit, files, inodes, large_files, layers, metrics, remote_fs
 from .bodies import DEFAULT_DATA_LIMIT, DEFAULT_JSON_LIMIT, BodyLimit
 from .errors import HTTPProblem, errno_name, problem_of
 from .gateway import Gateway
@@ -141,6 +142,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> FastAPI:
     app.include_router(files.router, prefix=api)
     app.include_router(archives.router, prefix=api)  # before layers: /layers/import is no {ref}
     app.include_router(layers.router, prefix=api)
+    app.include_router(audit.router, prefix=api)
     app.include_router(inodes.router, prefix=api)
 
     @app.get(f"{base}/health", tags=["operations"], summary="Health",

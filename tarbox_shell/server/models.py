@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -207,6 +207,35 @@ class TarImport(BaseModel):
     name: str
     entries: int = Field(description="archive members imported")
     bytes: int = Field(description="bytes of file data imported")
+
+
+class AuditRecord(BaseModel):
+    """One audit record of the tenant (a row of the view ``tarbox.audit``)."""
+
+    tenant_id: int
+    at: str = Field(description="start of the operation, RFC 3339 UTC (microseconds)")
+    at_ns: int = Field(description="start of the operation, ns since the epoch")
+    seq: int = Field(description="order of records with the same time")
+    op: str = Field(description="operation: lookup, create, write, rename, layer_new, ...")
+    ok: bool
+    errno: Optional[str] = Field(None, description="errno name of a failure (ENOENT...)")
+    message: Optional[str] = None
+    path: Optional[str] = Field(None, description="path (bytes that are not UTF-8 as \\xNN)")
+    path2: Optional[str] = Field(None, description="destination of a rename or link")
+    ino: Optional[int] = None
+    layer: Optional[int] = None
+    uid: Optional[int] = Field(None, description="caller's uid as a FUSE request gave it")
+    gid: Optional[int] = None
+    pid: Optional[int] = None
+    role: str = Field(description="the session's login role")
+    client_addr: Optional[str] = None
+    bytes: Optional[int] = Field(None, description="bytes read or written")
+    duration_ns: Optional[int] = None
+    lines_added: Optional[int] = None
+    lines_deleted: Optional[int] = None
+    native: bool = Field(description="served by a native mount (host system calls)")
+    native_source: Optional[str] = None
+    details: Optional[dict[str, Any]] = None
 
 
 # ------------------------------------------------------------------ inodes (the WASI host's HTTP mode)

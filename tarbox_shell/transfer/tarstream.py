@@ -33,6 +33,7 @@ import psycopg
 
 from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
+from .note import note
 from .tree import BULK_FILE_MAX, ImportBatch, Ref, set_attrs_many
 
 #: Bytes per fs_read / fs_write call.
@@ -182,6 +183,8 @@ def export_tar(conn: psycopg.Connection, out: BinaryIO, layer: str | None = None
             raise TarboxError(message_of(exc), translate(exc).errno) from exc
         except OSError as exc:
             raise translate(exc) from exc
+    note(conn, "export", path, {"format": "tar", "layer": lname, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
     counts["seconds"] = time.monotonic() - t0
     return counts
 
@@ -378,6 +381,8 @@ def _import_members(conn: psycopg.Connection, src: BinaryIO, name: str, descript
     for ino, m in reversed(dir_times):
         conn.execute("SELECT tarbox.fs_setattr(%s, %s, %s, %s, NULL, %s, %s)",
                      (ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m)))
+    note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
     return lid
 
 
@@ -565,6 +570,8 @@ def _import_members_bulk(conn: psycopg.Connection, src: BinaryIO, name: str, des
     final = {ref.ino: (ref.ino, m.mode & 0o7777, m.uid, m.gid, _mtime_ns(m), _mtime_ns(m))
              for ref, m in reversed(dir_times)}
     set_attrs_many(cur, list(final.values()))
+    note(conn, "import", path, {"format": "tar", "layer": name, "entries": counts["entries"],
+                                "bytes": counts["bytes"]})
     return lid
 
 

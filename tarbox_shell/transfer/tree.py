@@ -32,6 +32,7 @@ from psycopg.rows import namedtuple_row
 
 from ..db import clamp_ns
 from ..errors import TarboxError, message_of, translate
+from .note import note
 
 #: Bytes per fs_write / fs_read call.
 CHUNK = 1 << 20
@@ -257,6 +258,7 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         if bulk:
             set_xattrs(root_ino, src_b)
             _BulkImport(cur, progress, preserve_owner, stats, links).run(src_b, root_ino, root_st)
+            note(conn, "import", dest, {"source": os.fsdecode(src_b), **stats.as_dict()})
             conn.commit()
             stats.seconds = time.monotonic() - t0
             return stats
@@ -335,6 +337,7 @@ def import_tree(conn: psycopg.Connection, src: str | os.PathLike, dest: str,
         # Directory mtimes change while children are added: set them last.
         for ino, s in reversed(dir_attrs):
             set_times(ino, s, st.S_IMODE(s.st_mode), own=(ino == root_ino))
+        note(conn, "import", dest, {"source": os.fsdecode(src_b), **stats.as_dict()})
         conn.commit()
     except psycopg.Error as exc:
         _rollback(conn)
@@ -769,6 +772,7 @@ def export_tree(conn: psycopg.Connection, src: str, dest: str | os.PathLike,
             chown(path, a)
             os.chmod(path, faithful.mode(a.mode))
             os.utime(path, ns=(a.atime_ns, a.mtime_ns))
+        note(conn, "export", src, {"destination": os.fsdecode(dest_b), **stats.as_dict()})
         conn.commit()
     except psycopg.Error as exc:
         _rollback(conn)

@@ -185,6 +185,16 @@ def test_upgrade_keeps_data(scratch, tmp_path):
         assert _every_file(conn)[(1, "/keep/src.py")] == before[(1, "/keep/src.py")]
         assert conn.execute("SELECT * FROM tarbox.fsck(true)").fetchall() == []
         conn.execute("RESET ROLE")
+        # No function of the old version is left behind: every one is the new version's (an
+        # old signature replaced by a new one must have been dropped by a migration).
+        fresh = scratch()
+        migrate.install(fresh)
+        catalog = ("SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p "
+                   "WHERE p.pronamespace = 'tarbox'::regnamespace")
+        # (in an aggregate, ORDER BY 1 sorts by the constant 1: the name is spelled out)
+        for c in (conn, fresh):  # names printed alike (schema-qualified) on both
+            c.execute("SET search_path = pg_catalog")
+        assert conn.execute(catalog).fetchone()[0] == fresh.execute(catalog).fetchone()[0]
     finally:
         conn.execute("RESET ROLE")
         conn.execute("SELECT tarbox.tenant_delete(%s)", (tname,))

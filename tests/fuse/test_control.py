@@ -50,7 +50,7 @@ def test_modes_and_visibility(mnt):
     assert stat.S_IMODE(os.stat(ctl / "list").st_mode) == 0o444
     assert stat.S_IMODE(os.stat(ctl / "diff").st_mode) == 0o644
     assert ".tarbox" not in os.listdir(root), "the control directory is never listed"
-    assert sorted(os.listdir(root / ".tarbox")) == ["control", "layers", "snapshots", "stats"]
+    assert sorted(os.listdir(root / ".tarbox")) == ["audit", "control", "layers", "snapshots", "stats"]
     # Only the root's .tarbox is special: elsewhere, and .tarboxrc, are ordinary names.
     (root / ".tarboxrc").write_text("rc")
     (root / "sub").mkdir()

@@ -367,7 +367,7 @@ async def test_the_audit_hook_sees_every_request(layout):
     src, _ = layout
     n = native(src)
     seen = []
-    n.audit = lambda mount, op, args, code, ns: seen.append((mount.spec.source_path, op, code, ns >= 0))
+    n.audit = lambda mount, op, args, code, ns, result: seen.append((mount.spec.source_path, op, code, ns >= 0))
     d = await n.mkdir(n.root, b"d", 0o755, CTX)
     fi, f = await n.create(d.st_ino, b"f.txt", 0o644, os.O_WRONLY, CTX)
     await n.write(fi.fh, 0, b"abc")

@@ -5,7 +5,8 @@
 -- pooled connection carries a tenant into another request. Not SECURITY DEFINER (PostgreSQL
 -- refuses to change the role inside one; the gateway is a member of every tenant role). A
 -- request that only reads (p_write false) also becomes a read-only transaction, so PostgreSQL
--- itself refuses any write in it (SQLSTATE 25006); a read-only token refuses p_write.
+-- itself refuses any write in it (SQLSTATE 25006), except for a tenant audited at level full,
+-- whose reads write their audit records; a read-only token refuses p_write.
 -- Returns the token's read-only flag. Errors: 28000 (unauthorized token), EROFS (a change with
 -- a read-only token).
 CREATE OR REPLACE FUNCTION tarbox._gateway_enter(p_token text, p_write boolean)
@@ -22,7 +23,8 @@ BEGIN
             MESSAGE = 'this bearer token is read-only: changes are refused';
     END IF;
     PERFORM pg_catalog.set_config('role', a.role_name, true);
-    IF NOT p_write THEN
+    -- (unless the tenant's audit records reads: then a read writes its record)
+    IF NOT p_write AND (SELECT s.max_level FROM tarbox.audit_settings() s) <> 'full' THEN
         PERFORM pg_catalog.set_config('transaction_read_only', 'on', true);
     END IF;
     RETURN a.read_only;

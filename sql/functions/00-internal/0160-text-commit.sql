@@ -136,6 +136,7 @@ BEGIN
            text_lines = i.text_lines - v_old_lines + coalesce((SELECT sum(x) FROM unnest(p_lines) x), 0),
            stored = i.stored - v_blocks - v_old_bytes + octet_length(p_data)
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+    PERFORM tarbox._audit_lines(v_stats);  -- for the audit record of the running call
     RETURN v_stats;
 END
 $$;

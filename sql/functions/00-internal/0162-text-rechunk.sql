@@ -71,6 +71,7 @@ BEGIN
                 PERFORM tarbox._inode_cow(c.tenant_id, c.head, p_ino);
                 UPDATE tarbox.inode i SET text_bytes = i.size, text_lines = v_cut.lines[1]
                  WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;
+                PERFORM tarbox._audit_lines(ARRAY[v_cut.lines[1], 0]);  -- as tarbox._text_commit does
                 RETURN ARRAY[v_cut.lines[1], 0];
             END IF;
         END IF;

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_lookup(p_parent bigint, p_name bytea, p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_lookup(p_parent bigint, p_name bytea, p_layer int DEFAULT NULL)
 RETURNS tarbox.attr
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -22,8 +22,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, v_ino, c.layer));
 END
 $$;
-ALTER FUNCTION tarbox.fs_lookup(bigint, bytea, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_lookup(bigint, bytea, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_lookup(bigint, bytea, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_lookup(bigint, bytea, int) IS
+ALTER FUNCTION tarbox._do_fs_lookup(bigint, bytea, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_lookup(bigint, bytea, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_lookup(bigint, bytea, int) IS
 'FUSE lookup: the attributes (tarbox.attr) of entry p_name (bytes) in directory inode p_parent, at layer p_layer (NULL = current). ''.'' and ''..'' resolve to the directory and its parent. Errors: ENOENT (TX002) no such entry or directory, ENOTDIR (TX020), ENAMETOOLONG (TX036) name over 255 bytes, EINVAL (TX022) bad name, EACCES (TX013) caller is not a tenant.';

@@ -1,8 +1,8 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_setattr(p_ino bigint, p_mode int, p_uid bigint, p_gid bigint,
+CREATE OR REPLACE FUNCTION tarbox._do_fs_setattr(p_ino bigint, p_mode int, p_uid bigint, p_gid bigint,
                                              p_size bigint, p_atime_ns bigint, p_mtime_ns bigint,
                                              p_ctime_ns bigint DEFAULT NULL)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -52,8 +52,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;
-ALTER FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) IS
+ALTER FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) IS
 'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-2 (2^32-1 is (uid_t) -1, not an owner); p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_readlink(p_ino bigint, p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_readlink(p_ino bigint, p_layer int DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -14,8 +14,7 @@ BEGIN
     RETURN v.target;
 END
 $$;
-ALTER FUNCTION tarbox.fs_readlink(bigint, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_readlink(bigint, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_readlink(bigint, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_readlink(bigint, int) IS
+ALTER FUNCTION tarbox._do_fs_readlink(bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_readlink(bigint, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_readlink(bigint, int) IS
 'FUSE readlink / readlink(2): the target bytes of symbolic link p_ino at layer p_layer (NULL = current). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link.';

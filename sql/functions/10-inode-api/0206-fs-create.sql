@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_create(p_parent bigint, p_name bytea, p_mode int,
+CREATE OR REPLACE FUNCTION tarbox._do_fs_create(p_parent bigint, p_name bytea, p_mode int,
                                             p_uid bigint, p_gid bigint, p_flags int DEFAULT 0)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -34,8 +34,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, v_ino, c.head));
 END
 $$;
-ALTER FUNCTION tarbox.fs_create(bigint, bytea, int, bigint, bigint, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_create(bigint, bytea, int, bigint, bigint, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_create(bigint, bytea, int, bigint, bigint, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_create(bigint, bytea, int, bigint, bigint, int) IS
+ALTER FUNCTION tarbox._do_fs_create(bigint, bytea, int, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_create(bigint, bytea, int, bigint, bigint, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_create(bigint, bytea, int, bigint, bigint, int) IS
 'FUSE create / open(2) with O_CREAT: create regular file p_name (bytes) in directory p_parent with permission bits p_mode (umask applied), owner p_uid:p_gid. If the name already exists: EEXIST with O_EXCL (p_flags & 0200), else the existing file is opened (truncated with O_TRUNC, p_flags & 01000, which clears the set-user-ID/set-group-ID bits when p_uid, the caller, is not 0). Errors: EEXIST (TX017), EISDIR (TX021), ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_link(p_ino bigint, p_newparent bigint, p_newname bytea)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_link(p_ino bigint, p_newparent bigint, p_newname bytea)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -35,8 +35,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;
-ALTER FUNCTION tarbox.fs_link(bigint, bigint, bytea) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_link(bigint, bigint, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_link(bigint, bigint, bytea) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_link(bigint, bigint, bytea) IS
+ALTER FUNCTION tarbox._do_fs_link(bigint, bigint, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_link(bigint, bigint, bytea) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_link(bigint, bigint, bytea) IS
 'FUSE link / link(2): add hard link p_newname (bytes) in directory p_newparent to inode p_ino; nlink grows by one, ctime updated. Errors: EPERM (TX001) directory, EEXIST (TX017), ENOENT (TX002), ENOTDIR (TX020), EMLINK (TX031), ENAMETOOLONG (TX036), EROFS (TX030).';

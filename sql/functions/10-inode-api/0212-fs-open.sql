@@ -1,8 +1,8 @@
 DROP FUNCTION IF EXISTS tarbox.fs_open(bigint, int, int);
-CREATE OR REPLACE FUNCTION tarbox.fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL,
+CREATE OR REPLACE FUNCTION tarbox._do_fs_open(p_ino bigint, p_flags int, p_layer int DEFAULT NULL,
                                           p_kill_suidgid boolean DEFAULT false)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_flags int := coalesce(p_flags, 0);
@@ -32,8 +32,7 @@ BEGIN
     RETURN tarbox._attr(v);
 END
 $$;
-ALTER FUNCTION tarbox.fs_open(bigint, int, int, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_open(bigint, int, int, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_open(bigint, int, int, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_open(bigint, int, int, boolean) IS
+ALTER FUNCTION tarbox._do_fs_open(bigint, int, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_open(bigint, int, int, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_open(bigint, int, int, boolean) IS
 'FUSE open / open(2) of an existing inode: p_flags are the open(2) flags (O_ACCMODE; O_TRUNC = 01000 truncates a regular file, whatever the access mode, as Linux does). Opening for writing or with O_TRUNC needs the newest layer. p_kill_suidgid: the opener has no CAP_FSETID, so O_TRUNC also clears the set-user-ID bit and the set-group-ID bit of a group-executable file, as Linux does. Returns the attributes. Errors: ENOENT (TX002), EISDIR (TX021) directory opened for writing, EROFS (TX030) write access to a historical layer.';

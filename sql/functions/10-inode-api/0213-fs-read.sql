@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_read(p_ino bigint, p_offset bigint, p_length int, p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_read(p_ino bigint, p_offset bigint, p_length int, p_layer int DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -17,8 +17,7 @@ BEGIN
                         CASE WHEN p_length < 0 THEN p_length ELSE least(p_length, tarbox._io_max()) END);
 END
 $$;
-ALTER FUNCTION tarbox.fs_read(bigint, bigint, int, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_read(bigint, bigint, int, int) IS
+ALTER FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_read(bigint, bigint, int, int) IS
 'FUSE read / pread(2): up to p_length bytes of regular file p_ino from byte p_offset, at layer p_layer (NULL = current); shorter at end of file, empty past it, at most 16 MiB (tarbox.limits() io_max); holes read as zeros. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or negative range.';

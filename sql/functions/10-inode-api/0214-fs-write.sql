@@ -1,8 +1,8 @@
 DROP FUNCTION IF EXISTS tarbox.fs_write(bigint, bigint, bytea, boolean);
-CREATE OR REPLACE FUNCTION tarbox.fs_write(p_ino bigint, p_offset bigint, p_data bytea, p_append boolean DEFAULT false,
+CREATE OR REPLACE FUNCTION tarbox._do_fs_write(p_ino bigint, p_offset bigint, p_data bytea, p_append boolean DEFAULT false,
                                            p_kill_suidgid boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context;
@@ -17,15 +17,14 @@ BEGIN
     RETURN v_n;
 END
 $$;
-ALTER FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean) IS
+ALTER FUNCTION tarbox._do_fs_write(bigint, bigint, bytea, boolean, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_write(bigint, bigint, bytea, boolean, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_write(bigint, bigint, bytea, boolean, boolean) IS
 'FUSE write / pwrite(2): write p_data into regular file p_ino at byte p_offset, or at the end of file when p_append (O_APPEND, atomic against other appenders). Rewrites only the 64 KiB blocks touched; writing past the end leaves a hole. At most 16 MiB per call (tarbox.limits() io_max). p_kill_suidgid: the writer has no CAP_FSETID, so a write of at least one byte clears the set-user-ID bit and the set-group-ID bit of a group-executable file, as Linux does (FUSE_WRITE_KILL_SUIDGID). Returns the number of bytes written. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027) past 16 TiB or over 16 MiB in one call, EROFS (TX030).';
 
-CREATE OR REPLACE FUNCTION tarbox.fs_append(p_ino bigint, p_data bytea, p_kill_suidgid boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_append(p_ino bigint, p_data bytea, p_kill_suidgid boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context;
@@ -44,8 +43,7 @@ BEGIN
     RETURN v.size;
 END
 $$;
-ALTER FUNCTION tarbox.fs_append(bigint, bytea, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_append(bigint, bytea, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_append(bigint, bytea, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_append(bigint, bytea, boolean) IS
+ALTER FUNCTION tarbox._do_fs_append(bigint, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_append(bigint, bytea, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_append(bigint, bytea, boolean) IS
 'FUSE write on an O_APPEND handle: append p_data to regular file p_ino at its end of file, atomically against other appenders, and return the offset (bytes) where the data landed, so that a caller that guessed the end of file (the kernel, from a size it cached) knows when it guessed wrong. p_kill_suidgid as for fs_write. At most 16 MiB per call. Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file, EFBIG (TX027), EROFS (TX030).';

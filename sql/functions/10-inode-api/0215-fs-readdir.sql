@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_readdir(p_ino bigint, p_offset bigint, p_limit int, p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_readdir(p_ino bigint, p_offset bigint, p_limit int, p_layer int DEFAULT NULL)
 RETURNS TABLE (name bytea, next_offset bigint, a tarbox.attr)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -45,8 +45,7 @@ BEGIN
          LIMIT v_limit;
 END
 $$;
-ALTER FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_readdir(bigint, bigint, int, int) IS
+ALTER FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) IS
 'FUSE readdir(plus): up to p_limit (1..10000) entries of directory p_ino after offset p_offset (0 = start), at layer p_layer (NULL = current), each with its name (bytes), the offset to resume after it and its attributes. ''.'' and ''..'' come first (offsets 1, 2); other offsets are a hash of the name, so they stay valid while entries are added or removed concurrently. Errors: ENOENT (TX002), ENOTDIR (TX020).';

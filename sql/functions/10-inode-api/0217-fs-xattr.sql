@@ -30,9 +30,9 @@ GRANT EXECUTE ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) TO tarbox_tenan
 COMMENT ON FUNCTION tarbox.fs_getxattr(bigint, bytea, int) IS
 'FUSE getxattr / getxattr(2): the value (bytes) of extended attribute p_name of inode p_ino at layer p_layer (NULL = current). Errors: ENODATA (TX061) no such attribute, ENOENT (TX002), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported) or a name in no namespace, EINVAL (TX022) nothing after user./trusted./security.';
 
-CREATE OR REPLACE FUNCTION tarbox.fs_setxattr(p_ino bigint, p_name bytea, p_value bytea, p_flags int DEFAULT 0)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_setxattr(p_ino bigint, p_name bytea, p_value bytea, p_flags int DEFAULT 0)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -71,10 +71,9 @@ BEGIN
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
-ALTER FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_setxattr(bigint, bytea, bytea, int) IS
+ALTER FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_setxattr(bigint, bytea, bytea, int) IS
 'FUSE setxattr / setxattr(2): set extended attribute p_name (1..255 bytes) of inode p_ino to p_value (at most 64 KiB). p_flags: 0, 1 = XATTR_CREATE (EEXIST if present), 2 = XATTR_REPLACE (ENODATA if absent). Updates ctime. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034) name too long, E2BIG (TX007) value too large, EINVAL (TX022), EOPNOTSUPP (TX095) system.* names (POSIX ACLs are not supported) or a name in no namespace (only user., trusted. and security. are; as ext4), EROFS (TX030).';
 
 CREATE OR REPLACE FUNCTION tarbox.fs_listxattr(p_ino bigint, p_layer int DEFAULT NULL)
@@ -99,9 +98,9 @@ GRANT EXECUTE ON FUNCTION tarbox.fs_listxattr(bigint, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_listxattr(bigint, int) IS
 'FUSE listxattr / listxattr(2): the names (bytes) of inode p_ino''s extended attributes at layer p_layer (NULL = current), sorted. Errors: ENOENT (TX002).';
 
-CREATE OR REPLACE FUNCTION tarbox.fs_removexattr(p_ino bigint, p_name bytea)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_removexattr(p_ino bigint, p_name bytea)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -125,8 +124,7 @@ BEGIN
      WHERE i.tenant_id = c.tenant_id AND i.ino = p_ino AND i.died = 2147483647;    PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
 END
 $$;
-ALTER FUNCTION tarbox.fs_removexattr(bigint, bytea) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_removexattr(bigint, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_removexattr(bigint, bytea) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_removexattr(bigint, bytea) IS
+ALTER FUNCTION tarbox._do_fs_removexattr(bigint, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_removexattr(bigint, bytea) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_removexattr(bigint, bytea) IS
 'FUSE removexattr / removexattr(2): remove extended attribute p_name of inode p_ino. Updates ctime. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) system.* names or a name in no namespace, EINVAL (TX022) nothing after the namespace, EROFS (TX030).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.purge_orphans()
+CREATE OR REPLACE FUNCTION tarbox._do_purge_orphans()
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -16,8 +16,7 @@ BEGIN
                                      AND i.nlink = 0));
 END
 $$;
-ALTER FUNCTION tarbox.purge_orphans() OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.purge_orphans() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.purge_orphans() TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.purge_orphans() IS
+ALTER FUNCTION tarbox._do_purge_orphans() OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_purge_orphans() FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_purge_orphans() IS
 'Remove every inode of the calling tenant that has no links left (files unlinked while open, kept while a mount might hold them); a mount runs it when it starts and when it ends. Removes nothing while a mount of the tenant other than the caller''s own (setting tarbox.mount_session) is running, as one may still hold an orphan open. Returns how many were removed. Errors: EACCES (TX013) caller is not a tenant.';

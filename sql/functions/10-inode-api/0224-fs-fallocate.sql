@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_fallocate(p_ino bigint, p_mode int, p_offset bigint, p_length bigint)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_fallocate(p_ino bigint, p_mode int, p_offset bigint, p_length bigint)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -46,8 +46,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;
-ALTER FUNCTION tarbox.fs_fallocate(bigint, int, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_fallocate(bigint, int, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_fallocate(bigint, int, bigint, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_fallocate(bigint, int, bigint, bigint) IS
+ALTER FUNCTION tarbox._do_fs_fallocate(bigint, int, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_fallocate(bigint, int, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_fallocate(bigint, int, bigint, bigint) IS
 'FUSE FALLOCATE / fallocate(2), posix_fallocate(3) on regular file p_ino: make bytes [p_offset, p_offset + p_length) part of the file. p_mode 0 extends the size to p_offset + p_length when that is past the end (the new range is a hole: it reads as zeros and stores nothing; mtime/ctime change with the size); p_mode 1 (FALLOC_FL_KEEP_SIZE) leaves the size. Storage is allocated when data is written, so nothing is reserved: a range that cannot fit in the tenant''s remaining byte quota fails with ENOSPC now, but a later write can still fail with EDQUOT if the tenant fills the quota meanwhile (as on thin-provisioned or copy-on-write filesystems). Offsets and lengths in bytes. Returns the new attributes. Errors: EINVAL (TX022) p_length <= 0, p_offset < 0, not a regular file; EFBIG (TX027) past 16 TiB; EOPNOTSUPP (TX095) FALLOC_FL_PUNCH_HOLE and the other modes; ENOSPC (TX028); ENOENT (TX002); EISDIR (TX021); EROFS (TX030) historical layer.';

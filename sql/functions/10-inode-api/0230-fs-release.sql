@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.fs_release(p_ino bigint, p_sync boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_release(p_ino bigint, p_sync boolean DEFAULT false)
 RETURNS int[]
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -21,8 +21,7 @@ BEGIN
     RETURN v_stats;
 END
 $$;
-ALTER FUNCTION tarbox.fs_release(bigint, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_release(bigint, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_release(bigint, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_release(bigint, boolean) IS
+ALTER FUNCTION tarbox._do_fs_release(bigint, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_release(bigint, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_release(bigint, boolean) IS
 'FUSE release of a handle that wrote (close(2)), or fsync(2)/fdatasync(2) of one (p_sync): store what was written since the last release as text chunks when regular file p_ino is text within the tenant''s thresholds (text_max_bytes, text_max_lines), re-chunking only from its last chunk on; a file that stopped being text is stored as binary. Returns {lines added, lines deleted} of the text change (difflib over the changed chunks), NULL when nothing was re-chunked or the file is not text. With p_sync, also what tarbox.fs_fsync() does: everything committed before is durable when this call''s transaction commits. Errors: EACCES (TX013) caller is not a tenant, EDQUOT (TX122).';

@@ -12,14 +12,14 @@
 --   p_target the symbolic link target (symlinks only), p_data the content (regular files only).
 -- Extended attributes: (p_xattr_of[k], p_xattr_name[k], p_xattr_value[k]) sets attribute k on
 -- the inode of entry p_xattr_of[k] (1-based).
-CREATE OR REPLACE FUNCTION tarbox.fs_import(p_parent bigint[], p_name bytea[], p_mode int[],
+CREATE OR REPLACE FUNCTION tarbox._do_fs_import(p_parent bigint[], p_name bytea[], p_mode int[],
                                             p_uid bigint[], p_gid bigint[], p_rdev bigint[],
                                             p_atime_ns bigint[], p_mtime_ns bigint[], p_target bytea[],
                                             p_link bigint[], p_data bytea[],
                                             p_xattr_of int[] DEFAULT NULL, p_xattr_name bytea[] DEFAULT NULL,
                                             p_xattr_value bytea[] DEFAULT NULL)
 RETURNS bigint[]
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -306,8 +306,7 @@ BEGIN
     RETURN v_ino;
 END
 $$;
-ALTER FUNCTION tarbox.fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) IS
+ALTER FUNCTION tarbox._do_fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_import(bigint[], bytea[], int[], bigint[], bigint[], bigint[], bigint[], bigint[], bytea[], bigint[], bytea[], int[], bytea[], bytea[]) IS
 'Bulk import (tarbox import): create up to 10000 entries in one call, set-based, with the result of one fs_mkdir / fs_create + fs_write + fs_release / fs_symlink / fs_mknod / fs_link / fs_setxattr per entry (same checks, same set-group-ID rule, same storage layout: text chunks or 64 KiB blocks, content-addressed). Arrays of one length, entry i = (p_parent[i]: a directory inode > 0 or -j for entry j < i of this call; p_name[i]: 1..255 bytes; p_mode[i]: full st_mode; p_uid[i], p_gid[i]: 0..2^32-2; p_rdev[i]: device number; p_atime_ns[i], p_mtime_ns[i]: ns since the epoch, NULL = now; p_target[i]: symlink target bytes; p_link[i]: NULL, or a hard link to inode > 0 or to entry -j < i; p_data[i]: file content). Attributes (p_xattr_of[k]: entry 1..n, p_xattr_name[k], p_xattr_value[k] up to 64 KiB). At most 16 MiB of content per call. Returns the inode number of each entry; nothing is created on any error. Errors: (as the per-entry calls) EEXIST (TX017), ENOENT (TX002), ENOTDIR (TX020), EINVAL (TX022), ENAMETOOLONG (TX036), EPERM (TX001), EMLINK (TX031), EDQUOT (TX122), EFBIG (TX027) over 16 MiB, E2BIG (TX007), EOPNOTSUPP (TX095), EROFS (TX030).';

@@ -1,10 +1,10 @@
 -- tarbox.fs_setattr_many(inos, modes, uids, gids, atimes, mtimes): tarbox.fs_setattr (without
 -- size and ctime) of many inodes in one call: what an import does last to its directories,
 -- whose times change while entries are added.
-CREATE OR REPLACE FUNCTION tarbox.fs_setattr_many(p_ino bigint[], p_mode int[], p_uid bigint[], p_gid bigint[],
+CREATE OR REPLACE FUNCTION tarbox._do_fs_setattr_many(p_ino bigint[], p_mode int[], p_uid bigint[], p_gid bigint[],
                                                   p_atime_ns bigint[], p_mtime_ns bigint[])
 RETURNS int
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -56,8 +56,7 @@ BEGIN
     RETURN n;
 END
 $$;
-ALTER FUNCTION tarbox.fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) IS
+ALTER FUNCTION tarbox._do_fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_setattr_many(bigint[], int[], bigint[], bigint[], bigint[], bigint[]) IS
 'tarbox.fs_setattr of up to 10000 inodes in one call (an import sets its directories'' modes, owners and times last): p_ino[i] gets permission bits p_mode[i] (07777), owner p_uid[i]:p_gid[i] (0..2^32-2), times p_atime_ns[i], p_mtime_ns[i] (ns); NULL leaves one unchanged; ctime becomes now. Returns the number of inodes changed. Errors: ENOENT (TX002), EINVAL (TX022) bad mode, owner or an inode given twice, EROFS (TX030); nothing changes on any error.';

@@ -1,9 +1,9 @@
 -- tarbox.fs_readdir_many(dirs, layer): every entry of many directories at once, with what an
 -- export needs of each (attributes, symlink target, extended attributes): tarbox export reads
 -- a tree one directory level per call instead of several calls per entry.
-CREATE OR REPLACE FUNCTION tarbox.fs_readdir_many(p_dirs bigint[], p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_readdir_many(p_dirs bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (dir bigint, name bytea, a tarbox.attr, target bytea, xattr_names bytea[], xattr_values bytea[])
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -36,8 +36,7 @@ BEGIN
          ORDER BY d.parent_ino, d.cookie;
 END
 $$;
-ALTER FUNCTION tarbox.fs_readdir_many(bigint[], int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_readdir_many(bigint[], int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_readdir_many(bigint[], int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_readdir_many(bigint[], int) IS
+ALTER FUNCTION tarbox._do_fs_readdir_many(bigint[], int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_readdir_many(bigint[], int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_readdir_many(bigint[], int) IS
 'Every entry (not ''.'' and ''..'') of up to 10000 directories p_dirs at layer p_layer (NULL = current), ordered by directory and readdir offset: the directory, the name (bytes), the attributes, the symbolic link target (bytes, NULL for others) and the extended attributes (names and values, bytes, in name order; NULL when none). For tarbox export. Errors: ENOTDIR (TX020) an inode that is not a directory at that layer, EINVAL (TX022) too many directories, ENOENT (TX002) unknown layer.';

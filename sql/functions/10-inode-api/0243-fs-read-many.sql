@@ -1,8 +1,8 @@
 -- tarbox.fs_read_many(inos, layer): the whole content of many regular files at once (tarbox
 -- export reads the small files of a tree this way).
-CREATE OR REPLACE FUNCTION tarbox.fs_read_many(p_inos bigint[], p_layer int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_fs_read_many(p_inos bigint[], p_layer int DEFAULT NULL)
 RETURNS TABLE (ino bigint, data bytea)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
@@ -32,8 +32,7 @@ BEGIN
           JOIN tarbox.inode i ON i.tenant_id = c.tenant_id AND i.ino = p.u AND i.born <= c.layer AND i.died > c.layer;
 END
 $$;
-ALTER FUNCTION tarbox.fs_read_many(bigint[], int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.fs_read_many(bigint[], int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.fs_read_many(bigint[], int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.fs_read_many(bigint[], int) IS
+ALTER FUNCTION tarbox._do_fs_read_many(bigint[], int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_fs_read_many(bigint[], int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_fs_read_many(bigint[], int) IS
 'The whole content (bytes) of up to 10000 regular files p_inos at layer p_layer (NULL = current), at most 16 MiB in all; one row per distinct inode. For tarbox export. Errors: EINVAL (TX022) not a regular file or too many, EFBIG (TX027) over 16 MiB (read those with fs_read), ENOENT (TX002) unknown layer.';

@@ -1,8 +1,8 @@
-CREATE OR REPLACE FUNCTION tarbox.stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS TABLE (ino bigint, type text, mode int, nlink int, uid bigint, gid bigint, rdev bigint,
                size bigint, blocks bigint, atime_ns bigint, mtime_ns bigint, ctime_ns bigint,
                btime_ns bigint, target bytea)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -45,13 +45,12 @@ BEGIN
     RETURN QUERY SELECT * FROM tarbox.stat(convert_to(p_path, 'UTF8'), p_follow, p_layer);
 END
 $$;
-ALTER FUNCTION tarbox.stat(bytea, boolean, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.stat(bytea, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.stat(bytea, boolean, text) TO tarbox_tenant;
+ALTER FUNCTION tarbox._do_stat(bytea, boolean, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_stat(bytea, boolean, text) FROM PUBLIC;
 ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. A native mount point (tarbox.native_match exact, stored definitions) is type native with target = its host directory (source_path expanded, {user} as written), and the attributes of its directory in the tree (ino NULL when the tree has none); a path below one is EREMOTE (TX066): the host serves it. p_path is absolute. Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';
-COMMENT ON FUNCTION tarbox.stat(bytea, boolean, text) IS
+COMMENT ON FUNCTION tarbox._do_stat(bytea, boolean, text) IS
 'tarbox.stat(text, boolean, text) for a path given as bytes (any byte but NUL: names that are not UTF-8). Errors: as tarbox.stat(text, ...), EINVAL (TX022) a NUL byte.';

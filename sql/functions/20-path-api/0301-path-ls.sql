@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.ls(p_path bytea, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_ls(p_path bytea, p_layer text DEFAULT NULL)
 RETURNS TABLE (name text, type text, mode int, uid bigint, gid bigint, size bigint,
                mtime timestamptz, ino bigint, target text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 -- Sorts and hashes of this call use at most this much memory each, whatever work_mem the
 -- session set (beyond it they spill to temporary files, capped per tenant login).
 SET work_mem = '64MB'
@@ -73,13 +73,12 @@ BEGIN
     RETURN QUERY SELECT * FROM tarbox.ls(convert_to(coalesce(p_path, '/'), 'UTF8'), p_layer);
 END
 $$;
-ALTER FUNCTION tarbox.ls(bytea, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.ls(bytea, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.ls(bytea, text) TO tarbox_tenant;
+ALTER FUNCTION tarbox._do_ls(bytea, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_ls(bytea, text) FROM PUBLIC;
 ALTER FUNCTION tarbox.ls(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.ls(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.ls(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.ls(text, text) IS
 'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). List a directory by absolute path (symbolic links followed), sorted by name bytes, without ''.'' and ''..'': name (text; bytes that are not UTF-8 shown as \xNN), type, permission bits, uid, gid, size (bytes), mtime, inode, target (a symbolic link''s target; a native mount''s host directory). A non-directory lists itself. A native mount point (stored definitions, tarbox.native_match exact) is type native with its host directory as target, in its parent''s listing and when listed itself (its content is on the host: a path below it is EREMOTE). Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
-COMMENT ON FUNCTION tarbox.ls(bytea, text) IS
+COMMENT ON FUNCTION tarbox._do_ls(bytea, text) IS
 'tarbox.ls(text, text) for a path given as bytes (any byte but NUL). Errors: as tarbox.ls(text, text).';

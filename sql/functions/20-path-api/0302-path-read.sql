@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL, p_layer text DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -39,10 +39,9 @@ BEGIN
     RETURN tarbox.read(convert_to(p_path, 'UTF8'), p_offset, p_length, p_layer);
 END
 $$;
-ALTER FUNCTION tarbox.read(bytea, bigint, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.read(bytea, bigint, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.read(bytea, bigint, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.read(bytea, bigint, bigint, text) IS
+ALTER FUNCTION tarbox._do_read(bytea, bigint, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_read(bytea, bigint, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_read(bytea, bigint, bigint, text) IS
 'tarbox.read(text, ...) for a path given as bytes (any byte but NUL). Errors: as tarbox.read(text, ...).';
 ALTER FUNCTION tarbox.read(text, bigint, bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.read(text, bigint, bigint, text) FROM PUBLIC;

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.append(p_path bytea, p_data bytea)
+CREATE OR REPLACE FUNCTION tarbox._do_append(p_path bytea, p_data bytea)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context;
@@ -32,9 +32,8 @@ BEGIN
     RETURN tarbox.append(convert_to(p_path, 'UTF8'), convert_to(p_text, 'UTF8'));
 END
 $$;
-ALTER FUNCTION tarbox.append(bytea, bytea) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.append(bytea, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.append(bytea, bytea) TO tarbox_tenant;
+ALTER FUNCTION tarbox._do_append(bytea, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_append(bytea, bytea) FROM PUBLIC;
 ALTER FUNCTION tarbox.append(text, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.append(text, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.append(text, bytea) TO tarbox_tenant;
@@ -43,7 +42,7 @@ REVOKE ALL ON FUNCTION tarbox.append(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.append(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.append(text, bytea) IS
 'Append bytes to the file at an absolute path (created if missing), atomically against other appenders (O_APPEND), at most 16 MiB per call. Returns the new size in bytes. Errors: EFBIG (TX027) past 16 TiB or over 16 MiB, as tarbox.write.';
-COMMENT ON FUNCTION tarbox.append(bytea, bytea) IS
+COMMENT ON FUNCTION tarbox._do_append(bytea, bytea) IS
 'tarbox.append(text, bytea) for a path given as bytes (any byte but NUL). Errors: as tarbox.append(text, bytea).';
 COMMENT ON FUNCTION tarbox.append(text, text) IS
 'Append UTF-8 text to the file at an absolute path (created if missing). Returns the new size in bytes. Errors: as tarbox.write.';

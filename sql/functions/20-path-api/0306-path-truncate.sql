@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.truncate(p_path bytea, p_size bigint)
+CREATE OR REPLACE FUNCTION tarbox._do_truncate(p_path bytea, p_size bigint)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -22,13 +22,12 @@ BEGIN
     PERFORM tarbox.truncate(convert_to(p_path, 'UTF8'), p_size);
 END
 $$;
-ALTER FUNCTION tarbox.truncate(bytea, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.truncate(bytea, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.truncate(bytea, bigint) TO tarbox_tenant;
+ALTER FUNCTION tarbox._do_truncate(bytea, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_truncate(bytea, bigint) FROM PUBLIC;
 ALTER FUNCTION tarbox.truncate(text, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.truncate(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.truncate(text, bigint) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.truncate(text, bigint) IS
 'truncate(2) by absolute path: set the file size to p_size bytes (shrink frees blocks, growth reads as zeros). Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), EINVAL (TX022), EFBIG (TX027), EROFS (TX030).';
-COMMENT ON FUNCTION tarbox.truncate(bytea, bigint) IS
+COMMENT ON FUNCTION tarbox._do_truncate(bytea, bigint) IS
 'tarbox.truncate(text, bigint) for a path given as bytes (any byte but NUL). Errors: as tarbox.truncate(text, bigint).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.mkdir(p_path bytea, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_mkdir(p_path bytea, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -44,13 +44,12 @@ BEGIN
     RETURN tarbox.mkdir(convert_to(p_path, 'UTF8'), p_mode, p_parents);
 END
 $$;
-ALTER FUNCTION tarbox.mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.mkdir(bytea, int, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.mkdir(bytea, int, boolean) TO tarbox_tenant;
+ALTER FUNCTION tarbox._do_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_mkdir(bytea, int, boolean) FROM PUBLIC;
 ALTER FUNCTION tarbox.mkdir(text, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.mkdir(text, int, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.mkdir(text, int, boolean) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.mkdir(text, int, boolean) IS
 'mkdir(2) by absolute path with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid; with p_parents (mkdir -p) missing parents are created and an existing directory is not an error. Returns the inode. Errors: EEXIST (TX017), ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030).';
-COMMENT ON FUNCTION tarbox.mkdir(bytea, int, boolean) IS
+COMMENT ON FUNCTION tarbox._do_mkdir(bytea, int, boolean) IS
 'tarbox.mkdir(text, int, boolean) for a path given as bytes (any byte but NUL). Errors: as tarbox.mkdir(text, int, boolean).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.rm(p_path bytea, p_recursive boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_rm(p_path bytea, p_recursive boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -22,10 +22,9 @@ BEGIN
     RETURN tarbox.rm(convert_to(p_path, 'UTF8'), p_recursive);
 END
 $$;
-ALTER FUNCTION tarbox.rm(bytea, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.rm(bytea, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.rm(bytea, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.rm(bytea, boolean) IS
+ALTER FUNCTION tarbox._do_rm(bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_rm(bytea, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_rm(bytea, boolean) IS
 'tarbox.rm(text, boolean) for a path given as bytes (any byte but NUL). Errors: as tarbox.rm(text, boolean).';
 ALTER FUNCTION tarbox.rm(text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rm(text, boolean) FROM PUBLIC;

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.rmdir(p_path bytea)
+CREATE OR REPLACE FUNCTION tarbox._do_rmdir(p_path bytea)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -24,10 +24,9 @@ BEGIN
     PERFORM tarbox.rmdir(convert_to(p_path, 'UTF8'));
 END
 $$;
-ALTER FUNCTION tarbox.rmdir(bytea) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.rmdir(bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.rmdir(bytea) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.rmdir(bytea) IS
+ALTER FUNCTION tarbox._do_rmdir(bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_rmdir(bytea) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_rmdir(bytea) IS
 'tarbox.rmdir(text) for a path given as bytes (any byte but NUL). Errors: as tarbox.rmdir(text).';
 ALTER FUNCTION tarbox.rmdir(text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rmdir(text) FROM PUBLIC;

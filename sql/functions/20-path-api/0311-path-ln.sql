@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.ln(p_target bytea, p_path bytea, p_symbolic boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_ln(p_target bytea, p_path bytea, p_symbolic boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -24,7 +24,7 @@ BEGIN
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_target)));
     END IF;
-    RETURN (tarbox.fs_link(s.ino, r.parent, r.name)).ino;
+    RETURN (tarbox._do_fs_link(s.ino, r.parent, r.name)).ino;
 END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.ln(p_target text, p_path text, p_symbolic boolean DEFAULT false)
@@ -35,10 +35,9 @@ BEGIN
     RETURN tarbox.ln(convert_to(p_target, 'UTF8'), convert_to(p_path, 'UTF8'), p_symbolic);
 END
 $$;
-ALTER FUNCTION tarbox.ln(bytea, bytea, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.ln(bytea, bytea, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.ln(bytea, bytea, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.ln(bytea, bytea, boolean) IS
+ALTER FUNCTION tarbox._do_ln(bytea, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_ln(bytea, bytea, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_ln(bytea, bytea, boolean) IS
 'tarbox.ln(text, text, boolean) for a target and a path given as bytes (a symbolic link''s target is stored as these bytes). Errors: as tarbox.ln(text, text, boolean).';
 ALTER FUNCTION tarbox.ln(text, text, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.ln(text, text, boolean) FROM PUBLIC;

@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.tenant_create(p_name text, p_password text DEFAULT NULL,
+CREATE OR REPLACE FUNCTION tarbox._do_tenant_create(p_name text, p_password text DEFAULT NULL,
                                                 p_uid bigint DEFAULT 0, p_gid bigint DEFAULT 0)
 RETURNS TABLE (tenant_id bigint, name text, role_name text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -47,8 +47,7 @@ BEGIN
     RETURN QUERY SELECT v_id, p_name, v_role;
 END
 $$;
-ALTER FUNCTION tarbox.tenant_create(text, text, bigint, bigint) OWNER TO tarbox_maint;
-REVOKE ALL ON FUNCTION tarbox.tenant_create(text, text, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.tenant_create(text, text, bigint, bigint) TO tarbox_admin;
-COMMENT ON FUNCTION tarbox.tenant_create(text, text, bigint, bigint) IS
+ALTER FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_tenant_create(text, text, bigint, bigint) IS
 'Administrators: create tenant p_name (1-63 of a-z 0-9 _ -, starting with a letter) with its role tarbox_tenant_<id> (LOGIN with p_password, else NOLOGIN: reached by SET ROLE; granted to the HTTP gateway role tarbox_gateway), its base layer and an empty root directory owned by p_uid:p_gid (also the owner of files made through the path API). A login of the role gets at most 32 concurrent connections, temporary files of at most 1 GB per session (temp_file_limit, which it cannot raise) and idle-in-transaction sessions ended after 15 minutes. Returns (tenant_id, name, role_name). Errors: EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.tenant_delete(p_name text)
+CREATE OR REPLACE FUNCTION tarbox._do_tenant_delete(p_name text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_id bigint;
@@ -80,8 +80,7 @@ BEGIN
     END LOOP;
 END
 $$;
-ALTER FUNCTION tarbox.tenant_delete(text) OWNER TO tarbox_maint;
-REVOKE ALL ON FUNCTION tarbox.tenant_delete(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.tenant_delete(text) TO tarbox_admin;
-COMMENT ON FUNCTION tarbox.tenant_delete(text) IS
+ALTER FUNCTION tarbox._do_tenant_delete(text) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox._do_tenant_delete(text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_tenant_delete(text) IS
 'Administrators: delete tenant p_name with all its rows (every layer, inode, entry, block, chunk map, xattr, usage counter), its inode sequence and its role (and its psql login roles): the tenant''s sessions are ended first (in every database), everything the roles own or were granted in this database is dropped (DROP OWNED), then the roles. A role that still owns objects in another database of the cluster is disabled (NOLOGIN, no longer a tenant) and renamed tarbox_deleted_<...> with a WARNING naming the databases. Errors: ENOENT (TX002) no such tenant, EBUSY (TX016) the tenant''s layer lock stayed taken for 20 s, 42501 not an administrator.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.tenant_rename(p_old text, p_new text)
+CREATE OR REPLACE FUNCTION tarbox._do_tenant_rename(p_old text, p_new text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 BEGIN
     PERFORM tarbox._require_admin();
@@ -18,8 +18,7 @@ BEGIN
     END IF;
 END
 $$;
-ALTER FUNCTION tarbox.tenant_rename(text, text) OWNER TO tarbox_maint;
-REVOKE ALL ON FUNCTION tarbox.tenant_rename(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.tenant_rename(text, text) TO tarbox_admin;
-COMMENT ON FUNCTION tarbox.tenant_rename(text, text) IS
+ALTER FUNCTION tarbox._do_tenant_rename(text, text) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox._do_tenant_rename(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_tenant_rename(text, text) IS
 'Administrators: rename tenant p_old to p_new (its role, named by id, is unchanged). Errors: ENOENT (TX002), EEXIST (TX017), EINVAL (TX022), 42501 not an administrator.';

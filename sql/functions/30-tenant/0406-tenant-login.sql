@@ -31,6 +31,7 @@ BEGIN
     EXECUTE format('CREATE ROLE %I LOGIN NOINHERIT PASSWORD %L VALID UNTIL %L IN ROLE %I',
                    v_login, v_password, v_until, v_role);
     PERFORM tarbox._tenant_role_limits(v_login, 2);
+    PERFORM tarbox._audit_admin(v_id, 'tenant_login', jsonb_build_object('login', v_login, 'valid_until', v_until));
     RETURN QUERY SELECT v_role, v_login, v_password, v_until;
 END
 $$;

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.layer_new(p_name text, p_description text DEFAULT NULL, p_confirm boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_layer_new(p_name text, p_description text DEFAULT NULL, p_confirm boolean DEFAULT false)
 RETURNS TABLE (layer_id int, name text, discarded int)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -34,8 +34,7 @@ BEGIN
     RETURN QUERY SELECT c.layer + 1, p_name, coalesce(v_future, 0);
 END
 $$;
-ALTER FUNCTION tarbox.layer_new(text, text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.layer_new(text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.layer_new(text, text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.layer_new(text, text, boolean) IS
+ALTER FUNCTION tarbox._do_layer_new(text, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_layer_new(text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_layer_new(text, text, boolean) IS
 'Checkpoint: freeze the current layer and open a new writable layer named p_name on top of it, which becomes current (O(1) in the number of files: rows are copied on their first change). If the current layer is historical, the later layers are deleted, only with p_confirm (else EBUSY with how to confirm). Returns (layer_id, name, discarded = number of layers deleted). Serialised per tenant against writes and other checkpoints. Errors: EDQUOT (TX122) the tenant''s layer quota is reached, EINVAL (TX022) bad name, EEXIST (TX017) name taken, EBUSY (TX016) confirmation needed.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.layer_switch(p_layer text)
+CREATE OR REPLACE FUNCTION tarbox._do_layer_switch(p_layer text)
 RETURNS TABLE (layer_id int, name text, read_only boolean)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -18,8 +18,7 @@ BEGIN
                    FROM tarbox.layer l WHERE l.tenant_id = c.tenant_id AND l.layer_id = v_id;
 END
 $$;
-ALTER FUNCTION tarbox.layer_switch(text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.layer_switch(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.layer_switch(text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.layer_switch(text) IS
+ALTER FUNCTION tarbox._do_layer_switch(text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_layer_switch(text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_layer_switch(text) IS
 'Make layer p_layer (name, tag, id, ''head'') the tenant''s current layer: every mount and SQL call of the tenant sees the tree as of that layer (mounts are told by NOTIFY). Later layers are kept; a historical layer is read-only (writes fail with EROFS) until you switch back to the newest or create a new layer on it. Returns (layer_id, name, read_only). Errors: ENOENT (TX002) no such layer, EINVAL (TX022) NULL.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.layer_drop(p_layer text, p_confirm boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_layer_drop(p_layer text, p_confirm boolean DEFAULT false)
 RETURNS TABLE (layer_id int, name text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -63,8 +63,7 @@ BEGIN
     RETURN QUERY SELECT v_id, v_name;
 END
 $$;
-ALTER FUNCTION tarbox.layer_drop(text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.layer_drop(text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.layer_drop(text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.layer_drop(text, boolean) IS
+ALTER FUNCTION tarbox._do_layer_drop(text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_layer_drop(text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_layer_drop(text, boolean) IS
 'Drop layer p_layer (name, tag or id). A layer in the middle of the history is merged into the next one (the views of the later layers do not change; the dropped one can no longer be browsed); the newest layer''s changes are discarded. The base layer cannot be dropped (EPERM). The current layer is dropped only when named ''current'' with p_confirm; the layer below it becomes current. Returns the dropped (layer_id, name). Errors: ENOENT (TX002), EPERM (TX001), EBUSY (TX016) confirmation needed, EINVAL (TX022).';

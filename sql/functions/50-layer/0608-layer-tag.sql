@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.layer_tag(p_layer text, p_tag text)
+CREATE OR REPLACE FUNCTION tarbox._do_layer_tag(p_layer text, p_tag text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context;
@@ -14,9 +14,9 @@ BEGIN
     VALUES (c.tenant_id, p_tag, tarbox._layer_ref(c.tenant_id, p_layer));
 END
 $$;
-CREATE OR REPLACE FUNCTION tarbox.layer_untag(p_tag text)
+CREATE OR REPLACE FUNCTION tarbox._do_layer_untag(p_tag text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._layer_lock();
@@ -27,13 +27,11 @@ BEGIN
     END IF;
 END
 $$;
-ALTER FUNCTION tarbox.layer_tag(text, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.layer_tag(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.layer_tag(text, text) TO tarbox_tenant;
-ALTER FUNCTION tarbox.layer_untag(text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.layer_untag(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.layer_untag(text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.layer_tag(text, text) IS
+ALTER FUNCTION tarbox._do_layer_tag(text, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_layer_tag(text, text) FROM PUBLIC;
+ALTER FUNCTION tarbox._do_layer_untag(text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_layer_untag(text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_layer_tag(text, text) IS
 'Give layer p_layer (name, tag, id, ''current'', ''head'') the extra name p_tag, usable wherever a layer is named. Errors: ENOENT (TX002) no such layer, EINVAL (TX022) bad tag or NULL layer, EEXIST (TX017) name taken.';
-COMMENT ON FUNCTION tarbox.layer_untag(text) IS
+COMMENT ON FUNCTION tarbox._do_layer_untag(text) IS
 'Remove tag p_tag (the layer stays). Errors: ENOENT (TX002) no such tag.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION tarbox._do_remote_stat(p_path bytea, p_follow boolean DEFAULT true, p_layer text DEFAULT NULL)
 RETURNS tarbox.entry
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -12,8 +12,7 @@ BEGIN
     RETURN tarbox._entry_at(c.tenant_id, r.ino, c.layer, r.name);
 END
 $$;
-ALTER FUNCTION tarbox.remote_stat(bytea, boolean, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_stat(bytea, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_stat(bytea, boolean, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_stat(bytea, boolean, text) IS
+ALTER FUNCTION tarbox._do_remote_stat(bytea, boolean, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_stat(bytea, boolean, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_stat(bytea, boolean, text) IS
 'Remote API (HTTP, WASI). stat(2) (lstat(2) when p_follow is false) of the absolute path p_path (bytes: names need not be UTF-8) as of layer p_layer (name, tag, id, ''head''; NULL = current), as a tarbox.entry with its etag. Errors: ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path or NUL byte.';

@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_list(p_path bytea, p_after bytea DEFAULT NULL, p_limit int DEFAULT 1000,
+CREATE OR REPLACE FUNCTION tarbox._do_remote_list(p_path bytea, p_after bytea DEFAULT NULL, p_limit int DEFAULT 1000,
                                               p_layer text DEFAULT NULL)
 RETURNS SETOF tarbox.entry
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -33,8 +33,7 @@ BEGIN
          LIMIT v_limit;
 END
 $$;
-ALTER FUNCTION tarbox.remote_list(bytea, bytea, int, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_list(bytea, bytea, int, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_list(bytea, bytea, int, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_list(bytea, bytea, int, text) IS
+ALTER FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) IS
 'Remote API. One page of the directory at absolute path p_path (bytes; symbolic links followed) as of layer p_layer (NULL = current): up to p_limit (1..10000, default 1000) entries in name-byte order whose names sort after p_after (NULL = from the start; pass the last name of a page to get the next), without ''.'' and ''..'', each a tarbox.entry with its etag. Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory, EINVAL (TX022) bad limit or path, ELOOP (TX040), ENAMETOOLONG (TX036).';

@@ -1,10 +1,10 @@
 -- One row of OUT parameters, not RETURNS TABLE: a set-returning PL/pgSQL function copies its
 -- rows through a tuplestore, which cost a third of the throughput of 1 MiB reads.
-CREATE OR REPLACE FUNCTION tarbox.remote_read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL,
+CREATE OR REPLACE FUNCTION tarbox._do_remote_read(p_path bytea, p_offset bigint DEFAULT 0, p_length bigint DEFAULT NULL,
                                               p_layer text DEFAULT NULL, p_if_match text[] DEFAULT NULL,
                                               OUT data bytea, OUT offset_ bigint, OUT size bigint, OUT etag text,
                                               OUT mtime_ns bigint, OUT mode int)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
@@ -40,8 +40,7 @@ BEGIN
     mode := e.mode;
 END
 $$;
-ALTER FUNCTION tarbox.remote_read(bytea, bigint, bigint, text, text[]) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_read(bytea, bigint, bigint, text, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_read(bytea, bigint, bigint, text, text[]) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_read(bytea, bigint, bigint, text, text[]) IS
+ALTER FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_read(bytea, bigint, bigint, text, text[]) IS
 'Remote API. Read the regular file at absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): p_length bytes (NULL = to the end) from byte p_offset (negative: the last -p_offset bytes, an HTTP suffix range), cut at the end of file (empty past it) and at 16 MiB per call (tarbox.limits() io_max: a short read, the rest is read from the next offset); holes read as zeros. Returns one row (OUT parameters): data, offset_ (the offset read from), size (the file''s size, bytes), etag, mtime_ns, mode. p_if_match: read only if the file''s etag is one of these (a download of several calls stays on one version). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ESTALE (TX116) the file changed (If-Match), ENOTDIR (TX020), ELOOP (TX040).';

@@ -1,10 +1,10 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_write(p_path bytea, p_data bytea, p_offset bigint DEFAULT 0,
+CREATE OR REPLACE FUNCTION tarbox._do_remote_write(p_path bytea, p_data bytea, p_offset bigint DEFAULT 0,
                                                p_truncate boolean DEFAULT false, p_final boolean DEFAULT false,
                                                p_create_new boolean DEFAULT false, p_if_match text[] DEFAULT NULL,
                                                p_if_none_match boolean DEFAULT false, p_append boolean DEFAULT false,
                                                p_mode int DEFAULT 420)
 RETURNS tarbox.entry
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -85,8 +85,7 @@ BEGIN
     RETURN tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
 END
 $$;
-ALTER FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
+ALTER FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
 'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). At most 16 MiB per call (tarbox.limits() io_max). A path ending in / names a directory (EISDIR when the file would be created). Unless the tenant''s default owner is root, a change of data clears the set-user-ID/set-group-ID bits, as Linux does for an unprivileged writer. Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027) past 16 TiB or over 16 MiB, ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_mkdir(p_path bytea, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION tarbox._do_remote_mkdir(p_path bytea, p_mode int DEFAULT 493, p_parents boolean DEFAULT false)
 RETURNS tarbox.entry
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -49,8 +49,7 @@ BEGIN
     RETURN tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
 END
 $$;
-ALTER FUNCTION tarbox.remote_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_mkdir(bytea, int, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_mkdir(bytea, int, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_mkdir(bytea, int, boolean) IS
+ALTER FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) IS
 'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030).';

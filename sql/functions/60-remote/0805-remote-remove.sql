@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_remove(p_path bytea, p_kind text DEFAULT 'any', p_recursive boolean DEFAULT false,
+CREATE OR REPLACE FUNCTION tarbox._do_remote_remove(p_path bytea, p_kind text DEFAULT 'any', p_recursive boolean DEFAULT false,
                                                 p_if_match text[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -35,8 +35,7 @@ BEGIN
     RETURN tarbox._rm_tree(c, r.parent, r.name, true);
 END
 $$;
-ALTER FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) IS
+ALTER FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) IS
 'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030).';

@@ -27,6 +27,7 @@ BEGIN
     bytes_freed := r.bytes;
     SELECT count(*) INTO blocks_kept FROM tarbox.block b WHERE b.tenant_id = p_tenant;
     ms := round(extract(epoch FROM clock_timestamp() - v_t0)::numeric * 1000, 1);
+    PERFORM tarbox._audit_for(p_tenant, 'gc', jsonb_build_object('blocks_freed', blocks_freed, 'blocks_kept', blocks_kept, 'ms', ms), bytes_freed);
 END
 $$;
 ALTER FUNCTION tarbox._gc(bigint) OWNER TO tarbox_owner;

@@ -17,6 +17,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('no tenant named %L', p_name));
     END IF;
+    PERFORM tarbox._audit_admin(t.tenant_id, 'tenant_quota', jsonb_build_object('bytes', t.quota_bytes, 'inodes', t.quota_inodes, 'layers', t.quota_layers)) FROM tarbox.tenant t WHERE t.name = p_name;
     RETURN QUERY SELECT t.name, t.quota_bytes, t.quota_inodes, t.quota_layers FROM tarbox.tenant t WHERE t.name = p_name;
 END
 $$;
@@ -44,6 +45,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('no tenant named %L', p_name));
     END IF;
+    PERFORM tarbox._audit_admin(t.tenant_id, 'tenant_text_limits', jsonb_build_object('max_bytes', t.text_max_bytes, 'max_lines', t.text_max_lines)) FROM tarbox.tenant t WHERE t.name = p_name;
     RETURN QUERY SELECT t.name, t.text_max_bytes, t.text_max_lines FROM tarbox.tenant t WHERE t.name = p_name;
 END
 $$;

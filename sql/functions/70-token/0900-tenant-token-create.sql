@@ -36,6 +36,8 @@ BEGIN
     INSERT INTO tarbox.token (tenant_id, name, hash, read_only, expires_at)
     VALUES (v_tenant, v_name, sha256(convert_to(v_token, 'UTF8')), coalesce(p_read_only, false), v_expires)
     RETURNING tarbox.token.token_id INTO v_id;
+    PERFORM tarbox._audit_admin(v_tenant, 'token_create', jsonb_build_object('token_id', v_id, 'name', v_name,
+                                'read_only', coalesce(p_read_only, false), 'expires_at', v_expires));
     RETURN QUERY SELECT v_id, v_name, v_token, coalesce(p_read_only, false), v_expires;
 END
 $$;

@@ -19,6 +19,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('tenant %s has no token %L', p_tenant, p_token));
     END IF;
+    PERFORM tarbox._audit_admin(v_tenant, 'token_revoke', jsonb_build_object('token', p_token));
 END
 $$;
 ALTER FUNCTION tarbox.tenant_token_revoke(text, text) OWNER TO tarbox_maint;

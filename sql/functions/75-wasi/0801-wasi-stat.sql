@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_stat(p_dir bigint, p_path text, p_follow boolean)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_stat(p_dir bigint, p_path text, p_follow boolean)
 RETURNS tarbox.attr
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -12,8 +12,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, r.ino, c.layer));
 END
 $$;
-ALTER FUNCTION tarbox.wasi_stat(bigint, text, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_stat(bigint, text, boolean) IS
+ALTER FUNCTION tarbox._do_wasi_stat(bigint, text, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_stat(bigint, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_stat(bigint, text, boolean) IS
 'WASI path_filestat_get (fstatat(2)): the attributes (tarbox.attr) of the inode at relative path p_path (text, UTF-8) beneath directory inode p_dir (a preopened directory or one opened under it), following a final symbolic link when p_follow (lookupflags.symlink_follow). Resolution never leaves p_dir: ''..'' above it, absolute paths and links to absolute or outside paths are EPERM, as wasmtime answers. Errors: EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040) over 40 links or a final link not followed where a file is needed, ENAMETOOLONG (TX036), EILSEQ (SQLSTATE 22021) a name that is not UTF-8.';

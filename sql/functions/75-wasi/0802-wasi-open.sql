@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_open(p_dir bigint, p_path text, p_follow boolean,
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_open(p_dir bigint, p_path text, p_follow boolean,
                                             p_oflags int, p_write boolean)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_oflags int := coalesce(p_oflags, 0);
@@ -56,8 +56,7 @@ BEGIN
     RETURN tarbox._attr(v);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_open(bigint, text, boolean, int, boolean) IS
+ALTER FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) IS
 'WASI path_open (openat(2)) in one call: resolve relative path p_path (text) beneath directory inode p_dir as tarbox.wasi_stat does (never leaving p_dir), following a final link when p_follow, and apply p_oflags (WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc). creat makes a missing regular file (mode 0644, the tenant''s default owner); creat|excl refuses any existing name, a link included; directory requires a directory; trunc empties a regular file. p_write says the descriptor will write (a directory then is EISDIR). Returns the attributes of the opened inode. Errors: EPERM (TX001) outside p_dir, ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021) a directory opened for writing or truncating, or a file to create with a trailing /, ELOOP (TX040) a final link not followed, EINVAL (TX022) creat with directory or unknown flags, ENAMETOOLONG (TX036), EROFS (TX030) a change in a historical layer.';

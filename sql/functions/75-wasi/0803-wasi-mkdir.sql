@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_mkdir(p_dir bigint, p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_mkdir(p_dir bigint, p_path text)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -14,8 +14,7 @@ BEGIN
     RETURN tarbox._new_inode(c, r.parent, r.name, 16877, 0, t.default_uid, t.default_gid, NULL);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_mkdir(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_mkdir(bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_mkdir(bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) IS
 'WASI path_create_directory (mkdirat(2)): create directory p_path (text, relative, resolved beneath directory inode p_dir without leaving it; a trailing / is allowed) with mode 0755, owned by the tenant''s default uid/gid. Returns its attributes. Errors: EEXIST (TX017) any existing name, a link included, EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

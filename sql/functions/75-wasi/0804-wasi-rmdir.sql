@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_rmdir(p_dir bigint, p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_rmdir(p_dir bigint, p_path text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -19,8 +19,7 @@ BEGIN
     PERFORM tarbox._remove_entry(c, r.parent, r.name, true);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_rmdir(bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_rmdir(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_rmdir(bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_rmdir(bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_rmdir(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) IS
 'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

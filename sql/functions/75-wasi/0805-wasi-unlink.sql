@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_unlink(p_dir bigint, p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_unlink(p_dir bigint, p_path text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -14,8 +14,7 @@ BEGIN
     PERFORM tarbox._remove_entry(c, r.parent, r.name, false);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_unlink(bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_unlink(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_unlink(bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_unlink(bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_unlink(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_unlink(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_unlink(bigint, text) IS
 'WASI path_unlink_file (unlinkat(2)): remove the non-directory entry at relative path p_path beneath directory inode p_dir (a final link is removed, not followed). The inode lives on while open elsewhere (see tarbox.fs_unlink). Errors: ENOENT (TX002), EISDIR (TX021) a directory, ENOTDIR (TX020) a trailing / after a non-directory, EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_readlink(p_dir bigint, p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_readlink(p_dir bigint, p_path text)
 RETURNS bytea
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, false);
@@ -17,8 +17,7 @@ BEGIN
     RETURN v.target;
 END
 $$;
-ALTER FUNCTION tarbox.wasi_readlink(bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_readlink(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_readlink(bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_readlink(bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_readlink(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_readlink(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_readlink(bigint, text) IS
 'WASI path_readlink (readlinkat(2)): the target (bytes) of the symbolic link at relative path p_path beneath directory inode p_dir (the directories on the way are resolved without leaving p_dir). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link, ENOTDIR (TX020), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036).';

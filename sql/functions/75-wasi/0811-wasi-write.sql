@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_write(p_ino bigint, p_offset bigint, p_data bytea,
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_write(p_ino bigint, p_offset bigint, p_data bytea,
                                              p_append boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -22,8 +22,7 @@ BEGIN
     RETURN v_end;
 END
 $$;
-ALTER FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_write(bigint, bigint, bytea, boolean) IS
+ALTER FUNCTION tarbox._do_wasi_write(bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_write(bigint, bigint, bytea, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_write(bigint, bigint, bytea, boolean) IS
 'WASI fd_write / fd_pwrite of a descriptor: write p_data into regular file p_ino at byte p_offset, or at the end of file when p_append (fdflags.append; atomic against other appenders), exactly as tarbox.fs_write (only the 64 KiB blocks touched are rewritten, a gap becomes a hole). Returns the byte offset just past the written data, which becomes the descriptor''s position (with append: the new end of file). Errors: ENOENT (TX002), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027), EROFS (TX030).';

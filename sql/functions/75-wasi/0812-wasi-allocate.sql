@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_allocate(p_ino bigint, p_offset bigint, p_len bigint)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_allocate(p_ino bigint, p_offset bigint, p_len bigint)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -21,8 +21,7 @@ BEGIN
     RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, p_ino, c.head));
 END
 $$;
-ALTER FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_allocate(bigint, bigint, bigint) IS
+ALTER FUNCTION tarbox._do_wasi_allocate(bigint, bigint, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_allocate(bigint, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_allocate(bigint, bigint, bigint) IS
 'WASI fd_allocate (posix_fallocate(3)): make regular file p_ino at least p_offset + p_len bytes long (the new range reads as zeros; it is a hole, since blocks are stored only when written); a file already that long is unchanged. Returns the attributes. Errors: EINVAL (TX022) negative offset or non-positive length, not a regular file, EISDIR (TX021), ENOENT (TX002), EFBIG (TX027), EROFS (TX030).';

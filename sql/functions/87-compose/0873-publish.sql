@@ -43,6 +43,7 @@ BEGIN
     END IF;
     INSERT INTO tarbox.publication_grant (tenant_id, publisher_id, name, layer_id)
     SELECT DISTINCT t, v_tenant, p_name, v_layer FROM unnest(v_to) t;
+    PERFORM tarbox._audit_admin(v_tenant, 'publish', jsonb_build_object('name', p_name, 'layer', v_layer, 'to', p_to));
     RETURN QUERY SELECT * FROM tarbox.publications() l WHERE l.name = p_name;
 END
 $$;

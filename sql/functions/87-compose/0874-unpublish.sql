@@ -11,6 +11,7 @@ BEGIN
     SELECT count(*) INTO v_n FROM tarbox.composition k
      WHERE k.publisher_id = v.tenant_id AND k.publication = v.name;
     DELETE FROM tarbox.publication p WHERE p.tenant_id = v.tenant_id AND p.name = v.name;
+    PERFORM tarbox._audit_admin(v.tenant_id, 'unpublish', jsonb_build_object('name', v.name, 'compositions', v_n));
     RETURN v_n;
 END
 $$;

@@ -14,7 +14,11 @@ BEGIN
     END IF;
     INSERT INTO tarbox.publication_grant (tenant_id, publisher_id, name, layer_id)
     VALUES (v_tenant, v.tenant_id, v.name, v.layer_id) ON CONFLICT DO NOTHING;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM tarbox._audit_admin(v.tenant_id, 'publish_grant', jsonb_build_object('name', v.name, 'tenant', p_tenant));
+    RETURN true;
 END
 $$;
 ALTER FUNCTION tarbox.publish_grant(text, text) OWNER TO tarbox_maint;

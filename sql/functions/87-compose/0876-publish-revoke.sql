@@ -11,7 +11,11 @@ BEGIN
     v_tenant := tarbox._tenant_named(p_tenant);
     DELETE FROM tarbox.publication_grant g
      WHERE g.tenant_id = v_tenant AND g.publisher_id = v.tenant_id AND g.name = v.name;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM tarbox._audit_admin(v.tenant_id, 'publish_revoke', jsonb_build_object('name', v.name, 'tenant', p_tenant));
+    RETURN true;
 END
 $$;
 ALTER FUNCTION tarbox.publish_revoke(text, text) OWNER TO tarbox_maint;

@@ -11,6 +11,7 @@ BEGIN
     END IF;
     v := tarbox._publication_find(p_name);
     UPDATE tarbox.publication p SET public = p_public WHERE p.tenant_id = v.tenant_id AND p.name = v.name;
+    PERFORM tarbox._audit_admin(v.tenant_id, 'publish_set_public', jsonb_build_object('name', v.name, 'public', p_public));
 END
 $$;
 ALTER FUNCTION tarbox.publish_set_public(text, boolean) OWNER TO tarbox_maint;

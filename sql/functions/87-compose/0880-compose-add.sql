@@ -62,6 +62,8 @@ BEGIN
     END IF;
     INSERT INTO tarbox.composition (tenant_id, compose_id, mount_path, publisher_id, publication, mode)
     VALUES (v_tenant, v_id, p_mount_path, v.tenant_id, v.name, p_mode);
+    PERFORM tarbox._audit_admin(v_tenant, 'compose_add', jsonb_build_object('compose_id', v_id, 'mount_path', p_mount_path,
+                                                                         'source', p_source, 'mode', p_mode));
     RETURN v_id;
 END
 $$;

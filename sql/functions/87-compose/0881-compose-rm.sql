@@ -11,6 +11,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('tenant %s composes nothing at %L', p_tenant, p_mount_path));
     END IF;
+    PERFORM tarbox._audit_admin(v_tenant, 'compose_rm', jsonb_build_object('mount_path', p_mount_path));
 END
 $$;
 ALTER FUNCTION tarbox.compose_rm(text, text) OWNER TO tarbox_maint;

@@ -1,0 +1,37 @@
+-- tarbox.fs_write: audited entry point of tarbox._do_fs_write (op write, level standard).
+CREATE OR REPLACE FUNCTION tarbox.fs_write(p_ino bigint, p_offset bigint, p_data bytea, p_append boolean DEFAULT false,
+    p_kill_suidgid boolean DEFAULT false, p_caller_uid bigint DEFAULT NULL, p_caller_gid bigint DEFAULT NULL, p_caller_pid int DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    au tarbox._audit_call := tarbox._audit_ino(tarbox._audit_begin('write', 2, NULL, p_caller_uid, p_caller_gid, p_caller_pid), p_ino);
+    r bigint;
+BEGIN
+    IF au.op IS NULL THEN
+        RETURN tarbox._do_fs_write(p_ino, p_offset, p_data, p_append, p_kill_suidgid);
+    END IF;
+    au.details := coalesce(au.details, '{}'::jsonb) || CASE WHEN coalesce(p_append, false) THEN jsonb_build_object('append', true)
+                      ELSE jsonb_build_object('offset', p_offset) END;
+    IF au.catch THEN
+        BEGIN
+            r := tarbox._do_fs_write(p_ino, p_offset, p_data, p_append, p_kill_suidgid);
+        EXCEPTION WHEN OTHERS THEN
+            IF tarbox._audit_fail(au, SQLSTATE, SQLERRM) THEN
+                RETURN NULL;
+            END IF;
+            RAISE;
+        END;
+    ELSE
+        r := tarbox._do_fs_write(p_ino, p_offset, p_data, p_append, p_kill_suidgid);
+    END IF;
+    PERFORM tarbox._audit_ok(au, r);
+    RETURN r;
+END
+$$;
+ALTER FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean, bigint, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean, bigint, bigint, int) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.fs_write(bigint, bigint, bytea, boolean, boolean, bigint, bigint, int) IS
+'Audit: recorded as operation write at level standard and above (tarbox.audit_log); p_caller_uid, p_caller_gid, p_caller_pid: the calling process from the FUSE request context (kept only from a Tarbox shell session). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.fs_write(bigint, bigint, bytea, boolean, boolean, bigint, bigint, int)', 'tarbox._do_fs_write(bigint, bigint, bytea, boolean, boolean)');  -- the operation's reference first

@@ -1,0 +1,35 @@
+-- tarbox.wasi_mkdir: audited entry point of tarbox._do_wasi_mkdir (op mkdir, level basic).
+CREATE OR REPLACE FUNCTION tarbox.wasi_mkdir(p_dir bigint, p_path text)
+RETURNS tarbox.attr
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    au tarbox._audit_call := tarbox._audit_beneath(tarbox._audit_begin('mkdir', 1, NULL, NULL, NULL, NULL), p_dir, p_path);
+    r tarbox.attr;
+BEGIN
+    IF au.op IS NULL THEN
+        RETURN tarbox._do_wasi_mkdir(p_dir, p_path);
+    END IF;
+    IF au.catch THEN
+        BEGIN
+            r := tarbox._do_wasi_mkdir(p_dir, p_path);
+        EXCEPTION WHEN OTHERS THEN
+            IF tarbox._audit_fail(au, SQLSTATE, SQLERRM) THEN
+                RETURN NULL;
+            END IF;
+            RAISE;
+        END;
+    ELSE
+        r := tarbox._do_wasi_mkdir(p_dir, p_path);
+    END IF;
+    au.ino := r.ino;
+    PERFORM tarbox._audit_ok(au, NULL);
+    RETURN r;
+END
+$$;
+ALTER FUNCTION tarbox.wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.wasi_mkdir(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.wasi_mkdir(bigint, text) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.wasi_mkdir(bigint, text) IS
+'Audit: recorded as operation mkdir at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.wasi_mkdir(bigint, text)', 'tarbox._do_wasi_mkdir(bigint, text)');  -- the operation's reference first

@@ -1,0 +1,36 @@
+-- tarbox.remote_remove: audited entry point of tarbox._do_remote_remove (op rm, level basic).
+CREATE OR REPLACE FUNCTION tarbox.remote_remove(p_path bytea, p_kind text DEFAULT 'any', p_recursive boolean DEFAULT false,
+    p_if_match text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    au tarbox._audit_call := tarbox._audit_named(tarbox._audit_begin('rm', 1, NULL, NULL, NULL, NULL), tarbox._audit_text(p_path));
+    r bigint;
+BEGIN
+    IF au.op IS NULL THEN
+        RETURN tarbox._do_remote_remove(p_path, p_kind, p_recursive, p_if_match);
+    END IF;
+    IF au.catch THEN
+        BEGIN
+            r := tarbox._do_remote_remove(p_path, p_kind, p_recursive, p_if_match);
+        EXCEPTION WHEN OTHERS THEN
+            IF tarbox._audit_fail(au, SQLSTATE, SQLERRM) THEN
+                RETURN NULL;
+            END IF;
+            RAISE;
+        END;
+    ELSE
+        r := tarbox._do_remote_remove(p_path, p_kind, p_recursive, p_if_match);
+    END IF;
+    au.details := jsonb_build_object('kind', p_kind, 'recursive', coalesce(p_recursive, false), 'entries', r);
+    PERFORM tarbox._audit_ok(au, NULL);
+    RETURN r;
+END
+$$;
+ALTER FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) TO tarbox_tenant;
+COMMENT ON FUNCTION tarbox.remote_remove(bytea, text, boolean, text[]) IS
+'Audit: recorded as operation rm at level basic and above (tarbox.audit_log). With tarbox.error_mode = ''warning'' a failure is recorded too and reported as a WARNING with the SQLSTATE instead of an error.';
+SELECT tarbox._audit_doc('tarbox.remote_remove(bytea, text, boolean, text[])', 'tarbox._do_remote_remove(bytea, text, boolean, text[])');  -- the operation's reference first
