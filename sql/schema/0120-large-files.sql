@@ -29,7 +29,7 @@ CREATE INDEX download_url_expires ON tarbox.download_url (tenant_id, expires_at)
 CREATE INDEX download_url_token ON tarbox.download_url (tenant_id, token_id);
 ALTER TABLE tarbox.download_url OWNER TO tarbox_owner;
 COMMENT ON TABLE tarbox.download_url IS
-    'Download capabilities of the HTTP API (GET /fs/download-url): sha256 of the secret only, the token that made it, the inode and etag it may read (one version of one file), expiry. Made by tarbox.remote_download_url, checked by tarbox.capability_auth and tarbox.remote_download_read.';
+    'Download capabilities of the HTTP API (GET /fs/download-url): sha256 of the secret only, the token that made it, the inode and etag it may read (one version of one file), expiry. Made by tarbox.remote_download_url, checked by tarbox.tenant_capability_auth and tarbox.remote_download_read.';
 
 -- tarbox.upload_session: one upload of a large file, staged in inode ino (nlink 0, no entry:
 -- invisible to lookup and readdir) until tarbox.remote_upload_complete links it at path.

@@ -34,7 +34,7 @@ from ..errors import is_retryable
 ENTER = "SELECT tarbox._gateway_enter(%s, %s)"
 
 #: The first statement of a request authorised by a URL capability instead of a bearer token
-#: (a download URL or an upload session's chunk URL: tarbox.capability_auth).
+#: (a download URL or an upload session's chunk URL: tarbox.tenant_capability_auth).
 ENTER_CAPABILITY = "SELECT tarbox._gateway_enter_capability(%s, %s)"
 
 #: The first statement of a request that only records a capability to read (a download URL):

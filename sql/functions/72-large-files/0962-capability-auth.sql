@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION tarbox.capability_auth(p_secret text)
+CREATE OR REPLACE FUNCTION tarbox.tenant_capability_auth(p_secret text)
 RETURNS TABLE (tenant_id bigint, role_name text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -36,15 +36,15 @@ BEGIN
     RETURN QUERY SELECT v_tenant, 'tarbox_tenant_' || v_tenant;
 END
 $$;
-ALTER FUNCTION tarbox.capability_auth(text) OWNER TO tarbox_maint;
-REVOKE ALL ON FUNCTION tarbox.capability_auth(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.capability_auth(text) TO tarbox_gateway;
-COMMENT ON FUNCTION tarbox.capability_auth(text) IS
+ALTER FUNCTION tarbox.tenant_capability_auth(text) OWNER TO tarbox_maint;
+REVOKE ALL ON FUNCTION tarbox.tenant_capability_auth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox.tenant_capability_auth(text) TO tarbox_gateway;
+COMMENT ON FUNCTION tarbox.tenant_capability_auth(text) IS
 'The HTTP gateway only (tarbox_gateway): the tenant a URL capability (a download URL secret tbd_<tenant>_<64 hex>, or an upload session''s chunk secret tbu_<tenant>_<64 hex>) stands for: (tenant_id, role_name), found by the SHA-256 of the secret under its tenant id; it must not have expired, and the bearer token that made it must still be live (neither revoked nor expired). Errors: SQLSTATE 28000 (HTTP 401) with a message starting "unauthorized:" for a malformed, unknown or expired capability, or one whose token was revoked or expired.';
 
 -- tarbox._gateway_enter_capability(secret, write): as tarbox._gateway_enter, for a request that
 -- carries a URL capability instead of a bearer token: the capability is checked
--- (tarbox.capability_auth) and the rest of the transaction acts as its tenant's role
+-- (tarbox.tenant_capability_auth) and the rest of the transaction acts as its tenant's role
 -- (SET LOCAL ROLE), read-only unless p_write. The tenant function called next checks the
 -- capability again, under row-level security, and what it may do. Errors: 28000.
 CREATE OR REPLACE FUNCTION tarbox._gateway_enter_capability(p_secret text, p_write boolean)
@@ -54,7 +54,7 @@ AS $$
 DECLARE
     a record;
 BEGIN
-    SELECT * INTO a FROM tarbox.capability_auth(p_secret);
+    SELECT * INTO a FROM tarbox.tenant_capability_auth(p_secret);
     PERFORM pg_catalog.set_config('role', a.role_name, true);
     IF NOT p_write THEN
         PERFORM pg_catalog.set_config('transaction_read_only', 'on', true);
