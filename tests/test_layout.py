@@ -1,5 +1,6 @@
 """The layout of ARCHITECTURE.md holds: imports run one way (checked by import-linter with the
-contracts in pyproject.toml) and no module imports another module's private (``_``) names."""
+contracts in pyproject.toml), no module imports another module's private (``_``) names, and
+the SQL files have one loading number each per folder."""
 
 from __future__ import annotations
 
@@ -56,3 +57,17 @@ def test_every_subpackage_says_what_it_owns():
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert doc and "Imports:" in doc, f"{init.relative_to(PACKAGE.parent)} lacks its docstring"
 
+
+
+def test_sql_files_have_distinct_numbers_per_folder():
+    """Within each folder of sql/functions and in sql/schema, no two files share the numeric
+    prefix that orders their loading (a shared one leaves the order to the rest of the name)."""
+    root = Path(__file__).resolve().parent.parent / "sql"
+    folders = [root / "schema", *sorted(p for p in (root / "functions").iterdir() if p.is_dir())]
+    shared = {}
+    for folder in folders:
+        numbers: dict[str, list[str]] = {}
+        for f in sorted(folder.glob("*.sql")):
+            numbers.setdefault(f.name.split("-", 1)[0], []).append(f.name)
+        shared.update({f"{folder.name}/{n}": names for n, names in numbers.items() if len(names) > 1})
+    assert shared == {}
