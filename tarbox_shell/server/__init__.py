@@ -11,7 +11,7 @@ answered.
 * :mod:`.paths` — tenant paths are bytes: percent-decoding of raw URLs, percent-encoding out;
 * :mod:`.bodies` — bounded request bodies and streamed uploads/downloads in block-sized pieces;
 * :mod:`.remote_fs` — the remote-filesystem contract of sandboxed runtimes (``/api/v1/fs``);
-* :mod:`.large_files` — the contract's large-file routes, answered 404 on purpose;
+* :mod:`.large_files` — the contract's large-file routes: download URLs and upload sessions;
 * :mod:`.files` and :mod:`.layers` — Tarbox's own routes (``/api/v1/files``, ``/api/v1/layers``...);
 * :mod:`.archives` — a layer as a tar stream and a tar upload as a new layer (reusing
   :mod:`tarbox_shell.transfer.tarstream` on a pooled connection);

@@ -27,6 +27,7 @@ STATUS_OF_ERRNO: dict[int, int] = {
     E.EILSEQ: 400, E.EXDEV: 400, E.EMLINK: 400, E.ERANGE: 400, E.E2BIG: 413,
     E.EFBIG: 413,
     E.EDQUOT: 507, E.ENOSPC: 507,
+    E.EMFILE: 429,          # too many open upload sessions / download URLs of one tenant
     E.ESTALE: 412,          # If-Match / If-None-Match failed: the file changed
     E.EAGAIN: 503,          # lost a race too often (serialization failure, deadlock)
     E.ETIMEDOUT: 503,       # statement_timeout, or no database connection in time

@@ -73,8 +73,10 @@ def _file_headers(d, extra: dict | None = None) -> dict:
     return h
 
 
-def _range(header: str | None) -> tuple[int, int | None] | None:
-    """(offset, length) of a single byte range; offset < 0 is a suffix; None = whole file."""
+def byte_range(header: str | None) -> tuple[int, int | None] | None:
+    """The ``(offset, length)`` of an HTTP ``Range`` header of one byte range (offset < 0: a
+    suffix, length None: to the end); None without the header. Raises a 416 problem for
+    anything else."""
     if not header:
         return None
     m = RANGE_RE.match(header.strip())
@@ -112,7 +114,7 @@ async def head_file(request: Request, path: str, layer: Optional[str] = LAYER):
 
 async def _serve_file(request: Request, layer: Optional[str], head: bool) -> Response:
     p = _path(request)
-    rng = None if head else _range(request.headers.get("range"))  # HEAD ignores Range
+    rng = None if head else byte_range(request.headers.get("range"))  # HEAD ignores Range
     offset, length = rng if rng else (0, 0 if head else None)
     d = await download(request, p, offset, length, layer, _if_match(request))
     inm = parse_etags(request.headers.get("if-none-match"))

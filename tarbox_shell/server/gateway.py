@@ -33,6 +33,15 @@ from ..errors import is_retryable
 #: The first statement of every request's transaction.
 ENTER = "SELECT tarbox._gateway_enter(%s, %s)"
 
+#: The first statement of a request authorised by a URL capability instead of a bearer token
+#: (a download URL or an upload session's chunk URL: tarbox.tenant_capability_auth).
+ENTER_CAPABILITY = "SELECT tarbox._gateway_enter_capability(%s, %s)"
+
+#: The first statement of a request that only records a capability to read (a download URL):
+#: any live token, read-only ones too, in a writable transaction (the second parameter, write,
+#: is ignored).
+ENTER_ISSUE = "SELECT tarbox._gateway_enter_issue(%s) WHERE %s IS NOT NULL"
+
 #: Makes the rest of the transaction commit asynchronously (see ``durable`` of Gateway.call).
 ASYNC_COMMIT = "SELECT pg_catalog.set_config('synchronous_commit', 'off', true)"
 
@@ -91,7 +100,7 @@ class Gateway:
 
     async def call(self, token: str | None, write: bool, query: Any,
                    params: Sequence[Any] | dict | None = None, binary: bool = False,
-                   durable: bool = True) -> list[tuple]:
+                   durable: bool = True, enter: str = ENTER) -> list[tuple]:
         """Run ``query`` as the token's tenant in one round trip and one transaction.
 
         Args:
@@ -103,6 +112,8 @@ class Gateway:
             durable: False commits the change asynchronously (``synchronous_commit = off``
                 for this transaction, as a mount commits: the database stays consistent, only
                 the last moments can be lost in a crash, and an fsync makes them durable).
+            enter: the first statement, with the parameters ``(token, write)``: :data:`ENTER`,
+                or :data:`ENTER_CAPABILITY` when ``token`` is a URL capability (large files).
 
         Returns the rows (list of tuples). Raises psycopg errors (SQLSTATE TXnnn, 28000 for a
         refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
@@ -112,7 +123,7 @@ class Gateway:
             try:
                 async with self.pool.connection() as conn:
                     async with conn.pipeline():
-                        await conn.execute(ENTER, (token, write))
+                        await conn.execute(enter, (token, write))
                         if write and not durable:
                             await conn.execute(ASYNC_COMMIT)
                         cur = await conn.execute(query, params, binary=binary)
@@ -127,15 +138,15 @@ class Gateway:
                 raise
 
     @contextlib.asynccontextmanager
-    async def transaction(self, token: str | None, write: bool,
-                          durable: bool = True) -> AsyncIterator[psycopg.AsyncConnection]:
+    async def transaction(self, token: str | None, write: bool, durable: bool = True,
+                          enter: str = ENTER) -> AsyncIterator[psycopg.AsyncConnection]:
         """An explicit transaction on one pooled connection, as the token's tenant (for a
         streamed body: every piece is a statement of the same transaction). Commits when the
         block ends, rolls back on any exception. Yields the connection. ``durable``: as for
-        :meth:`call`."""
+        :meth:`call` (and ``enter``)."""
         async with self.pool.connection() as conn:
             async with conn.transaction():
-                await conn.execute(ENTER, (token, write))
+                await conn.execute(enter, (token, write))
                 if write and not durable:
                     await conn.execute(ASYNC_COMMIT)
                 yield conn

@@ -423,3 +423,79 @@ class LeaseEnd(BaseModel):
     """The end of a lease session: how many inodes without links were purged."""
 
     purged: int
+
+
+class FsDownloadUrl(BaseModel):
+    """``GET /fs/download-url``: a URL readable without the bearer token."""
+
+    downloadUrl: str = Field(description="absolute URL of this file version; GET it (with `Range`) without a token")
+    expiresAt: str = Field(description="when the URL stops working (RFC 3339)")
+    len: int = Field(description="size of the file version, bytes")
+    etag: str = Field(description="the file version the URL reads")
+
+
+class FsUploadStart(BaseModel):
+    """``POST /fs/upload-session/start`` (as RunMat's Rust client sends it)."""
+
+    model_config = ConfigDict(extra="ignore")
+    path: str = Field(max_length=4096)
+    sizeBytes: int = Field(ge=0, le=2**62, description="the file's size, bytes")
+    contentType: Optional[str] = Field(None, max_length=256, description="ignored")
+    contentSha256: str = Field(max_length=64, description="SHA-256 of the whole file, 64 lowercase hex digits")
+
+
+class FsUploadSession(BaseModel):
+    """The answer of ``upload-session/start``."""
+
+    sessionId: str
+    blobKey: str = Field(description="echoed back by the client in `chunks` and `complete`")
+    chunkSizeBytes: int = Field(description="bytes per chunk (the last may be shorter)")
+    expiresAt: str = Field(description="when the session and its chunk URLs end (RFC 3339)")
+
+
+class FsUploadChunk(BaseModel):
+    """One chunk of ``upload-session/chunks``."""
+
+    model_config = ConfigDict(extra="ignore")
+    chunkIndex: int = Field(ge=0, le=2**31 - 1)
+    offsetBytes: int = Field(ge=0, le=2**62)
+    sizeBytes: int = Field(ge=0, le=2**62)
+    chunkSha256: str = Field(max_length=64)
+
+
+class FsUploadChunks(BaseModel):
+    """``POST /fs/upload-session/chunks``."""
+
+    model_config = ConfigDict(extra="ignore")
+    sessionId: str = Field(max_length=40)
+    blobKey: str = Field(max_length=200)
+    chunks: list[FsUploadChunk] = Field(max_length=65536)
+
+
+class FsUploadTarget(BaseModel):
+    """Where one chunk goes: ``method`` ``uploadUrl`` with ``headers``, no bearer token."""
+
+    chunkIndex: int
+    method: Literal["PUT"]
+    uploadUrl: str
+    headers: dict[str, str]
+
+
+class FsUploadTargets(BaseModel):
+    """The answer of ``upload-session/chunks``."""
+
+    targets: list[FsUploadTarget]
+    expiresAt: str
+
+
+class FsUploadComplete(BaseModel):
+    """``POST /fs/upload-session/complete``."""
+
+    model_config = ConfigDict(extra="ignore")
+    path: str = Field(max_length=4096)
+    sessionId: str = Field(max_length=40)
+    blobKey: str = Field(max_length=200)
+    sizeBytes: int = Field(ge=0, le=2**62)
+    contentSha256: str = Field(max_length=64)
+    chunkCount: int = Field(ge=0, le=2**31 - 1)
+    hash: Optional[str] = Field(None, max_length=256, description="ignored")

@@ -16,9 +16,8 @@ What the contract leaves to the server, decided here:
   link as ``symlink``;
 * ``GET /fs/read`` answers ``application/octet-stream`` (never JSON: the TypeScript client would
   take a JSON body for ``{downloadUrl}``), streamed in 1 MiB pieces of one file version;
-* the large-file routes (``download-url``, ``upload-session/*``, ``multipart-upload``) answer
-  404 on purpose (:mod:`.large_files`, which says what the Rust client does then and what
-  supporting them would take).
+* the large-file routes (``download-url``, ``upload-session/*``) are :mod:`.large_files`:
+  URL capabilities and upload sessions staged until ``complete``; ``multipart-upload`` is 404.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from fastapi import Request
 
@@ -94,12 +94,20 @@ class Download:
 
 
 async def download(request: Request, path: bytes, offset: int = 0, length: int | None = None,
-                   layer: str | None = None, if_match: list[str] | None = None) -> Download:
+                   layer: str | None = None, if_match: list[str] | None = None,
+                   reader: Callable[[int, int, list[str] | None], Awaitable[tuple]] | None = None) -> Download:
     """Read ``length`` bytes (None = to the end; a negative ``offset`` = the last -offset
-    bytes) of ``path`` as of ``layer``. Returns a :class:`Download`."""
+    bytes) of ``path`` as of ``layer``. Returns a :class:`Download`.
+
+    ``reader(offset, length, if_match)``, when given, reads one piece instead (one SQL call
+    returning the row of ``tarbox.remote_read``; ``path`` and ``layer`` are then unused): a
+    download URL reads through its capability (:mod:`.large_files`)."""
+    if reader is None:
+        async def reader(pos: int, want: int, tags: list[str] | None) -> tuple:
+            rows = await call(request, False, READ_SQL, (path, pos, want, layer, tags), binary=True)
+            return rows[0]
     want = PIECE if length is None else min(length, PIECE)
-    rows = await call(request, False, READ_SQL, (path, offset, want, layer, if_match), binary=True)
-    data, start, size, tag, mtime_ns, mode = rows[0]
+    data, start, size, tag, mtime_ns, mode = await reader(offset, want, if_match)
     data = bytes(data)
     end = size if length is None else min(size, start + length)
     total = max(end - start, 0)
@@ -108,8 +116,8 @@ async def download(request: Request, path: bytes, offset: int = 0, length: int |
         return Download(data[:total], start, size, total, tag, mtime_ns, mode, None)
 
     async def fetch(pos: int) -> bytes:
-        more = await call(request, False, READ_SQL, (path, pos, min(PIECE, end - pos), layer, [tag]), binary=True)
-        return bytes(more[0][0])
+        more = await reader(pos, min(PIECE, end - pos), [tag])
+        return bytes(more[0])
 
     async def rest() -> AsyncIterator[bytes]:
         # The next piece is read while this one is sent (database and network overlap).
