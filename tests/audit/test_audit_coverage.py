@@ -32,6 +32,11 @@ EXEMPT: dict[str, str] = {
     "mount_register": "mount session bookkeeping",
     "mount_unregister": "mount session bookkeeping",
     "mount_lease": "mount session bookkeeping (HTTP/WASI leases)",
+    # large files over HTTP: the upload is recorded where it becomes visible (remote_upload_complete)
+    "remote_download_url": "issues a read capability for one file; changes no file",
+    "remote_upload_start": "opens an upload session staging into a hidden inode; nothing visible changes until complete",
+    "remote_upload_chunks": "describes the chunks of a session; changes no file",
+    "remote_upload_abort": "discards a session and its hidden staging inode; nothing visible changes",
     # audit's own machinery and installation settings (no tenant)
     "audit_maintain": "partitions and seals: the seal table is the record",
     "audit_seal": "the seal table is the record",

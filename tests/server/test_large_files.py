@@ -114,6 +114,11 @@ def test_rust_client_70_mib_upload_and_download_byte_for_byte(ht, anon):
     assert r.content == data[40 * MIB:41 * MIB]
     names = [e["fileName"] for e in ht.http.get(ht.api + "/fs/dir", params={"path": "/data"}).json()]
     assert names == ["big.bin"]
+    # the upload is recorded once, where it became visible (audit level standard)
+    rows = ht.tenant.conn.execute(
+        "SELECT op, bytes, (details ->> 'chunks')::int FROM tarbox.audit_log "
+        "WHERE path = '/data/big.bin' AND errno IS NULL").fetchall()
+    assert rows == [("write", len(data), 5)]
 
 
 def test_upload_replaces_an_existing_file_whole_and_staging_is_invisible(ht, anon):

@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.remote_upload_complete(p_token text, p_session bigint, p_path bytea, p_size bigint,
-                                                         p_sha256 text, p_chunk_count int)
+CREATE OR REPLACE FUNCTION tarbox._do_remote_upload_complete(p_token text, p_session bigint, p_path bytea, p_size bigint,
+                                                             p_sha256 text, p_chunk_count int)
 RETURNS tarbox.entry
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -86,8 +86,7 @@ BEGIN
     RETURN tarbox._entry_at(c.tenant_id, s.ino, c.head, r.name);
 END
 $$;
-ALTER FUNCTION tarbox.remote_upload_complete(text, bigint, bytea, bigint, text, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.remote_upload_complete(text, bigint, bytea, bigint, text, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.remote_upload_complete(text, bigint, bytea, bigint, text, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.remote_upload_complete(text, bigint, bytea, bigint, text, int) IS
+ALTER FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) IS
 'Remote API (POST /fs/upload-session/complete). Complete upload session p_session of bearer token p_token (text): p_path (bytes), p_size, p_sha256 and p_chunk_count must be what the session was started and described with, and every chunk must have arrived whole with its announced SHA-256 (tarbox.remote_upload_write). In one transaction the staged inode gets its entry at p_path (links followed), replacing an existing writable regular file as rename(2) would (readers of the path see the old file or the new one, never a part), the session''s rows go, and a text file is stored as text chunks. The whole file''s p_sha256 is not hashed again: the chunk hashes, verified on arrival, cover every byte. Returns the file''s tarbox.entry. Errors: EACCES (TX013) p_token not a live token of the caller, or the target is read-only, ENOENT (TX002) no open session of this token or missing directory, EINVAL (TX022) arguments differ from the session''s, chunks missing, target not a regular file, EISDIR (TX021), ESTALE (TX116) the newest layer changed since the session started, EROFS (TX030) historical layer.';
