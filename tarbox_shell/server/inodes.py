@@ -340,10 +340,10 @@ async def sync(request: Request):
              "regular file, read in the same statement (so a small file is opened and read in one "
              "request). Leaving `dir` is EPERM (403).")
 async def open_at(request: Request, body: OpenAt, dir: int = _ino(DIR)):
-    """POST /inodes/{dir}/open. The read-ahead runs in the statement that opens: fs_read is
-    STABLE (it reads under the statement's snapshot, so it cannot see the file emptied or made
-    by wasi_open in the same statement); an opened file of size 0 needs no read, and one that
-    wasi_open neither created nor truncated is the same in that snapshot."""
+    """POST /inodes/{dir}/open. The read-ahead runs in the statement that opens. An opened file
+    of size 0 (made or emptied by this wasi_open) needs no read; otherwise fs_read reads it (the
+    audited wrapper calls the STABLE reader in a statement of its own, so it sees what wasi_open
+    did; a STABLE reader called directly in this statement would not)."""
     writes = body.write or bool(body.oflags & (1 | 8))
     rows = await call(request, writes,
                       f"SELECT {ATTR_COLS}, CASE WHEN %s > 0 AND (a.mode & 61440) = 32768 "
