@@ -6,7 +6,9 @@ statements of a pipeline form one implicit transaction until its Sync):
 
 1. ``SELECT tarbox._gateway_enter(token, write)``: the token is checked by the database
    (``tarbox.tenant_token_auth``) and the rest of the transaction acts as its tenant's role
-   (``set_config('role', ..., true)`` = ``SET LOCAL ROLE``), read-only unless ``write``;
+   (``set_config('role', ..., true)`` = ``SET LOCAL ROLE``), read-only unless ``write``; the
+   same statement sets what the call asks for its transaction (asynchronous commit, the
+   client's program run, failures reported as warnings);
 2. the API call itself (``tarbox.remote_*``, ``tarbox.layer_*``, ...).
 
 Row-level security therefore applies exactly as for a mount, and the role ends with the
@@ -45,13 +47,13 @@ ENTER_ISSUE = "SELECT tarbox._gateway_enter_issue(%s) WHERE %s IS NOT NULL"
 #: Makes the rest of the transaction commit asynchronously (see ``durable`` of Gateway.call).
 ASYNC_COMMIT = "SELECT pg_catalog.set_config('synchronous_commit', 'off', true)"
 
-#: Labels the transaction's audit records with the program run a client reports (the
-#: ``Tarbox-Run`` header: ``details.run``, see tarbox._audit_put).
-SET_RUN = "SELECT pg_catalog.set_config('tarbox.audit_run', %s, true)"
-
-#: Makes a failing audited call of the transaction record its failure and report it as a
-#: WARNING carrying its SQLSTATE (see ``report`` of Gateway.call).
-REPORT_FAILURES = "SELECT pg_catalog.set_config('tarbox.error_mode', 'warning', true)"
+#: The settings of a call's transaction, evaluated with its first statement (one statement
+#: whatever the call needs): asynchronous commit (``durable`` False), the program run a client
+#: reports (the ``Tarbox-Run`` header: ``details.run`` of the audit records, see
+#: tarbox._audit_put), failures reported as warnings (``report``).
+_ASYNC = "pg_catalog.set_config('synchronous_commit', 'off', true)"
+_RUN = "pg_catalog.set_config('tarbox.audit_run', %s, true)"
+_REPORT = "pg_catalog.set_config('tarbox.error_mode', 'warning', true)"
 
 #: Whole-transaction retries on serialization failure / deadlock.
 MAX_RETRIES = 8
@@ -135,6 +137,15 @@ class Gateway:
         refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
         """
         attempt = 0
+        settings = [_ASYNC] if write and not durable else []
+        settings_params: tuple = ()
+        if run:
+            settings.append(_RUN)
+            settings_params = (run,)
+        if report:
+            settings.append(_REPORT)
+        first = ENTER + ", " + ", ".join(settings)
+        first_params = (token, write, *settings_params)
         reported: list[ReportedError] = []
 
         def notice(diag: psycopg.errors.Diagnostic) -> None:
@@ -150,13 +161,12 @@ class Gateway:
                         conn.add_notice_handler(notice)
                     try:
                         async with conn.pipeline():
-                            await conn.execute(enter, (token, write))
-                            if write and not durable:
-                                await conn.execute(ASYNC_COMMIT)
-                            if run:
-                                await conn.execute(SET_RUN, (run,))
-                            if report:
-                                await conn.execute(REPORT_FAILURES)
+                            if enter is ENTER and settings:
+                                await conn.execute(first, first_params)
+                            else:
+                                await conn.execute(enter, (token, write))
+                                if settings:
+                                    await conn.execute("SELECT " + ", ".join(settings), settings_params)
                             cur = await conn.execute(query, params, binary=binary)
                         rows = await cur.fetchall() if cur.description is not None else []
                     finally:

@@ -250,13 +250,14 @@ class DirectBackend(Backend):
             raise
 
     # -- one round trip ---------------------------------------------------------------------
-    def _execute(self, query: str, params: Any = None) -> psycopg.Cursor:
+    def _execute(self, query: str, params: Any = None, binary: bool = False) -> psycopg.Cursor:
+        # binary: results in PostgreSQL's binary format (file data: no hex text to decode)
         attempt = 0
         while True:
             self.calls += 1
             self._reported.clear()
             try:
-                cur = self.conn.execute(query, params)
+                cur = self.conn.execute(query, params, binary=binary)
                 if self._reported:  # a failure the server recorded and reported as a warning
                     raise WasiError.of(self._reported[0])
                 return cur
@@ -270,8 +271,8 @@ class DirectBackend(Backend):
                     continue
                 raise WasiError.of(exc) from exc
 
-    def _one(self, query: str, params: Any = None) -> tuple:
-        row = self._execute(query, params).fetchone()
+    def _one(self, query: str, params: Any = None, binary: bool = False) -> tuple:
+        row = self._execute(query, params, binary).fetchone()
         if row is None:
             raise WasiError(f"{query.split('(')[0]} returned no row", 5)
         return row
@@ -299,7 +300,7 @@ class DirectBackend(Backend):
                           (base, path, follow, oflags, write))
 
     def open_read(self, base, path, follow, oflags, write, read_ahead):
-        r = self._one(_OPEN_READ, (read_ahead, base, path, follow, oflags, write))
+        r = self._one(_OPEN_READ, (read_ahead, base, path, follow, oflags, write), binary=True)
         return self._attr_of(r), (None if r[-1] is None else bytes(r[-1]))
 
     def stat(self, base, path, follow):
@@ -309,13 +310,13 @@ class DirectBackend(Backend):
         return self._attr("SELECT * FROM tarbox.fs_getattr(%s)", (node,))
 
     def read(self, node, offset, length):
-        return bytes(self._one("SELECT tarbox.fs_read(%s, %s, %s)", (node, offset, length))[0])
+        return bytes(self._one("SELECT tarbox.fs_read(%s, %s, %s)", (node, offset, length), binary=True)[0])
 
     def read_sized(self, node, offset, length):
         # the size in the same statement: a read that reaches the end of file tells the
         # client so, and the program's next read (at the end) needs no call
         r = self._one("SELECT tarbox.fs_read(%s, %s, %s), (tarbox.fs_getattr(%s)).size",
-                      (node, offset, length, node))
+                      (node, offset, length, node), binary=True)
         return bytes(r[0]), int(r[1])
 
     def write(self, node, offset, data, append):
