@@ -107,3 +107,61 @@ def test_publication_and_composition_commands_are_recorded(tenant, admin, dsn):
         assert theirs == [("compose_add", "/base"), ("compose_rm", "/base")]
     finally:
         admin.execute("SELECT tarbox.tenant_delete(%s)", (user_name,))
+
+
+def test_native_mount_definitions_are_recorded_where_they_serve(tenant, admin):
+    """A tenant's own definition is recorded in its log only; a shared one (which puts a host
+    directory into every tree) in every tenant's; add, replace, disable, enable and rm each."""
+    other = unique_tenant_name("nat")
+    admin.execute("SELECT tarbox.tenant_create(%s)", (other,))
+    other_id = admin.execute("SELECT tenant_id FROM tarbox.tenant WHERE name = %s", (other,)).fetchone()[0]
+    mine_id = admin.execute("SELECT tenant_id FROM tarbox.tenant WHERE name = %s", (tenant.name,)).fetchone()[0]
+    point = f"/nat-{uuid.uuid4().hex[:8]}"
+    mark = _mark(tenant)
+    shared = None
+    try:
+        own = admin.execute("SELECT tarbox.native_add(%s, '/srv/{tenant_id}', 'rw', %s)",
+                            (point, tenant.name)).fetchone()[0]
+        admin.execute("SELECT tarbox.native_add(%s, '/srv/new', 'ro', %s, 100, true, false, false, true)",
+                      (point, tenant.name))
+        admin.execute("SELECT tarbox.native_enable(%s, false)", (own,))
+        admin.execute("SELECT tarbox.native_enable(%s)", (own,))
+        admin.execute("SELECT tarbox.native_rm(%s)", (own,))
+        shared = admin.execute("SELECT tarbox.native_add(%s, '/srv/shared')", (point + "-s",)).fetchone()[0]
+        admin.execute("SELECT tarbox.native_rm(%s)", (shared,))
+        shared = None
+        rows = admin.execute(
+            "SELECT tenant_id, op, path, native, native_source, details FROM tarbox.audit_log"
+            " WHERE seq > %s AND tenant_id IN (%s, %s) AND op LIKE 'native%%' ORDER BY seq",
+            (mark, mine_id, other_id)).fetchall()
+        mine = [(op, path, src, d.get("replaced"), d["shared"]) for t, op, path, native, src, d in rows
+                if t == mine_id and native]
+        assert mine == [
+            ("native_add", point, "/srv/{tenant_id}", False, False),
+            ("native_add", point, "/srv/new", True, False),
+            ("native_disable", point, "/srv/new", None, False),
+            ("native_enable", point, "/srv/new", None, False),
+            ("native_rm", point, "/srv/new", None, False),
+            ("native_add", point + "-s", "/srv/shared", False, True),
+            ("native_rm", point + "-s", "/srv/shared", None, True),
+        ]
+        theirs = [(op, path) for t, op, path, *_ in rows if t == other_id]
+        assert theirs == [("native_add", point + "-s"), ("native_rm", point + "-s")]
+        # The tenant reads its records as any other (row-level security shows it only its own).
+        seen = tenant.conn.execute("SELECT count(*) FROM tarbox.audit_log WHERE seq > %s AND op LIKE 'native%%'",
+                                   (mark,)).fetchone()[0]
+        assert seen == len(mine)
+        # A refused change leaves no record.
+        before = _mark(tenant)
+        try:
+            admin.execute("SELECT tarbox.native_rm(-1)")
+        except Exception as exc:  # ENOENT
+            assert "no native mount" in str(exc)
+        else:
+            raise AssertionError("native_rm of an unknown id succeeded")
+        assert admin.execute("SELECT count(*) FROM tarbox.audit_log WHERE seq > %s AND tenant_id = %s",
+                             (before, mine_id)).fetchone()[0] == 0
+    finally:
+        if shared is not None:
+            admin.execute("SELECT tarbox.native_rm(%s)", (shared,))
+        admin.execute("SELECT tarbox.tenant_delete(%s)", (other,))

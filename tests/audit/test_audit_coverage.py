@@ -1,7 +1,7 @@
 """No change-making function slips by unaudited: every volatile public function a tenant or an
 administrator may execute either writes audit records itself (tarbox._audit_begin, _audit_for,
-_audit_event, _audit_admin, _audit_put), or calls a function that does, or is named below with
-the reason it needs no record. A new function added without either fails here; so does an
+_audit_event, _audit_admin, _audit_put, _audit_native_def), or calls a function that does, or is
+named below with the reason it needs no record. A new function added without either fails here; so does an
 exemption that no longer matches a function (or that became audited: drop it then).
 
 The call graph is read from the functions' source (``tarbox.NAME(`` of PL/pgSQL and SQL
@@ -41,13 +41,9 @@ EXEMPT: dict[str, str] = {
     "audit_maintain": "partitions and seals: the seal table is the record",
     "audit_seal": "the seal table is the record",
     "audit_configure": "installation-wide settings, no tenant's log to write to",
-    "native_add": "NOT YET recorded: native mount definitions (may serve every tenant)",
-    "native_enable": "NOT YET recorded: native mount definitions",
-    "native_rm": "NOT YET recorded: native mount definitions",
-    "native_load": "NOT YET recorded: native mount definitions (through native_add)",
 }
 
-AUDITS = re.compile(r"tarbox\._audit_(begin|event|admin|put|for)\s*\(")
+AUDITS = re.compile(r"tarbox\._audit_(begin|event|admin|put|for|native_def)\s*\(")
 CALLS = re.compile(r"tarbox\.([a-z_0-9]+)\s*\(")
 
 Q_FUNCTIONS = """

@@ -32,6 +32,10 @@ BEGIN
            SET source_path = p_source_path, mode = p_mode, enabled = p_enabled,
                allow_setuid = p_allow_setuid, allow_devices = p_allow_devices
          WHERE m.mount_id = v_id;
+        PERFORM tarbox._audit_native_def(v_tenant, 'native_add', p_mount_path, p_source_path,
+                                         jsonb_build_object('mount_id', v_id, 'mode', p_mode, 'priority', p_priority,
+                                                            'enabled', p_enabled, 'allow_setuid', p_allow_setuid,
+                                                            'allow_devices', p_allow_devices, 'replaced', true));
         RETURN v_id;
     END IF;
     INSERT INTO tarbox.native_mount (tenant, mount_path, source_path, mode, priority, enabled, allow_setuid, allow_devices)
@@ -42,6 +46,10 @@ BEGIN
         PERFORM tarbox._raise('EEXIST', format('a native mount at %s with priority %s was added concurrently',
                                                p_mount_path, p_priority));
     END IF;
+    PERFORM tarbox._audit_native_def(v_tenant, 'native_add', p_mount_path, p_source_path,
+                                     jsonb_build_object('mount_id', v_id, 'mode', p_mode, 'priority', p_priority,
+                                                        'enabled', p_enabled, 'allow_setuid', p_allow_setuid,
+                                                        'allow_devices', p_allow_devices, 'replaced', false));
     RETURN v_id;
 END
 $$;
@@ -49,4 +57,4 @@ ALTER FUNCTION tarbox.native_add(text, text, text, text, int, boolean, boolean, 
 REVOKE ALL ON FUNCTION tarbox.native_add(text, text, text, text, int, boolean, boolean, boolean, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.native_add(text, text, text, text, int, boolean, boolean, boolean, boolean) TO tarbox_admin;
 COMMENT ON FUNCTION tarbox.native_add(text, text, text, text, int, boolean, boolean, boolean, boolean) IS
-'Administrators: define a native mount: host directory p_source_path (absolute; variables {tenant_id} {tenant} {mount_id} {user}) shown at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, or of every tenant''s when p_tenant is NULL (shared); p_mode ''ro'' or ''rw''; p_priority orders definitions of the same path (lower first); p_allow_setuid / p_allow_devices let set-user/group-ID bits and device nodes be made through it. One definition per (tenant or shared, mount path, priority): with p_replace an existing one is updated instead of refused. Returns the mount_id. Errors: EINVAL (TX022) invalid path, source, mode or NULL flag, ENOENT (TX002) no such tenant, EEXIST (TX017) the definition exists and p_replace is false, 42501 not an administrator.';
+'Administrators: define a native mount: host directory p_source_path (absolute; variables {tenant_id} {tenant} {mount_id} {user}) shown at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, or of every tenant''s when p_tenant is NULL (shared); p_mode ''ro'' or ''rw''; p_priority orders definitions of the same path (lower first); p_allow_setuid / p_allow_devices let set-user/group-ID bits and device nodes be made through it. One definition per (tenant or shared, mount path, priority): with p_replace an existing one is updated instead of refused. Returns the mount_id. Audit: recorded as native_add (details: mount_id, mode, priority, enabled, allow_setuid, allow_devices, replaced, shared) in the log of the tenant it serves, or of every tenant when shared. Errors: EINVAL (TX022) invalid path, source, mode or NULL flag, ENOENT (TX002) no such tenant, EEXIST (TX017) the definition exists and p_replace is false, 42501 not an administrator.';
