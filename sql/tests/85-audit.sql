@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(139);
+SELECT plan(141);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -165,7 +165,18 @@ SELECT results_eq($$SELECT op, path, bytes, details -> 'reported' ->> 'op' FROM 
                   $$VALUES ('import', '/d', 12::bigint, 'forged')$$,
                   'a shell''s import summary: one record, its JSON kept as reported data, not as record fields');
 SELECT is(pg_temp.n(:alice_id), (:before + 1)::bigint, '... and only that one');
-SELECT throws_ok($$SELECT tarbox.audit_note('forged', '/', '{}')$$, 'TX022', NULL, 'only import and export can be noted');
+SELECT throws_ok($$SELECT tarbox.audit_note('forged', '/', '{}')$$, 'TX022', NULL, 'only import, export and wasi_run can be noted');
+-- A program run (tarbox wasi run): its start/end notes and its calls' records carry its id.
+SELECT set_config('tarbox.audit_run', 'run-85', false) AS w \gset
+SELECT is(tarbox.audit_note('wasi_run', '/d', '{"event": "start", "module": "m.wasm"}'), true, 'a shell notes a run''s start');
+SELECT (tarbox.fs_lookup(:d_ino, 'f'::bytea)).ino AS w \gset
+SELECT set_config('tarbox.audit_run', 'not a run id!', false) AS w \gset
+SELECT (tarbox.fs_lookup(:d_ino, 'f'::bytea)).ino AS w \gset
+SELECT set_config('tarbox.audit_run', '', false) AS w \gset
+SELECT results_eq($$SELECT op, details ->> 'run', details -> 'reported' ->> 'event' FROM tarbox.audit_log
+                     WHERE tenant_id = $$ || :alice_id || $$ ORDER BY at_ns DESC, seq DESC LIMIT 3$$,
+                  $$VALUES ('lookup', NULL, NULL), ('lookup', 'run-85', NULL), ('wasi_run', 'run-85', 'start')$$,
+                  'records made while tarbox.audit_run names a run carry it as details.run; a malformed id is dropped');
 -- Native mounts report their requests after the fact, in batches.
 SELECT pg_temp.n(:alice_id) AS before \gset
 SELECT is(tarbox.audit_native('{create,unlink,write}', ARRAY['/host/a.txt', '/host/missing', '/host/a.txt']::bytea[],
@@ -289,7 +300,7 @@ SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op NOT IN ('write', 'mkdi
                                                                    'setattr', 'setxattr', 'removexattr', 'mknod', 'stat',
                                                                    'readdir', 'read', 'rm', 'rmdir', 'layer_new', 'layer_tag',
                                                                    'create', 'lookup', 'audit_level', 'tenant_create',
-                                                                   'open', 'unlink', 'import', 'release')),
+                                                                   'open', 'unlink', 'import', 'wasi_run', 'release')),
           0::bigint, 'no record of an operation the calls did not perform');
 SELECT is((SELECT count(*) FROM tarbox.audit_log WHERE op = 'symlink' AND details ->> 'target' = :'evil' AND path = '/s' || :'evil'),
           1::bigint, 'a hostile path and link target are stored as they were given, as data');

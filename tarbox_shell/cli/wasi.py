@@ -69,7 +69,8 @@ def wasi_group() -> None:
               help="HTTP mode: the bearer token (default: $TARBOX_TOKEN, tarbox --token).")
 @click.option("--stats", is_flag=True,
               help="After the run, print the number of filesystem round trips (SQL calls, or "
-                   "HTTP requests in HTTP mode) and the seconds it took on stderr.")
+                   "HTTP requests in HTTP mode), the seconds it took and the run's id (details.run of its "
+                   "audit records) on stderr.")
 @click.option("--dsn", metavar="DSN", default=None,
               help="libpq connection string (default: the tarbox --dsn, $TARBOX_DSN, else the "
                    "embedded cluster).")
@@ -132,4 +133,5 @@ def run_command(ctx: click.Context, tenant: str, module: str, args: tuple[str, .
         unit = "HTTP requests" if config.mode == "http" else "SQL"
         click.echo(f"tarbox: {outcome.calls} filesystem calls ({unit}), {outcome.seconds:.3f} s",
                    err=True)
+        click.echo(f"tarbox: run {outcome.run} (details.run of its audit records)", err=True)
     return outcome.status

@@ -146,15 +146,19 @@ class TarboxClient:
         timeout: seconds per request.
         verify: TLS verification (True, False or a CA bundle path).
         transport: an httpx transport (tests), else the default.
+        run: the id of the program run the requests belong to, sent as the ``Tarbox-Run``
+            header of every request (the server labels their audit records with it), or None.
     """
 
     def __init__(self, url: str, token: str, timeout: float = 60.0, verify: bool | str = True,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, run: str | None = None):
         self.base = url.rstrip("/") + "/api/v1"
         #: HTTP requests sent so far (retries included).
         self.requests = 0
-        self.http = httpx.Client(headers={"Authorization": f"Bearer {token}", "User-Agent": "tarbox-client"},
-                                 timeout=timeout, verify=verify, transport=transport)
+        headers = {"Authorization": f"Bearer {token}", "User-Agent": "tarbox-client"}
+        if run:
+            headers["Tarbox-Run"] = run
+        self.http = httpx.Client(headers=headers, timeout=timeout, verify=verify, transport=transport)
 
     def close(self) -> None:
         """Close the connections."""
@@ -378,6 +382,11 @@ class TarboxClient:
     def whoami(self) -> dict:
         """The token's tenant: ``{"tenant": name, "tenant_id": id}``."""
         return self._request("GET", "/whoami").json()
+
+    def run_note(self, path: str | None, details: dict) -> bool:
+        """Record the start or the end of a program run in the tenant's audit log (``POST
+        /runs``); whether a record was written."""
+        return bool(self._request("POST", "/runs", json={"path": path, "details": details}).json()["recorded"])
 
     def session_open(self, lease_seconds: int = 60) -> int:
         """Register a lease session (files unlinked while open are kept while it lives);

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
+import re
 from typing import Any
 
 from fastapi import Request
 
 from . import paths
-from .errors import unauthorized
+from .errors import HTTPProblem, unauthorized
 from .gateway import Gateway
 
 #: The columns of tarbox.entry, in order.
@@ -40,10 +42,30 @@ def token_of(request: Request) -> str:
     return value.strip()
 
 
+#: The request header that names the program run a request belongs to (``tarbox wasi run``
+#: in HTTP mode): its audit records carry it as ``details.run``.
+RUN_HEADER = "tarbox-run"
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def run_of(request: Request) -> str | None:
+    """The run id of the request's ``Tarbox-Run`` header (None without one). Raises a 400
+    problem for a malformed one (1-64 letters, digits, ``._:-``)."""
+    value = request.headers.get(RUN_HEADER)
+    if value is None or value == "":
+        return None
+    if not _RUN_ID.fullmatch(value):
+        raise HTTPProblem(400, errno.EINVAL, "the Tarbox-Run header must be 1-64 letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
 async def call(request: Request, write: bool, query: str, params: Any = None, binary: bool = False,
-               durable: bool = True) -> list[tuple]:
-    """Run one API call for this request as its token's tenant (see :meth:`Gateway.call`)."""
-    return await gateway(request).call(token_of(request), write, query, params, binary, durable)
+               durable: bool = True, report: bool = False) -> list[tuple]:
+    """Run one API call for this request as its token's tenant, labelled with the request's
+    run (``Tarbox-Run``); ``report``: failures of the audited call are recorded (see
+    :meth:`Gateway.call`)."""
+    return await gateway(request).call(token_of(request), write, query, params, binary, durable,
+                                       run=run_of(request), report=report)
 
 
 def entry_dict(row: tuple) -> dict:

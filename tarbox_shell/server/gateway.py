@@ -6,7 +6,9 @@ statements of a pipeline form one implicit transaction until its Sync):
 
 1. ``SELECT tarbox._gateway_enter(token, write)``: the token is checked by the database
    (``tarbox.tenant_token_auth``) and the rest of the transaction acts as its tenant's role
-   (``set_config('role', ..., true)`` = ``SET LOCAL ROLE``), read-only unless ``write``;
+   (``set_config('role', ..., true)`` = ``SET LOCAL ROLE``), read-only unless ``write``; the
+   same statement sets what the call asks for its transaction (asynchronous commit, the
+   client's program run, failures reported as warnings);
 2. the API call itself (``tarbox.remote_*``, ``tarbox.layer_*``, ...).
 
 Row-level security therefore applies exactly as for a mount, and the role ends with the
@@ -28,7 +30,7 @@ from typing import Any, AsyncIterator, Sequence
 import psycopg
 import psycopg_pool
 
-from ..errors import is_retryable
+from ..errors import ReportedError, TarboxError, errno_of, is_retryable, reported_error
 
 #: The first statement of every request's transaction.
 ENTER = "SELECT tarbox._gateway_enter(%s, %s)"
@@ -44,6 +46,14 @@ ENTER_ISSUE = "SELECT tarbox._gateway_enter_issue(%s) WHERE %s IS NOT NULL"
 
 #: Makes the rest of the transaction commit asynchronously (see ``durable`` of Gateway.call).
 ASYNC_COMMIT = "SELECT pg_catalog.set_config('synchronous_commit', 'off', true)"
+
+#: The settings of a call's transaction, evaluated with its first statement (one statement
+#: whatever the call needs): asynchronous commit (``durable`` False), the program run a client
+#: reports (the ``Tarbox-Run`` header: ``details.run`` of the audit records, see
+#: tarbox._audit_put), failures reported as warnings (``report``).
+_ASYNC = "pg_catalog.set_config('synchronous_commit', 'off', true)"
+_RUN = "pg_catalog.set_config('tarbox.audit_run', %s, true)"
+_REPORT = "pg_catalog.set_config('tarbox.error_mode', 'warning', true)"
 
 #: Whole-transaction retries on serialization failure / deadlock.
 MAX_RETRIES = 8
@@ -100,7 +110,8 @@ class Gateway:
 
     async def call(self, token: str | None, write: bool, query: Any,
                    params: Sequence[Any] | dict | None = None, binary: bool = False,
-                   durable: bool = True, enter: str = ENTER) -> list[tuple]:
+                   durable: bool = True, enter: str = ENTER, run: str | None = None,
+                   report: bool = False) -> list[tuple]:
         """Run ``query`` as the token's tenant in one round trip and one transaction.
 
         Args:
@@ -114,20 +125,56 @@ class Gateway:
                 the last moments can be lost in a crash, and an fsync makes them durable).
             enter: the first statement, with the parameters ``(token, write)``: :data:`ENTER`,
                 or :data:`ENTER_CAPABILITY` when ``token`` is a URL capability (large files).
+            run: the program run the client says the request belongs to (its audit records
+                carry it as ``details.run``), or None.
+            report: a failing audited call records its failure (errno, message) in the audit
+                log, in this transaction, which commits; the failure is then raised here as a
+                :class:`tarbox_shell.errors.TarboxError` with its errno (as a mount's calls,
+                ``tarbox.error_mode = 'warning'``). Only for a query of one audited call whose
+                failure changes nothing else (the WASI inode routes).
 
         Returns the rows (list of tuples). Raises psycopg errors (SQLSTATE TXnnn, 28000 for a
         refused token, ...) and :class:`psycopg_pool.PoolTimeout`.
         """
         attempt = 0
+        settings = [_ASYNC] if write and not durable else []
+        settings_params: tuple = ()
+        if run:
+            settings.append(_RUN)
+            settings_params = (run,)
+        if report:
+            settings.append(_REPORT)
+        first = ENTER + ", " + ", ".join(settings)
+        first_params = (token, write, *settings_params)
+        reported: list[ReportedError] = []
+
+        def notice(diag: psycopg.errors.Diagnostic) -> None:
+            err = reported_error(diag)
+            if err is not None:
+                reported.append(err)
+
         while True:
             try:
                 async with self.pool.connection() as conn:
-                    async with conn.pipeline():
-                        await conn.execute(enter, (token, write))
-                        if write and not durable:
-                            await conn.execute(ASYNC_COMMIT)
-                        cur = await conn.execute(query, params, binary=binary)
-                    return await cur.fetchall() if cur.description is not None else []
+                    reported.clear()
+                    if report:
+                        conn.add_notice_handler(notice)
+                    try:
+                        async with conn.pipeline():
+                            if enter is ENTER and settings:
+                                await conn.execute(first, first_params)
+                            else:
+                                await conn.execute(enter, (token, write))
+                                if settings:
+                                    await conn.execute("SELECT " + ", ".join(settings), settings_params)
+                            cur = await conn.execute(query, params, binary=binary)
+                        rows = await cur.fetchall() if cur.description is not None else []
+                    finally:
+                        if report:
+                            conn.remove_notice_handler(notice)
+                if reported:
+                    raise TarboxError(reported[0].message, errno_of(reported[0]))
+                return rows
             except psycopg.Error as exc:
                 attempt += 1
                 if attempt <= MAX_RETRIES and (is_retryable(exc) or (

@@ -29,6 +29,11 @@ parameter. Errors are the usual ``{error, errno, message}`` with the status of t
 (:mod:`.errors`), so a client tells EPERM (an escape) from EACCES or EROFS by the errno.
 ``GET /whoami`` names the token's tenant.
 
+Every route here records a failing audited call in the tenant's audit log with its errno, as
+a mount's calls do (``report`` of :meth:`tarbox_shell.server.gateway.Gateway.call`), and a
+request with a ``Tarbox-Run`` header (``tarbox wasi run`` sends its run's id) labels its
+records with it (``details.run``).
+
 A client holding descriptors registers a **lease session** (``POST /sessions``, renewed with
 ``POST /sessions/{session}``, ended with ``DELETE /sessions/{session}``; ``tarbox.mount_lease``):
 while it lives, files unlinked while open are kept for it as they are for a running mount, and
@@ -40,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno as E
+import json
 from typing import AsyncIterator
 
 from fastapi import APIRouter, Query, Request, Response
@@ -51,8 +57,8 @@ from .bodies import PIECE, pieces
 from .context import call, gateway, token_of
 from .errors import HTTPProblem
 from .models import (Allocate, ClosePosition, InodeAttr, InodeEntries, Lease, LeaseEnd, LeaseRequest, LinkAt, LinkTarget,
-                     OpenAt, OpenedInode, PathAt, Problem, RenameAt, SetTimes, SizeChange, SymlinkAt, WritePosition,
-                     Whoami)
+                     OpenAt, OpenedInode, PathAt, Problem, RenameAt, RunNote, RunNoted, SetTimes, SizeChange, SymlinkAt,
+                     WritePosition, Whoami)
 
 router = APIRouter(tags=["inodes (WASI)"])
 
@@ -75,6 +81,13 @@ DIR = "inode number of the base directory the path is resolved beneath"
 MAX_READ = 16 << 20
 #: Header of a read response: the file's size (bytes) when the read began.
 SIZE_HEADER = "X-Tarbox-Size"
+async def _call(request: Request, write: bool, query: str, params=None, **options) -> list[tuple]:
+    """:func:`tarbox_shell.server.context.call` with failures reported: a failing audited call
+    (a path_open of a missing file...) is recorded in the tenant's audit log with its errno, as
+    the same call of direct mode or of a mount is, and answered as the error it stands for."""
+    return await call(request, write, query, params, report=True, **options)
+
+
 ATTR_COLS = "ino, mode, nlink, uid, gid, rdev, size, blocks, atime_ns, mtime_ns, ctime_ns, btime_ns"
 _TYPES = {0o040000: "dir", 0o100000: "file", 0o120000: "symlink", 0o010000: "fifo",
           0o140000: "socket", 0o020000: "chardev", 0o060000: "blockdev"}
@@ -90,7 +103,7 @@ def attr_json(row: tuple) -> dict:
 
 
 async def _attr(request: Request, write: bool, function: str, params: tuple) -> dict:
-    rows = await call(request, write, f"SELECT {ATTR_COLS} FROM tarbox.{function} a", params, durable=False)
+    rows = await _call(request, write, f"SELECT {ATTR_COLS} FROM tarbox.{function} a", params, durable=False)
     return attr_json(rows[0])
 
 
@@ -114,13 +127,40 @@ def _path_query(request: Request) -> str:
             "is talking to the tenant it was told to use).")
 async def whoami(request: Request):
     """GET /whoami."""
-    rows = await call(request, False, "SELECT t.name, t.tenant_id FROM tarbox.tenant t")
+    rows = await _call(request, False, "SELECT t.name, t.tenant_id FROM tarbox.tenant t")
     if not rows:
         raise HTTPProblem(403, E.EACCES, "the token's role sees no tenant row")
     return {"tenant": rows[0][0], "tenant_id": rows[0][1]}
 
 
 # ------------------------------------------------------------------ lease sessions
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@router.post("/runs", response_model=RunNoted, responses=ERRORS, summary="Note a program run",
+             description="Record the start or the end of a program run (`tarbox wasi run` in HTTP mode) in "
+             "the tenant's audit log at level basic (tarbox.audit_note with operation wasi_run): `details` "
+             "is what the client reports (kept as details.reported, at most 64 KiB); with a `Tarbox-Run` "
+             "header the record, like every record of the run's requests, carries it as details.run. "
+             "Answers whether a record was written (not at audit level none). A read-only token is "
+             "refused (403 EROFS).")
+async def run_note(request: Request, body: RunNote):
+    """POST /runs."""
+    if _has_nul(body.details):  # jsonb holds no NUL character
+        raise HTTPProblem(400, E.EINVAL, "details must not contain a NUL character (\\u0000)")
+    details = json.dumps(body.details)
+    rows = await _call(request, True, "SELECT tarbox.audit_note('wasi_run', %s, %s::jsonb)",
+                       (body.path, details), durable=False)
+    return {"recorded": bool(rows[0][0])}
 
 
 @router.post("/sessions", response_model=Lease, status_code=201, responses=ERRORS, summary="Open a lease session",
@@ -130,7 +170,7 @@ async def whoami(request: Request):
              "sessions per tenant (507 EDQUOT).")
 async def session_open(request: Request, body: LeaseRequest):
     """POST /sessions."""
-    rows = await call(request, True, "SELECT tarbox.mount_lease(NULL, %s)", (body.lease_seconds,), durable=False)
+    rows = await _call(request, True, "SELECT tarbox.mount_lease(NULL, %s)", (body.lease_seconds,), durable=False)
     return {"session": rows[0][0], "lease_seconds": body.lease_seconds}
 
 
@@ -139,7 +179,7 @@ async def session_open(request: Request, body: LeaseRequest):
 async def session_renew(request: Request, body: LeaseRequest,
                         session: int = PathParam(..., ge=1, le=2**63 - 1, description="the session id")):
     """POST /sessions/{session}."""
-    rows = await call(request, True, "SELECT tarbox.mount_lease(%s, %s)", (session, body.lease_seconds),
+    rows = await _call(request, True, "SELECT tarbox.mount_lease(%s, %s)", (session, body.lease_seconds),
                       durable=False)
     return {"session": rows[0][0], "lease_seconds": body.lease_seconds}
 
@@ -149,7 +189,7 @@ async def session_renew(request: Request, body: LeaseRequest,
                "another mount still runs (tarbox.mount_lease_end).")
 async def session_end(request: Request, session: int = PathParam(..., ge=1, le=2**63 - 1, description="the session id")):
     """DELETE /sessions/{session}."""
-    rows = await call(request, True, "SELECT tarbox.mount_lease_end(%s)", (session,), durable=False)
+    rows = await _call(request, True, "SELECT tarbox.mount_lease_end(%s)", (session,), durable=False)
     return {"purged": rows[0][0]}
 
 
@@ -184,7 +224,7 @@ async def read(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0,
                length: int = Query(65536, ge=0, le=MAX_READ)):
     """GET /inodes/{ino}/data."""
     first_len = min(length, PIECE)
-    rows = await call(request, False, "SELECT tarbox.fs_read(%s, %s, %s), (tarbox.fs_getattr(%s)).size",
+    rows = await _call(request, False, "SELECT tarbox.fs_read(%s, %s, %s), (tarbox.fs_getattr(%s)).size",
                       (ino, offset, first_len, ino), binary=True)
     data, size = bytes(rows[0][0]), rows[0][1]
     metrics.BYTES.labels("out").inc(len(data))
@@ -194,7 +234,7 @@ async def read(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0,
         return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def fetch(pos: int) -> bytes:
-        more = await call(request, False, "SELECT tarbox.fs_read(%s, %s, %s)",
+        more = await _call(request, False, "SELECT tarbox.fs_read(%s, %s, %s)",
                           (ino, pos, min(PIECE, end - pos)), binary=True)
         return bytes(more[0][0])
 
@@ -235,7 +275,7 @@ async def write(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0
     if length is not None and length.isdigit() and int(length) <= PIECE:
         body = await request.body()
         metrics.BYTES.labels("in").inc(len(body))
-        rows = await call(request, True, WRITE_SQL, (ino, offset, body, append), durable=False)
+        rows = await _call(request, True, WRITE_SQL, (ino, offset, body, append), durable=False)
         return {"position": rows[0][0]}
     pos = offset
     async with gateway(request).transaction(token_of(request), True, durable=False) as conn:
@@ -269,7 +309,7 @@ async def close(request: Request, ino: int = _ino(), offset: int = Query(0, ge=0
     if length is not None and length.isdigit() and int(length) <= PIECE:
         body = await request.body()
         metrics.BYTES.labels("in").inc(len(body))
-        rows = await call(request, True, CLOSE_SQL, (ino, offset, body or None, append, sync), durable=sync)
+        rows = await _call(request, True, CLOSE_SQL, (ino, offset, body or None, append, sync), durable=sync)
         return {"position": rows[0][0]}
     pos: int | None = None
     async with gateway(request).transaction(token_of(request), True, durable=sync) as conn:
@@ -314,7 +354,7 @@ async def set_times(request: Request, body: SetTimes, ino: int = _ino()):
 async def readdir(request: Request, ino: int = _ino(), cookie: int = Query(0, ge=0, le=2**63 - 1),
                   limit: int = Query(1000, ge=1, le=10000)):
     """GET /inodes/{ino}/entries."""
-    rows = await call(request, False, "SELECT name, next_offset, (a).ino, (a).mode FROM tarbox.fs_readdir(%s, %s, %s)",
+    rows = await _call(request, False, "SELECT name, next_offset, (a).ino, (a).mode FROM tarbox.fs_readdir(%s, %s, %s)",
                       (ino, cookie, limit))
     return {"entries": [{"name": paths.text(bytes(n)), "name_encoded": paths.encode(bytes(n)), "next": nxt,
                          "ino": i, "mode": m} for n, nxt, i, m in rows]}
@@ -326,7 +366,7 @@ async def readdir(request: Request, ino: int = _ino(), cookie: int = Query(0, ge
              "cache holds them, and are durable once this answers).")
 async def sync(request: Request):
     """POST /sync."""
-    await call(request, True, "SELECT tarbox.fs_fsync()")
+    await _call(request, True, "SELECT tarbox.fs_fsync()")
     return Response(status_code=204)
 
 
@@ -345,7 +385,7 @@ async def open_at(request: Request, body: OpenAt, dir: int = _ino(DIR)):
     audited wrapper calls the STABLE reader in a statement of its own, so it sees what wasi_open
     did; a STABLE reader called directly in this statement would not)."""
     writes = body.write or bool(body.oflags & (1 | 8))
-    rows = await call(request, writes,
+    rows = await _call(request, writes,
                       f"SELECT {ATTR_COLS}, CASE WHEN %s > 0 AND (a.mode & 61440) = 32768 "
                       "THEN CASE WHEN a.size = 0 THEN ''::bytea ELSE tarbox.fs_read(a.ino, 0, %s) END END "
                       "FROM tarbox.wasi_open(%s, %s, %s, %s, %s) a",
@@ -381,7 +421,7 @@ async def mkdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
              "(tarbox.wasi_rmdir).")
 async def rmdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/rmdir."""
-    await call(request, True, "SELECT tarbox.wasi_rmdir(%s, %s)", (dir, body.path), durable=False)
+    await _call(request, True, "SELECT tarbox.wasi_rmdir(%s, %s)", (dir, body.path), durable=False)
     return Response(status_code=204)
 
 
@@ -390,7 +430,7 @@ async def rmdir_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
              "an inode left without links stays readable by inode while it is open.")
 async def unlink_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/unlink."""
-    await call(request, True, "SELECT tarbox.wasi_unlink(%s, %s)", (dir, body.path), durable=False)
+    await _call(request, True, "SELECT tarbox.wasi_unlink(%s, %s)", (dir, body.path), durable=False)
     return Response(status_code=204)
 
 
@@ -399,7 +439,7 @@ async def unlink_at(request: Request, body: PathAt, dir: int = _ino(DIR)):
              "replacing a compatible target (tarbox.wasi_rename).")
 async def rename_at(request: Request, body: RenameAt, dir: int = _ino(DIR)):
     """POST /inodes/{dir}/rename."""
-    await call(request, True, "SELECT tarbox.wasi_rename(%s, %s, %s, %s)",
+    await _call(request, True, "SELECT tarbox.wasi_rename(%s, %s, %s, %s)",
                (dir, body.path, body.new_dir, body.new_path), durable=False)
     return Response(status_code=204)
 
@@ -417,7 +457,7 @@ async def symlink_at(request: Request, body: SymlinkAt, dir: int = _ino(DIR)):
             description="readlinkat(2) of `path` beneath `dir` (tarbox.wasi_readlink).")
 async def readlink_at(request: Request, dir: int = _ino(DIR), path: str = Query(..., max_length=12288)):
     """GET /inodes/{dir}/readlink."""
-    rows = await call(request, False, "SELECT tarbox.wasi_readlink(%s, %s)", (dir, _path_query(request)))
+    rows = await _call(request, False, "SELECT tarbox.wasi_readlink(%s, %s)", (dir, _path_query(request)))
     t = bytes(rows[0][0])
     return {"target": paths.text(t), "target_encoded": paths.encode(t)}
 

@@ -412,6 +412,24 @@ class LeaseRequest(BaseModel):
     lease_seconds: int = Field(60, ge=1, le=3600, description="seconds the session lives unless renewed")
 
 
+class RunNote(BaseModel):
+    """``POST /runs``: the start or the end of a program run (``tarbox wasi run``) to record in
+    the tenant's audit log (``tarbox.audit_note('wasi_run', path, details)``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: Optional[str] = Field(None, max_length=4096, description="the tenant directory the program "
+                                "runs in (its first preopen), or null")
+    details: dict = Field(description="what the client reports (at most 64 KiB of JSON), recorded as "
+                          "details.reported: `event` start (module, sha256, argv, preopens, mode) or end "
+                          "(status, calls, seconds, checkpoint, error)")
+
+
+class RunNoted(BaseModel):
+    """Whether ``POST /runs`` wrote a record (not at audit level none)."""
+
+    recorded: bool
+
+
 class Lease(BaseModel):
     """A mount session held by a lease (``tarbox.mount_lease``)."""
 

@@ -6,15 +6,21 @@ SQL function in one transaction (autocommit) as the tenant role,
 handles for inodes (inode numbers for both, so an open descriptor survives renames and
 unlinks); the client stores them in its descriptors and hands them back.
 
-Two properties tell the client how much it may answer itself: :attr:`Backend.write_buffer`
-(contiguous small writes held per descriptor until a flush point; 0 in direct mode) and
+Three properties tell the client how much it may answer itself: :attr:`Backend.write_buffer`
+(contiguous small writes held per descriptor until a flush point; 0 in direct mode: every
+write is an SQL call, as every write(2) is a FUSE request on a mount),
 :attr:`Backend.attr_ttl` (how long the attributes an open returned may answer
-``fd_filestat_get`` while no other round trip happened; 0 in direct mode).
+``fd_filestat_get`` while no other round trip happened) and :attr:`Backend.read_ahead` (bytes
+an open for reading fetches in the same round trip). Direct mode answers a small file's open,
+fstat and reads in one SQL call: its attributes and read-ahead live :data:`ATTR_TTL` seconds,
+the attribute cache time of a FUSE mount without change notifications, and only while the
+client made no other round trip.
 """
 
 from __future__ import annotations
 
 import abc
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +28,7 @@ from typing import Any
 import psycopg
 
 from .. import db
-from ..errors import is_retryable, message_of
+from ..errors import ReportedError, is_retryable, message_of, reported_error
 from .errors import DatabaseUnavailable, WasiError
 from .types import ClientConfig
 
@@ -155,6 +161,13 @@ class Backend(abc.ABC):
         (``tarbox.wasi_close``). Returns the offset just past ``data`` (None when empty)."""
 
     @abc.abstractmethod
+    def note_run(self, path: str | None, details: dict) -> bool:
+        """Record the start or the end of a program run in the tenant's audit log
+        (``tarbox.audit_note('wasi_run', path, details)``: ``path`` the tenant directory it
+        runs in, ``details`` what the shell reports). Returns whether a record was written (not
+        at audit level none)."""
+
+    @abc.abstractmethod
     def checkpoint(self, name: str) -> int:
         """Freeze the tenant's current layer and open layer ``name`` on it (a checkpoint);
         returns the new layer's id."""
@@ -166,6 +179,19 @@ class Backend(abc.ABC):
 
 #: Serialization-failure retries per call.
 _RETRIES = 8
+#: Seconds for which direct mode's attributes and read-ahead answer locally (no other round
+#: trip meanwhile): the short kernel cache time of a FUSE mount (its attribute, entry and
+#: page cache are no fresher).
+ATTR_TTL = 1.0
+#: Bytes from the start of a file that direct mode reads with an open for reading (one 64 KiB
+#: block: a small file is opened, fstat-ed and read in one SQL call).
+READ_AHEAD = 1 << 16
+#: The open with read-ahead, in one statement: an opened file of size 0 (made or emptied by
+#: this wasi_open) needs no read; otherwise the audited fs_read reads it in a statement of its
+#: own, so it sees what wasi_open did (as the HTTP open route does).
+_OPEN_READ = ("SELECT a.*, CASE WHEN (a.mode & 61440) = 32768 THEN CASE WHEN a.size = 0 "
+              "THEN ''::bytea ELSE tarbox.fs_read(a.ino, 0, %s) END END "
+              "FROM tarbox.wasi_open(%s, %s, %s, %s, %s) a")
 
 
 class DirectBackend(Backend):
@@ -177,39 +203,64 @@ class DirectBackend(Backend):
     guest unlinks while it holds them open survive FUSE mounts and SQL callers meanwhile; at
     :meth:`close` it unregisters and purges such orphans unless another mount still runs.
 
+    It runs with ``tarbox.error_mode = 'warning'``, as a mount's connections do: a failing
+    audited call (opening a missing file...) is recorded in the audit log with its errno and
+    comes back as a WARNING carrying its SQLSTATE, raised here as the error it stands for (no
+    second round trip). With ``run``, every record its calls write carries ``details.run``
+    (the setting ``tarbox.audit_run``).
+
     Args:
         conn: an autocommit psycopg connection that acts as the tenant (``SET ROLE`` done).
+        run: the id of the program run the calls belong to (1-64 letters, digits, ``._:-``),
+            or None.
     """
 
-    def __init__(self, conn: psycopg.Connection):
+    attr_ttl = ATTR_TTL
+    read_ahead = READ_AHEAD
+
+    def __init__(self, conn: psycopg.Connection, run: str | None = None):
         self.conn = conn
         self.calls = 0
         self._session: int | None = None
-        conn.execute("SET synchronous_commit = off")
+        self._reported: list[ReportedError] = []
+        conn.add_notice_handler(self._notice)
+        conn.execute("SELECT set_config('synchronous_commit', 'off', false), "
+                     "set_config('tarbox.error_mode', 'warning', false), "
+                     "set_config('tarbox.audit_run', %s, false)", (run or "",))
         row = self._one("SELECT tarbox.mount_register(false)")
         self._session = int(row[0])
         conn.execute("SELECT set_config('tarbox.mount_session', %s, false)", (str(self._session),))
 
+    def _notice(self, diag: psycopg.errors.Diagnostic) -> None:
+        err = reported_error(diag)
+        if err is not None:
+            self._reported.append(err)
+
     @classmethod
-    def connect(cls, tenant: str, dsn: str | None = None) -> "DirectBackend":
+    def connect(cls, tenant: str, dsn: str | None = None, run: str | None = None) -> "DirectBackend":
         """Connect as ``tenant`` (``dsn``: admin DSN, None = ``$TARBOX_DSN`` or the embedded
-        cluster). Raises :class:`tarbox_shell.errors.TarboxError` (ENOENT unknown tenant, EIO
-        no database)."""
+        cluster; ``run``: see the class). Raises :class:`tarbox_shell.errors.TarboxError`
+        (ENOENT unknown tenant, EIO no database)."""
         conn = db.tenant_connection(tenant, dsn)
         try:
             conn.execute("SET application_name = 'tarbox-wasi'")
-            return cls(conn)
+            return cls(conn, run)
         except BaseException:
             conn.close()
             raise
 
     # -- one round trip ---------------------------------------------------------------------
-    def _execute(self, query: str, params: Any = None) -> psycopg.Cursor:
+    def _execute(self, query: str, params: Any = None, binary: bool = False) -> psycopg.Cursor:
+        # binary: results in PostgreSQL's binary format (file data: no hex text to decode)
         attempt = 0
         while True:
             self.calls += 1
+            self._reported.clear()
             try:
-                return self.conn.execute(query, params)
+                cur = self.conn.execute(query, params, binary=binary)
+                if self._reported:  # a failure the server recorded and reported as a warning
+                    raise WasiError.of(self._reported[0])
+                return cur
             except psycopg.Error as exc:
                 if self.conn.broken or self.conn.closed:
                     raise DatabaseUnavailable(
@@ -220,14 +271,17 @@ class DirectBackend(Backend):
                     continue
                 raise WasiError.of(exc) from exc
 
-    def _one(self, query: str, params: Any = None) -> tuple:
-        row = self._execute(query, params).fetchone()
+    def _one(self, query: str, params: Any = None, binary: bool = False) -> tuple:
+        row = self._execute(query, params, binary).fetchone()
         if row is None:
             raise WasiError(f"{query.split('(')[0]} returned no row", 5)
         return row
 
     def _attr(self, query: str, params: Any) -> Attr:
-        r = self._one(query, params)
+        return self._attr_of(self._one(query, params))
+
+    @staticmethod
+    def _attr_of(r: tuple) -> Attr:
         return Attr(node=r[0], ino=r[0], mode=r[1], nlink=r[2], size=r[6], atime_ns=r[8],
                     mtime_ns=r[9], ctime_ns=r[10])
 
@@ -245,6 +299,10 @@ class DirectBackend(Backend):
         return self._attr("SELECT * FROM tarbox.wasi_open(%s, %s, %s, %s, %s)",
                           (base, path, follow, oflags, write))
 
+    def open_read(self, base, path, follow, oflags, write, read_ahead):
+        r = self._one(_OPEN_READ, (read_ahead, base, path, follow, oflags, write), binary=True)
+        return self._attr_of(r), (None if r[-1] is None else bytes(r[-1]))
+
     def stat(self, base, path, follow):
         return self._attr("SELECT * FROM tarbox.wasi_stat(%s, %s, %s)", (base, path, follow))
 
@@ -252,7 +310,14 @@ class DirectBackend(Backend):
         return self._attr("SELECT * FROM tarbox.fs_getattr(%s)", (node,))
 
     def read(self, node, offset, length):
-        return bytes(self._one("SELECT tarbox.fs_read(%s, %s, %s)", (node, offset, length))[0])
+        return bytes(self._one("SELECT tarbox.fs_read(%s, %s, %s)", (node, offset, length), binary=True)[0])
+
+    def read_sized(self, node, offset, length):
+        # the size in the same statement: a read that reaches the end of file tells the
+        # client so, and the program's next read (at the end) needs no call
+        r = self._one("SELECT tarbox.fs_read(%s, %s, %s), (tarbox.fs_getattr(%s)).size",
+                      (node, offset, length, node), binary=True)
+        return bytes(r[0]), int(r[1])
 
     def write(self, node, offset, data, append):
         return int(self._one("SELECT tarbox.wasi_write(%s, %s, %s, %s)",
@@ -304,6 +369,10 @@ class DirectBackend(Backend):
                         (node, offset, data or None, append, sync))[0]
         return None if end is None else int(end)
 
+    def note_run(self, path, details):
+        return bool(self._one("SELECT tarbox.audit_note('wasi_run', %s, %s::jsonb)",
+                              (path, json.dumps(details)))[0])
+
     def checkpoint(self, name):
         return int(self._one("SELECT layer_id FROM tarbox.layer_new(%s)", (name,))[0])
 
@@ -327,10 +396,10 @@ def open_backend(config: ClientConfig) -> Backend:
     when the token is refused or belongs to another tenant, EINVAL for an unknown mode or
     HTTP mode without a URL and token."""
     if config.mode == "direct":
-        return DirectBackend.connect(config.tenant, config.dsn)
+        return DirectBackend.connect(config.tenant, config.dsn, config.run)
     if config.mode == "http":
         from .remote import HttpBackend  # the HTTP client is only needed in this mode
         if not config.url or not config.token:
             raise WasiError("HTTP mode needs the server's URL and a bearer token", 22)
-        return HttpBackend.connect(config.url, config.token, config.tenant)
+        return HttpBackend.connect(config.url, config.token, config.tenant, run=config.run)
     raise WasiError(f"unknown WASI client mode {config.mode!r} (direct or http)", 22)

@@ -9,7 +9,8 @@ The close (or fd_sync) of a descriptor that wrote is one round trip too (:meth:`
 ``tarbox.wasi_close``): what it wrote is stored as text chunks, as a FUSE release does. Semantics follow what wasmtime answers for a
 preopened host directory (measured), so a program sees the same errors either way.
 
-When the backend allows it (HTTP mode: :attr:`Backend.write_buffer`, :attr:`Backend.attr_ttl`)
+When the backend allows it (:attr:`Backend.attr_ttl` and :attr:`Backend.read_ahead`: both
+modes, 1 s in direct mode and 3 s in HTTP mode; :attr:`Backend.write_buffer`: HTTP mode only)
 the client also answers from what it holds:
 
 * **write buffering**: contiguous small writes of a descriptor are held and sent as one write

@@ -77,7 +77,18 @@ def load(engine: wasmtime.Engine, path: str | os.PathLike) -> wasmtime.Module:
     """The compiled module of file ``path`` for ``engine``, from the cache when it holds it
     (compiled and cached otherwise). Raises :class:`TarboxError` (see :func:`read_module`;
     ENOEXEC when wasmtime cannot compile it)."""
+    return load_digest(engine, path)[0]
+
+
+def load_digest(engine: wasmtime.Engine, path: str | os.PathLike) -> tuple[wasmtime.Module, str]:
+    """:func:`load`, and the SHA-256 (hex) of the module's binary (of the text made binary,
+    for a .wat file): what names the program a run ran in its audit records."""
     data = read_module(path)
+    digest = hashlib.sha256(data).hexdigest()
+    return _load(engine, path, data), digest
+
+
+def _load(engine: wasmtime.Engine, path: str | os.PathLike, data: bytes) -> wasmtime.Module:
     key = hashlib.sha256(_WASMTIME_VERSION.encode() + b"\0" + data).hexdigest()
     directory = cache_dir()
     cached = directory / f"{key}.cwasm"
@@ -116,4 +127,4 @@ def _store(module: wasmtime.Module, directory: Path, cached: Path) -> None:
                 pass
 
 
-__all__ = ["cache_dir", "load", "read_module"]
+__all__ = ["cache_dir", "load", "load_digest", "read_module"]

@@ -111,12 +111,15 @@ class HttpBackend(Backend):
                     # anything else: the server is gone, which the guest's next call reports
 
     @classmethod
-    def connect(cls, url: str, token: str, tenant: str | None = None, **options: Any) -> "HttpBackend":
+    def connect(cls, url: str, token: str, tenant: str | None = None, run: str | None = None,
+                **options: Any) -> "HttpBackend":
         """Connect to the server at ``url`` with ``token`` and check the token acts as
-        ``tenant`` (when given); ``options`` are those of the constructor. Raises
-        :class:`tarbox_shell.errors.TarboxError`: EIO when the server cannot be reached,
-        EACCES when it refuses the token or the token is another tenant's."""
-        client = TarboxClient(url, token)
+        ``tenant`` (when given); ``run``: the program run every request belongs to (its
+        ``Tarbox-Run`` header: the server labels the audit records with it); ``options`` are
+        those of the constructor. Raises :class:`tarbox_shell.errors.TarboxError`: EIO when the
+        server cannot be reached, EACCES when it refuses the token or the token is another
+        tenant's."""
+        client = TarboxClient(url, token, run=run)
         try:
             try:
                 who = client.whoami()
@@ -228,6 +231,16 @@ class HttpBackend(Backend):
 
     def release(self, node, data, offset, append, sync=False):
         return self._do("close_inode", node, data, offset, append, sync)
+
+    def note_run(self, path, details):
+        try:
+            return self._do("run_note", path, details)
+        except WasiError as exc:
+            # A read-only token can change nothing, so it records nothing: its run has no
+            # start and end records (its reads are recorded at level full all the same).
+            if exc.errno != E.EROFS or isinstance(exc, DatabaseUnavailable):
+                raise
+            return False
 
     def checkpoint(self, name):
         return int(self._do("layer_new", name)["layer_id"])

@@ -7,19 +7,32 @@ and for a database that is gone, 134 for a trap (as the wasmtime CLI: 128 + SIGA
 "out of memory" said when the guest's memory reached the limit. Everything the guest wrote
 before a failure stays written, as on a disk; no call is half-applied (one call, one
 transaction).
+
+Every run is visible in the tenant's audit log as one run: it has an id (:attr:`Outcome.run`,
+a random UUID unless the config names one) that every record of its calls carries as
+``details.run`` (direct mode: the session setting ``tarbox.audit_run``; HTTP mode: the
+``Tarbox-Run`` header), between two records of operation ``wasi_run``
+(``tarbox.audit_note``) whose ``details.reported`` say ``event`` ``start`` (the module's
+name and SHA-256, argv, preopens, mode) and ``end`` (exit status, calls, seconds, checkpoint,
+and the host's message when it ended the run). The environment is not recorded (it may hold
+secrets). A failing call is recorded with its errno, as a mount's are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import json
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import wasmtime
 
 from ..errors import TarboxError, one_line
 from . import modules
+from .backend import open_backend
 from .client import WasiClient
 from .errors import DatabaseUnavailable, WasiError
 from .host import MODULE, GuestTrap, WasiHost
@@ -60,12 +73,43 @@ class Program:
 @dataclass
 class Outcome:
     """How a run ended: the exit ``status``, the filesystem round trips it made
-    (``calls``), wall seconds, and the layer a checkpoint made (or None)."""
+    (``calls``), wall seconds, the layer a checkpoint made (or None), and the run's id (its
+    audit records carry it as ``details.run``)."""
 
     status: int
     calls: int
     seconds: float
     checkpoint: int | None = None
+    run: str | None = None
+
+
+#: The most bytes of JSON the recorded argv may take (audit_note allows 64 KiB of details).
+ARGV_LIMIT = 16384
+
+
+def _argv(argv: list[str]) -> dict:
+    kept: list[str] = []
+    size = 0
+    for arg in argv:
+        size += len(json.dumps(arg)) + 1
+        if size > ARGV_LIMIT:
+            return {"argv": kept, "argv_truncated": True}
+        kept.append(arg)
+    return {"argv": kept}
+
+
+def _note(client: WasiClient, config: ClientConfig, details: dict, failing: bool = False) -> None:
+    """Record the run's start or end (``wasi_run``). A note that cannot be written stops a run
+    from starting (:class:`RunFailure`); at the end of a run the host already ended, it is
+    dropped (the database may be what ended it)."""
+    where = config.preopens[0][1] if config.preopens else None
+    try:
+        client.backend.note_run(where, details)
+    except WasiError as exc:
+        if failing:
+            return
+        raise RunFailure(f"cannot record the run in the tenant's audit log: {exc.message}",
+                         errno_value=exc.errno) from None
 
 
 def _check_imports(module: wasmtime.Module, name: str) -> None:
@@ -131,64 +175,92 @@ def run(program: Program, config: ClientConfig, checkpoint: str | None = None,
     """
     name = os.path.basename(program.module)
     engine = engine or wasmtime.Engine()
-    module = modules.load(engine, program.module)
+    module, digest = modules.load_digest(engine, program.module)
     _check_imports(module, name)
     started = time.monotonic()
-    client = WasiClient.connect(config)
-    memory = None
+    config = dataclasses.replace(config, run=config.run or str(uuid.uuid4()))
+    client = WasiClient(open_backend(config))
     try:
-        store = wasmtime.Store(engine)
-        if program.max_memory is not None:
-            store.set_limits(memory_size=program.max_memory)
+        _note(client, config, {"event": "start", "module": name, "sha256": digest, "mode": config.mode,
+                               "preopens": [list(p) for p in config.preopens],
+                               **_argv([program.argv0 or name, *program.args])})
+        calls = [client.backend.calls]
         try:
-            store.set_wasi(_wasi_config(program))
-        except wasmtime.WasmtimeError as exc:
-            raise RunFailure(f"cannot set up the program's stdio: {one_line(exc)}") from None
-        linker = wasmtime.Linker(engine)
-        host = WasiHost(client)
-        host.link(linker, store, engine)
-        calls_before = client.backend.calls
-        try:
-            instance = linker.instantiate(store, module)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise RunFailure(f"cannot instantiate {name}: {one_line(str(exc).splitlines()[0])}",
-                             errno_value=errno.ENOEXEC) from None
-        host.attach(instance, store)
-        memory = instance.exports(store).get("memory")
-        status = 0
-        try:
-            instance.exports(store)["_start"](store)
-        except wasmtime.ExitTrap as exc:
-            status = exc.code
-        except DatabaseUnavailable as exc:
-            raise RunFailure(f"{name} stopped: {exc.message}") from None
-        except GuestTrap as exc:
-            raise RunFailure(f"{name} trapped: {one_line(exc)}", TRAP_STATUS) from None
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-            used = memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
-            raise RunFailure(_trap_message(name, exc, used, program.max_memory),
-                             TRAP_STATUS) from None
-        try:
-            # The program's end closes what it left open, as a process exit does: writes the
-            # client still holds (HTTP mode) land, and what was written is released (stored as
-            # text chunks) before the run is over, so before a checkpoint freezes it.
-            client.close_files()
-        except DatabaseUnavailable as exc:
-            raise RunFailure(f"{name} ended, but its last writes were not sent: {exc.message}") from None
-        except WasiError as exc:
-            raise RunFailure(f"{name} ended, but its last writes failed: {exc.message}",
-                             errno_value=exc.errno) from None
-        calls = client.backend.calls - calls_before
-        layer = None
-        if checkpoint is not None and status == 0:
             try:
-                layer = client.backend.checkpoint(checkpoint)
-            except DatabaseUnavailable as exc:
-                raise RunFailure(f"no checkpoint {checkpoint}: {exc.message}") from None
-        return Outcome(status=status, calls=calls, seconds=time.monotonic() - started,
-                       checkpoint=layer)
+                for guest, tenant_path in config.preopens:  # after the start: within the run
+                    client.preopen(guest, tenant_path)
+            except WasiError as exc:
+                raise RunFailure(f"cannot preopen: {exc.message}", errno_value=exc.errno) from None
+            outcome = _run(program, config, client, module, name, checkpoint, engine, started, calls)
+        except RunFailure as exc:
+            _note(client, config, {"event": "end", "module": name, "status": exc.status,
+                                   "calls": client.backend.calls - calls[0], "error": exc.message,
+                                   "seconds": round(time.monotonic() - started, 6)}, failing=True)
+            raise
+        _note(client, config, {"event": "end", "module": name, "status": outcome.status,
+                               "calls": outcome.calls, "seconds": round(outcome.seconds, 6),
+                               "checkpoint": outcome.checkpoint}, failing=True)
+        return outcome
     finally:
         client.close()
+
+
+def _run(program: Program, config: ClientConfig, client: WasiClient, module: wasmtime.Module,
+         name: str, checkpoint: str | None, engine: wasmtime.Engine, started: float,
+         calls: list[int]) -> Outcome:
+    """The run itself (see :func:`run`); ``calls[0]`` is set to the backend's count when the
+    program starts."""
+    memory = None
+    store = wasmtime.Store(engine)
+    if program.max_memory is not None:
+        store.set_limits(memory_size=program.max_memory)
+    try:
+        store.set_wasi(_wasi_config(program))
+    except wasmtime.WasmtimeError as exc:
+        raise RunFailure(f"cannot set up the program's stdio: {one_line(exc)}") from None
+    linker = wasmtime.Linker(engine)
+    host = WasiHost(client)
+    host.link(linker, store, engine)
+    calls_before = calls[0] = client.backend.calls
+    try:
+        instance = linker.instantiate(store, module)
+    except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+        raise RunFailure(f"cannot instantiate {name}: {one_line(str(exc).splitlines()[0])}",
+                         errno_value=errno.ENOEXEC) from None
+    host.attach(instance, store)
+    memory = instance.exports(store).get("memory")
+    status = 0
+    try:
+        instance.exports(store)["_start"](store)
+    except wasmtime.ExitTrap as exc:
+        status = exc.code
+    except DatabaseUnavailable as exc:
+        raise RunFailure(f"{name} stopped: {exc.message}") from None
+    except GuestTrap as exc:
+        raise RunFailure(f"{name} trapped: {one_line(exc)}", TRAP_STATUS) from None
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+        used = memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
+        raise RunFailure(_trap_message(name, exc, used, program.max_memory),
+                         TRAP_STATUS) from None
+    try:
+        # The program's end closes what it left open, as a process exit does: writes the
+        # client still holds (HTTP mode) land, and what was written is released (stored as
+        # text chunks) before the run is over, so before a checkpoint freezes it.
+        client.close_files()
+    except DatabaseUnavailable as exc:
+        raise RunFailure(f"{name} ended, but its last writes were not sent: {exc.message}") from None
+    except WasiError as exc:
+        raise RunFailure(f"{name} ended, but its last writes failed: {exc.message}",
+                         errno_value=exc.errno) from None
+    made = client.backend.calls - calls_before
+    layer = None
+    if checkpoint is not None and status == 0:
+        try:
+            layer = client.backend.checkpoint(checkpoint)
+        except DatabaseUnavailable as exc:
+            raise RunFailure(f"no checkpoint {checkpoint}: {exc.message}") from None
+    return Outcome(status=status, calls=made, seconds=time.monotonic() - started,
+                   checkpoint=layer, run=config.run)
 
 
 __all__ = ["FAILURE_STATUS", "Outcome", "Program", "RunFailure", "TRAP_STATUS", "run"]

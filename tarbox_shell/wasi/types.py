@@ -223,6 +223,8 @@ class ClientConfig:
         url: base URL of ``tarbox serve`` for HTTP mode.
         token: bearer token for HTTP mode.
         preopens: ``(guest path, tenant path)`` pairs, preopened in order from fd 3.
+        run: the id of the program run the client serves (1-64 letters, digits, ``._:-``):
+            every audit record of its calls carries it as ``details.run`` (None: no label).
     """
 
     tenant: str
@@ -231,3 +233,4 @@ class ClientConfig:
     url: str | None = None
     token: str | None = None
     preopens: list[tuple[str, str]] = field(default_factory=list)
+    run: str | None = None

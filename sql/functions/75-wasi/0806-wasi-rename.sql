@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_rename(p_dir bigint, p_path text, p_newdir bigint, p_newpath text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_rename(p_dir bigint, p_path text, p_newdir bigint, p_newpath text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -18,8 +18,7 @@ BEGIN
     PERFORM tarbox.fs_rename(r1.parent, r1.name, r2.parent, r2.name, 0);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_rename(bigint, text, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_rename(bigint, text, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_rename(bigint, text, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_rename(bigint, text, bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) IS
 'WASI path_rename (renameat(2)), atomic: move relative path p_path beneath directory inode p_dir to p_newpath beneath p_newdir (each resolved without leaving its directory; final links are not followed), replacing a compatible target as tarbox.fs_rename does. Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), ENOTEMPTY (TX039), EINVAL (TX022) a directory into its own subtree, EBUSY (TX016) ''.''/''..'', EPERM (TX001) outside a directory, ENAMETOOLONG (TX036), EROFS (TX030).';

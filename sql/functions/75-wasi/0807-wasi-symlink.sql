@@ -1,6 +1,6 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_symlink(p_target text, p_dir bigint, p_path text)
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_symlink(p_target text, p_dir bigint, p_path text)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -22,8 +22,7 @@ BEGIN
     RETURN tarbox.fs_symlink(r.parent, r.name, convert_to(p_target, 'UTF8'), t.default_uid, t.default_gid);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_symlink(text, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_symlink(text, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_symlink(text, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_symlink(text, bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_symlink(text, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_symlink(text, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_symlink(text, bigint, text) IS
 'WASI path_symlink (symlinkat(2)): create symbolic link p_path (relative, beneath directory inode p_dir, never leaving it) pointing at p_target (text, stored as given, not resolved), owned by the tenant''s default uid/gid. An absolute target is refused with EPERM, as wasmtime refuses it. Returns the link''s attributes. Errors: EPERM (TX001), EEXIST (TX017), ENOENT (TX002) empty target or missing directory, ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,7 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_link(p_dir bigint, p_path text, p_follow boolean,
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_link(p_dir bigint, p_path text, p_follow boolean,
                                             p_newdir bigint, p_newpath text)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -18,8 +18,7 @@ BEGIN
     RETURN tarbox.fs_link(r1.ino, r2.parent, r2.name);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_link(bigint, text, boolean, bigint, text) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_link(bigint, text, boolean, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_link(bigint, text, boolean, bigint, text) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_link(bigint, text, boolean, bigint, text) IS
+ALTER FUNCTION tarbox._do_wasi_link(bigint, text, boolean, bigint, text) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_link(bigint, text, boolean, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_link(bigint, text, boolean, bigint, text) IS
 'WASI path_link (linkat(2)): add hard link p_newpath (beneath directory inode p_newdir) to the inode at p_path (beneath p_dir; a final link is linked itself unless p_follow), both resolved without leaving their directory. Returns the inode''s attributes (nlink grown). Errors: EPERM (TX001) a directory or outside a directory, EEXIST (TX017), ENOENT (TX002), ENOTDIR (TX020), EMLINK (TX031), ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -1,8 +1,8 @@
-CREATE OR REPLACE FUNCTION tarbox.wasi_set_times(p_dir bigint, p_path text, p_follow boolean,
+CREATE OR REPLACE FUNCTION tarbox._do_wasi_set_times(p_dir bigint, p_path text, p_follow boolean,
                                                  p_atime_ns bigint, p_mtime_ns bigint,
                                                  p_fst_flags int)
 RETURNS tarbox.attr
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
 DECLARE
     v_flags int := coalesce(p_fst_flags, 0);
@@ -27,8 +27,7 @@ BEGIN
         CASE WHEN (v_flags & 8) <> 0 THEN v_now WHEN (v_flags & 4) <> 0 THEN p_mtime_ns END);
 END
 $$;
-ALTER FUNCTION tarbox.wasi_set_times(bigint, text, boolean, bigint, bigint, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox.wasi_set_times(bigint, text, boolean, bigint, bigint, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tarbox.wasi_set_times(bigint, text, boolean, bigint, bigint, int) TO tarbox_tenant;
-COMMENT ON FUNCTION tarbox.wasi_set_times(bigint, text, boolean, bigint, bigint, int) IS
+ALTER FUNCTION tarbox._do_wasi_set_times(bigint, text, boolean, bigint, bigint, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._do_wasi_set_times(bigint, text, boolean, bigint, bigint, int) FROM PUBLIC;
+COMMENT ON FUNCTION tarbox._do_wasi_set_times(bigint, text, boolean, bigint, bigint, int) IS
 'WASI path_filestat_set_times / fd_filestat_set_times (utimensat(2)): set the access and modification times of the inode at relative path p_path beneath directory inode p_dir (resolved without leaving it, a final link followed when p_follow), or of inode p_dir itself when p_path is NULL. p_fst_flags (WASI fstflags): 1 atim = p_atime_ns, 2 atim_now, 4 mtim = p_mtime_ns, 8 mtim_now (ns since the epoch; a time without its flag is left unchanged); ctime becomes now. Returns the new attributes. Errors: EINVAL (TX022) both a time and its _now flag or unknown flags, ENOENT (TX002), ENOTDIR (TX020), EPERM (TX001) outside p_dir, EROFS (TX030).';

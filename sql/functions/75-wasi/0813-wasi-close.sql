@@ -10,10 +10,14 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_pos bigint;
+    v_mode text := current_setting('tarbox.error_mode', true);
 BEGIN
     IF p_data IS NOT NULL AND length(p_data) > 0 THEN
         v_pos := tarbox.wasi_write(p_ino, coalesce(p_offset, 0), p_data, coalesce(p_append, false));
     END IF;
+    -- The release's own failures are handled here, so it raises them even in a session that
+    -- has failures reported as warnings (tarbox.error_mode): the mode is off around it.
+    PERFORM set_config('tarbox.error_mode', '', true);
     BEGIN
         PERFORM tarbox.fs_release(p_ino, coalesce(p_sync, false));
     EXCEPTION WHEN SQLSTATE 'TX122' THEN
@@ -21,6 +25,7 @@ BEGIN
         -- blocks until the next release (as a FUSE release that fails), and the close succeeds.
         NULL;
     END;
+    PERFORM set_config('tarbox.error_mode', coalesce(v_mode, ''), true);
     RETURN v_pos;
 END
 $$;

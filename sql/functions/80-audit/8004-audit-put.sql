@@ -3,6 +3,10 @@
 -- now - a.t0, the session's login role and client address, a.path/path2/ino/layer/details and
 -- the caller's ids, and the line counts of the text change the call made (a.lines_added/
 -- lines_deleted, else what tarbox._audit_lines gathered during the call).
+-- A Tarbox shell running one program (``tarbox wasi run``) labels the records of that run:
+-- the setting tarbox.audit_run (a run id: 1-64 letters, digits, . _ : -) becomes
+-- details.run of every record written while it is set. Kept only from a shell session, as
+-- the caller's uid/gid/pid: a label the shell reports, never an identity.
 CREATE OR REPLACE FUNCTION tarbox._audit_put(a tarbox._audit_call, p_ok boolean, p_errno smallint,
                                              p_message text, p_bytes bigint, p_duration_ns bigint DEFAULT NULL)
 RETURNS void
@@ -10,7 +14,11 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_lines text := current_setting('tarbox.audit_lines', true);
+    v_run text := current_setting('tarbox.audit_run', true);
 BEGIN
+    IF v_run <> '' AND a.shell AND v_run ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' THEN
+        a.details := coalesce(a.details, '{}'::jsonb) || jsonb_build_object('run', v_run);
+    END IF;
     IF v_lines <> '' THEN
         IF a.lines_added IS NULL AND v_lines ~ '^[0-9]{1,9},[0-9]{1,9}$' THEN
             a.lines_added := split_part(v_lines, ',', 1)::int;
