@@ -22,7 +22,9 @@ protocol itself requires:
   WARNING carrying its SQLSTATE (:func:`watch_reports`), which ``_execute`` maps like an
   error, so a failure costs no second round trip and its record survives. When the tenant's
   level is ``full``, reads pass their file handle and the handle's reads become one record
-  when it is released, sent with others in batches (``tarbox.fs_read_report``);
+  when it is released, sent with others in batches (``tarbox.fs_read_report``), and lookups
+  are reported with their outcome in batches too (``tarbox.fs_lookup_report``), so that a
+  lookup stays a read-only transaction;
 * kernel cache invalidation from the tenant's ``NOTIFY`` channel (:class:`ChangeListener`).
 
 SQL runs on the trio loop itself, on connections of a :class:`tarbox_shell.fuse.trio_pg.TrioPool`
@@ -81,7 +83,9 @@ O_EXCL = os.O_EXCL
 # The SQL inode API. Explicit casts pin the function signature whatever Python types (or
 # NULLs) psycopg sends. Functions returning tarbox.attr are expanded with SELECT *.
 CALLER = "%s::bigint, %s::bigint, %s::int"  # p_caller_uid, p_caller_gid, p_caller_pid
-Q_LOOKUP = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, NULL::int, {CALLER})"
+Q_LOOKUP = f"SELECT * FROM tarbox.fs_lookup(%s::bigint, %s::bytea, NULL::int, {CALLER}, %s::boolean)"
+Q_LOOKUP_REPORTS = ("SELECT tarbox.fs_lookup_report(%s::bigint[], %s::bytea[], %s::bigint[], %s::int[], %s::int[], "
+                    "%s::bigint[], %s::bigint[], %s::int[])")
 Q_GETATTR = "SELECT * FROM tarbox.fs_getattr(%s::bigint)"
 Q_SETATTR = ("SELECT * FROM tarbox.fs_setattr(%s::bigint, %s::int, %s::bigint, %s::bigint, "
              f"%s::bigint, %s::bigint, %s::bigint, %s::bigint, {CALLER})")
@@ -328,6 +332,8 @@ class TarboxOperations(Component):
         self.audit_max = 3
         #: Read reports of released files not sent yet (see :meth:`_report_reads`).
         self._read_reports: list[tuple] = []
+        #: Lookups made while reads are reported, not reported yet (see :meth:`lookup`).
+        self._lookup_reports: list[tuple] = []
         #: Records of native mount requests not sent yet (:meth:`queue_native_record`).
         self._native_records: list[tuple] = []
         self._native_lost = 0
@@ -611,12 +617,14 @@ class TarboxOperations(Component):
             del self._native_records[:len(batch)]
 
     async def flush_reports_regularly(self) -> None:
-        """Run for the mount's lifetime: send queued read reports and native mount records
-        every :data:`READ_REPORTS_DELAY` seconds."""
+        """Run for the mount's lifetime: send queued read and lookup reports and native mount
+        records every :data:`READ_REPORTS_DELAY` seconds."""
         while True:
             await trio.sleep(READ_REPORTS_DELAY)
             if self._read_reports:
                 await self.flush_read_reports()
+            if self._lookup_reports:
+                await self.flush_lookup_reports()
             if self._native_records or self._native_lost:
                 await self.flush_native_records()
 
@@ -723,6 +731,7 @@ class TarboxOperations(Component):
         for h in list(self._handles.values()):  # still open at unmount: their reads end here
             await self._report_reads(h)
         await self.flush_read_reports()
+        await self.flush_lookup_reports()
         for auditor in self.native_auditors:
             auditor.release_all()
         await self.flush_native_records()
@@ -745,11 +754,18 @@ class TarboxOperations(Component):
     async def lookup(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext
                      ) -> pyfuse3.EntryAttributes:
         """FUSE LOOKUP: ``tarbox.fs_lookup(parent, name)``. A missing name is returned as a
-        negative entry (st_ino 0) cached for the mount's timeout; other errors as errno."""
+        negative entry (st_ino 0) cached for the mount's timeout; other errors as errno.
+        While the audit records reads (level full), the lookup is reported with its outcome
+        in a batch (:meth:`flush_lookup_reports`) instead of being recorded by the call, so it
+        stays a read-only transaction."""
         gen = self.change_generation
+        reported = self.audit_reads
+        caller = caller_of(ctx)
         try:
-            row = await self._sql(Q_LOOKUP, (parent_inode, name, *caller_of(ctx)), idempotent=True)
+            row = await self._sql(Q_LOOKUP, (parent_inode, name, *caller, reported), idempotent=True)
         except pyfuse3.FUSEError as exc:
+            if reported:
+                await self._report_lookup((parent_inode, name, None, exc.errno, None, *caller))
             if exc.errno != errno.ENOENT:
                 raise
             ttl = self._ttl(gen)
@@ -763,8 +779,31 @@ class TarboxOperations(Component):
                 self._root_names.add(name)
             return neg
         entry = self._entry(row, self._ttl(gen))
+        if reported:
+            await self._report_lookup((parent_inode, name, entry.st_ino, None, None, *caller))
         self._looked_up(entry.st_ino, parent_inode, name)
         return entry
+
+    async def _report_lookup(self, report: tuple) -> None:
+        """Queue the audit record of one lookup (the arguments of ``tarbox.fs_lookup_report``,
+        one element each); a full batch (:data:`READ_REPORTS_BATCH`) is sent at once. Never
+        raises."""
+        self._lookup_reports.append(report)
+        if len(self._lookup_reports) >= READ_REPORTS_BATCH:
+            await self.flush_lookup_reports()
+
+    async def flush_lookup_reports(self) -> None:
+        """Send the queued lookup reports in one ``tarbox.fs_lookup_report`` call. Never raises:
+        a failure loses those records (logged), as a crash of the mount would."""
+        reports, self._lookup_reports = self._lookup_reports, []
+        if not reports:
+            return
+        columns = [list(c) for c in zip(*reports)]
+        try:
+            await self._sql(Q_LOOKUP_REPORTS, tuple(columns), FETCH_NONE)
+        except pyfuse3.FUSEError as exc:
+            log.warning("audit: the records of %d lookups were lost: %s", len(reports),
+                        errno.errorcode.get(exc.errno, exc.errno))
 
     async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
         """FUSE FORGET / BATCH_FORGET: lower lookup counts; the inodes left with no lookups

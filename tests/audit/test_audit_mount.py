@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 
+import psycopg
 import pytest
 
 from tests.fuse.support import Mount, needs_fuse, needs_root, run_tarbox, wait_for
@@ -60,7 +61,9 @@ def test_caller_of_each_request_is_recorded(mounted, full):
     pid = int(out.stdout)
     # The kernel sends RELEASE after close(2) has returned: its record (the text the file now
     # holds, one line added) may come after the rename's, under either name.
-    assert wait_for(lambda: any(r[0] == "release" for r in _records(full, after, pid)), timeout=10)
+    # Lookups at full are reported in batches (at most about 0.5 s later).
+    assert wait_for(lambda: any(r[0] == "release" for r in _records(full, after, pid))
+                    and any(r[0] == "lookup" and r[3] == "/d/f" for r in _records(full, after, pid)), timeout=10)
     rows = _records(full, after, pid)
     changes = [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows if r[0] not in ("lookup", "release")]
     me = (os.getuid(), os.getgid())
@@ -216,9 +219,12 @@ def test_control_directory_shows_the_log(mounted, full):
         q.write_text("colour=blue")
     assert exc.value.errno == errno.EINVAL
     assert "unknown filter word" in (mounted / ".tarbox" / "layers" / "result").read_text()
-    q.write_text('{"failed": true, "limit": 5}')
-    failed = q.read_text().splitlines()  # at level full: the lookups of the names before they existed
-    assert failed and all(" lookup " in ln and " ENOENT " in ln for ln in failed), failed
+    def failed() -> list[str]:
+        q.write_text('{"failed": true, "limit": 5}')
+        return q.read_text().splitlines()
+    # at level full: the lookups of the names before they existed (reported within about 0.5 s)
+    assert wait_for(lambda: failed(), timeout=10)
+    assert all(" lookup " in ln and " ENOENT " in ln for ln in failed()), failed()
     after = _mark(full)
     listing = os.listdir(mounted / ".tarbox" / "snapshots")
     assert listing, "the layers appear as snapshot directories"
@@ -343,3 +349,62 @@ def test_text_changes_carry_their_line_counts(mounted, full):
     changed = full.conn.execute("SELECT lines_added, lines_deleted FROM tarbox.audit_changes_by_path "
                                 "WHERE path = '/notes.txt'").fetchone()
     assert changed == (4, 0), changed
+
+
+def test_lookups_at_full_are_reported_in_batches(mounted, full):
+    """At level full the mount's lookups (found or not) reach the log through
+    tarbox.fs_lookup_report, with the caller and details.reported, not one writing
+    transaction per LOOKUP."""
+    full.conn.execute("SELECT tarbox.mkdir('/dir'), tarbox.write('/dir/here', 'x')")  # not in the kernel's cache
+    after = _mark(full)
+    script = ("import os, sys\np = sys.argv[1]\nos.stat(p + '/dir/here')\n"
+              "print(os.path.exists(p + '/dir/missing'))\nprint(os.getpid())\n")
+    out = subprocess.run([sys.executable, "-c", script, str(mounted.path)], capture_output=True, text=True,
+                         check=True)
+    missing, pid = out.stdout.split()
+    assert missing == "False"
+    pid = int(pid)
+
+    def lookups():
+        return [(r[1], r[2], r[3], (r[9] or {}).get("reported")) for r in _records(full, after, int(pid))
+                if r[0] == "lookup"]
+    assert wait_for(lambda: (True, None, "/dir/here", True) in lookups()
+                    and (False, "ENOENT", "/dir/missing", True) in lookups(), timeout=10), lookups()
+
+
+def test_a_reported_lookup_writes_nothing_itself(full):
+    """fs_lookup(..., p_reported) from a shell session records nothing (the report will);
+    fs_lookup_report writes the records and refuses malformed batches; a tenant's own login
+    cannot skip its lookup records with p_reported."""
+    c = full.conn
+    c.execute("SELECT tarbox.mkdir('/q'), tarbox.write('/q/f', 'x')")
+    q = c.execute("SELECT ino FROM tarbox.stat('/q')").fetchone()[0]
+    f = c.execute("SELECT ino FROM tarbox.stat('/q/f')").fetchone()[0]
+    after = _mark(full)
+    assert c.execute("SELECT (tarbox.fs_lookup(%s, 'f'::bytea, NULL, 1, 2, 3, true)).ino", (q,)).fetchone()[0] == f
+    assert _records(full, after) == []
+    n = c.execute("SELECT tarbox.fs_lookup_report(ARRAY[%s, %s]::bigint[], ARRAY['f', 'nope']::bytea[],"
+                  " ARRAY[%s, NULL]::bigint[], ARRAY[NULL, 2]::int[], ARRAY[NULL, NULL]::int[],"
+                  " ARRAY[1, 1]::bigint[], ARRAY[2, 2]::bigint[], ARRAY[3, 3]::int[])", (q, q, f)).fetchone()[0]
+    assert n == 2
+    rows = _records(full, after)
+    assert [(r[0], r[1], r[2], r[3], r[5], r[6], r[7]) for r in rows] == [
+        ("lookup", True, None, "/q/f", 1, 2, 3), ("lookup", False, "ENOENT", "/q/nope", 1, 2, 3)]
+    for bad in ("ARRAY[%s]::bigint[], ARRAY['f']::bytea[], ARRAY[NULL]::bigint[], ARRAY[NULL]::int[]",  # neither
+                "ARRAY[%s]::bigint[], ARRAY['f']::bytea[], ARRAY[5]::bigint[], ARRAY[2]::int[]"):  # both
+        with pytest.raises(psycopg.Error, match="either the inode found or an errno"):
+            c.execute(f"SELECT tarbox.fs_lookup_report({bad}, ARRAY[NULL]::int[], ARRAY[1]::bigint[],"
+                      " ARRAY[2]::bigint[], ARRAY[3]::int[])", (q,))
+    with pytest.raises(psycopg.Error, match="arrays of one length"):
+        c.execute("SELECT tarbox.fs_lookup_report(ARRAY[1, 2]::bigint[], ARRAY['f']::bytea[], ARRAY[1]::bigint[],"
+                  " ARRAY[NULL]::int[], ARRAY[NULL]::int[], ARRAY[1]::bigint[], ARRAY[2]::bigint[], ARRAY[3]::int[])")
+    # A tenant's own login (session_user is the tenant role): p_reported is ignored.
+    own = psycopg.connect(full.dsn, autocommit=True)
+    try:
+        own.execute(f'SET SESSION AUTHORIZATION "{full.role}"')
+        after = _mark(full)
+        own.execute("SELECT tarbox.fs_lookup(%s, 'f'::bytea, NULL, 1, 2, 3, true)", (q,))
+        rows = _records(full, after)
+        assert [(r[0], r[3], r[5]) for r in rows] == [("lookup", "/q/f", None)], rows  # ids only from shells
+    finally:
+        own.close()
