@@ -576,14 +576,18 @@ class TarboxOperations(Component):
         """Send the queued read reports in one ``tarbox.fs_read_report`` call. Never raises: a
         failure loses those records (logged), as a crash of the mount would."""
         reports, self._read_reports = self._read_reports, []
+        await self._send_reports(Q_READ_REPORTS, reports, "the read records of %d released files")
+
+    async def _send_reports(self, query: str, reports: list[tuple], what: str) -> None:
+        """Send queued audit reports (one tuple of arguments each) as the columns of one
+        ``query`` call. Never raises: a failure loses them (logged as ``what`` % count)."""
         if not reports:
             return
         columns = [list(c) for c in zip(*reports)]
         try:
-            await self._sql(Q_READ_REPORTS, tuple(columns), FETCH_NONE)
+            await self._sql(query, tuple(columns), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
-            log.warning("audit: the read records of %d released files were lost: %s", len(reports),
-                        errno.errorcode.get(exc.errno, exc.errno))
+            log.warning("audit: " + what + " were lost: %s", len(reports), errno.errorcode.get(exc.errno, exc.errno))
 
     def queue_native_record(self, record: tuple) -> None:
         """Queue the audit record of a native mount request (see :mod:`.native_audit`: the
@@ -796,14 +800,7 @@ class TarboxOperations(Component):
         """Send the queued lookup reports in one ``tarbox.fs_lookup_report`` call. Never raises:
         a failure loses those records (logged), as a crash of the mount would."""
         reports, self._lookup_reports = self._lookup_reports, []
-        if not reports:
-            return
-        columns = [list(c) for c in zip(*reports)]
-        try:
-            await self._sql(Q_LOOKUP_REPORTS, tuple(columns), FETCH_NONE)
-        except pyfuse3.FUSEError as exc:
-            log.warning("audit: the records of %d lookups were lost: %s", len(reports),
-                        errno.errorcode.get(exc.errno, exc.errno))
+        await self._send_reports(Q_LOOKUP_REPORTS, reports, "the records of %d lookups")
 
     async def forget(self, inode_list: Sequence[tuple[int, int]]) -> None:
         """FUSE FORGET / BATCH_FORGET: lower lookup counts; the inodes left with no lookups
