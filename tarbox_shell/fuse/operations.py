@@ -587,7 +587,8 @@ class TarboxOperations(Component):
         try:
             await self._sql(query, tuple(columns), FETCH_NONE)
         except pyfuse3.FUSEError as exc:
-            log.warning("audit: " + what + " were lost: %s", len(reports), errno.errorcode.get(exc.errno, exc.errno))
+            log.warning("audit: " + what + " were lost: %s", len(reports),
+                        errno.errorcode.get(exc.errno, exc.errno))
 
     def queue_native_record(self, record: tuple) -> None:
         """Queue the audit record of a native mount request (see :mod:`.native_audit`: the
