@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(86);
+SELECT plan(87);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).
 CREATE FUNCTION pg_temp.src(n int, seed int DEFAULT 0) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -196,6 +196,9 @@ SELECT is((SELECT row(size, blocks)::text FROM tarbox.stat('/sparse')), '(107374
 SELECT tarbox.write('/sparse', decode(repeat('00', 65536), 'hex'), 655360) AS w \gset
 SELECT is((SELECT blocks FROM tarbox.stat('/sparse')), 1::bigint, 'a block of zeros written explicitly is stored as a hole');
 SELECT is(tarbox.read('/sparse', 524287999, 4), '\x00010200'::bytea, 'the bytes around it read back');
+SELECT is(tarbox.read('/sparse', 523988000, 1048576),
+          decode(repeat('00', 300000), 'hex') || '\x0102'::bytea || decode(repeat('00', 748574), 'hex'),
+          'a 1 MiB read over holes and one stored block (the range query of tarbox._blocks_read) reads back');
 
 -- ---- Quotas: EDQUOT, and nothing changed --------------------------------------------------------
 RESET ROLE;
