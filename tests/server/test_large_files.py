@@ -318,6 +318,29 @@ def test_open_sessions_are_bounded_and_abandoned_ones_leave_nothing(ht, admin):
     assert n == 0
 
 
+def test_admin_gc_expires_stale_sessions_and_urls(ht, admin):
+    """tarbox.tenant_gc (an administrator's gc, as tarbox_maint) drops a tenant's expired upload
+    sessions and download URLs with their staged data, not only the tenant's own gc."""
+    api = ht.api + "/fs"
+    assert ht.http.put(api + "/write", params={"path": "/f.bin", "offset": 0}, content=b"x").status_code == 204
+    assert ht.http.get(api + "/download-url", params={"path": "/f.bin"}).status_code == 200
+    s = ht.http.post(api + "/upload-session/start", json={"path": "/g.bin", "sizeBytes": 3,
+                                                          "contentSha256": sha(b"abc")}).json()
+    ht.http.post(api + "/upload-session/chunks", json={
+        "sessionId": s["sessionId"], "blobKey": s["blobKey"],
+        "chunks": [{"chunkIndex": 0, "offsetBytes": 0, "sizeBytes": 3, "chunkSha256": sha(b"abc")}]})
+    for table in ("upload_session", "download_url"):
+        admin.execute(f"UPDATE tarbox.{table} SET created_at = now() - interval '2 hours', "
+                      "expires_at = now() - interval '1 second'")
+    admin.execute("SELECT * FROM tarbox.tenant_gc(%s)", (ht.tenant.name,))
+    for q in ("SELECT count(*) FROM tarbox.upload_session s JOIN tarbox.tenant t USING (tenant_id) WHERE t.name = %s",
+              "SELECT count(*) FROM tarbox.upload_chunk s JOIN tarbox.tenant t USING (tenant_id) WHERE t.name = %s",
+              "SELECT count(*) FROM tarbox.download_url d JOIN tarbox.tenant t USING (tenant_id) WHERE t.name = %s",
+              "SELECT count(*) FROM tarbox.inode i JOIN tarbox.tenant t USING (tenant_id) "
+              "WHERE t.name = %s AND i.nlink = 0 AND i.died = 2147483647"):
+        assert admin.execute(q, (ht.tenant.name,)).fetchone()[0] == 0, q
+
+
 def test_routes_are_documented_and_check_the_token(ht, server):
     schema = httpx.get(server.url + "/openapi.json").json()
     for route, method in (("/download-url", "get"), ("/download/{secret}", "get"),

@@ -22,3 +22,4 @@ END
 $$;
 ALTER FUNCTION tarbox._lock_inode(bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._lock_inode(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._lock_inode(bigint, bigint) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

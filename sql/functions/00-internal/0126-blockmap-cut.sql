@@ -35,3 +35,4 @@ END
 $$;
 ALTER FUNCTION tarbox._blockmap_cut(bigint, int, bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._blockmap_cut(bigint, int, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._blockmap_cut(bigint, int, bigint, bigint) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

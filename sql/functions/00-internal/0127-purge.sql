@@ -33,3 +33,4 @@ END
 $$;
 ALTER FUNCTION tarbox._purge(bigint, int, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._purge(bigint, int, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._purge(bigint, int, bigint) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

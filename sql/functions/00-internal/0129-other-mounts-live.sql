@@ -39,3 +39,4 @@ END
 $$;
 ALTER FUNCTION tarbox._other_mounts_live(bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._other_mounts_live(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._other_mounts_live(bigint) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

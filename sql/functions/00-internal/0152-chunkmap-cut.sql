@@ -34,3 +34,4 @@ END
 $$;
 ALTER FUNCTION tarbox._chunkmap_cut(bigint, int, bigint, numeric, numeric[]) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._chunkmap_cut(bigint, int, bigint, numeric, numeric[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._chunkmap_cut(bigint, int, bigint, numeric, numeric[]) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

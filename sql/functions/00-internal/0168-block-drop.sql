@@ -25,3 +25,4 @@ END
 $$;
 ALTER FUNCTION tarbox._block_drop(bigint, bytea[]) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._block_drop(bigint, bytea[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._block_drop(bigint, bytea[]) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)

@@ -3,8 +3,8 @@
 -- (tarbox._block_release: a block a concurrent transaction holds locked because it is about to
 -- reference it is skipped, and references are checked again after the lock). Holds the
 -- tenant's layer lock shared, like a writer, so no layer is dropped or discarded meanwhile.
--- Also folds the usage counters of backends that are gone (tarbox._usage_fold) and, when the
--- tenant calls it, drops its expired upload sessions and download URLs (tarbox._upload_expire).
+-- Also folds the usage counters of backends that are gone (tarbox._usage_fold) and drops the
+-- tenant's expired upload sessions and download URLs (tarbox._upload_expire).
 -- Returns (blocks freed, bytes freed, blocks kept after the sweep, milliseconds).
 CREATE OR REPLACE FUNCTION tarbox._gc(p_tenant bigint, OUT blocks_freed bigint, OUT bytes_freed bigint,
                                       OUT blocks_kept bigint, OUT ms numeric)
@@ -18,13 +18,12 @@ BEGIN
     -- the layer lock (tarbox._layer_lock takes it exclusively), shared as a writer holds it
     PERFORM pg_advisory_xact_lock_shared(t.lock_key) FROM tarbox.tenant t WHERE t.tenant_id = p_tenant;
     PERFORM tarbox._usage_fold(p_tenant);
-    -- a tenant's own gc first drops its expired upload sessions and download URLs (and their
-    -- staged data); an administrator's (tarbox.tenant_gc, as tarbox_maint) leaves them to the
-    -- tenant's next upload-session start or gc
-    IF tarbox._tenant_id() = p_tenant THEN
-        PERFORM tarbox._upload_expire(p_tenant, (SELECT l.layer_id FROM tarbox.layer l WHERE l.tenant_id = p_tenant
-                                                  ORDER BY l.layer_id DESC LIMIT 1));
-    END IF;
+    -- first the tenant's expired upload sessions and download URLs go (with their staged data),
+    -- whether the tenant collects its own or an administrator runs tarbox.tenant_gc (as
+    -- tarbox_maint, BYPASSRLS): an abandoned upload of a tenant that never calls gc again must
+    -- not keep its staged blocks for ever
+    PERFORM tarbox._upload_expire(p_tenant, (SELECT l.layer_id FROM tarbox.layer l WHERE l.tenant_id = p_tenant
+                                              ORDER BY l.layer_id DESC LIMIT 1));
     SELECT array_agg(b.hash) INTO v_candidates
       FROM tarbox.block b
      WHERE b.tenant_id = p_tenant

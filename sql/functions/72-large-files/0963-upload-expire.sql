@@ -35,6 +35,7 @@ END
 $$;
 ALTER FUNCTION tarbox._upload_expire(bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._upload_expire(bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tarbox._upload_expire(bigint, int) TO tarbox_maint;  -- tarbox.tenant_gc expires upload sessions (tarbox._upload_expire)
 
 -- tarbox._upload_limits(): the bounds of the large-file protocol: chunk size (bytes; one read
 -- or write call's maximum, so a chunk is hashed in one read), open upload sessions and live
