@@ -318,6 +318,25 @@ def test_open_sessions_are_bounded_and_abandoned_ones_leave_nothing(ht, admin):
     assert n == 0
 
 
+def test_complete_checks_the_whole_file_sha256(ht, admin, anon):
+    """Chunks that match their own hashes but not the whole-file SHA-256 the session was started
+    with are refused at complete (EINVAL, 400): no file appears and the session stays open."""
+    api = ht.api + "/fs"
+    wrong = b"abd"
+    s = ht.http.post(api + "/upload-session/start", json={"path": "/h.bin", "sizeBytes": 3,
+                                                          "contentSha256": sha(wrong)}).json()
+    put_url = ht.http.post(api + "/upload-session/chunks", json={
+        "sessionId": s["sessionId"], "blobKey": s["blobKey"],
+        "chunks": [{"chunkIndex": 0, "offsetBytes": 0, "sizeBytes": 3, "chunkSha256": sha(b"abc")}]}
+    ).json()["targets"][0]["uploadUrl"]
+    assert anon.put(put_url, content=b"abc").status_code in (200, 204)
+    r = _complete(ht, s, "/h.bin", wrong, 1)
+    assert r.status_code == 400 and r.json()["error"] == "EINVAL" and "SHA-256" in r.json()["message"], r.text
+    assert ht.http.get(api + "/metadata", params={"path": "/h.bin"}).status_code == 404
+    assert admin.execute("SELECT count(*) FROM tarbox.upload_session s JOIN tarbox.tenant t USING (tenant_id) "
+                         "WHERE t.name = %s", (ht.tenant.name,)).fetchone()[0] == 1
+
+
 def test_admin_gc_expires_stale_sessions_and_urls(ht, admin):
     """tarbox.tenant_gc (an administrator's gc, as tarbox_maint) drops a tenant's expired upload
     sessions and download URLs with their staged data, not only the tenant's own gc."""

@@ -11,6 +11,7 @@ DECLARE
     e tarbox.entry;
     v tarbox.inode;
     v_missing int;
+    v_sha text;
 BEGIN
     SELECT * INTO s FROM tarbox.upload_session x
      WHERE x.tenant_id = c.tenant_id AND x.session_id = p_session AND x.token_id = k.token_id
@@ -64,6 +65,13 @@ BEGIN
     ELSIF v.size <> s.size THEN
         PERFORM tarbox._raise('EINVAL', format('upload session %s staged %s bytes, not %s', p_session, v.size, s.size));
     END IF;
+    -- the chunk hashes were the client's own: the whole file must also have the SHA-256 the
+    -- session was started with (hashed from the stored blocks, 16 MiB at a time)
+    v_sha := encode(tarbox._file_sha256(c.tenant_id, c.head, s.ino), 'hex');
+    IF v_sha IS DISTINCT FROM s.sha256 THEN
+        PERFORM tarbox._raise('EINVAL', format('upload session %s: the file staged has SHA-256 %s, the session was started with %s; nothing was changed',
+                                               p_session, v_sha, s.sha256));
+    END IF;
     -- the staged inode replaces the old file in one step, as rename(2) over it would
     IF r.ino IS NOT NULL THEN
         PERFORM tarbox._remove_entry(c, r.parent, r.name, false);
@@ -89,4 +97,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) IS
-'Remote API (POST /fs/upload-session/complete). Complete upload session p_session of bearer token p_token (text): p_path (bytes), p_size, p_sha256 and p_chunk_count must be what the session was started and described with, and every chunk must have arrived whole with its announced SHA-256 (tarbox.remote_upload_write). In one transaction the staged inode gets its entry at p_path (links followed), replacing an existing writable regular file as rename(2) would (readers of the path see the old file or the new one, never a part), the session''s rows go, and a text file is stored as text chunks. The whole file''s p_sha256 is not hashed again: the chunk hashes, verified on arrival, cover every byte. Returns the file''s tarbox.entry. Errors: EACCES (TX013) p_token not a live token of the caller, or the target is read-only, ENOENT (TX002) no open session of this token or missing directory, EINVAL (TX022) arguments differ from the session''s, chunks missing, target not a regular file, EISDIR (TX021), ESTALE (TX116) the newest layer changed since the session started, EROFS (TX030) historical layer.';
+'Remote API (POST /fs/upload-session/complete). Complete upload session p_session of bearer token p_token (text): p_path (bytes), p_size, p_sha256 and p_chunk_count must be what the session was started and described with, and every chunk must have arrived whole with its announced SHA-256 (tarbox.remote_upload_write). In one transaction the staged inode gets its entry at p_path (links followed), replacing an existing writable regular file as rename(2) would (readers of the path see the old file or the new one, never a part), the session''s rows go, and a text file is stored as text chunks. The staged file''s bytes, hashed again as a whole in the database (16 MiB at a time), must have the SHA-256 the session was started with (the chunk hashes are the client''s own and need not agree with it). Returns the file''s tarbox.entry. Errors: EACCES (TX013) p_token not a live token of the caller, or the target is read-only, ENOENT (TX002) no open session of this token or missing directory, EINVAL (TX022) arguments differ from the session''s, chunks missing, the whole file''s SHA-256 is not the announced one (nothing changes; the session stays open), target not a regular file, EISDIR (TX021), ESTALE (TX116) the newest layer changed since the session started, EROFS (TX030) historical layer.';
