@@ -53,7 +53,9 @@ BEGIN
         SELECT g, i.mode, CASE WHEN i.text_bytes > 0 THEN i.text_lines END AS text_lines,
                (SELECT count(*) FROM unnest(p_xattr_of) x WHERE x = g) AS xattrs
           FROM generate_subscripts(p_name, 1) g
-          LEFT JOIN tarbox.inode i ON i.tenant_id = au.tenant_id AND i.ino = r[g] AND i.died = 2147483647
+          LEFT JOIN LATERAL (SELECT x.mode, x.text_bytes, x.text_lines FROM tarbox.inode x  -- a key probe each
+                              WHERE x.tenant_id = au.tenant_id AND x.ino = r[g] AND x.died = 2147483647
+                              LIMIT 1) i ON true
          ORDER BY g
     LOOP
         IF p_parent[v_x.g] > 0 THEN
