@@ -11,8 +11,14 @@ BEGIN
         IF ((tarbox._cow_inode(p_compose, p_parent)).mode & 61440) <> 16384 THEN
             PERFORM tarbox._raise('ENOTDIR', format('inode %s is not a directory', p_parent));
         END IF;
-        PERFORM tarbox._check_name(p_name);
-        v_ino := CASE p_name WHEN '\x2e'::bytea THEN p_parent ELSE (tarbox._cow_child(p_compose, p_parent, p_name)).shown END;
+        IF p_name = '\x2e'::bytea THEN
+            v_ino := p_parent;
+        ELSIF p_name = '\x2e2e'::bytea THEN
+            v_ino := tarbox._cow_parent(p_compose, p_parent);
+        ELSE
+            PERFORM tarbox._check_name(p_name);
+            v_ino := (tarbox._cow_child(p_compose, p_parent, p_name)).shown;
+        END IF;
         IF v_ino IS NULL THEN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_name)));
         END IF;

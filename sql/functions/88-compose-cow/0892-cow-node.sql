@@ -115,3 +115,23 @@ END
 $$;
 ALTER FUNCTION tarbox._cow_child(int, bigint, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._cow_child(int, bigint, bytea) FROM PUBLIC;
+
+-- tarbox._cow_parent(compose, shown dir): the shown number of the merged directory's parent
+-- (the publisher's parent while it has one, else the consumer's, shown).
+CREATE OR REPLACE FUNCTION tarbox._cow_parent(p_compose int, p_ino bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    n record := tarbox._cow_node(p_compose, p_ino);
+    c tarbox._context;
+BEGIN
+    IF n.lower IS NOT NULL THEN
+        c := tarbox._compose_ctx(p_compose);
+        RETURN tarbox._parent_of(c.tenant_id, n.lower, c.layer);
+    END IF;
+    c := tarbox._ctx(NULL, false);
+    RETURN tarbox._cow_shown(p_compose, tarbox._parent_of(c.tenant_id, n.upper, c.layer));
+END
+$$;
+ALTER FUNCTION tarbox._cow_parent(int, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._cow_parent(int, bigint) FROM PUBLIC;

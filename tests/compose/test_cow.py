@@ -1,0 +1,88 @@
+"""Copy-on-write composition through real FUSE mounts (issue 15 item 4, 88-compose-cow):
+tenant A has a small tree and publishes a layer; B composes it copy-on-write and C read-only;
+B changes, adds and deletes files under it; A's tree is unchanged; B's ``tarbox.diff`` shows
+exactly B's changes (below the mount point); C sees none of them; fsck is clean for all three.
+A small tree, not the Django sdist: the behaviour does not depend on the publication's size and
+the import of the sdist costs minutes on the shared test machine (see test_mount.py)."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from tests.fuse.support import Mount, run_tarbox
+
+
+def _check(r) -> str:
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _expect(code: int, fn, *args) -> None:
+    with pytest.raises(OSError) as info:
+        fn(*args)
+    assert info.value.errno == code, (fn, args, info.value)
+
+
+def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
+    a, b, c = tenants("pub"), tenants("cow"), tenants("ro")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg')")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg/sub')")
+    a.conn.execute("SELECT tarbox.write('/pkg/README', 'hello')")
+    a.conn.execute("SELECT tarbox.write('/pkg/sub/mod.py', 'x = 1\n')")
+    a.conn.execute("SELECT tarbox.write('/pkg/sub/old.py', 'old\n')")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg/empty')")
+    a.conn.execute("SELECT tarbox.layer_new('v1')")
+    name = f"cow-{a.name[-6:]}"
+    _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name, "--to", c.name))
+    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
+    _check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}"))
+    b.conn.execute("SELECT tarbox.layer_new('start')")  # B's changes: the diff from layer 1
+    mb = Mount(b, tmp_path / "b").start()
+    mc = Mount(c, tmp_path / "c").start()
+    try:
+        base = mb.path / "base"
+        readme = base / "pkg/README"
+        assert readme.read_bytes() == b"hello"
+        ino = os.stat(readme).st_ino
+        with open(readme, "a") as fh:       # change: copy-up, then the append
+            fh.write(" world")
+        assert readme.read_bytes() == b"hello world"
+        assert os.stat(readme).st_ino == ino, "the copy-up keeps the inode number"
+        (base / "pkg/sub/new.py").write_bytes(b"y = 2\n")   # add
+        os.mkdir(base / "pkg/added")
+        os.unlink(base / "pkg/sub/old.py")                  # delete: a whiteout
+        os.rmdir(base / "pkg/empty")
+        os.chmod(base / "pkg/sub/mod.py", 0o600)
+        _expect(errno.ENOTEMPTY, os.rmdir, base / "pkg/sub")
+        _expect(errno.ENOENT, os.stat, base / "pkg/sub/old.py")
+        assert sorted(os.listdir(base / "pkg")) == ["README", "added", "sub"]
+        assert sorted(os.listdir(base / "pkg/sub")) == ["mod.py", "new.py"]
+        assert os.stat(base / "pkg/sub/mod.py").st_mode & 0o777 == 0o600
+        assert (base / "pkg/sub/mod.py").read_bytes() == b"x = 1\n"
+        # C (read-only) sees the published layer, none of B's changes, and may not change it.
+        cbase = mc.path / "base"
+        assert (cbase / "pkg/README").read_bytes() == b"hello"
+        assert sorted(os.listdir(cbase / "pkg/sub")) == ["mod.py", "old.py"]
+        assert sorted(os.listdir(cbase / "pkg")) == ["README", "empty", "sub"]
+        _expect(errno.EROFS, open, cbase / "pkg/x", "w")
+    finally:
+        mb.stop()
+        mc.stop()
+    # A is unchanged.
+    assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"
+    assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/sub/old.py')").fetchone()[0]) == b"old\n"
+    assert a.conn.execute("SELECT count(*) FROM tarbox.diff('1')").fetchone()[0] == 0
+    # B's diff: exactly its changes, below its mount point.
+    diff = sorted(tuple(r) for r in b.conn.execute("SELECT path, change FROM tarbox.diff('1')").fetchall())
+    # /base: the mount point, made by the first mount (tarbox.compose_prepare); the whiteouts
+    # (old.py, empty) are character devices 0/0 of B.
+    assert diff == [("/base", "A"), ("/base/pkg", "A"), ("/base/pkg/README", "A"), ("/base/pkg/added", "A"),
+                    ("/base/pkg/empty", "A"), ("/base/pkg/sub", "A"), ("/base/pkg/sub/mod.py", "A"),
+                    ("/base/pkg/sub/new.py", "A"), ("/base/pkg/sub/old.py", "A")], diff
+    assert c.conn.execute("SELECT count(*) FROM tarbox.diff('1')").fetchone()[0] == 0
+    for t in (a, b, c):
+        admin.execute("SELECT count(*) FROM tarbox.gc(%s)", (t.name,))
+        assert t.conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == [], t.name
