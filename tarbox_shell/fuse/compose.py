@@ -1,5 +1,5 @@
 """One component of a mount (:mod:`.dispatch`): a composition, another tenant's published
-layer shown read-only at a path of the tree (issue 15 item 4).
+layer shown read-only or copy-on-write at a path of the tree (issue 15 item 4).
 
 Each kernel request becomes one call of the SQL composition API
 (``sql/functions/87-compose/``: ``tarbox.compose_lookup``, ``compose_getattr``,
@@ -8,7 +8,11 @@ layer; row-level security is what lets the tenant's role see them, and only whil
 publication is public or granted to it. The publisher's inode ``n`` is shown as
 ``COMPOSE_BASE | slot << 40 | n`` (``slot``: the composition's place in this mount).
 
-Every change is refused with EROFS (RENAME and LINK to or from another component too). The
+Read-only (mode ``ro``): every change is refused with EROFS (RENAME and LINK to or from another
+component too). Copy-on-write (mode ``cow``, ``sql/functions/88-compose-cow/``): create, mkdir,
+symlink, write, setattr (and O_TRUNC) unlink and rmdir are one SQL call each
+(``tarbox.compose_create`` ...), which copies up and changes the consumer's own rows; rename,
+link, mknod and xattr changes answer EOPNOTSUPP (not built). The
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
