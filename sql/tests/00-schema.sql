@@ -63,10 +63,10 @@ SELECT is_empty($$
      WHERE p.schemaname = 'tarbox'
        AND p.tablename NOT IN ('native_mount', 'publication', 'publication_grant', 'composition')
        AND p.policyname !~ '_published$'
-       AND (p.qual !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.qual IS NULL
-            OR p.with_check !~ '^\(tenant_id = (tarbox\.)?_tenant_id\(\)\)$' OR p.with_check IS NULL
+       AND (p.qual !~ '^\(tenant_id = \( SELECT tarbox\._tenant_id\(\) AS _tenant_id\)\)$' OR p.qual IS NULL
+            OR p.with_check !~ '^\(tenant_id = \( SELECT tarbox\._tenant_id\(\) AS _tenant_id\)\)$' OR p.with_check IS NULL
             OR p.permissive <> 'PERMISSIVE' OR p.cmd <> 'ALL')
-$$, 'every policy is "tenant_id = tarbox._tenant_id()" in both USING and WITH CHECK');
+$$, 'every policy is "tenant_id = (SELECT tarbox._tenant_id())" (once per statement, 0140) in both USING and WITH CHECK');
 
 -- Composition (0100): the only other policies on tenant data add read access to exactly the
 -- rows of layers published to the caller, and nothing else (no writes, no locks).
@@ -74,10 +74,10 @@ SELECT is_empty($$
     SELECT p.tablename, p.policyname FROM pg_policies p
      WHERE p.schemaname = 'tarbox' AND p.policyname ~ '_published$'
        AND (p.cmd <> 'SELECT' OR p.permissive <> 'PERMISSIVE' OR p.with_check IS NOT NULL
-            OR p.qual !~ CASE p.tablename WHEN 'block' THEN '^tarbox\._published_block\(tenant_id, hash\)$'
-                                          ELSE '^tarbox\._published\(tenant_id, born, died\)$' END
+            OR p.qual !~ CASE p.tablename WHEN 'block' THEN '^\(\(tenant_id <> \( SELECT tarbox\._tenant_id\(\) AS _tenant_id\)\) AND tarbox\._published_block\(tenant_id, hash\)\)$'
+                                          ELSE '^\(\(tenant_id <> \( SELECT tarbox\._tenant_id\(\) AS _tenant_id\)\) AND tarbox\._published\(tenant_id, born, died\)\)$' END
             OR p.tablename NOT IN ('inode', 'dentry', 'xattr', 'blockmap', 'chunkmap', 'block'))
-$$, 'the *_published policies are SELECT-only and call tarbox._published(tenant_id, born, died) (blocks: _published_block)');
+$$, 'the *_published policies are SELECT-only and call tarbox._published(tenant_id, born, died) (blocks: _published_block) for rows of other tenants only');
 SELECT is_empty($$
     SELECT p.tablename, p.policyname FROM pg_policies p
      WHERE p.schemaname = 'tarbox' AND p.tablename IN ('publication', 'publication_grant', 'composition')
@@ -87,7 +87,7 @@ $$, 'tenants write no publication, grant or composition (WITH CHECK false)');
 -- functions see the shared rows and their own, and nothing may be written through the policy.
 SELECT is((SELECT string_agg(concat_ws(' | ', p.policyname, p.qual, p.with_check, p.permissive, p.cmd), '; ')
              FROM pg_policies p WHERE p.schemaname = 'tarbox' AND p.tablename = 'native_mount'),
-          'native_mount_visible | ((tenant IS NULL) OR (tenant = tarbox._tenant_id())) | false | PERMISSIVE | ALL',
+          'native_mount_visible | ((tenant IS NULL) OR (tenant = ( SELECT tarbox._tenant_id() AS _tenant_id))) | false | PERMISSIVE | ALL',
           'native_mount has one policy: shared rows or the caller''s own, no writes');
 SELECT ok((SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'tarbox.native_mount'::regclass),
           'native_mount has row-level security ENABLEd and FORCEd');

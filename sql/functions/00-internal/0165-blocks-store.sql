@@ -10,20 +10,25 @@ AS $$
 DECLARE
     v_quota bigint;
     v_new bigint;
+    v_ins bytea[];
     v_want int;
     v_locked int;
 BEGIN
     IF p_hashes IS NULL OR cardinality(p_hashes) = 0 THEN
         RETURN;
     END IF;
-    SELECT count(DISTINCT h) INTO v_want FROM unnest(p_hashes) h;
     LOOP
+        -- In hash order (two writers storing the same new blocks wait for each other in one
+        -- order, not in a cycle); the sort carries the positions, not the contents (sorting
+        -- 2,000 chunks with their data spilled to disk). Duplicates within the call are
+        -- conflicts like any other, skipped by DO NOTHING.
         WITH ins AS (
             INSERT INTO tarbox.block (tenant_id, hash, data)
-            SELECT DISTINCT ON (x.h) p_tenant, x.h, x.d FROM unnest(p_hashes, p_datas) AS x(h, d)
+            SELECT p_tenant, p_hashes[o.i], p_datas[o.i]
+              FROM (SELECT i FROM generate_subscripts(p_hashes, 1) i ORDER BY p_hashes[i] OFFSET 0) o
             ON CONFLICT (tenant_id, hash) DO NOTHING
-            RETURNING octet_length(data) AS n)
-        SELECT coalesce(sum(n), 0) INTO v_new FROM ins;
+            RETURNING hash, octet_length(data) AS n)
+        SELECT coalesce(sum(n), 0), array_agg(hash) INTO v_new, v_ins FROM ins;
         IF v_new > 0 THEN
             SELECT t.quota_bytes INTO v_quota FROM tarbox.tenant t WHERE t.tenant_id = p_tenant;
             IF v_quota IS NOT NULL AND (tarbox._usage_of(p_tenant)).bytes + v_new > v_quota THEN
@@ -33,9 +38,15 @@ BEGIN
             END IF;
             PERFORM tarbox._usage_add(p_tenant, v_new, 0);
         END IF;
-        SELECT count(*) INTO v_locked
-          FROM (SELECT 1 FROM tarbox.block b
-                 WHERE b.tenant_id = p_tenant AND b.hash = ANY (p_hashes) FOR KEY SHARE) l;
+        -- The blocks that existed already: lock them against the collector (KEY SHARE, until
+        -- this transaction ends). A block this statement inserted needs no lock: no other
+        -- transaction sees it before commit. A block a collector deleted in between is
+        -- inserted again by the next round.
+        SELECT count(*), count(l.hash) INTO v_want, v_locked
+          FROM (SELECT DISTINCT h FROM unnest(p_hashes) h
+                EXCEPT SELECT h FROM unnest(v_ins) h) w
+          LEFT JOIN LATERAL (SELECT b.hash FROM tarbox.block b
+                              WHERE b.tenant_id = p_tenant AND b.hash = w.h FOR KEY SHARE) l ON true;
         EXIT WHEN v_locked = v_want;
     END LOOP;
 END

@@ -97,10 +97,13 @@ BEGIN
         END IF;
     END LOOP;
     -- the existing parent of each entry, for the set-group-ID rule
+    -- (probes of the primary key, LIMIT keeping the subquery from becoming a hash join that
+    -- reads every live inode of the tenant in every batch: an import quadratic in its size)
     SELECT array_agg(i.mode ORDER BY g), array_agg(i.gid ORDER BY g) INTO v_pmode, v_pgid
       FROM generate_subscripts(p_name, 1) g
-      LEFT JOIN tarbox.inode i ON i.tenant_id = c.tenant_id AND i.ino = p_parent[g] AND p_parent[g] > 0
-                              AND i.died = 2147483647;
+      LEFT JOIN LATERAL (SELECT x.mode, x.gid FROM tarbox.inode x
+                          WHERE x.tenant_id = c.tenant_id AND x.ino = p_parent[g] AND x.died = 2147483647
+                          LIMIT 1) i ON p_parent[g] > 0;
 
     -- Each entry as tarbox._new_inode / tarbox.fs_link check it; the mode and group a
     -- set-group-ID parent gives; link counts within the batch.
@@ -177,9 +180,9 @@ BEGIN
         UNION ALL
         SELECT g FROM generate_subscripts(p_name, 1) g
          WHERE p_parent[g] > 0
-           AND EXISTS (SELECT 1 FROM tarbox.dentry d
-                        WHERE d.tenant_id = c.tenant_id AND d.parent_ino = p_parent[g] AND d.name = p_name[g]
-                          AND d.died = 2147483647)) x
+           AND (SELECT true FROM tarbox.dentry d  -- a probe per name (LIMIT: not a hash semi-join)
+                 WHERE d.tenant_id = c.tenant_id AND d.parent_ino = p_parent[g] AND d.name = p_name[g]
+                   AND d.died = 2147483647 LIMIT 1)) x
      LIMIT 1;
     IF FOUND THEN
         PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_name[j])));

@@ -5,13 +5,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM tarbox._require_admin();
-    RETURN QUERY
-        SELECT t.tenant_id, t.name, 'tarbox_tenant_' || t.tenant_id, t.created_at,
-               (SELECT count(*) FROM tarbox.inode i WHERE i.tenant_id = t.tenant_id AND i.died = 2147483647),
-               (SELECT coalesce(sum(octet_length(b.data)), 0)::bigint FROM tarbox.block b WHERE b.tenant_id = t.tenant_id),
-               (SELECT count(*) FROM tarbox.layer l WHERE l.tenant_id = t.tenant_id)
-          FROM tarbox.tenant t
-         ORDER BY t.name;
+    RETURN QUERY SELECT * FROM tarbox._tenants(NULL) l ORDER BY l.name;
 END
 $$;
 ALTER FUNCTION tarbox.tenant_list() OWNER TO tarbox_maint;
@@ -27,7 +21,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM tarbox._require_admin();
-    RETURN QUERY SELECT * FROM tarbox.tenant_list() l WHERE l.name = p_name;
+    RETURN QUERY SELECT * FROM tarbox._tenants(p_name);  -- counts this tenant only
     IF NOT FOUND THEN
         PERFORM tarbox._raise('ENOENT', format('no tenant named %L', p_name));
     END IF;

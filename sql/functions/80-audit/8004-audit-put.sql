@@ -39,6 +39,47 @@ $$;
 ALTER FUNCTION tarbox._audit_put(tarbox._audit_call, boolean, smallint, text, bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._audit_put(tarbox._audit_call, boolean, smallint, text, bigint, bigint) FROM PUBLIC;
 
+-- tarbox._audit_put_many(a, ops, paths, inos, bytes, lines_added, lines_deleted, details):
+-- the successful records of one bulk call `a` (tarbox.fs_import, fs_setattr_many) in ONE
+-- insert, as many tarbox._audit_put(a', true, ...) would write them: record i has operation
+-- ops[i] (NULL: not recorded, e.g. below the level of its path), path, inode, bytes, line
+-- counts and details of entry i, and the call's time, duration, layer, caller and run label.
+-- Profile: the Django import wrote 13,275 records one INSERT each (about 50 us apiece, a third
+-- of the import's time in the database).
+CREATE OR REPLACE FUNCTION tarbox._audit_put_many(a tarbox._audit_call, p_ops text[], p_paths text[], p_inos bigint[],
+                                                  p_bytes bigint[], p_lines_added int[], p_lines_deleted int[],
+                                                  p_details jsonb[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_run text := current_setting('tarbox.audit_run', true);
+    v_extra jsonb := '{}'::jsonb;
+BEGIN
+    IF a.op IS NULL OR coalesce(cardinality(p_ops), 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF v_run <> '' AND a.shell AND v_run ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' THEN
+        v_extra := jsonb_build_object('run', v_run);
+    END IF;
+    IF current_setting('tarbox.audit_lines', true) <> '' THEN
+        PERFORM set_config('tarbox.audit_lines', '', true);  -- the entries carry their own counts
+    END IF;
+    INSERT INTO tarbox.audit_log (tenant_id, at_ns, op, ok, errno, message, path, path2, ino, layer,
+                                  uid, gid, pid, role, client_addr, bytes, duration_ns, lines_added,
+                                  lines_deleted, native, native_source, details)
+    SELECT a.tenant_id, (extract(epoch FROM a.t0) * 1000000000)::bigint, p_ops[g], true, NULL, NULL,
+           p_paths[g], NULL, p_inos[g], a.layer, a.uid, a.gid, a.pid, session_user, inet_client_addr(),
+           p_bytes[g], greatest((extract(epoch FROM clock_timestamp() - a.t0) * 1000000000)::bigint, 0),
+           p_lines_added[g], p_lines_deleted[g], a.native_source IS NOT NULL, a.native_source,
+           CASE WHEN v_extra = '{}'::jsonb THEN p_details[g] ELSE coalesce(p_details[g], '{}'::jsonb) || v_extra END
+      FROM generate_subscripts(p_ops, 1) g
+     WHERE p_ops[g] IS NOT NULL;
+END
+$$;
+ALTER FUNCTION tarbox._audit_put_many(tarbox._audit_call, text[], text[], bigint[], bigint[], int[], int[], jsonb[]) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._audit_put_many(tarbox._audit_call, text[], text[], bigint[], bigint[], int[], int[], jsonb[]) FROM PUBLIC;
+
 -- tarbox._audit_ok(a, bytes): record the success of call `a` (nothing when a.op is NULL).
 CREATE OR REPLACE FUNCTION tarbox._audit_ok(a tarbox._audit_call, p_bytes bigint DEFAULT NULL)
 RETURNS void

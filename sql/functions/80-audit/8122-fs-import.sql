@@ -25,6 +25,14 @@ DECLARE
     v_dir text;
     v_last bigint;
     v_x record;
+    -- the records, written in one insert (tarbox._audit_put_many)
+    v_ops text[];
+    v_paths text[];
+    v_inos bigint[];
+    v_bytes bigint[];
+    v_added int[];
+    v_deleted int[];
+    v_details jsonb[];
 BEGIN
     IF au.op IS NULL THEN
         RETURN tarbox._do_fs_import(p_parent, p_name, p_mode, p_uid, p_gid, p_rdev, p_atime_ns, p_mtime_ns,
@@ -53,7 +61,9 @@ BEGIN
         SELECT g, i.mode, CASE WHEN i.text_bytes > 0 THEN i.text_lines END AS text_lines,
                (SELECT count(*) FROM unnest(p_xattr_of) x WHERE x = g) AS xattrs
           FROM generate_subscripts(p_name, 1) g
-          LEFT JOIN tarbox.inode i ON i.tenant_id = au.tenant_id AND i.ino = r[g] AND i.died = 2147483647
+          LEFT JOIN LATERAL (SELECT x.mode, x.text_bytes, x.text_lines FROM tarbox.inode x  -- a key probe each
+                              WHERE x.tenant_id = au.tenant_id AND x.ino = r[g] AND x.died = 2147483647
+                              LIMIT 1) i ON true
          ORDER BY g
     LOOP
         IF p_parent[v_x.g] > 0 THEN
@@ -85,8 +95,15 @@ BEGIN
             a.lines_deleted := 0;
         END IF;
         a := tarbox._audit_scope(a);
-        PERFORM tarbox._audit_ok(a, CASE WHEN a.op = 'create' THEN octet_length(p_data[v_x.g]) END);
+        v_ops[v_x.g] := a.op;
+        v_inos[v_x.g] := a.ino;
+        v_paths[v_x.g] := a.path;
+        v_bytes[v_x.g] := CASE WHEN a.op = 'create' THEN octet_length(p_data[v_x.g]) END;
+        v_added[v_x.g] := a.lines_added;
+        v_deleted[v_x.g] := a.lines_deleted;
+        v_details[v_x.g] := a.details;
     END LOOP;
+    PERFORM tarbox._audit_put_many(au, v_ops, v_paths, v_inos, v_bytes, v_added, v_deleted, v_details);
     RETURN r;
 END
 $$;

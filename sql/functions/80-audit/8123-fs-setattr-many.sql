@@ -12,6 +12,10 @@ DECLARE
     a tarbox._audit_call;
     r int;
     n int := coalesce(cardinality(p_ino), 0);
+    v_ops text[];
+    v_paths text[];
+    v_inos bigint[];
+    v_details jsonb[];
 BEGIN
     IF au.op IS NULL THEN
         RETURN tarbox._do_fs_setattr_many(p_ino, p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns);
@@ -31,11 +35,15 @@ BEGIN
     END IF;
     FOR g IN 1 .. n LOOP
         a := tarbox._audit_ino(au, p_ino[g]);
-        a.details := coalesce(a.details, '{}'::jsonb) || jsonb_build_object('bulk', n)
-                     || jsonb_strip_nulls(jsonb_build_object('mode', p_mode[g], 'uid', p_uid[g], 'gid', p_gid[g],
-                                                             'atime_ns', p_atime_ns[g], 'mtime_ns', p_mtime_ns[g]));
-        PERFORM tarbox._audit_ok(a, NULL);
+        v_ops[g] := a.op;
+        v_paths[g] := a.path;
+        v_inos[g] := a.ino;
+        v_details[g] := coalesce(a.details, '{}'::jsonb) || jsonb_build_object('bulk', n)
+                        || jsonb_strip_nulls(jsonb_build_object('mode', p_mode[g], 'uid', p_uid[g], 'gid', p_gid[g],
+                                                                'atime_ns', p_atime_ns[g], 'mtime_ns', p_mtime_ns[g]));
     END LOOP;
+    -- one insert for the call's records
+    PERFORM tarbox._audit_put_many(au, v_ops, v_paths, v_inos, NULL, NULL, NULL, v_details);
     RETURN r;
 END
 $$;

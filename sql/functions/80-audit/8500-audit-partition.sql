@@ -92,8 +92,8 @@ BEGIN
         PERFORM tarbox._audit_no_statistics(v_name);
         EXECUTE format('ALTER TABLE tarbox.%I ENABLE ROW LEVEL SECURITY', v_name);
         EXECUTE format('ALTER TABLE tarbox.%I FORCE ROW LEVEL SECURITY', v_name);
-        EXECUTE format('CREATE POLICY audit_log_own ON tarbox.%I USING (tenant_id = tarbox._tenant_id()) '
-                       'WITH CHECK (tenant_id = tarbox._tenant_id())', v_name);
+        EXECUTE format('CREATE POLICY audit_log_own ON tarbox.%I USING (tenant_id = (SELECT tarbox._tenant_id())) '
+                       'WITH CHECK (tenant_id = (SELECT tarbox._tenant_id()))', v_name);  -- as migration 0140
         INSERT INTO tarbox.audit_partition (name, lo_ns, hi_ns) VALUES (v_name, v_cur, v_gap_hi);
         RETURN NEXT v_name;
         v_cur := v_gap_hi;
