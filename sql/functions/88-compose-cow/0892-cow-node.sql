@@ -1,4 +1,4 @@
--- Copy-on-write compositions (mode cow, schema 0130-compose-cow.sql): the merged view.
+-- Copy-on-write compositions (mode cow, schema 0145-compose-cow.sql): the merged view.
 -- A number shown by the mount inside a cow composition is either a publisher's inode n (the
 -- publisher's entry, or the consumer's copy-up of it: tarbox.compose_origin) or the consumer's
 -- own inode u shown as u + 2^39 (tarbox._cow_own_bit()), made by the consumer under the mount.

@@ -24,7 +24,7 @@ COMMENT ON TABLE tarbox.compose_origin IS
 ALTER TABLE tarbox.compose_origin ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tarbox.compose_origin FORCE ROW LEVEL SECURITY;
 CREATE POLICY compose_origin_own ON tarbox.compose_origin
-    USING (tenant_id = tarbox._tenant_id()) WITH CHECK (tenant_id = tarbox._tenant_id());
+    USING (tenant_id = (SELECT tarbox._tenant_id())) WITH CHECK (tenant_id = (SELECT tarbox._tenant_id()));  -- as 0140
 GRANT SELECT ON tarbox.compose_origin TO tarbox_tenant;
 GRANT ALL ON tarbox.compose_origin TO tarbox_maint;
 ALTER TABLE tarbox.compose_origin ALTER COLUMN tenant_id SET STATISTICS 0;
@@ -32,4 +32,4 @@ ALTER TABLE tarbox.compose_origin ALTER COLUMN compose_id SET STATISTICS 0;
 ALTER TABLE tarbox.compose_origin ALTER COLUMN ino SET STATISTICS 0;
 ALTER TABLE tarbox.compose_origin ALTER COLUMN origin_ino SET STATISTICS 0;
 COMMENT ON TABLE tarbox.composition IS
-    'Compositions: publication (publisher_id, publication) shown at mount_path of tenant tenant_id''s tree, read-only (mode ro) or copy-on-write into the tenant''s own rows below mount_path (mode cow, see 0130-compose-cow.sql); compose_id is its slot of inode numbers in a mount. Managed by administrators (tarbox.compose_add, compose_rm); unpublishing removes it (a cow composition''s changes stay, as ordinary entries below the mount point), revoking the grant leaves it (its lookups then fail with ENOENT).';
+    'Compositions: publication (publisher_id, publication) shown at mount_path of tenant tenant_id''s tree, read-only (mode ro) or copy-on-write into the tenant''s own rows below mount_path (mode cow, see 0145-compose-cow.sql); compose_id is its slot of inode numbers in a mount. Managed by administrators (tarbox.compose_add, compose_rm); unpublishing removes it (a cow composition''s changes stay, as ordinary entries below the mount point), revoking the grant leaves it (its lookups then fail with ENOENT).';
