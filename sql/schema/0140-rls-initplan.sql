@@ -26,7 +26,11 @@ DECLARE
     r record;
     v_using text;
     v_check text;
+    v_search_path text := current_setting('search_path');
 BEGIN
+    -- pg_policies deparses a name without its schema when the schema is on the search path:
+    -- read the policies with schema tarbox off it, so that every call reads tarbox._name(...)
+    PERFORM set_config('search_path', 'pg_catalog', true);
     FOR r IN SELECT p.tablename, p.policyname, p.qual, p.with_check
                FROM pg_catalog.pg_policies p
               WHERE p.schemaname = 'tarbox'
@@ -39,5 +43,6 @@ BEGIN
         EXECUTE format('ALTER POLICY %I ON tarbox.%I USING (%s)%s', r.policyname, r.tablename, v_using,
                        CASE WHEN v_check IS NOT NULL THEN format(' WITH CHECK (%s)', v_check) ELSE '' END);
     END LOOP;
+    PERFORM set_config('search_path', v_search_path, true);
 END
 $rls$;
