@@ -10,9 +10,11 @@ publication is public or granted to it. The publisher's inode ``n`` is shown as
 
 Read-only (mode ``ro``): every change is refused with EROFS (RENAME and LINK to or from another
 component too). Copy-on-write (mode ``cow``, ``sql/functions/88-compose-cow/``): create, mkdir,
-symlink, write, setattr (and O_TRUNC) unlink and rmdir are one SQL call each
-(``tarbox.compose_create`` ...), which copies up and changes the consumer's own rows; rename,
-link, mknod and xattr changes answer EOPNOTSUPP (not built). The
+symlink, mknod, write, setattr (and O_TRUNC), unlink, rmdir, rename, link, setxattr and
+removexattr are one SQL call each (``tarbox.compose_create`` ...), which copies up and changes
+the consumer's own rows; RENAME and LINK across the composition's boundary answer EXDEV (tools
+then copy), and so does renaming a directory the publisher has (overlayfs without
+redirect_dir). The
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
@@ -56,6 +58,16 @@ Q_SETATTR = ("SELECT * FROM tarbox.compose_setattr(%s::int, %s::bigint, %s::int,
              "%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::int)")
 Q_UNLINK = "SELECT tarbox.compose_unlink(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bigint, %s::int)"
 Q_RMDIR = "SELECT tarbox.compose_rmdir(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bigint, %s::int)"
+Q_RENAME = ("SELECT tarbox.compose_rename(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, "
+            "%s::bigint, %s::bigint, %s::int)")
+Q_LINK = ("SELECT * FROM tarbox.compose_link(%s::int, %s::bigint, %s::bigint, %s::bytea, "
+          "%s::bigint, %s::bigint, %s::int)")
+Q_MKNOD = ("SELECT * FROM tarbox.compose_mknod(%s::int, %s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
+           "%s::bigint, %s::bigint, %s::bigint, %s::int)")
+Q_SETXATTR = ("SELECT tarbox.compose_setxattr(%s::int, %s::bigint, %s::bytea, %s::bytea, 0, "
+              "%s::bigint, %s::bigint, %s::int)")
+Q_REMOVEXATTR = ("SELECT tarbox.compose_removexattr(%s::int, %s::bigint, %s::bytea, "
+                 "%s::bigint, %s::bigint, %s::int)")
 
 _READDIR_BATCH = 48
 _INO_MASK = (1 << COMPOSE_SLOT_SHIFT) - 1
@@ -97,6 +109,8 @@ class ComposedView(Component):
         self.tree = tree
         self._handles: dict[int, int] = {}  # fh -> publisher inode
         self.cow = spec.mode == "cow"
+        # RENAME/LINK across the boundary: EROFS for a read-only view, EXDEV for a cow one.
+        self.foreign_errno = errno.EXDEV if self.cow else errno.EROFS
 
     def _real(self, ino: int) -> int:
         """The publisher's inode number of an inode this view shows."""
@@ -243,11 +257,6 @@ class ComposedView(Component):
         the mount (a composition stores nothing of the consumer's)."""
         return await self.tree.statfs(ctx)
 
-    async def _refuse(self, *_args: Any) -> Any:
-        raise pyfuse3.FUSEError(errno.EROFS if not self.cow else errno.EOPNOTSUPP)
-
-    mknod = link = rename = setxattr = removexattr = _refuse
-
     async def _change(self, query: str, params: Sequence[Any], fetch: Any = None) -> Any:
         """One change of a cow composition: one SQL call (EROFS unless cow, or on a read-only mount)."""
         if not self.cow:
@@ -307,4 +316,41 @@ class ComposedView(Component):
     async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
         """RMDIR: ``tarbox.compose_rmdir`` (ENOTEMPTY on the merged view)."""
         await self._change(Q_RMDIR, (self.spec.compose_id, self._real(parent_inode), name, *caller_of(ctx)),
+                           FETCH_NONE)
+
+    @fuse_handler
+    async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """MKNOD (FIFO, socket, device): ``tarbox.compose_mknod`` (a character device 0/0 is a
+        whiteout: EPERM)."""
+        return self._entry(await self._change(Q_MKNOD, (
+            self.spec.compose_id, self._real(parent_inode), name, mode & ~(ctx.umask & 0o777), rdev,
+            ctx.uid, ctx.gid, *caller_of(ctx))))
+
+    @fuse_handler
+    async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
+                   ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """LINK within the composition: ``tarbox.compose_link`` (the target is copied up)."""
+        return self._entry(await self._change(Q_LINK, (
+            self.spec.compose_id, self._real(inode), self._real(new_parent_inode), new_name, *caller_of(ctx))))
+
+    @fuse_handler
+    async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
+                     name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
+        """RENAME within the composition: ``tarbox.compose_rename`` with the flags passed
+        through (RENAME_NOREPLACE, RENAME_EXCHANGE); EXDEV for a publisher's directory."""
+        await self._change(Q_RENAME, (
+            self.spec.compose_id, self._real(parent_inode_old), name_old, self._real(parent_inode_new), name_new,
+            flags, *caller_of(ctx)), FETCH_NONE)
+
+    @fuse_handler
+    async def setxattr(self, inode: int, name: bytes, value: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """SETXATTR: ``tarbox.compose_setxattr`` (copy-up included)."""
+        await self._change(Q_SETXATTR, (self.spec.compose_id, self._real(inode), name, value, *caller_of(ctx)),
+                           FETCH_NONE)
+
+    @fuse_handler
+    async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """REMOVEXATTR: ``tarbox.compose_removexattr`` (ENODATA when the merged view lacks it)."""
+        await self._change(Q_REMOVEXATTR, (self.spec.compose_id, self._real(inode), name, *caller_of(ctx)),
                            FETCH_NONE)

@@ -86,3 +86,83 @@ def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
     for t in (a, b, c):
         admin.execute("SELECT count(*) FROM tarbox.gc(%s)", (t.name,))
         assert t.conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == [], t.name
+
+
+def _renameat2(old, new, flags: int) -> None:
+    """renameat2(2) through libc (Python has no binding): raises OSError."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd = -100
+    if libc.renameat2(at_fdcwd, os.fsencode(old), at_fdcwd, os.fsencode(new), flags) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
+    """rename (an editor's save: write a temporary file, rename it over the original), xattrs,
+    mkfifo and hard links on a cow composition; EXDEV across its boundary and for a publisher's
+    directory, which shutil.move then copies; the publisher is unchanged, fsck clean."""
+    import shutil
+    import stat
+
+    a, b = tenants("pub"), tenants("cow")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg')")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg/sub')")
+    a.conn.execute("SELECT tarbox.write('/pkg/README', 'hello')")
+    a.conn.execute("SELECT tarbox.write('/pkg/conf.txt', 'v=1\n')")
+    a.conn.execute("SELECT tarbox.write('/pkg/sub/mod.py', 'x = 1\n')")
+    a.conn.execute("SELECT tarbox.setxattr('/pkg/sub/mod.py', 'user.origin', 'a')")
+    a.conn.execute("SELECT tarbox.layer_new('v1')")
+    name = f"cowr-{a.name[-6:]}"
+    _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
+    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
+    mb = Mount(b, tmp_path / "b").start()
+    try:
+        base = mb.path / "base"
+        pkg = base / "pkg"
+        ino = os.stat(pkg / "README").st_ino
+        os.rename(pkg / "README", pkg / "README.md")          # a publisher's file
+        assert (pkg / "README.md").read_bytes() == b"hello"
+        assert os.stat(pkg / "README.md").st_ino == ino
+        _expect(errno.ENOENT, os.stat, pkg / "README")
+        # an editor's save
+        (pkg / "conf.txt.tmp").write_bytes(b"v=2\n")
+        os.rename(pkg / "conf.txt.tmp", pkg / "conf.txt")
+        assert (pkg / "conf.txt").read_bytes() == b"v=2\n"
+        assert sorted(os.listdir(pkg)) == ["README.md", "conf.txt", "sub"]
+        _expect(errno.EEXIST, _renameat2, pkg / "conf.txt", pkg / "README.md", 1)   # RENAME_NOREPLACE
+        # xattrs: the publisher's come along with the copy-up
+        mod = pkg / "sub/mod.py"
+        assert os.getxattr(mod, "user.origin") == b"a"
+        os.setxattr(mod, "user.x", b"1")
+        assert sorted(os.listxattr(mod)) == ["user.origin", "user.x"]
+        os.removexattr(mod, "user.origin")
+        assert os.listxattr(mod) == ["user.x"] and os.getxattr(mod, "user.x") == b"1"
+        # mkfifo, hard link
+        os.mkfifo(pkg / "fifo")
+        assert stat.S_ISFIFO(os.stat(pkg / "fifo").st_mode)
+        os.link(mod, pkg / "mod.link")
+        assert os.stat(pkg / "mod.link").st_ino == os.stat(mod).st_ino
+        assert os.stat(mod).st_nlink == 2
+        assert (pkg / "mod.link").read_bytes() == b"x = 1\n"
+        # directories: the consumer's own renames, the publisher's is EXDEV (shutil.move copies)
+        os.mkdir(base / "mine")
+        os.rename(base / "mine", base / "mine2")
+        assert (base / "mine2").is_dir()
+        _expect(errno.EXDEV, os.rename, pkg / "sub", pkg / "sub2")
+        shutil.move(str(pkg / "sub"), str(pkg / "sub2"))
+        assert sorted(os.listdir(pkg / "sub2")) == ["mod.py"] and not (pkg / "sub").exists()
+        # across the boundary: EXDEV both ways, for rename and link
+        (mb.path / "own.txt").write_bytes(b"own")
+        _expect(errno.EXDEV, os.rename, pkg / "conf.txt", mb.path / "conf.txt")
+        _expect(errno.EXDEV, os.rename, mb.path / "own.txt", pkg / "own.txt")
+        _expect(errno.EXDEV, os.link, mb.path / "own.txt", pkg / "own.txt")
+    finally:
+        mb.stop()
+    assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"
+    assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/conf.txt')").fetchone()[0]) == b"v=1\n"
+    assert a.conn.execute("SELECT count(*) FROM tarbox.diff('1')").fetchone()[0] == 0
+    for t in (a, b):
+        admin.execute("SELECT count(*) FROM tarbox.gc(%s)", (t.name,))
+        assert t.conn.execute("SELECT * FROM tarbox.fsck()").fetchall() == [], t.name
