@@ -68,6 +68,10 @@ def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
         assert sorted(os.listdir(cbase / "pkg/sub")) == ["mod.py", "old.py"]
         assert sorted(os.listdir(cbase / "pkg")) == ["README", "empty", "sub"]
         _expect(errno.EROFS, open, cbase / "pkg/x", "w")
+        _expect(errno.EROFS, os.rename, cbase / "pkg/README", cbase / "pkg/R2")
+        _expect(errno.EROFS, os.mkfifo, cbase / "pkg/fifo")
+        _expect(errno.EROFS, os.setxattr, cbase / "pkg/README", "user.x", b"1")
+        _expect(errno.EROFS, os.link, cbase / "pkg/README", cbase / "pkg/R2")
     finally:
         mb.stop()
         mc.stop()
@@ -109,10 +113,12 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
     a, b = tenants("pub"), tenants("cow")
     a.conn.execute("SELECT tarbox.mkdir('/pkg')")
     a.conn.execute("SELECT tarbox.mkdir('/pkg/sub')")
+    a.conn.execute("SELECT tarbox.mkdir('/pkg/tmpd')")
     a.conn.execute("SELECT tarbox.write('/pkg/README', 'hello')")
     a.conn.execute("SELECT tarbox.write('/pkg/conf.txt', 'v=1\n')")
     a.conn.execute("SELECT tarbox.write('/pkg/sub/mod.py', 'x = 1\n')")
     a.conn.execute("SELECT tarbox.setxattr('/pkg/sub/mod.py', 'user.origin', 'a')")
+    a.conn.execute("SELECT tarbox.write('/pkg/tmpd/t', 't')")
     a.conn.execute("SELECT tarbox.layer_new('v1')")
     name = f"cowr-{a.name[-6:]}"
     _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
@@ -130,7 +136,7 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
         (pkg / "conf.txt.tmp").write_bytes(b"v=2\n")
         os.rename(pkg / "conf.txt.tmp", pkg / "conf.txt")
         assert (pkg / "conf.txt").read_bytes() == b"v=2\n"
-        assert sorted(os.listdir(pkg)) == ["README.md", "conf.txt", "sub"]
+        assert sorted(os.listdir(pkg)) == ["README.md", "conf.txt", "sub", "tmpd"]
         _expect(errno.EEXIST, _renameat2, pkg / "conf.txt", pkg / "README.md", 1)   # RENAME_NOREPLACE
         # xattrs: the publisher's come along with the copy-up
         mod = pkg / "sub/mod.py"
@@ -151,6 +157,12 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
         os.rename(base / "mine", base / "mine2")
         assert (base / "mine2").is_dir()
         _expect(errno.EXDEV, os.rename, pkg / "sub", pkg / "sub2")
+        # the consumer's directory replaces a publisher's emptied one (its whiteouts go)
+        os.unlink(pkg / "tmpd/t")
+        os.mkdir(base / "newd")
+        (base / "newd/f").write_bytes(b"f")
+        os.rename(base / "newd", pkg / "tmpd")
+        assert os.listdir(pkg / "tmpd") == ["f"] and (pkg / "tmpd/f").read_bytes() == b"f"
         shutil.move(str(pkg / "sub"), str(pkg / "sub2"))
         assert sorted(os.listdir(pkg / "sub2")) == ["mod.py"] and not (pkg / "sub").exists()
         # across the boundary: EXDEV both ways, for rename and link
