@@ -131,7 +131,7 @@ def compose_group() -> None:
 @click.argument("mount_path", metavar="PATH")
 @click.argument("source", metavar="published:NAME")
 @click.option("--mode", type=click.Choice(["ro", "cow"]), default="ro", show_default=True,
-              help="Read-only. (cow, copy-on-write into the tenant's rows, is not built yet: refused.)")
+              help="ro: read-only; cow: copy-on-write, changes are copied up into the tenant's own rows below the mount path.")
 @pass_state
 def compose_add(state: State, tenant: str, mount_path: str, source: str, mode: str) -> None:
     """Compose publication published:NAME at PATH of TENANT's tree (admin); prints its id."""

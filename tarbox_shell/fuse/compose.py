@@ -1,5 +1,5 @@
 """One component of a mount (:mod:`.dispatch`): a composition, another tenant's published
-layer shown read-only at a path of the tree (issue 15 item 4).
+layer shown read-only or copy-on-write at a path of the tree (issue 15 item 4).
 
 Each kernel request becomes one call of the SQL composition API
 (``sql/functions/87-compose/``: ``tarbox.compose_lookup``, ``compose_getattr``,
@@ -8,7 +8,13 @@ layer; row-level security is what lets the tenant's role see them, and only whil
 publication is public or granted to it. The publisher's inode ``n`` is shown as
 ``COMPOSE_BASE | slot << 40 | n`` (``slot``: the composition's place in this mount).
 
-Every change is refused with EROFS (RENAME and LINK to or from another component too). The
+Read-only (mode ``ro``): every change is refused with EROFS (RENAME and LINK to or from another
+component too). Copy-on-write (mode ``cow``, ``sql/functions/88-compose-cow/``): create, mkdir,
+symlink, mknod, write, setattr (and O_TRUNC), unlink, rmdir, rename, link, setxattr and
+removexattr are one SQL call each (``tarbox.compose_create`` ...), which copies up and changes
+the consumer's own rows; RENAME and LINK across the composition's boundary answer EXDEV (tools
+then copy), and so does renaming a directory the publisher has (overlayfs without
+redirect_dir). The
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
@@ -25,7 +31,8 @@ from typing import Any, Callable, Sequence
 import pyfuse3
 
 from .dispatch import COMPOSE_BASE, COMPOSE_SLOT_SHIFT, CID_COMPOSE, Component
-from .operations import FETCH_ALL, TarboxOperations, entry_from_row, fuse_handler
+from ..db import clamp_ns
+from .operations import FETCH_ALL, FETCH_NONE, TarboxOperations, caller_of, entry_from_row, fuse_handler
 
 COMPOSE_TIMEOUT = 1.0   # seconds: a revocation shows within this time
 COMPOSE_ROOT = 1        # the publisher's root inode
@@ -38,6 +45,29 @@ Q_READDIR = ("SELECT r.name, r.next_offset, (r.a).* "
              "FROM tarbox.compose_readdir(%s::int, %s::bigint, %s::bigint, %s::int) r")
 Q_GETXATTR = "SELECT tarbox.compose_getxattr(%s::int, %s::bigint, %s::bytea)"
 Q_LISTXATTR = "SELECT * FROM tarbox.compose_listxattr(%s::int, %s::bigint)"
+# Copy-on-write (88-compose-cow): one SQL call per change, copy-up included.
+Q_CREATE = ("SELECT * FROM tarbox.compose_create(%s::int, %s::bigint, %s::bytea, %s::int, %s::bigint, "
+            "%s::bigint, %s::int, %s::bigint, %s::bigint, %s::int)")
+Q_MKDIR = ("SELECT * FROM tarbox.compose_mkdir(%s::int, %s::bigint, %s::bytea, %s::int, %s::bigint, "
+           "%s::bigint, %s::bigint, %s::bigint, %s::int)")
+Q_SYMLINK = ("SELECT * FROM tarbox.compose_symlink(%s::int, %s::bigint, %s::bytea, %s::bytea, %s::bigint, "
+             "%s::bigint, %s::bigint, %s::bigint, %s::int)")
+Q_WRITE = ("SELECT tarbox.compose_write(%s::int, %s::bigint, %s::bigint, %s::bytea, false, %s::boolean, "
+           "%s::bigint, %s::bigint, %s::int)")
+Q_SETATTR = ("SELECT * FROM tarbox.compose_setattr(%s::int, %s::bigint, %s::int, %s::bigint, %s::bigint, "
+             "%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::int)")
+Q_UNLINK = "SELECT tarbox.compose_unlink(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bigint, %s::int)"
+Q_RMDIR = "SELECT tarbox.compose_rmdir(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bigint, %s::int)"
+Q_RENAME = ("SELECT tarbox.compose_rename(%s::int, %s::bigint, %s::bytea, %s::bigint, %s::bytea, %s::int, "
+            "%s::bigint, %s::bigint, %s::int)")
+Q_LINK = ("SELECT * FROM tarbox.compose_link(%s::int, %s::bigint, %s::bigint, %s::bytea, "
+          "%s::bigint, %s::bigint, %s::int)")
+Q_MKNOD = ("SELECT * FROM tarbox.compose_mknod(%s::int, %s::bigint, %s::bytea, %s::int, %s::bigint, %s::bigint, "
+           "%s::bigint, %s::bigint, %s::bigint, %s::int)")
+Q_SETXATTR = ("SELECT tarbox.compose_setxattr(%s::int, %s::bigint, %s::bytea, %s::bytea, 0, "
+              "%s::bigint, %s::bigint, %s::int)")
+Q_REMOVEXATTR = ("SELECT tarbox.compose_removexattr(%s::int, %s::bigint, %s::bytea, "
+                 "%s::bigint, %s::bigint, %s::int)")
 
 _READDIR_BATCH = 48
 _INO_MASK = (1 << COMPOSE_SLOT_SHIFT) - 1
@@ -78,6 +108,9 @@ class ComposedView(Component):
         self.spec = spec
         self.tree = tree
         self._handles: dict[int, int] = {}  # fh -> publisher inode
+        self.cow = spec.mode == "cow"
+        # RENAME/LINK across the boundary: EROFS for a read-only view, EXDEV for a cow one.
+        self.foreign_errno = errno.EXDEV if self.cow else errno.EROFS
 
     def _real(self, ino: int) -> int:
         """The publisher's inode number of an inode this view shows."""
@@ -159,9 +192,13 @@ class ComposedView(Component):
     @fuse_handler
     async def open(self, inode: int, flags: int, ctx: pyfuse3.RequestContext) -> pyfuse3.FileInfo:
         """OPEN read-only (EROFS for writing or O_TRUNC); the inode is checked by a getattr."""
-        if (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC:
+        writing = (flags & os.O_ACCMODE) != os.O_RDONLY or flags & os.O_TRUNC
+        if writing and not self.cow:
             raise pyfuse3.FUSEError(errno.EROFS)
         real = self._real(inode)
+        if flags & os.O_TRUNC:
+            await self._change(Q_SETATTR, (self.spec.compose_id, real, None, None, None, 0, None, None, None,
+                                           *caller_of(ctx)))
         entry = self._entry(await self._sql(Q_GETATTR, (self.spec.compose_id, real)))
         if entry.st_mode & 0o170000 == 0o040000:
             raise pyfuse3.FUSEError(errno.EISDIR)
@@ -175,9 +212,13 @@ class ComposedView(Component):
         row = await self._sql(Q_READ, (self.spec.compose_id, self._handle(fh), off, size))
         return b"" if row[0] is None else bytes(row[0])
 
+    @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
-        """WRITE: EROFS (never opened for writing)."""
-        raise pyfuse3.FUSEError(errno.EROFS)
+        """WRITE: ``tarbox.compose_write`` (copy-up included); EROFS read-only."""
+        if not self.cow:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        row = await self._change(Q_WRITE, (self.spec.compose_id, self._handle(fh), off, buf, True, None, None, None))
+        return int(row[0])
 
     async def flush(self, fh: int) -> None:
         """FLUSH: nothing buffered."""
@@ -216,8 +257,100 @@ class ComposedView(Component):
         the mount (a composition stores nothing of the consumer's)."""
         return await self.tree.statfs(ctx)
 
-    async def _refuse(self, *_args: Any) -> Any:
-        raise pyfuse3.FUSEError(errno.EROFS)
+    async def _change(self, query: str, params: Sequence[Any], fetch: Any = None) -> Any:
+        """One change of a cow composition: one SQL call (EROFS unless cow, or on a read-only mount)."""
+        if not self.cow:
+            raise pyfuse3.FUSEError(errno.EROFS)
+        if fetch is None:
+            return await self.tree.run_sql(query, params, write=True)
+        return await self.tree.run_sql(query, params, fetch, write=True)
 
-    setattr = mknod = mkdir = symlink = link = unlink = rmdir = rename = _refuse
-    create = setxattr = removexattr = _refuse
+    @fuse_handler
+    async def setattr(self, inode: int, attr: pyfuse3.EntryAttributes, fields: pyfuse3.SetattrFields,
+                      fh: int | None, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """SETATTR (chmod, chown, truncate, utimes): ``tarbox.compose_setattr``."""
+        return self._entry(await self._change(Q_SETATTR, (
+            self.spec.compose_id, self._real(inode),
+            (attr.st_mode & 0o7777) if fields.update_mode else None,
+            attr.st_uid if fields.update_uid else None,
+            attr.st_gid if fields.update_gid else None,
+            attr.st_size if fields.update_size else None,
+            clamp_ns(attr.st_atime_ns) if fields.update_atime else None,
+            clamp_ns(attr.st_mtime_ns) if fields.update_mtime else None,
+            clamp_ns(attr.st_ctime_ns) if fields.update_ctime else None,
+            *caller_of(ctx))))
+
+    @fuse_handler
+    async def create(self, parent_inode: int, name: bytes, mode: int, flags: int,
+                     ctx: pyfuse3.RequestContext) -> tuple[pyfuse3.FileInfo, pyfuse3.EntryAttributes]:
+        """CREATE: ``tarbox.compose_create``, then an open handle on the new file."""
+        entry = self._entry(await self._change(Q_CREATE, (
+            self.spec.compose_id, self._real(parent_inode), name, mode & 0o7777 & ~(ctx.umask & 0o777),
+            ctx.uid, ctx.gid, flags, *caller_of(ctx))))
+        fh = self.new_fh()
+        self._handles[fh] = self._real(entry.st_ino)
+        return pyfuse3.FileInfo(fh=fh), entry
+
+    @fuse_handler
+    async def mkdir(self, parent_inode: int, name: bytes, mode: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """MKDIR: ``tarbox.compose_mkdir``."""
+        return self._entry(await self._change(Q_MKDIR, (
+            self.spec.compose_id, self._real(parent_inode), name, mode & 0o7777 & ~(ctx.umask & 0o777),
+            ctx.uid, ctx.gid, *caller_of(ctx))))
+
+    @fuse_handler
+    async def symlink(self, parent_inode: int, name: bytes, target: bytes,
+                      ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """SYMLINK: ``tarbox.compose_symlink``."""
+        return self._entry(await self._change(Q_SYMLINK, (
+            self.spec.compose_id, self._real(parent_inode), name, target, ctx.uid, ctx.gid, *caller_of(ctx))))
+
+    @fuse_handler
+    async def unlink(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """UNLINK: ``tarbox.compose_unlink`` (a whiteout hides the publisher's entry)."""
+        await self._change(Q_UNLINK, (self.spec.compose_id, self._real(parent_inode), name, *caller_of(ctx)),
+                           FETCH_NONE)
+
+    @fuse_handler
+    async def rmdir(self, parent_inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """RMDIR: ``tarbox.compose_rmdir`` (ENOTEMPTY on the merged view)."""
+        await self._change(Q_RMDIR, (self.spec.compose_id, self._real(parent_inode), name, *caller_of(ctx)),
+                           FETCH_NONE)
+
+    @fuse_handler
+    async def mknod(self, parent_inode: int, name: bytes, mode: int, rdev: int,
+                    ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """MKNOD (FIFO, socket, device): ``tarbox.compose_mknod`` (a character device 0/0 is a
+        whiteout: EPERM)."""
+        return self._entry(await self._change(Q_MKNOD, (
+            self.spec.compose_id, self._real(parent_inode), name, mode & ~(ctx.umask & 0o777), rdev,
+            ctx.uid, ctx.gid, *caller_of(ctx))))
+
+    @fuse_handler
+    async def link(self, inode: int, new_parent_inode: int, new_name: bytes,
+                   ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
+        """LINK within the composition: ``tarbox.compose_link`` (the target is copied up)."""
+        return self._entry(await self._change(Q_LINK, (
+            self.spec.compose_id, self._real(inode), self._real(new_parent_inode), new_name, *caller_of(ctx))))
+
+    @fuse_handler
+    async def rename(self, parent_inode_old: int, name_old: bytes, parent_inode_new: int,
+                     name_new: bytes, flags: int, ctx: pyfuse3.RequestContext) -> None:
+        """RENAME within the composition: ``tarbox.compose_rename`` with the flags passed
+        through (RENAME_NOREPLACE, RENAME_EXCHANGE); EXDEV for a publisher's directory."""
+        await self._change(Q_RENAME, (
+            self.spec.compose_id, self._real(parent_inode_old), name_old, self._real(parent_inode_new), name_new,
+            flags, *caller_of(ctx)), FETCH_NONE)
+
+    @fuse_handler
+    async def setxattr(self, inode: int, name: bytes, value: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """SETXATTR: ``tarbox.compose_setxattr`` (copy-up included)."""
+        await self._change(Q_SETXATTR, (self.spec.compose_id, self._real(inode), name, value, *caller_of(ctx)),
+                           FETCH_NONE)
+
+    @fuse_handler
+    async def removexattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> None:
+        """REMOVEXATTR: ``tarbox.compose_removexattr`` (ENODATA when the merged view lacks it)."""
+        await self._change(Q_REMOVEXATTR, (self.spec.compose_id, self._real(inode), name, *caller_of(ctx)),
+                           FETCH_NONE)

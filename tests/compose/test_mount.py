@@ -187,8 +187,8 @@ def test_cli_refusals(small, dsn):
     a, b, c, name = small
     r = run_tarbox("--dsn", dsn, "publish", a.name, "v2", "x-" + name)
     assert r.returncode == 1 and "newest layer" in r.stderr, r.stderr
-    r = run_tarbox("--dsn", dsn, "compose", "add", b.name, "/x", f"published:{name}", "--mode", "cow")
-    assert r.returncode == 1 and "not implemented" in r.stderr, r.stderr
+    r = run_tarbox("--dsn", dsn, "compose", "add", b.name, "/x", f"published:{name}", "--mode", "rw")
+    assert r.returncode == 2 and "Invalid value" in r.stderr, r.stderr
     r = run_tarbox("--dsn", dsn, "compose", "add", b.name, "relative", f"published:{name}")
     assert r.returncode == 1 and "absolute" in r.stderr, r.stderr
     out = _check(run_tarbox("--dsn", dsn, "publication", "list"))

@@ -20,9 +20,6 @@ BEGIN
     END IF;
     IF p_mode IS NULL OR p_mode NOT IN ('ro', 'cow') THEN
         PERFORM tarbox._raise('EINVAL', format('mode %L: ro or cow', p_mode));
-    ELSIF p_mode = 'cow' THEN
-        PERFORM tarbox._raise('EOPNOTSUPP',
-            'copy-on-write composition is not implemented yet: compose read-only (--mode ro)');
     END IF;
     v := tarbox._publication_find(substr(p_source, 11));
     IF v.tenant_id = v_tenant THEN
@@ -71,4 +68,4 @@ ALTER FUNCTION tarbox.compose_add(text, text, text, text) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox.compose_add(text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.compose_add(text, text, text, text) TO tarbox_admin;
 COMMENT ON FUNCTION tarbox.compose_add(text, text, text, text) IS
-'Administrators: show publication p_source (''published:NAME'') at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, read-only (p_mode ''ro''; ''cow'' is refused with EOPNOTSUPP until copy-on-write composition is built). The publication must be public or granted to the tenant. Returns the composition id (its slot in a mount, 1..65535). The mount point directory is made by the tenant''s next mount (tarbox.compose_prepare). Errors: EINVAL (TX022) bad path, source or mode, or the tenant''s own publication, ENOENT (TX002) no such tenant or publication, EACCES (TX013) not granted, EBUSY (TX016) overlaps another composition or a native mount, EOPNOTSUPP (TX095) mode cow, 42501 not an administrator.';
+'Administrators: show publication p_source (''published:NAME'') at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, read-only (p_mode ''ro'') or copy-on-write (''cow'': changes are copied up into the tenant''s own rows below p_mount_path, see tarbox.compose_create). The publication must be public or granted to the tenant. Returns the composition id (its slot in a mount, 1..65535). The mount point directory is made by the tenant''s next mount (tarbox.compose_prepare). Errors: EINVAL (TX022) bad path, source or mode, or the tenant''s own publication, ENOENT (TX002) no such tenant or publication, EACCES (TX013) not granted, EBUSY (TX016) overlaps another composition or a native mount, 42501 not an administrator.';

@@ -8,6 +8,10 @@ DECLARE
     v_off bigint := coalesce(p_offset, 0);
     v_limit int := least(greatest(coalesce(p_limit, 1000), 1), 10000);
 BEGIN
+    IF tarbox._compose_is_cow(p_compose) THEN
+        RETURN QUERY SELECT * FROM tarbox._cow_readdir(p_compose, p_ino, p_offset, p_limit);  -- merged (88-compose-cow)
+        RETURN;
+    END IF;
     IF v.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
     ELSIF (v.mode & 61440) <> 16384 THEN

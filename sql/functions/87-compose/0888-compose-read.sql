@@ -5,7 +5,17 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._compose_ctx(p_compose);
     v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    n record;
 BEGIN
+    IF tarbox._compose_is_cow(p_compose) THEN  -- the merged view (88-compose-cow): the consumer's copy when it has one
+        n := tarbox._cow_node(p_compose, p_ino);
+        IF n.upper IS NOT NULL THEN
+            c := tarbox._ctx(NULL, false);
+            v := tarbox._inode_at(c.tenant_id, n.upper, c.layer);
+        ELSE
+            v := tarbox._inode_at(c.tenant_id, n.lower, c.layer);
+        END IF;
+    END IF;
     IF v.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
     ELSIF (v.mode & 61440) = 16384 THEN
