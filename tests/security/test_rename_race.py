@@ -143,3 +143,55 @@ def test_many_concurrent_directory_renames_from_sessions_and_mounts(tenant, tmp_
         m1.stop()
         m2.stop()
     assert fsck(tenant) == []
+
+
+def test_a_rename_chosen_as_deadlock_victim_is_attempted_again(tenant, admin):
+    """Two renames that wait for each other's inode lock (a directory moved into its own
+    subdirectory while a rename inside it holds that directory): PostgreSQL aborts one
+    (40P01), and tarbox._do_fs_rename attempts it again once the other has gone on, so the
+    caller gets the rename's own answer (EINVAL: into its own subtree), not a deadlock."""
+    conn = tenant.conn
+    conn.execute("SELECT tarbox.mkdir('/S/y', 493, true)")
+    conn.execute("SELECT tarbox.write('/S/k', 'k')")
+    s_ino = conn.execute("SELECT (tarbox.stat('/S')).ino").fetchone()[0]
+    y_ino = conn.execute("SELECT (tarbox.stat('/S/y')).ino").fetchone()[0]
+    holder = db.tenant_connection(tenant.name, tenant.dsn)
+    mover = db.tenant_connection(tenant.name, tenant.dsn)
+    outcome: dict = {}
+    try:
+        # The deadlock is broken by the first session whose deadlock_timeout expires: make that
+        # the mover (a retry cannot help the holder, whose first statement's locks stay with its
+        # open transaction). deadlock_timeout is a superuser setting: set as the login.
+        holder.execute("RESET ROLE")
+        role = db.tenant_role(holder, tenant.name)
+        holder.execute("SET deadlock_timeout = '30s'")
+        db.set_role(holder, role)
+        holder.autocommit = False
+        # T1 holds /S (as the parent of a rename inside it) in an open transaction
+        holder.execute("SELECT tarbox.fs_rename(%s, 'k'::bytea, %s, 'k2'::bytea, 0)", (s_ino, s_ino))
+
+        def move():
+            # T2 locks / and /S/y (the parents), then waits for /S (the child), held by T1
+            try:
+                mover.execute("SELECT tarbox.fs_rename(1, 'S'::bytea, %s, 'S'::bytea, 0)", (y_ino,))
+                outcome["mover"] = "ok"
+            except psycopg.Error as exc:
+                outcome["mover"] = exc.sqlstate
+
+        t = threading.Thread(target=move)
+        t.start()
+        assert wait_for(lambda: admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+            (mover.info.backend_pid,)).fetchone()[0] == 1, 10)
+        # T1 now needs /S/y (the child of its second rename), held by T2: a deadlock, which
+        # PostgreSQL breaks after deadlock_timeout in T2, the first to wait
+        holder.execute("SELECT tarbox.fs_rename(%s, 'y'::bytea, %s, 'y2'::bytea, 0)", (s_ino, s_ino))
+        holder.commit()
+        t.join(30)
+        assert outcome == {"mover": "TX022"}, outcome   # EINVAL: /S into its own subdirectory
+    finally:
+        holder.close()
+        mover.close()
+    names = sorted(r[0] for r in conn.execute("SELECT name FROM tarbox.ls('/S')").fetchall())
+    assert names == ["k2", "y2"]
+    assert fsck(tenant) == []

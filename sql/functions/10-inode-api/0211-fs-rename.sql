@@ -1,5 +1,7 @@
-CREATE OR REPLACE FUNCTION tarbox._do_fs_rename(p_parent bigint, p_name bytea, p_newparent bigint,
-                                            p_newname bytea, p_flags int DEFAULT 0)
+-- tarbox._fs_rename_once(...): one attempt of tarbox._do_fs_rename (see its comment, in
+-- 0244-fs-rename-retry.sql, which retries this attempt when it is chosen as a deadlock victim).
+CREATE OR REPLACE FUNCTION tarbox._fs_rename_once(p_parent bigint, p_name bytea, p_newparent bigint,
+                                                  p_newname bytea, p_flags int DEFAULT 0)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -127,7 +129,5 @@ BEGIN
     PERFORM tarbox._notify(c.tenant_id, coalesce(v_dst, v_src), p_newparent, p_newname);
 END
 $$;
-ALTER FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) FROM PUBLIC;
-COMMENT ON FUNCTION tarbox._do_fs_rename(bigint, bytea, bigint, bytea, int) IS
-'FUSE rename / renameat2(2), atomic: move entry p_name of directory p_parent to p_newname of p_newparent (names are bytes), replacing a compatible target. p_flags: 0, 1 = RENAME_NOREPLACE (EEXIST if the target exists), 2 = RENAME_EXCHANGE (swap two existing entries). Renaming onto another link of the same inode does nothing. Renames that move a directory to another parent are serialised per tenant (so that two of them can never detach a cycle of directories from the root). Errors: ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021), ENOTEMPTY (TX039), EINVAL (TX022) directory into its own subtree or bad flags, EBUSY (TX016) ''.''/''..'', ENAMETOOLONG (TX036), EROFS (TX030).';
+ALTER FUNCTION tarbox._fs_rename_once(bigint, bytea, bigint, bytea, int) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._fs_rename_once(bigint, bytea, bigint, bytea, int) FROM PUBLIC;
