@@ -4,9 +4,7 @@
 -- the caller's ids, and the line counts of the text change the call made (a.lines_added/
 -- lines_deleted, else what tarbox._audit_lines gathered during the call).
 -- A Tarbox shell running one program (``tarbox wasi run``) labels the records of that run:
--- the setting tarbox.audit_run (a run id: 1-64 letters, digits, . _ : -) becomes
--- details.run of every record written while it is set. Kept only from a shell session, as
--- the caller's uid/gid/pid: a label the shell reports, never an identity.
+-- details.run (tarbox._audit_run_label).
 CREATE OR REPLACE FUNCTION tarbox._audit_put(a tarbox._audit_call, p_ok boolean, p_errno smallint,
                                              p_message text, p_bytes bigint, p_duration_ns bigint DEFAULT NULL)
 RETURNS void
@@ -14,10 +12,10 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_lines text := current_setting('tarbox.audit_lines', true);
-    v_run text := current_setting('tarbox.audit_run', true);
+    v_run jsonb := CASE WHEN a.shell THEN tarbox._audit_run_label(true) END;
 BEGIN
-    IF v_run <> '' AND a.shell AND v_run ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' THEN
-        a.details := coalesce(a.details, '{}'::jsonb) || jsonb_build_object('run', v_run);
+    IF v_run IS NOT NULL THEN
+        a.details := coalesce(a.details, '{}'::jsonb) || v_run;
     END IF;
     IF v_lines <> '' THEN
         IF a.lines_added IS NULL AND v_lines ~ '^[0-9]{1,9},[0-9]{1,9}$' THEN
@@ -53,14 +51,10 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_run text := current_setting('tarbox.audit_run', true);
-    v_extra jsonb := '{}'::jsonb;
+    v_extra jsonb := coalesce(tarbox._audit_run_label(a.shell), '{}'::jsonb);
 BEGIN
     IF a.op IS NULL OR coalesce(cardinality(p_ops), 0) = 0 THEN
         RETURN;
-    END IF;
-    IF v_run <> '' AND a.shell AND v_run ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' THEN
-        v_extra := jsonb_build_object('run', v_run);
     END IF;
     IF current_setting('tarbox.audit_lines', true) <> '' THEN
         PERFORM set_config('tarbox.audit_lines', '', true);  -- the entries carry their own counts
