@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+from . import floor as bench_floor
 from . import targets as bench_targets
 
 #: The workloads compared (the issue's "Django extract and the small-file rows").
@@ -56,7 +57,9 @@ def run(measure: Callable[[bench_targets.Target, list[str]], dict], workdir: Pat
         tenant: str) -> dict[str, Any]:
     """Measure both, one after the other, with ``measure(target, workloads)`` (the harness's
     ``run_filesystem``). Returns ``{"source", "workloads", "filesystems": {name: result},
-    "rows": [{"workload", "unit", "tarbox_native_s", "bindfs_s", "ratio"}], "target_ratio"}``."""
+    "rows": [{"workload", "unit", "tarbox_native_s", "bindfs_s", "ratio"}], "target_ratio",
+    "floor"}``; ``floor`` is :func:`.floor.measure` of both mounted at once next to a pyfuse3
+    filesystem that does nothing (what one request costs through the bridge's libraries)."""
     source = workdir / "native-source"
     out: dict[str, Any] = {"source": str(source), "workloads": WORKLOADS, "filesystems": {},
                            "target_ratio": TARGET_RATIO}
@@ -65,6 +68,14 @@ def run(measure: Callable[[bench_targets.Target, list[str]], dict], workdir: Pat
             _empty(source)
             print(f"== {target.name} ({source})", flush=True)
             out["filesystems"][target.name] = measure(target, WORKLOADS)
+        _empty(source)
+        print("== the per-request floor: pyfuse3 + trio with a handler that does nothing", flush=True)
+        try:
+            with NativeTarboxTarget(workdir, admin_dsn, tenant + "-floor", source) as t, \
+                    BindfsSameDir(workdir, source) as b:
+                out["floor"] = bench_floor.measure(workdir, {"tarbox native": t.data_dir, "bindfs": b.data_dir})
+        except (bench_targets.TargetUnavailable, RuntimeError, OSError) as exc:
+            out["floor"] = {"error": str(exc)}
     finally:
         shutil.rmtree(source, ignore_errors=True)
     by = {name: {r["name"]: r for r in info.get("results", [])} for name, info in out["filesystems"].items()}
@@ -108,4 +119,9 @@ def format_native(native: dict[str, Any]) -> str:
     for name, info in native["filesystems"].items():
         if info.get("status") != "ok":
             out.append(f"{name}: {info.get('status')}: {info.get('error', '')}")
+    floor = native.get("floor")
+    if floor and "median_us" in floor:
+        out.append(bench_floor.format_floor(floor))
+    elif floor:
+        out.append(f"per-request floor not measured: {floor.get('error')}")
     return "\n".join(out)
