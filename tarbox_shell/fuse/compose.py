@@ -18,6 +18,11 @@ redirect_dir). The
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
+Audit at level ``full``: ``compose_read`` is a read-only call, so a file opened for reading
+while the tenant's highest level is full keeps its read count, bytes and time, and at release
+queues one report on the tree (:meth:`~.operations.TarboxOperations.queue_compose_read`),
+sent in batches to ``tarbox.compose_read_report`` like the tree's own read reports.
+
 Imports: :mod:`.dispatch` and :mod:`.operations` (the tree's SQL plumbing).
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -86,6 +92,16 @@ class ComposeSpec:
     available: bool
 
 
+@dataclass
+class _Reads:
+    """The reads of one open handle while reads are audited: who opened it, calls, bytes, ns."""
+
+    caller: tuple
+    calls: int = 0
+    bytes: int = 0
+    ns: int = 0
+
+
 class ComposedView(Component):
     """A publication shown read-only at its mount point (see the module docstring).
 
@@ -108,6 +124,8 @@ class ComposedView(Component):
         self.spec = spec
         self.tree = tree
         self._handles: dict[int, int] = {}  # fh -> publisher inode
+        self._reads: dict[int, _Reads] = {}  # fh -> what went through it, while reads are audited
+        tree.compose_views.append(self)
         self.cow = spec.mode == "cow"
         # RENAME/LINK across the boundary: EROFS for a read-only view, EXDEV for a cow one.
         self.foreign_errno = errno.EXDEV if self.cow else errno.EROFS
@@ -204,13 +222,22 @@ class ComposedView(Component):
             raise pyfuse3.FUSEError(errno.EISDIR)
         fh = self.new_fh()
         self._handles[fh] = real
+        if not writing and self.tree.audit_reads:
+            self._reads[fh] = _Reads(caller_of(ctx))
         return pyfuse3.FileInfo(fh=fh)
 
     @fuse_handler
     async def read(self, fh: int, off: int, size: int) -> bytes:
-        """READ: ``tarbox.compose_read``."""
+        """READ: ``tarbox.compose_read`` (counted for the handle's read report at level full)."""
+        start = time.perf_counter_ns()
         row = await self._sql(Q_READ, (self.spec.compose_id, self._handle(fh), off, size))
-        return b"" if row[0] is None else bytes(row[0])
+        data = b"" if row[0] is None else bytes(row[0])
+        counted = self._reads.get(fh)
+        if counted is not None:
+            counted.calls += 1
+            counted.bytes += len(data)
+            counted.ns += time.perf_counter_ns() - start
+        return data
 
     @fuse_handler
     async def write(self, fh: int, off: int, buf: bytes) -> int:
@@ -233,8 +260,21 @@ class ComposedView(Component):
         self._handle(fh)
 
     async def release(self, fh: int) -> None:
-        """RELEASE."""
-        self._handles.pop(fh, None)
+        """RELEASE: the handle's read report is queued (level full)."""
+        real = self._handles.pop(fh, None)
+        counted = self._reads.pop(fh, None)
+        if counted is not None and real is not None:
+            self.tree.queue_compose_read((self.spec.compose_id, real, counted.calls, counted.bytes,
+                                          counted.ns, *counted.caller))
+
+    def release_all(self) -> None:
+        """At unmount: the read reports of handles still open are queued."""
+        for fh in list(self._reads):
+            real = self._handles.get(fh)
+            counted = self._reads.pop(fh)
+            if real is not None:
+                self.tree.queue_compose_read((self.spec.compose_id, real, counted.calls, counted.bytes,
+                                              counted.ns, *counted.caller))
 
     async def releasedir(self, fh: int) -> None:
         """RELEASEDIR."""

@@ -109,6 +109,8 @@ READ_REPORTS_BATCH = 256         # read reports sent in one fs_read_report call 
 READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
 Q_NATIVE_RECORDS = ("SELECT tarbox.audit_native(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[], %s::int[], "
                     "%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::jsonb[])")
+Q_COMPOSE_READ_REPORTS = ("SELECT tarbox.compose_read_report(%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], "
+                          "%s::bigint[], %s::bigint[], %s::bigint[], %s::int[])")
 NATIVE_RECORDS_BATCH = 2000      # native mount records sent in one audit_native call
 NATIVE_RECORDS_MAX = 200_000     # queued at most (beyond, while the database is away, they are lost)
 Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean, {CALLER})"
@@ -340,6 +342,12 @@ class TarboxOperations(Component):
         #: The audit hooks of the mount's native mounts (:class:`.native_audit.NativeAuditor`
         #: registers itself): at unmount their open handles' records are queued and sent.
         self.native_auditors: list[Any] = []
+        #: Read reports of files released below compositions (:meth:`queue_compose_read`).
+        self._compose_reads: list[tuple] = []
+        self._compose_lost = 0
+        #: The mount's compositions (:class:`.compose.ComposedView` registers itself): at
+        #: unmount the reads of their open handles are queued and sent.
+        self.compose_views: list[Any] = []
 
     def set_audit_max(self, level: int) -> None:
         """The tenant's highest audit level is now ``level`` (0..3): sets :attr:`audit_max`
@@ -621,6 +629,25 @@ class TarboxOperations(Component):
                             errno.errorcode.get(exc.errno, exc.errno))
             del self._native_records[:len(batch)]
 
+    def queue_compose_read(self, report: tuple) -> None:
+        """Queue the read report of a file released below a composition (the arguments of
+        ``tarbox.compose_read_report``, one element each: composition, inode, reads, bytes,
+        ns, uid, gid, pid), sent with the tree's read reports. At most
+        :data:`NATIVE_RECORDS_MAX` wait; more are counted as lost (logged at the next flush)."""
+        if len(self._compose_reads) >= NATIVE_RECORDS_MAX:
+            self._compose_lost += 1
+            return
+        self._compose_reads.append(report)
+
+    async def flush_compose_reads(self) -> None:
+        """Send the queued composition read reports in one call. Never raises (see
+        :meth:`_send_reports`)."""
+        if self._compose_lost:
+            log.warning("audit: %d composition read records were lost (the queue was full)", self._compose_lost)
+            self._compose_lost = 0
+        reports, self._compose_reads = self._compose_reads[:READ_REPORTS_BATCH * 8], self._compose_reads[READ_REPORTS_BATCH * 8:]
+        await self._send_reports(Q_COMPOSE_READ_REPORTS, reports, "the read records of %d files released below compositions")
+
     async def flush_reports_regularly(self) -> None:
         """Run for the mount's lifetime: send queued read and lookup reports and native mount
         records every :data:`READ_REPORTS_DELAY` seconds."""
@@ -632,6 +659,8 @@ class TarboxOperations(Component):
                 await self.flush_lookup_reports()
             if self._native_records or self._native_lost:
                 await self.flush_native_records()
+            while self._compose_reads:
+                await self.flush_compose_reads()
 
     async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
         """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
@@ -740,6 +769,10 @@ class TarboxOperations(Component):
         for auditor in self.native_auditors:
             auditor.release_all()
         await self.flush_native_records()
+        for view in self.compose_views:
+            view.release_all()
+        while self._compose_reads:
+            await self.flush_compose_reads()
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
