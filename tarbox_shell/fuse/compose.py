@@ -18,10 +18,12 @@ redirect_dir). The
 kernel caches entries and attributes for ``COMPOSE_TIMEOUT`` seconds only, and file contents
 not across opens, so a revoked grant or an unpublished layer shows within that time (ENOENT).
 
-Audit at level ``full``: ``compose_read`` is a read-only call, so a file opened for reading
-while the tenant's highest level is full keeps its read count, bytes and time, and at release
-queues one report on the tree (:meth:`~.operations.TarboxOperations.queue_compose_read`),
-sent in batches to ``tarbox.compose_read_report`` like the tree's own read reports.
+Audit at level ``full``: the calls that serve reads are read-only, so while the tenant's
+highest level is full the view queues reports on the tree
+(:meth:`~.operations.TarboxOperations.queue_compose_report`), sent in batches to
+``tarbox.compose_report`` like the tree's own read and lookup reports: each lookup with its
+outcome, each listing read from its start, and each file opened for reading once, at
+release, with its read count, bytes and time.
 
 Imports: :mod:`.dispatch` and :mod:`.operations` (the tree's SQL plumbing).
 """
@@ -125,6 +127,7 @@ class ComposedView(Component):
         self.tree = tree
         self._handles: dict[int, int] = {}  # fh -> publisher inode
         self._reads: dict[int, _Reads] = {}  # fh -> what went through it, while reads are audited
+        self._listers: dict[int, tuple] = {}  # directory fh -> who opened it, while reads are audited
         tree.compose_views.append(self)
         self.cow = spec.mode == "cow"
         # RENAME/LINK across the boundary: EROFS for a read-only view, EXDEV for a cow one.
@@ -162,7 +165,22 @@ class ComposedView(Component):
         real = self._real(parent_inode)
         if name == b".." and real == COMPOSE_ROOT:
             raise pyfuse3.FUSEError(errno.ENOENT)
-        return self._entry(await self._sql(Q_LOOKUP, (self.spec.compose_id, real, name)))
+        if not self.tree.audit_reads:
+            return self._entry(await self._sql(Q_LOOKUP, (self.spec.compose_id, real, name)))
+        try:
+            entry = self._entry(await self._sql(Q_LOOKUP, (self.spec.compose_id, real, name)))
+        except pyfuse3.FUSEError as exc:
+            self._report("lookup", real, name, exc.errno, None, ctx)
+            raise
+        self._report("lookup", real, name, None, None, ctx)
+        return entry
+
+    def _report(self, op: str, real: int, name: bytes | None, code: int | None, reads: "_Reads | None",
+                ctx: Any) -> None:
+        """Queue an audit report of this composition on the tree (``tarbox.compose_report``)."""
+        counts = (None, None, None) if reads is None else (reads.calls, reads.bytes, reads.ns)
+        caller = caller_of(ctx) if reads is None else reads.caller
+        self.tree.queue_compose_report((op, self.spec.compose_id, real, name, code, *counts, *caller))
 
     @fuse_handler
     async def getattr(self, inode: int, ctx: pyfuse3.RequestContext) -> pyfuse3.EntryAttributes:
@@ -180,6 +198,8 @@ class ComposedView(Component):
         """OPENDIR (no SQL: readdir checks the inode)."""
         fh = self.new_fh()
         self._handles[fh] = self._real(inode)
+        if self.tree.audit_reads:
+            self._listers[fh] = caller_of(ctx)
         return fh
 
     @fuse_handler
@@ -188,6 +208,9 @@ class ComposedView(Component):
         the kernel replaces it), then ``tarbox.compose_readdir`` from the name cookies on."""
         real = self._handle(fh)
         offset = start_id
+        if offset == 0 and fh in self._listers:
+            self.tree.queue_compose_report(("readdir", self.spec.compose_id, real, None, None, None, None, None,
+                                            *self._listers[fh]))
         if offset < 2:
             me = self._entry(await self._sql(Q_GETATTR, (self.spec.compose_id, real)))
             if offset < 1 and not emit(b".", me, 1):
@@ -264,8 +287,7 @@ class ComposedView(Component):
         real = self._handles.pop(fh, None)
         counted = self._reads.pop(fh, None)
         if counted is not None and real is not None:
-            self.tree.queue_compose_read((self.spec.compose_id, real, counted.calls, counted.bytes,
-                                          counted.ns, *counted.caller))
+            self._report("read", real, None, None, counted, None)
 
     def release_all(self) -> None:
         """At unmount: the read reports of handles still open are queued."""
@@ -273,12 +295,12 @@ class ComposedView(Component):
             real = self._handles.get(fh)
             counted = self._reads.pop(fh)
             if real is not None:
-                self.tree.queue_compose_read((self.spec.compose_id, real, counted.calls, counted.bytes,
-                                              counted.ns, *counted.caller))
+                self._report("read", real, None, None, counted, None)
 
     async def releasedir(self, fh: int) -> None:
         """RELEASEDIR."""
         self._handles.pop(fh, None)
+        self._listers.pop(fh, None)
 
     @fuse_handler
     async def getxattr(self, inode: int, name: bytes, ctx: pyfuse3.RequestContext) -> bytes:

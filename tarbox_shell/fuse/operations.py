@@ -109,8 +109,8 @@ READ_REPORTS_BATCH = 256         # read reports sent in one fs_read_report call 
 READ_REPORTS_DELAY = 0.5         # ... or at least this often (seconds), by flush_reports_regularly
 Q_NATIVE_RECORDS = ("SELECT tarbox.audit_native(%s::text[], %s::bytea[], %s::bytea[], %s::bytea[], %s::int[], "
                     "%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::jsonb[])")
-Q_COMPOSE_READ_REPORTS = ("SELECT tarbox.compose_read_report(%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], "
-                          "%s::bigint[], %s::bigint[], %s::bigint[], %s::int[])")
+Q_COMPOSE_REPORTS = ("SELECT tarbox.compose_report(%s::text[], %s::int[], %s::bigint[], %s::bytea[], %s::int[], "
+                     "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[])")
 NATIVE_RECORDS_BATCH = 2000      # native mount records sent in one audit_native call
 NATIVE_RECORDS_MAX = 200_000     # queued at most (beyond, while the database is away, they are lost)
 Q_WRITE = f"SELECT tarbox.fs_write(%s::bigint, %s::bigint, %s::bytea, false, %s::boolean, {CALLER})"
@@ -342,11 +342,11 @@ class TarboxOperations(Component):
         #: The audit hooks of the mount's native mounts (:class:`.native_audit.NativeAuditor`
         #: registers itself): at unmount their open handles' records are queued and sent.
         self.native_auditors: list[Any] = []
-        #: Read reports of files released below compositions (:meth:`queue_compose_read`).
-        self._compose_reads: list[tuple] = []
+        #: Reports of reads, lookups and listings below compositions (:meth:`queue_compose_report`).
+        self._compose_reports: list[tuple] = []
         self._compose_lost = 0
         #: The mount's compositions (:class:`.compose.ComposedView` registers itself): at
-        #: unmount the reads of their open handles are queued and sent.
+        #: unmount the reads of their open handles are reported.
         self.compose_views: list[Any] = []
 
     def set_audit_max(self, level: int) -> None:
@@ -629,24 +629,26 @@ class TarboxOperations(Component):
                             errno.errorcode.get(exc.errno, exc.errno))
             del self._native_records[:len(batch)]
 
-    def queue_compose_read(self, report: tuple) -> None:
-        """Queue the read report of a file released below a composition (the arguments of
-        ``tarbox.compose_read_report``, one element each: composition, inode, reads, bytes,
-        ns, uid, gid, pid), sent with the tree's read reports. At most
-        :data:`NATIVE_RECORDS_MAX` wait; more are counted as lost (logged at the next flush)."""
-        if len(self._compose_reads) >= NATIVE_RECORDS_MAX:
+    def queue_compose_report(self, report: tuple) -> None:
+        """Queue the audit report of a read, lookup or listing below a composition (the
+        arguments of ``tarbox.compose_report``, one element each: op, composition, inode,
+        name, errno, reads, bytes, ns, uid, gid, pid), sent with the tree's read reports. At
+        most :data:`NATIVE_RECORDS_MAX` wait; more are counted as lost (logged at the next
+        flush)."""
+        if len(self._compose_reports) >= NATIVE_RECORDS_MAX:
             self._compose_lost += 1
             return
-        self._compose_reads.append(report)
+        self._compose_reports.append(report)
 
-    async def flush_compose_reads(self) -> None:
-        """Send the queued composition read reports in one call. Never raises (see
-        :meth:`_send_reports`)."""
+    async def flush_compose_reports(self) -> None:
+        """Send queued composition reports (at most :data:`NATIVE_RECORDS_BATCH` per call).
+        Never raises (see :meth:`_send_reports`)."""
         if self._compose_lost:
-            log.warning("audit: %d composition read records were lost (the queue was full)", self._compose_lost)
+            log.warning("audit: %d composition records were lost (the queue was full)", self._compose_lost)
             self._compose_lost = 0
-        reports, self._compose_reads = self._compose_reads[:READ_REPORTS_BATCH * 8], self._compose_reads[READ_REPORTS_BATCH * 8:]
-        await self._send_reports(Q_COMPOSE_READ_REPORTS, reports, "the read records of %d files released below compositions")
+        reports = self._compose_reports[:NATIVE_RECORDS_BATCH]
+        del self._compose_reports[:NATIVE_RECORDS_BATCH]
+        await self._send_reports(Q_COMPOSE_REPORTS, reports, "the records of %d reads below compositions")
 
     async def flush_reports_regularly(self) -> None:
         """Run for the mount's lifetime: send queued read and lookup reports and native mount
@@ -659,8 +661,8 @@ class TarboxOperations(Component):
                 await self.flush_lookup_reports()
             if self._native_records or self._native_lost:
                 await self.flush_native_records()
-            while self._compose_reads:
-                await self.flush_compose_reads()
+            while self._compose_reports:
+                await self.flush_compose_reports()
 
     async def _read(self, h: _Handle, fh: int, off: int, size: int, layer: int | None) -> bytes:
         """``tarbox.fs_read`` for handle ``h`` (number ``fh``) at ``layer``: when the audit
@@ -771,8 +773,8 @@ class TarboxOperations(Component):
         await self.flush_native_records()
         for view in self.compose_views:
             view.release_all()
-        while self._compose_reads:
-            await self.flush_compose_reads()
+        while self._compose_reports:
+            await self.flush_compose_reports()
         self._lookups.clear()
         self._opens.clear()
         self._handles.clear()
