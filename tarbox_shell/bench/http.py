@@ -9,12 +9,16 @@ each with its own keep-alive connection) three small-file operations for a fixed
 * ``write 4K``: ``PUT /api/v1/files/<f>`` of 4 KiB — against ``tarbox.write``;
 
 reported as requests per second and the p50/p99 latency seen by the client; then one 256 MiB
-upload (streamed PUT) and download (GET) in MiB/s. The SQL side is one psycopg connection per
+upload (streamed PUT) and download (GET) in MiB/s, and the same upload through an upload
+session (RunMat's large-file protocol, :func:`upload_session`) with 1 and with 4 chunk PUTs at
+a time, as RunMat's Rust client sends them. The SQL side is one psycopg connection per
 client acting as the tenant (``SET ROLE``), one autocommit call per operation.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import multiprocessing as mp
 import os
 import socket
@@ -22,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -39,6 +44,94 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(admin_dsn: str):
+    """A ``tarbox serve`` process (started through the CLI, as a user would) on a free
+    localhost port for the duration of the block: yields ``(url, pid)``; stopped afterwards."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(os.devnull, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tarbox_shell", "--dsn", admin_dsn, "serve", "--listen",
+                                 f"127.0.0.1:{port}", "--log-level", "warning"], cwd=REPO, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(url + "/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("tarbox serve did not start")
+                time.sleep(0.1)
+            yield url, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _pattern_block(i: int) -> bytes:
+    """Block i (64 KiB) of the transfer file: its number, then bytes 8..65535 of 0..255 repeated
+    (the same content the streamed PUT of :func:`run` sends)."""
+    return i.to_bytes(8, "big") + (bytes(range(256)) * 256)[8:]
+
+
+def upload_session(url: str, token: str, path: str, mib: int, parallel: int,
+                   chunk_mib: int = 16) -> dict:
+    """Upload a file of ``mib`` MiB at ``path`` through the large-file protocol as RunMat's Rust
+    client does (``POST /fs/upload-session/start``, ``/chunks``, one raw PUT per chunk of
+    ``chunk_mib`` MiB without the token, ``parallel`` of them at a time, ``/complete``) and check
+    its size afterwards. Returns ``{"seconds", "puts_s", "complete_s"}``: the whole upload, the
+    chunk PUTs, and the complete call, wall-clock seconds."""
+    per_chunk = chunk_mib * 16
+    chunks = [b"".join(_pattern_block(b) for b in range(i * per_chunk, min((i + 1) * per_chunk, mib * 16)))
+              for i in range(-(-mib * 16 // per_chunk))]
+    whole = hashlib.sha256()
+    for c in chunks:
+        whole.update(c)
+    size = sum(len(c) for c in chunks)
+    h = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url + "/api/v1/fs", headers=h, timeout=600) as c, \
+            httpx.Client(timeout=600, limits=httpx.Limits(max_connections=parallel)) as anon:
+        t0 = time.perf_counter()
+        r = c.post("/upload-session/start", json={"path": path, "sizeBytes": size,
+                                                  "contentSha256": whole.hexdigest()})
+        r.raise_for_status()
+        s = r.json()
+        desc, off = [], 0
+        for i, data in enumerate(chunks):
+            desc.append({"chunkIndex": i, "offsetBytes": off, "sizeBytes": len(data),
+                         "chunkSha256": hashlib.sha256(data).hexdigest()})
+            off += len(data)
+        r = c.post("/upload-session/chunks", json={"sessionId": s["sessionId"], "blobKey": s["blobKey"],
+                                                   "chunks": desc})
+        r.raise_for_status()
+        targets = r.json()["targets"]
+
+        def put(i: int) -> None:
+            resp = anon.put(targets[i]["uploadUrl"], content=chunks[i])
+            if not resp.is_success:
+                raise RuntimeError(f"chunk {i}: HTTP {resp.status_code} {resp.text[:200]}")
+
+        t1 = time.perf_counter()
+        with ThreadPoolExecutor(parallel) as pool:
+            list(pool.map(put, range(len(chunks))))
+        t2 = time.perf_counter()
+        r = c.post("/upload-session/complete", json={
+            "path": path, "sessionId": s["sessionId"], "blobKey": s["blobKey"], "sizeBytes": size,
+            "contentSha256": whole.hexdigest(), "chunkCount": len(chunks)})
+        if not r.is_success:
+            raise RuntimeError(f"complete: HTTP {r.status_code} {r.text[:200]}")
+        t3 = time.perf_counter()
+        got = c.get("/metadata", params={"path": path}).json()["len"]
+        if got != size:
+            raise RuntimeError(f"{path}: {got} bytes after the upload, {size} sent")
+    return {"seconds": t3 - t0, "puts_s": t2 - t1, "complete_s": t3 - t2}
 
 
 def _data(i: int) -> bytes:
@@ -107,70 +200,59 @@ def run(admin_dsn: str, tenant: str, quick: bool = False) -> dict:
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute("SELECT tarbox.tenant_create(%s)", (tenant,))
         token = admin.execute("SELECT token FROM tarbox.tenant_token_create(%s, 'bench')", (tenant,)).fetchone()[0]
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(os.devnull, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "tarbox_shell", "--dsn", admin_dsn, "serve", "--listen",
-                             f"127.0.0.1:{port}", "--log-level", "warning"], cwd=REPO, stdout=log, stderr=log)
     out: dict = {"seconds": seconds, "files": FILES, "bytes": SIZE, "http": {}, "sql": {}}
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("tarbox serve did not start")
-            time.sleep(0.1)
-        h = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=url + "/api/v1", headers=h, timeout=600) as c:
-            c.post("/dir/bench")
-            for i in range(FILES):
-                c.put(f"/files/bench/f{i:03d}", content=_data(i))
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(8) as pool:
-            for op in OPS:
-                out["http"][op] = {}
-                out["sql"][op] = {}
-                for clients in (1, 8):
-                    out["http"][op][clients] = _measure(pool, _http_worker, (url, token), op, clients, seconds)
-                    out["sql"][op][clients] = _measure(pool, _sql_worker, (admin_dsn, tenant), op, clients, seconds)
-        block = bytes(range(256)) * 256
-
-        def body():
-            for i in range(mib * 16):
-                yield i.to_bytes(8, "big") + block[8:]
-
-        with httpx.Client(base_url=url + "/api/v1", headers=h, timeout=600) as c:
-            t0 = time.perf_counter()
-            r = c.put("/files/big.bin", content=body())
-            up = time.perf_counter() - t0
-            if r.status_code != 200:
-                raise RuntimeError(f"upload: HTTP {r.status_code} {r.text[:200]}")
-            t0 = time.perf_counter()
-            n = 0
-            with c.stream("GET", "/files/big.bin") as resp:
-                for chunk in resp.iter_bytes():
-                    n += len(chunk)
-            down = time.perf_counter() - t0
-            if n != mib << 20:
-                raise RuntimeError(f"download: {n} bytes of {mib << 20}")
-        out["transfer"] = {"mib": mib, "upload_mib_s": mib / up, "download_mib_s": mib / down}
-        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                out["server_rss_peak_mib"] = int(line.split()[1]) // 1024
+        with serve(admin_dsn) as (url, pid):
+            _run_on(out, url, pid, admin_dsn, tenant, token, seconds, mib)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         with psycopg.connect(admin_dsn, autocommit=True) as admin:
             admin.execute("SELECT tarbox.tenant_delete(%s)", (tenant,))
     return out
+
+
+def _run_on(out: dict, url: str, pid: int, admin_dsn: str, tenant: str, token: str, seconds: float,
+            mib: int) -> None:
+    """The measures of :func:`run` against the server at ``url`` (process ``pid``)."""
+    h = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url + "/api/v1", headers=h, timeout=600) as c:
+        c.post("/dir/bench")
+        for i in range(FILES):
+            c.put(f"/files/bench/f{i:03d}", content=_data(i))
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(8) as pool:
+        for op in OPS:
+            out["http"][op] = {}
+            out["sql"][op] = {}
+            for clients in (1, 8):
+                out["http"][op][clients] = _measure(pool, _http_worker, (url, token), op, clients, seconds)
+                out["sql"][op][clients] = _measure(pool, _sql_worker, (admin_dsn, tenant), op, clients, seconds)
+    block = bytes(range(256)) * 256
+
+    def body():
+        for i in range(mib * 16):
+            yield i.to_bytes(8, "big") + block[8:]
+
+    with httpx.Client(base_url=url + "/api/v1", headers=h, timeout=600) as c:
+        t0 = time.perf_counter()
+        r = c.put("/files/big.bin", content=body())
+        up = time.perf_counter() - t0
+        if r.status_code != 200:
+            raise RuntimeError(f"upload: HTTP {r.status_code} {r.text[:200]}")
+        t0 = time.perf_counter()
+        n = 0
+        with c.stream("GET", "/files/big.bin") as resp:
+            for chunk in resp.iter_bytes():
+                n += len(chunk)
+        down = time.perf_counter() - t0
+        if n != mib << 20:
+            raise RuntimeError(f"download: {n} bytes of {mib << 20}")
+    out["transfer"] = {"mib": mib, "upload_mib_s": mib / up, "download_mib_s": mib / down}
+    out["transfer"]["session_upload_mib_s"] = {
+        parallel: mib / upload_session(url, token, f"/session-{parallel}.bin", mib, parallel)["seconds"]
+        for parallel in (1, 4)}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            out["server_rss_peak_mib"] = int(line.split()[1]) // 1024
 
 
 def format_http(result: dict) -> str:
@@ -189,4 +271,7 @@ def format_http(result: dict) -> str:
     t = result["transfer"]
     lines.append(f"{t['mib']} MiB over HTTP: upload {t['upload_mib_s']:.0f} MiB/s, download "
                  f"{t['download_mib_s']:.0f} MiB/s; server peak RSS {result.get('server_rss_peak_mib', '?')} MiB")
+    if "session_upload_mib_s" in t:
+        lines.append(f"{t['mib']} MiB through an upload session (start, chunks of 16 MiB, complete): "
+                     + ", ".join(f"{n} parallel chunk PUTs {v:.0f} MiB/s" for n, v in t["session_upload_mib_s"].items()))
     return "\n".join(lines)

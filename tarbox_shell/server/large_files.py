@@ -19,10 +19,12 @@ What that client does, and what answers it here:
   ``uploadUrl`` without the token (4 in parallel; any 2xx is success; never retried); then
   ``POST /fs/upload-session/complete`` ``{path, sessionId, blobKey, sizeBytes, contentSha256,
   chunkCount}`` (any 2xx). The chunk URLs are ``<api>/fs/upload-session/chunk/<secret>/<index>``
-  with one capability per session. The data is staged in an inode without a directory entry
-  (invisible to lookup and readdir, counted in usage and quota) and linked at ``path`` by
-  ``complete`` in one transaction; every chunk is hashed when its PUT ends and refused (400)
-  unless it has its announced SHA-256. ``DELETE /fs/upload-session/{sessionId}`` abandons a
+  with one capability per session. Each chunk is staged in an inode of its own without a
+  directory entry (invisible to lookup and readdir, counted in usage and quota), written under
+  that chunk's locks only, so the client's parallel PUTs of one session run at the same time;
+  every chunk is hashed when its PUT ends and refused (400) unless it has its announced SHA-256.
+  ``complete`` splices the chunks' blocks into the file in order (block-map rows move; no data
+  is copied) and links it at ``path`` in one transaction. ``DELETE /fs/upload-session/{sessionId}`` abandons a
   session; expired ones are dropped by the next ``start`` and by ``tarbox.gc``.
 * ``POST /fs/multipart-upload`` (the client's fallback when ``upload-session/start`` is 404)
   is still answered 404: the client never reaches it against this server.
@@ -202,7 +204,8 @@ async def upload_session_chunks(request: Request, body: FsUploadChunks):
             "of the session whose chunk URL this is; no bearer token (the URL is the credential). It must "
             "be exactly the chunk's size and have its announced SHA-256 (checked when the body ends: 400, "
             "and nothing of it is kept); a longer body is 413. Sending a chunk again replaces it. Streamed "
-            "into one transaction in 1 MiB pieces (tarbox.remote_upload_write).",
+            "into one transaction in 1 MiB pieces (tarbox.remote_upload_write), into a staging inode of "
+            "this chunk's own: PUTs of different chunks of one session run in parallel.",
             openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def upload_session_chunk(request: Request,
                                secret: str = Path(..., max_length=100, description="the capability"),

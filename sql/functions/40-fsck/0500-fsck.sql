@@ -214,6 +214,26 @@ BEGIN
          WHERE x.tenant_id = t AND x.died = 2147483647
            AND NOT EXISTS (SELECT 1 FROM tarbox.inode i
                             WHERE i.tenant_id = t AND i.ino = x.ino AND i.died = 2147483647);
+    -- Upload sessions (72-large-files, migration 0150): each inode an open session stages (the
+    -- file complete links, and each chunk's staging inode) belongs to that one session or chunk
+    -- only, and while it lives it is a regular file without links (no entry sees it). (One
+    -- that is gone is no problem here: complete then reports ENOENT.)
+    RETURN QUERY
+        WITH staged AS (
+            SELECT s.ino, format('the file of upload session %s', s.session_id) AS what
+              FROM tarbox.upload_session s WHERE s.tenant_id = t
+            UNION ALL
+            SELECT u.ino, format('the staging inode of chunk %s of upload session %s', u.chunk_index, u.session_id)
+              FROM tarbox.upload_chunk u WHERE u.tenant_id = t AND u.ino IS NOT NULL)
+        SELECT 'upload_staging'::text, x.ino, format('inode is %s', string_agg(x.what, ' and ' ORDER BY x.what))
+          FROM staged x GROUP BY x.ino HAVING count(*) > 1
+        UNION ALL
+        SELECT 'upload_staging'::text, x.ino,
+               format('%s is %s with %s link(s)', x.what,
+                      CASE WHEN (i.mode & 61440) = 32768 THEN 'a regular file' ELSE 'not a regular file' END, i.nlink)
+          FROM staged x
+          JOIN tarbox.inode i ON i.tenant_id = t AND i.ino = x.ino AND i.died = 2147483647
+         WHERE (i.mode & 61440) <> 32768 OR i.nlink <> 0;
     -- Versions of one key never overlap, and no row lives outside the layer range.
     RETURN QUERY
         SELECT 'version_overlap', v.ino, format('%s versions born %s and %s overlap', v.tbl, v.born, v.next_born)
@@ -284,4 +304,4 @@ ALTER FUNCTION tarbox.fsck(boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fsck(boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fsck(boolean) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fsck(boolean) IS
-'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, text chunk maps only for regular files with chunks as long as their blocks and reassembling to the recorded text size, lines and stored bytes (st_blocks), unreferenced blocks (check garbage: not corruption, tarbox.gc() frees them), usage counters equal to what is stored, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence, published layers frozen (publication_frozen), compositions overlapping neither each other nor a native mount (composition_overlap, composition_native), every inode with links reachable from the root in every layer and no directory its own ancestor (unreachable, dir_cycle). With p_deep also: every block re-hashed against its sha256 address (block_hash), and every historical version''s chunks reassemble to its text size. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';
+'Check every invariant of the calling tenant''s file system and return one row per problem (check_name, inode, detail); no rows means clean. Checks: root, entries point at live inodes from live directories, link counts (files: entries; directories: 2 + subdirectories, one entry), block maps only for regular files within their size and only to stored blocks, text chunk maps only for regular files with chunks as long as their blocks and reassembling to the recorded text size, lines and stored bytes (st_blocks), unreferenced blocks (check garbage: not corruption, tarbox.gc() frees them), usage counters equal to what is stored, xattrs on live inodes, versions of a row never overlap and stay within the layer range, readdir offsets unique per directory, inode numbers below the sequence, published layers frozen (publication_frozen), compositions overlapping neither each other nor a native mount (composition_overlap, composition_native), every inode with links reachable from the root in every layer and no directory its own ancestor (unreachable, dir_cycle), the inodes open upload sessions stage (each session''s file and each chunk''s staging inode) each of one session or chunk only, regular files without links while they live (upload_staging). With p_deep also: every block re-hashed against its sha256 address (block_hash), and every historical version''s chunks reassemble to its text size. Unlinked inodes still open (nlink 0, no entry) are not problems. Errors: EACCES (TX013) caller is not a tenant.';

@@ -1,14 +1,15 @@
 -- tarbox._upload_expire(tenant, head): drop the tenant's download URLs and upload sessions
--- that expired or whose bearer token was revoked or expired, with each dropped session's
--- staging inode (purged from layer head; left to tarbox.purge_orphans while another mount of
--- the tenant runs, as any orphan). Run by the calls that create capabilities and by tarbox.gc,
+-- that expired or whose bearer token was revoked or expired, with every inode each dropped
+-- session staged: its file and each chunk's staging inode (tarbox._upload_drop; purged from
+-- layer head; left to tarbox.purge_orphans while another mount of the tenant runs, as any
+-- orphan). Run by the calls that create capabilities and by tarbox.gc,
 -- so an abandoned upload leaves no rows behind. Caller holds the tenant's layer lock (shared).
 -- Returns the number of sessions dropped.
 CREATE OR REPLACE FUNCTION tarbox._upload_expire(p_tenant bigint, p_head int) RETURNS int
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_ino bigint;
+    v_sid bigint;
     v_n int := 0;
 BEGIN
     DELETE FROM tarbox.download_url d
@@ -17,17 +18,18 @@ BEGIN
             OR NOT EXISTS (SELECT 1 FROM tarbox.token k
                             WHERE k.tenant_id = p_tenant AND k.token_id = d.token_id
                               AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())));
-    FOR v_ino IN
-        DELETE FROM tarbox.upload_session s
+    -- each session with every inode it staged (its file and its chunks' staging inodes)
+    FOR v_sid IN
+        SELECT s.session_id FROM tarbox.upload_session s
          WHERE s.tenant_id = p_tenant
            AND (s.expires_at <= now()
                 OR NOT EXISTS (SELECT 1 FROM tarbox.token k
                                 WHERE k.tenant_id = p_tenant AND k.token_id = s.token_id
                                   AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())))
-        RETURNING s.ino
+         ORDER BY s.session_id
+           FOR UPDATE
     LOOP
-        PERFORM tarbox._lock_inode(p_tenant, v_ino);
-        PERFORM tarbox._purge(p_tenant, p_head, v_ino);
+        PERFORM tarbox._upload_drop(p_tenant, p_head, v_sid);
         v_n := v_n + 1;
     END LOOP;
     RETURN v_n;

@@ -9,9 +9,7 @@ DECLARE
     l record := tarbox._upload_limits();
     r tarbox._resolved;
     e tarbox.entry;
-    t tarbox.tenant;
-    v tarbox.inode;
-    v_now bigint := tarbox._now_ns();
+    v_ino bigint;
 BEGIN
     IF p_size IS NULL OR p_size < 0 OR p_size > 17592186044416 THEN
         PERFORM tarbox._raise(CASE WHEN p_size > 0 THEN 'EFBIG' ELSE 'EINVAL' END,
@@ -47,33 +45,13 @@ BEGIN
         PERFORM tarbox._raise('EMFILE', format('this tenant already has %s open upload sessions; complete them or wait until they expire (%s)',
                                                l.max_sessions, l.session_ttl));
     END IF;
-    -- the staging inode: a regular file with no entry and no link (lookup and readdir never
-    -- see it; its blocks count towards the tenant's usage and quota like any file's)
-    SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
-    v.tenant_id := c.tenant_id;
-    v.ino := nextval(format('tarbox.ino_seq_%s', c.tenant_id)::regclass);
-    v.born := c.head;
-    v.died := 2147483647;
-    v.mode := 32768 | 420;
-    v.nlink := 0;
-    v.uid := t.default_uid;
-    v.gid := t.default_gid;
-    v.rdev := 0;
-    v.size := 0;
-    v.atime_ns := v_now;
-    v.mtime_ns := v_now;
-    v.ctime_ns := v_now;
-    v.btime_ns := v_now;
-    v.stored := 0;
-    v.text_bytes := 0;
-    v.text_lines := 0;
-    PERFORM tarbox._quota_inodes(c.tenant_id);
-    INSERT INTO tarbox.inode VALUES (v.*);
-    PERFORM tarbox._usage_add(c.tenant_id, 0, 1);
+    -- the inode complete links at the path (a regular file with no entry and no link: lookup
+    -- and readdir never see it); each chunk is staged in an inode of its own (migration 0150)
+    v_ino := tarbox._upload_staging_new(c);
     chunk_size := l.chunk_size;
     expires_at := least(now() + l.session_ttl, k.expires_at);
     INSERT INTO tarbox.upload_session AS s (tenant_id, token_id, path, size, sha256, chunk_size, layer_id, ino, expires_at)
-    VALUES (c.tenant_id, k.token_id, p_path, p_size, p_sha256, l.chunk_size, c.head, v.ino, expires_at)
+    VALUES (c.tenant_id, k.token_id, p_path, p_size, p_sha256, l.chunk_size, c.head, v_ino, expires_at)
     RETURNING s.session_id INTO session_id;
 END
 $$;
@@ -81,4 +59,4 @@ ALTER FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) OWNER TO ta
 REVOKE ALL ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) IS
-'Remote API (POST /fs/upload-session/start). Open an upload session for a file of p_size bytes whose SHA-256 is p_sha256 (64 lowercase hex digits), to be placed at absolute path p_path (bytes; links followed) by tarbox.remote_upload_complete; p_token is the caller''s bearer token (text), to which the session is tied. The data is staged in a new inode with no directory entry and no link (invisible to lookup and readdir; its blocks count towards the tenant''s usage and quota) until completion. The target is checked now as at completion: its directory must exist, an existing target must be a writable regular file. Returns (session_id, chunk_size (bytes, 16 MiB), expires_at (1 hour, or the token''s expiry if sooner)). At most 8 open sessions per tenant; expired sessions and those of revoked tokens are dropped here and by tarbox.gc. Errors: EACCES (TX013) p_token is not a live token of the caller, or the target is read-only, ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022) bad size, hash or target type, EFBIG (TX027) over 16 TiB or 65536 chunks, EMFILE (TX024) too many open sessions, EDQUOT (TX122) inode quota, ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';
+'Remote API (POST /fs/upload-session/start). Open an upload session for a file of p_size bytes whose SHA-256 is p_sha256 (64 lowercase hex digits), to be placed at absolute path p_path (bytes; links followed) by tarbox.remote_upload_complete; p_token is the caller''s bearer token (text), to which the session is tied. The file is made now as an inode with no directory entry and no link (invisible to lookup and readdir; one inode of the tenant''s usage and quota), empty until completion; each chunk is staged in an inode of its own, made by its first PUT (tarbox.remote_upload_write). The target is checked now as at completion: its directory must exist, an existing target must be a writable regular file. Returns (session_id, chunk_size (bytes, 16 MiB), expires_at (1 hour, or the token''s expiry if sooner)). At most 8 open sessions per tenant; expired sessions and those of revoked tokens are dropped here and by tarbox.gc. Errors: EACCES (TX013) p_token is not a live token of the caller, or the target is read-only, ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022) bad size, hash or target type, EFBIG (TX027) over 16 TiB or 65536 chunks, EMFILE (TX024) too many open sessions, EDQUOT (TX122) inode quota, ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';
