@@ -53,7 +53,7 @@ SELECT lives_ok(format($$SELECT tarbox.compose_mkdir(%s, 1, 'extra', 493, 1000, 
 SELECT is((SELECT array_agg(path || ' ' || change ORDER BY path) FROM tarbox.diff('1')),
           ARRAY['/base/extra A', '/base/src A', '/base/src/a.txt A', '/base/src/pkg A', '/base/src/pkg/gone.txt A', '/base/src/pkg/new.txt A'],
           'bob''s diff: exactly his changes under /base (copied-up directories and file, the whiteout, the new file and directory)');
--- rename, link, mknod, xattrs (0896-cow-rename.sql)
+-- rename, link, mknod, xattrs (sql/functions/88-compose-cow/0909-0913)
 SELECT is(convert_from(tarbox.compose_getxattr(:k, :b_ino, 'user.origin'), 'UTF8'), 'alice', 'getxattr: the publisher''s value');
 SELECT lives_ok(format($$SELECT tarbox.compose_setxattr(%s, %s, 'user.x', 'bob')$$, :k, :b_ino), 'setxattr copies up');
 SELECT is((SELECT array_agg(n ORDER BY n) FROM tarbox.compose_listxattr(:k, :b_ino) n),
