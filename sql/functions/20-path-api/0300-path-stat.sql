@@ -6,11 +6,21 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true));
+    r record := tarbox._walk_core(c, p_path, coalesce(p_follow, true));
     v tarbox.inode;
     n_path text;
     n_source text;
 BEGIN
+    IF r.compose IS NOT NULL THEN
+        -- in a composition (its mount point: its root): what the mount shows, with its inode number
+        IF r.ino IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+        END IF;
+        v := tarbox._compose_node(r.compose, r.ino);
+        RETURN QUERY SELECT tarbox._compose_ino(r.compose, v.ino), tarbox._file_type(v.mode), v.mode, v.nlink, v.uid, v.gid,
+                            v.rdev, v.size, (v.stored + 511) / 512, v.atime_ns, v.mtime_ns, v.ctime_ns, v.btime_ns, v.target;
+        RETURN;
+    END IF;
     IF r.ino IS NULL THEN
         SELECT p.mount_path, p.source_path INTO n_path, n_source FROM tarbox._native_point(c, r.parent, r.name) p;
         IF n_path IS NULL THEN
@@ -51,6 +61,6 @@ ALTER FUNCTION tarbox.stat(text, boolean, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.stat(text, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.stat(text, boolean, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.stat(text, boolean, text) IS
-'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. A native mount point (tarbox.native_match exact, stored definitions) is type native with target = its host directory (source_path expanded, {user} as written), and the attributes of its directory in the tree (ino NULL when the tree has none); a path below one is EREMOTE (TX066): the host serves it. p_path is absolute. Errors: EREMOTE (TX066), ENOENT (TX002), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). stat(2) by path (lstat(2) when p_follow is false): inode, type (file, dir, symlink, fifo, socket, chardev, blockdev), st_mode, nlink, uid, gid, rdev, size (bytes), blocks (512-byte units), times in ns since the epoch, symlink target bytes. A native mount point (tarbox.native_match exact, stored definitions) is type native with target = its host directory (source_path expanded, {user} as written), and the attributes of its directory in the tree (ino NULL when the tree has none); a path below one is EREMOTE (TX066): the host serves it. A path in a composition (tarbox.compose_list; its mount point is the composition''s root) answers what the mount shows: the published layer (copy-on-write: merged with the caller''s changes), ino the number the mount shows (2^56 | slot << 40 | the composition''s number, tarbox.compose_getattr); ''..'' of its root is the caller''s directory above it, an absolute symbolic link target starts at the caller''s root; at any p_layer a composition shows what it shows now, as a mount of that layer does. p_path is absolute. Errors: EREMOTE (TX066) below a native mount, ENOENT (TX002) (also: the composition''s publication is no longer shared), ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022) relative path.';
 COMMENT ON FUNCTION tarbox._do_stat(bytea, boolean, text) IS
 'tarbox.stat(text, boolean, text) for a path given as bytes (any byte but NUL: names that are not UTF-8). Errors: as tarbox.stat(text, ...), EINVAL (TX022) a NUL byte.';

@@ -4,13 +4,25 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, p_path, true);
+    r record := tarbox._walk_core(c, p_path, true);
     v tarbox.inode;
+    f record;
 BEGIN
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     END IF;
-    v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
+    IF r.compose IS NOT NULL THEN
+        -- in a composition: its data where the composition keeps it (tarbox._compose_file,
+        -- as tarbox.compose_read), read below as the tenant's own
+        IF (tarbox._compose_node(r.compose, r.ino)).mode & 61440 = 16384 THEN
+            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+        END IF;
+        f := tarbox._compose_file(r.compose, r.ino);
+        c := f.c;
+        v := f.v;
+    ELSE
+        v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
+    END IF;
     IF (v.mode & 61440) = 16384 THEN
         PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
     ELSIF (v.mode & 61440) <> 32768 THEN
@@ -47,4 +59,4 @@ ALTER FUNCTION tarbox.read(text, bigint, bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.read(text, bigint, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.read(text, bigint, bigint, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.read(text, bigint, bigint, text) IS
-'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a regular file by absolute path: p_length bytes (NULL = to the end) from byte p_offset, as bytea; holes read as zeros. One call returns at most 16 MiB (tarbox.limits() io_max): with a longer p_length the result is short, as with pread(2) (read on at the next offset); with NULL and more than 16 MiB to the end, EFBIG. Errors: EFBIG (TX027) more than 16 MiB to the end with p_length NULL, ENOENT (TX002), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ENOTDIR (TX020), ELOOP (TX040).';
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a regular file by absolute path: p_length bytes (NULL = to the end) from byte p_offset, as bytea; holes read as zeros. A file in a composition reads as through the mount (the published layer; copy-on-write: the caller''s copy once changed), at any p_layer. One call returns at most 16 MiB (tarbox.limits() io_max): with a longer p_length the result is short, as with pread(2) (read on at the next offset); with NULL and more than 16 MiB to the end, EFBIG. Errors: EFBIG (TX027) more than 16 MiB to the end with p_length NULL, ENOENT (TX002) (also: the composition''s publication is no longer shared), EISDIR (TX021), EINVAL (TX022) not a regular file or bad range, ENOTDIR (TX020), ELOOP (TX040).';

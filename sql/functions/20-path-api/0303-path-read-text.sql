@@ -26,4 +26,4 @@ ALTER FUNCTION tarbox.read_text(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.read_text(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.read_text(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.read_text(text, text) IS
-'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a whole regular file by absolute path as UTF-8 text (at most 16 MiB: EFBIG for a larger file). Errors: EFBIG (TX027) over 16 MiB, EILSEQ (TX084) content is not valid UTF-8 (or holds NUL), plus those of tarbox.read.';
+'As of layer p_layer (name, tag, id, ''head''; NULL = the current layer). Read a whole regular file by absolute path as UTF-8 text (at most 16 MiB: EFBIG for a larger file); in a composition as through the mount (tarbox.read). Errors: EFBIG (TX027) over 16 MiB, EILSEQ (TX084) content is not valid UTF-8 (or holds NUL), plus those of tarbox.read.';

@@ -41,8 +41,8 @@ ALTER FUNCTION tarbox.append(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.append(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.append(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.append(text, bytea) IS
-'Append bytes to the file at an absolute path (created if missing), atomically against other appenders (O_APPEND), at most 16 MiB per call. Returns the new size in bytes. Errors: EFBIG (TX027) past 16 TiB or over 16 MiB, as tarbox.write.';
+'Append bytes to the file at an absolute path (created if missing), atomically against other appenders (O_APPEND), at most 16 MiB per call. Returns the new size in bytes. Errors: EFBIG (TX027) past 16 TiB or over 16 MiB, as tarbox.write. In a composition, as the mount appends: copy-on-write into the caller''s copy (copied up first, as tarbox.compose_write), EROFS (TX030) in a read-only one.';
 COMMENT ON FUNCTION tarbox._do_append(bytea, bytea) IS
 'tarbox.append(text, bytea) for a path given as bytes (any byte but NUL). Errors: as tarbox.append(text, bytea).';
 COMMENT ON FUNCTION tarbox.append(text, text) IS
-'Append UTF-8 text to the file at an absolute path (created if missing). Returns the new size in bytes. Errors: as tarbox.write.';
+'Append UTF-8 text to the file at an absolute path (created if missing). Returns the new size in bytes. Errors: as tarbox.write. In a composition as tarbox.append(text, bytea) (copy-on-write copy-up; EROFS (TX030) read-only).';

@@ -28,6 +28,6 @@ ALTER FUNCTION tarbox.truncate(text, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.truncate(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.truncate(text, bigint) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.truncate(text, bigint) IS
-'truncate(2) by absolute path: set the file size to p_size bytes (shrink frees blocks, growth reads as zeros). Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), EINVAL (TX022), EFBIG (TX027), EROFS (TX030).';
+'truncate(2) by absolute path: set the file size to p_size bytes (shrink frees blocks, growth reads as zeros). Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), EINVAL (TX022), EFBIG (TX027), EROFS (TX030). In a composition: copy-on-write into the caller''s copy (copied up first, as tarbox.compose_setattr), EROFS (TX030) in a read-only one.';
 COMMENT ON FUNCTION tarbox._do_truncate(bytea, bigint) IS
 'tarbox.truncate(text, bigint) for a path given as bytes (any byte but NUL). Errors: as tarbox.truncate(text, bigint).';

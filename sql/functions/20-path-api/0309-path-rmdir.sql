@@ -4,13 +4,16 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    r record := tarbox._walk_core(c, p_path, false);
     v_ino bigint;
 BEGIN
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     ELSIF r.ino = 1 OR r.name IS NULL THEN
-        PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', tarbox._name_text(p_path)));
+        PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', tarbox._name_text(p_path)));  -- (a composition's mount point too)
+    ELSIF r.compose IS NOT NULL THEN  -- as the mount's rmdir (EROFS read-only)
+        PERFORM tarbox.compose_rmdir(r.compose, r.parent, r.name);
+        RETURN;
     END IF;
     v_ino := tarbox._remove_entry(c, r.parent, r.name, true);
     PERFORM tarbox._purge(c.tenant_id, c.head, v_ino);
@@ -32,4 +35,4 @@ ALTER FUNCTION tarbox.rmdir(text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.rmdir(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.rmdir(text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.rmdir(text) IS
-'rmdir(2) by absolute path: remove an empty directory. Errors: ENOENT (TX002), ENOTDIR (TX020), ENOTEMPTY (TX039), EBUSY (TX016) the root, EROFS (TX030).';
+'rmdir(2) by absolute path: remove an empty directory. Errors: ENOENT (TX002), ENOTDIR (TX020), ENOTEMPTY (TX039), EBUSY (TX016) the root, EROFS (TX030). In a composition, as the mount''s rmdir: copy-on-write through tarbox.compose_rmdir, EROFS (TX030) in a read-only one; its mount point is EBUSY (TX016).';

@@ -4,10 +4,33 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    s tarbox._resolved := tarbox._walk(c, p_src, false);
-    d tarbox._resolved := tarbox._walk(c, p_dst, true);
+    s record := tarbox._walk_core(c, p_src, false);
+    d record := tarbox._walk_core(c, p_dst, true);
     v_old bigint;
 BEGIN
+    IF s.compose IS NOT NULL OR d.compose IS NOT NULL THEN
+        -- in a composition: as the mount's rename, within it only (EXDEV across its boundary,
+        -- EROFS read-only), the mount point itself cannot move (EBUSY)
+        IF s.ino IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_src)));
+        ELSIF s.ino = 1 OR s.name IS NULL THEN
+            PERFORM tarbox._raise('EBUSY', format('cannot move %s', tarbox._name_text(p_src)));
+        END IF;
+        PERFORM tarbox._compose_cross(s.compose, d.compose, tarbox._name_text(p_dst));
+        IF d.ino IS NOT NULL AND d.compose IS NOT NULL AND d.ino IS DISTINCT FROM s.ino
+           AND (tarbox._compose_node(d.compose, d.ino)).mode & 61440 = 16384 THEN
+            d.parent := d.ino;  -- like mv(1): into an existing directory, under the source's name
+            d.name := s.name;
+        ELSE
+            d := tarbox._walk_core(c, p_dst, false);
+            IF d.name IS NULL OR d.ino = 1 THEN
+                PERFORM tarbox._raise('EBUSY', format('cannot replace %s', tarbox._name_text(p_dst)));
+            END IF;
+        END IF;
+        PERFORM tarbox._compose_cross(s.compose, d.compose, tarbox._name_text(p_dst));
+        PERFORM tarbox.compose_rename(s.compose, s.parent, s.name, d.parent, d.name, 0);
+        RETURN;
+    END IF;
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_src)));
     ELSIF s.ino = 1 OR s.name IS NULL THEN
@@ -54,4 +77,4 @@ ALTER FUNCTION tarbox.mv(text, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.mv(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.mv(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.mv(text, text) IS
-'Move or rename by absolute paths, like mv(1): when p_dst is an existing directory the source moves into it under its own name; otherwise rename(2) semantics (atomic, replaces a compatible target; a destination ending in / names a directory: ENOTDIR for a source that is not one). Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), ENOTDIR (TX020), EBUSY (TX016) the root.';
+'Move or rename by absolute paths, like mv(1): when p_dst is an existing directory the source moves into it under its own name; otherwise rename(2) semantics (atomic, replaces a compatible target; a destination ending in / names a directory: ENOTDIR for a source that is not one). Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), ENOTDIR (TX020), EBUSY (TX016) the root. In a composition, as the mount''s rename: copy-on-write within it through tarbox.compose_rename (EXDEV (TX018) for a directory of the publication, and across the composition''s boundary), EROFS (TX030) in or across a read-only one; its mount point is EBUSY (TX016).';

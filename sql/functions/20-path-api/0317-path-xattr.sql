@@ -4,8 +4,15 @@ CREATE OR REPLACE FUNCTION tarbox.getxattr(p_path bytea, p_name text)
 RETURNS bytea
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record := tarbox._walk_core(tarbox._ctx(NULL, false), p_path, true);
 BEGIN
-    RETURN tarbox.fs_getxattr(tarbox._path_ino(tarbox._ctx(NULL, false), p_path, true), convert_to(p_name, 'UTF8'), NULL);
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        RETURN tarbox.compose_getxattr(r.compose, r.ino, convert_to(p_name, 'UTF8'));  -- as the mount reads it
+    END IF;
+    RETURN tarbox.fs_getxattr(r.ino, convert_to(p_name, 'UTF8'), NULL);
 END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.getxattr(p_path text, p_name text)
@@ -21,8 +28,16 @@ CREATE OR REPLACE FUNCTION tarbox.setxattr(p_path bytea, p_name text, p_value by
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record := tarbox._walk_core(tarbox._ctx(NULL, true), p_path, true);
 BEGIN
-    PERFORM tarbox.fs_setxattr(tarbox._path_ino(tarbox._ctx(NULL, true), p_path, true), convert_to(p_name, 'UTF8'), p_value, p_flags);
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        PERFORM tarbox.compose_setxattr(r.compose, r.ino, convert_to(p_name, 'UTF8'), p_value, p_flags);  -- EROFS read-only
+        RETURN;
+    END IF;
+    PERFORM tarbox.fs_setxattr(r.ino, convert_to(p_name, 'UTF8'), p_value, p_flags);
 END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.setxattr(p_path text, p_name text, p_value bytea, p_flags int DEFAULT 0)
@@ -38,9 +53,16 @@ CREATE OR REPLACE FUNCTION tarbox.listxattr(p_path bytea)
 RETURNS SETOF text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record := tarbox._walk_core(tarbox._ctx(NULL, false), p_path, true);
 BEGIN
-    RETURN QUERY SELECT tarbox._name_text(n)
-                   FROM tarbox.fs_listxattr(tarbox._path_ino(tarbox._ctx(NULL, false), p_path, true), NULL) n;
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        RETURN QUERY SELECT tarbox._name_text(n) FROM tarbox.compose_listxattr(r.compose, r.ino) n;  -- as the mount lists them
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT tarbox._name_text(n) FROM tarbox.fs_listxattr(r.ino, NULL) n;
 END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.listxattr(p_path text)
@@ -56,8 +78,16 @@ CREATE OR REPLACE FUNCTION tarbox.removexattr(p_path bytea, p_name text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record := tarbox._walk_core(tarbox._ctx(NULL, true), p_path, true);
 BEGIN
-    PERFORM tarbox.fs_removexattr(tarbox._path_ino(tarbox._ctx(NULL, true), p_path, true), convert_to(p_name, 'UTF8'));
+    IF r.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        PERFORM tarbox.compose_removexattr(r.compose, r.ino, convert_to(p_name, 'UTF8'));  -- EROFS read-only
+        RETURN;
+    END IF;
+    PERFORM tarbox.fs_removexattr(r.ino, convert_to(p_name, 'UTF8'));
 END
 $$;
 CREATE OR REPLACE FUNCTION tarbox.removexattr(p_path text, p_name text)
@@ -85,13 +115,13 @@ GRANT EXECUTE ON FUNCTION tarbox.getxattr(bytea, text), tarbox.getxattr(text, te
                           tarbox.listxattr(bytea), tarbox.listxattr(text),
                           tarbox.removexattr(bytea, text), tarbox.removexattr(text, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.getxattr(text, text) IS
-'getxattr(2) by absolute path: the value (bytes) of extended attribute p_name. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) no user./trusted./security. namespace, EINVAL (TX022) no name after the namespace.';
+'getxattr(2) by absolute path: the value (bytes) of extended attribute p_name. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095) no user./trusted./security. namespace, EINVAL (TX022) no name after the namespace. In a composition, as the mount reads it (tarbox.compose_getxattr: copy-on-write, the caller''s copy once changed).';
 COMMENT ON FUNCTION tarbox.setxattr(text, text, bytea, int) IS
-'setxattr(2) by absolute path: set attribute p_name to p_value (<= 64 KiB); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EOPNOTSUPP (TX095), EINVAL (TX022), EROFS (TX030).';
+'setxattr(2) by absolute path: set attribute p_name to p_value (<= 64 KiB); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EOPNOTSUPP (TX095), EINVAL (TX022), EROFS (TX030). In a composition, as the mount: copy-on-write through tarbox.compose_setxattr (copied up first), EROFS (TX030) in a read-only one.';
 COMMENT ON FUNCTION tarbox.listxattr(text) IS
-'listxattr(2) by absolute path: the attribute names, sorted. Errors: ENOENT (TX002).';
+'listxattr(2) by absolute path: the attribute names, sorted. Errors: ENOENT (TX002). In a composition, as the mount lists them (tarbox.compose_listxattr).';
 COMMENT ON FUNCTION tarbox.removexattr(text, text) IS
-'removexattr(2) by absolute path. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095), EINVAL (TX022), EROFS (TX030).';
+'removexattr(2) by absolute path. Errors: ENODATA (TX061), ENOENT (TX002), EOPNOTSUPP (TX095), EINVAL (TX022), EROFS (TX030). In a composition, as the mount: copy-on-write through tarbox.compose_removexattr, EROFS (TX030) in a read-only one.';
 COMMENT ON FUNCTION tarbox.getxattr(bytea, text) IS 'tarbox.getxattr(text, text) for a path given as bytes (any byte but NUL). Errors: as tarbox.getxattr(text, text).';
 COMMENT ON FUNCTION tarbox.setxattr(bytea, text, bytea, int) IS 'tarbox.setxattr(text, text, bytea, int) for a path given as bytes (any byte but NUL). Errors: as tarbox.setxattr(text, text, bytea, int).';
 COMMENT ON FUNCTION tarbox.listxattr(bytea) IS 'tarbox.listxattr(text) for a path given as bytes (any byte but NUL). Errors: as tarbox.listxattr(text).';

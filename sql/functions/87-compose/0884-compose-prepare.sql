@@ -6,6 +6,7 @@ DECLARE
     v record;
     c tarbox._context := tarbox._ctx(NULL, false);
     r tarbox._resolved;
+    t tarbox.tenant;
 BEGIN
     FOR v IN SELECT * FROM tarbox.compose_list() l LOOP
         compose_id := v.compose_id; mount_path := v.mount_path; source := v.source; mode := v.mode;
@@ -17,7 +18,15 @@ BEGIN
                 r := NULL;  -- a missing directory on the way: made below
             END;
             IF r.ino IS NULL THEN
-                PERFORM tarbox.mkdir(v.mount_path, 493, true);
+                -- mkdir -p of the directories above (not in a composition: they cannot
+                -- overlap), then the mount point as a directory of the tenant's own tree
+                -- (tarbox.mkdir of the mount path would reach the composition's root)
+                IF strpos(substr(v.mount_path, 2), '/') > 0 THEN
+                    PERFORM tarbox.mkdir(left(v.mount_path, length(v.mount_path) - strpos(reverse(v.mount_path), '/')), 493, true);
+                END IF;
+                r := tarbox._walk(c, v.mount_path, false);
+                SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+                PERFORM tarbox.fs_mkdir(r.parent, r.name, 493, t.default_uid, t.default_gid);
                 created := true;
             END IF;
         EXCEPTION WHEN SQLSTATE 'TX030' OR SQLSTATE 'TX020' OR SQLSTATE 'TX002' OR SQLSTATE 'TX017'

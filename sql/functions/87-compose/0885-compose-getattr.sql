@@ -8,17 +8,8 @@ CREATE OR REPLACE FUNCTION tarbox.compose_getattr(p_compose int, p_ino bigint)
 RETURNS tarbox.attr
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    c tarbox._context := tarbox._compose_ctx(p_compose);
-    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
 BEGIN
-    IF tarbox._compose_is_cow(p_compose) THEN
-        RETURN tarbox._attr(tarbox._cow_inode(p_compose, p_ino));  -- the merged view (88-compose-cow)
-    END IF;
-    IF v.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
-    END IF;
-    RETURN tarbox._attr(v);
+    RETURN tarbox._attr(tarbox._compose_node(p_compose, p_ino));  -- ro, or the merged view of cow (0869)
 END
 $$;
 ALTER FUNCTION tarbox.compose_getattr(int, bigint) OWNER TO tarbox_owner;

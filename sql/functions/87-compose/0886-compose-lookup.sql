@@ -3,40 +3,12 @@ RETURNS tarbox.attr
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c tarbox._context := tarbox._compose_ctx(p_compose);
-    v_dir tarbox.inode := tarbox._inode_at(c.tenant_id, p_parent, c.layer);
-    v_ino bigint;
+    v_ino bigint := tarbox._compose_child(p_compose, p_parent, p_name);  -- ro, or the merged view of cow (0869)
 BEGIN
-    IF tarbox._compose_is_cow(p_compose) THEN  -- the merged view (88-compose-cow)
-        IF ((tarbox._cow_inode(p_compose, p_parent)).mode & 61440) <> 16384 THEN
-            PERFORM tarbox._raise('ENOTDIR', format('inode %s is not a directory', p_parent));
-        END IF;
-        IF p_name = '\x2e'::bytea THEN
-            v_ino := p_parent;
-        ELSIF p_name = '\x2e2e'::bytea THEN
-            v_ino := tarbox._cow_parent(p_compose, p_parent);
-        ELSE
-            PERFORM tarbox._check_name(p_name);
-            v_ino := (tarbox._cow_child(p_compose, p_parent, p_name)).shown;
-        END IF;
-        IF v_ino IS NULL THEN
-            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_name)));
-        END IF;
-        RETURN tarbox._attr(tarbox._cow_inode(p_compose, v_ino));
-    END IF;
-    IF v_dir.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('directory inode %s does not exist in composition %s', p_parent, p_compose));
-    ELSIF (v_dir.mode & 61440) <> 16384 THEN
-        PERFORM tarbox._raise('ENOTDIR', format('inode %s is not a directory', p_parent));
-    END IF;
-    PERFORM tarbox._check_name(p_name);
-    v_ino := CASE p_name WHEN '\x2e'::bytea THEN p_parent
-                         WHEN '\x2e2e'::bytea THEN tarbox._parent_of(c.tenant_id, p_parent, c.layer)
-                         ELSE tarbox._dentry_at(c.tenant_id, p_parent, p_name, c.layer) END;
     IF v_ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_name)));
     END IF;
-    RETURN tarbox._attr(tarbox._inode_at(c.tenant_id, v_ino, c.layer));
+    RETURN tarbox._attr(tarbox._compose_node(p_compose, v_ino));
 END
 $$;
 ALTER FUNCTION tarbox.compose_lookup(int, bigint, bytea) OWNER TO tarbox_owner;

@@ -3,29 +3,12 @@ RETURNS bytea
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c tarbox._context := tarbox._compose_ctx(p_compose);
-    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
-    n record;
+    f record := tarbox._compose_file(p_compose, p_ino);  -- where its data is (0869)
 BEGIN
-    IF tarbox._compose_is_cow(p_compose) THEN  -- the merged view (88-compose-cow): the consumer's copy when it has one
-        n := tarbox._cow_node(p_compose, p_ino);
-        IF n.upper IS NOT NULL THEN
-            c := tarbox._ctx(NULL, false);
-            v := tarbox._inode_at(c.tenant_id, n.upper, c.layer);
-        ELSE
-            v := tarbox._inode_at(c.tenant_id, n.lower, c.layer);
-        END IF;
-    END IF;
-    IF v.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
-    ELSIF (v.mode & 61440) = 16384 THEN
-        PERFORM tarbox._raise('EISDIR', format('inode %s is a directory', p_ino));
-    ELSIF (v.mode & 61440) <> 32768 THEN
-        PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file', p_ino));
-    ELSIF p_offset IS NULL OR p_offset < 0 OR p_length IS NULL OR p_length < 0 THEN
+    IF p_offset IS NULL OR p_offset < 0 OR p_length IS NULL OR p_length < 0 THEN
         PERFORM tarbox._raise('EINVAL', 'offset and length must be non-negative');
     END IF;
-    RETURN tarbox._read(c.tenant_id, c.layer, v, p_offset, least(p_length, tarbox._io_max()));
+    RETURN tarbox._read((f.c).tenant_id, (f.c).layer, f.v, p_offset, least(p_length, tarbox._io_max()));
 END
 $$;
 ALTER FUNCTION tarbox.compose_read(int, bigint, bigint, int) OWNER TO tarbox_owner;

@@ -3,15 +3,9 @@ RETURNS bytea
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c tarbox._context := tarbox._compose_ctx(p_compose);
-    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    v tarbox.inode := tarbox._compose_node(p_compose, p_ino);  -- ro, or the merged view of cow (0869)
 BEGIN
-    IF tarbox._compose_is_cow(p_compose) THEN
-        v := tarbox._cow_inode(p_compose, p_ino);  -- the merged view (88-compose-cow)
-    END IF;
-    IF v.ino IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
-    ELSIF v.target IS NULL THEN
+    IF v.target IS NULL THEN
         PERFORM tarbox._raise('EINVAL', format('inode %s is not a symbolic link', p_ino));
     END IF;
     RETURN v.target;
