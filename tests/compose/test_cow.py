@@ -10,20 +10,10 @@ from __future__ import annotations
 import errno
 import os
 
-import pytest
-
 from tests.fuse.support import Mount, run_tarbox
+from tests.compose.support import check, expect_errno
 
 
-def _check(r) -> str:
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
-def _expect(code: int, fn, *args) -> None:
-    with pytest.raises(OSError) as info:
-        fn(*args)
-    assert info.value.errno == code, (fn, args, info.value)
 
 
 def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
@@ -36,9 +26,9 @@ def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
     a.conn.execute("SELECT tarbox.mkdir('/pkg/empty')")
     a.conn.execute("SELECT tarbox.layer_new('v1')")
     name = f"cow-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name, "--to", c.name))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name, "--to", c.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}"))
     b.conn.execute("SELECT tarbox.layer_new('start')")  # B's changes: the diff from layer 1
     mb = Mount(b, tmp_path / "b").start()
     mc = Mount(c, tmp_path / "c").start()
@@ -56,8 +46,8 @@ def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
         os.unlink(base / "pkg/sub/old.py")                  # delete: a whiteout
         os.rmdir(base / "pkg/empty")
         os.chmod(base / "pkg/sub/mod.py", 0o600)
-        _expect(errno.ENOTEMPTY, os.rmdir, base / "pkg/sub")
-        _expect(errno.ENOENT, os.stat, base / "pkg/sub/old.py")
+        expect_errno(errno.ENOTEMPTY, os.rmdir, base / "pkg/sub")
+        expect_errno(errno.ENOENT, os.stat, base / "pkg/sub/old.py")
         assert sorted(os.listdir(base / "pkg")) == ["README", "added", "sub"]
         assert sorted(os.listdir(base / "pkg/sub")) == ["mod.py", "new.py"]
         assert os.stat(base / "pkg/sub/mod.py").st_mode & 0o777 == 0o600
@@ -67,11 +57,11 @@ def test_cow_composition_scenario(tenants, admin, dsn, tmp_path):
         assert (cbase / "pkg/README").read_bytes() == b"hello"
         assert sorted(os.listdir(cbase / "pkg/sub")) == ["mod.py", "old.py"]
         assert sorted(os.listdir(cbase / "pkg")) == ["README", "empty", "sub"]
-        _expect(errno.EROFS, open, cbase / "pkg/x", "w")
-        _expect(errno.EROFS, os.rename, cbase / "pkg/README", cbase / "pkg/R2")
-        _expect(errno.EROFS, os.mkfifo, cbase / "pkg/fifo")
-        _expect(errno.EROFS, os.setxattr, cbase / "pkg/README", "user.x", b"1")
-        _expect(errno.EROFS, os.link, cbase / "pkg/README", cbase / "pkg/R2")
+        expect_errno(errno.EROFS, open, cbase / "pkg/x", "w")
+        expect_errno(errno.EROFS, os.rename, cbase / "pkg/README", cbase / "pkg/R2")
+        expect_errno(errno.EROFS, os.mkfifo, cbase / "pkg/fifo")
+        expect_errno(errno.EROFS, os.setxattr, cbase / "pkg/README", "user.x", b"1")
+        expect_errno(errno.EROFS, os.link, cbase / "pkg/README", cbase / "pkg/R2")
     finally:
         mb.stop()
         mc.stop()
@@ -121,8 +111,8 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
     a.conn.execute("SELECT tarbox.write('/pkg/tmpd/t', 't')")
     a.conn.execute("SELECT tarbox.layer_new('v1')")
     name = f"cowr-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
     mb = Mount(b, tmp_path / "b").start()
     try:
         base = mb.path / "base"
@@ -131,13 +121,13 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
         os.rename(pkg / "README", pkg / "README.md")          # a publisher's file
         assert (pkg / "README.md").read_bytes() == b"hello"
         assert os.stat(pkg / "README.md").st_ino == ino
-        _expect(errno.ENOENT, os.stat, pkg / "README")
+        expect_errno(errno.ENOENT, os.stat, pkg / "README")
         # an editor's save
         (pkg / "conf.txt.tmp").write_bytes(b"v=2\n")
         os.rename(pkg / "conf.txt.tmp", pkg / "conf.txt")
         assert (pkg / "conf.txt").read_bytes() == b"v=2\n"
         assert sorted(os.listdir(pkg)) == ["README.md", "conf.txt", "sub", "tmpd"]
-        _expect(errno.EEXIST, _renameat2, pkg / "conf.txt", pkg / "README.md", 1)   # RENAME_NOREPLACE
+        expect_errno(errno.EEXIST, _renameat2, pkg / "conf.txt", pkg / "README.md", 1)   # RENAME_NOREPLACE
         # xattrs: the publisher's come along with the copy-up
         mod = pkg / "sub/mod.py"
         assert os.getxattr(mod, "user.origin") == b"a"
@@ -156,7 +146,7 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
         os.mkdir(base / "mine")
         os.rename(base / "mine", base / "mine2")
         assert (base / "mine2").is_dir()
-        _expect(errno.EXDEV, os.rename, pkg / "sub", pkg / "sub2")
+        expect_errno(errno.EXDEV, os.rename, pkg / "sub", pkg / "sub2")
         # the consumer's directory replaces a publisher's emptied one (its whiteouts go)
         os.unlink(pkg / "tmpd/t")
         os.mkdir(base / "newd")
@@ -167,9 +157,9 @@ def test_cow_rename_link_mknod_xattr(tenants, admin, dsn, tmp_path):
         assert sorted(os.listdir(pkg / "sub2")) == ["mod.py"] and not (pkg / "sub").exists()
         # across the boundary: EXDEV both ways, for rename and link
         (mb.path / "own.txt").write_bytes(b"own")
-        _expect(errno.EXDEV, os.rename, pkg / "conf.txt", mb.path / "conf.txt")
-        _expect(errno.EXDEV, os.rename, mb.path / "own.txt", pkg / "own.txt")
-        _expect(errno.EXDEV, os.link, mb.path / "own.txt", pkg / "own.txt")
+        expect_errno(errno.EXDEV, os.rename, pkg / "conf.txt", mb.path / "conf.txt")
+        expect_errno(errno.EXDEV, os.rename, mb.path / "own.txt", pkg / "own.txt")
+        expect_errno(errno.EXDEV, os.link, mb.path / "own.txt", pkg / "own.txt")
     finally:
         mb.stop()
     assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"

@@ -13,6 +13,7 @@ import tarfile
 
 from tests.conftest import DJANGO_VERSION
 from tests.fuse.support import Mount, run_tarbox
+from tests.compose.support import check
 
 TOP = f"Django-{DJANGO_VERSION}"
 #: a fingerprint of every inode, entry and block-map row A has, in every layer
@@ -20,10 +21,6 @@ ROWS_OF_A = ("SELECT (SELECT md5(string_agg(i::text, ',' ORDER BY i.ino, i.born)
              " (SELECT md5(string_agg(d::text, ',' ORDER BY d.parent_ino, d.name, d.born)) FROM tarbox.dentry d),"
              " (SELECT count(*) FROM tarbox.chunkmap) + (SELECT count(*) FROM tarbox.blockmap)")
 
-
-def _check(r) -> str:
-    assert r.returncode == 0, r.stderr
-    return r.stdout
 
 
 def _tree(root) -> dict[str, tuple[str, str]]:
@@ -44,13 +41,13 @@ def _tree(root) -> dict[str, tuple[str, str]]:
 
 def test_cow_composition_of_the_django_sdist(tenants, admin, dsn, django_sdist, tmp_path):
     a, b, c = tenants("djpub"), tenants("djcow"), tenants("djro")
-    _check(run_tarbox("--dsn", dsn, "import", str(django_sdist), f"{a.name}:/", "--layer", "django", timeout=900))
-    _check(run_tarbox("--dsn", dsn, "layer", "new", a.name, "after"))
+    check(run_tarbox("--dsn", dsn, "import", str(django_sdist), f"{a.name}:/", "--layer", "django", timeout=900))
+    check(run_tarbox("--dsn", dsn, "layer", "new", a.name, "after"))
     a_before = a.conn.execute(ROWS_OF_A).fetchone()
     name = f"dj-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "django", name, "--to", b.name, "--to", c.name))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "django", name, "--to", b.name, "--to", c.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}", "--mode", "cow"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}"))
     b.conn.execute("SELECT tarbox.layer_new('start')")  # B's changes: the diff from layer 1
 
     local = tmp_path / "local"

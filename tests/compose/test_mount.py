@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import DJANGO_VERSION
 from tests.fuse.support import Mount, run_tarbox, wait_for
+from tests.compose.support import check, expect_errno
 
 ADMIN = f"Django-{DJANGO_VERSION}/django/contrib/admin/"
 
@@ -42,15 +43,6 @@ def _tree_digest(root) -> dict[str, str]:
     return out
 
 
-def _expect(code: int, fn, *args) -> None:
-    with pytest.raises(OSError) as info:
-        fn(*args)
-    assert info.value.errno == code, (fn, args, info.value)
-
-
-def _check(r) -> str:
-    assert r.returncode == 0, r.stderr
-    return r.stdout
 
 
 @pytest.fixture
@@ -63,11 +55,11 @@ def published(tenants, admin, dsn, django_sdist, tmp_path):
         for member in src.getmembers():
             if member.name.startswith(ADMIN) or ADMIN.startswith(member.name.rstrip("/") + "/"):
                 dst.addfile(member, src.extractfile(member) if member.isfile() else None)
-    _check(run_tarbox("--dsn", dsn, "import", str(part), f"{a.name}:/", "--layer", "django", timeout=900))
-    _check(run_tarbox("--dsn", dsn, "layer", "new", a.name, "after"))
+    check(run_tarbox("--dsn", dsn, "import", str(part), f"{a.name}:/", "--layer", "django", timeout=900))
+    check(run_tarbox("--dsn", dsn, "layer", "new", a.name, "after"))
     a.conn.execute("SELECT tarbox.write('/after-secret.txt', 'not published')")
     name = f"django-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "django", name, "--to", b.name))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "django", name, "--to", b.name))
     extracted = tmp_path / "local"
     extracted.mkdir()
     with tarfile.open(part) as tf:
@@ -77,7 +69,7 @@ def published(tenants, admin, dsn, django_sdist, tmp_path):
 
 def test_ro_composition_shows_the_published_layer_exactly(published, dsn, tmp_path):
     a, b, c, name, extracted = published
-    out = _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}"))
+    out = check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/base", f"published:{name}"))
     assert "composition 1" in out
     r = run_tarbox("--dsn", dsn, "compose", "add", c.name, "/base", f"published:{name}")
     assert r.returncode == 1 and "not granted" in r.stderr, r.stderr
@@ -96,20 +88,20 @@ def test_ro_composition_shows_the_published_layer_exactly(published, dsn, tmp_pa
         top = rel.split("/")[0]
         assert not (base / "after-secret.txt").exists()  # born after the published layer
         # Read-only: every change is EROFS, across the boundary too.
-        _expect(errno.EROFS, open, base / "new.txt", "w")
-        _expect(errno.EROFS, open, f, "a")
-        _expect(errno.EROFS, os.unlink, f)
-        _expect(errno.EROFS, os.mkdir, base / "d")
-        _expect(errno.EROFS, os.rmdir, base / top)
-        _expect(errno.EROFS, os.chmod, f, 0o600)
-        _expect(errno.EROFS, os.symlink, "x", base / "l")
-        _expect(errno.EROFS, os.setxattr, f, "user.x", b"1")
-        _expect(errno.EROFS, os.rename, f, base / "renamed")
+        expect_errno(errno.EROFS, open, base / "new.txt", "w")
+        expect_errno(errno.EROFS, open, f, "a")
+        expect_errno(errno.EROFS, os.unlink, f)
+        expect_errno(errno.EROFS, os.mkdir, base / "d")
+        expect_errno(errno.EROFS, os.rmdir, base / top)
+        expect_errno(errno.EROFS, os.chmod, f, 0o600)
+        expect_errno(errno.EROFS, os.symlink, "x", base / "l")
+        expect_errno(errno.EROFS, os.setxattr, f, "user.x", b"1")
+        expect_errno(errno.EROFS, os.rename, f, base / "renamed")
         (m.path / "own.txt").write_text("b's own file")
-        _expect(errno.EROFS, os.rename, m.path / "own.txt", base / "own.txt")
-        _expect(errno.EROFS, os.rename, f, m.path / "stolen")
-        _expect(errno.EROFS, os.link, f, m.path / "hard")
-        _expect(errno.EBUSY, os.rmdir, base)  # the mount point itself
+        expect_errno(errno.EROFS, os.rename, m.path / "own.txt", base / "own.txt")
+        expect_errno(errno.EROFS, os.rename, f, m.path / "stolen")
+        expect_errno(errno.EROFS, os.link, f, m.path / "hard")
+        expect_errno(errno.EBUSY, os.rmdir, base)  # the mount point itself
         # B's own tree around it is writable as ever, and its layer diff has only B's changes.
         assert (m.path / "own.txt").read_text() == "b's own file"
         st = os.stat(f)
@@ -143,35 +135,35 @@ def small(tenants, dsn, tmp_path):
     a.conn.execute("SELECT tarbox.layer_new('v2')")
     a.conn.execute("SELECT tarbox.write('/pkg/PKG-INFO', 'changed after publishing')")
     name = f"demo-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "v1", name, "--to", b.name))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "v1", name, "--to", b.name))
     return a, b, c, name
 
 
 def test_revocation_and_unpublish_take_effect_in_a_running_mount(small, dsn, tmp_path):
     a, b, c, name = small
-    _check(run_tarbox("--dsn", dsn, "publication", "grant", name, c.name))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/opt/demo", f"published:{name}"))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/demo", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "publication", "grant", name, c.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/opt/demo", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/demo", f"published:{name}"))
     mb = Mount(b, tmp_path / "b").start()
     mc = Mount(c, tmp_path / "c").start()
     try:
         want = b"Name: demo\nVersion: 1"
         assert (mb.path / "opt/demo/pkg/PKG-INFO").read_bytes() == want
         assert (mc.path / "demo/pkg/PKG-INFO").read_bytes() == want
-        out = _check(run_tarbox("--dsn", dsn, "compose", "list", "--tenant", b.name, "--json"))
+        out = check(run_tarbox("--dsn", dsn, "compose", "list", "--tenant", b.name, "--json"))
         assert '"available": true' in out
         # Revoking C: C's mount answers ENOENT within the cache timeout; B is unaffected.
-        _check(run_tarbox("--dsn", dsn, "publication", "revoke", name, c.name))
+        check(run_tarbox("--dsn", dsn, "publication", "revoke", name, c.name))
         wait_for(lambda: not os.path.exists(mc.path / "demo/pkg/PKG-INFO"), timeout=10)
-        _expect(errno.ENOENT, os.listdir, mc.path / "demo")
+        expect_errno(errno.ENOENT, os.listdir, mc.path / "demo")
         assert (mb.path / "opt/demo/pkg/PKG-INFO").read_bytes() == want
-        out = _check(run_tarbox("--dsn", dsn, "compose", "list", "--tenant", c.name, "--json"))
+        out = check(run_tarbox("--dsn", dsn, "compose", "list", "--tenant", c.name, "--json"))
         assert '"available": false' in out
         # A published layer is frozen.
         r = run_tarbox("--dsn", dsn, "layer", "drop", a.name, "v1")
         assert r.returncode == 1 and "published" in r.stderr, r.stderr
         # Unpublishing: the compositions go too, and B's mount answers ENOENT.
-        out = _check(run_tarbox("--dsn", dsn, "unpublish", name))
+        out = check(run_tarbox("--dsn", dsn, "unpublish", name))
         assert "2 compositions removed" in out, out
         wait_for(lambda: not os.path.exists(mb.path / "opt/demo/pkg/PKG-INFO"), timeout=10)
         assert os.path.isdir(mb.path / "opt")  # B's own rows stay
@@ -191,17 +183,17 @@ def test_cli_refusals(small, dsn):
     assert r.returncode == 2 and "Invalid value" in r.stderr, r.stderr
     r = run_tarbox("--dsn", dsn, "compose", "add", b.name, "relative", f"published:{name}")
     assert r.returncode == 1 and "absolute" in r.stderr, r.stderr
-    out = _check(run_tarbox("--dsn", dsn, "publication", "list"))
+    out = check(run_tarbox("--dsn", dsn, "publication", "list"))
     assert name in out and b.name in out
-    out = _check(run_tarbox("--dsn", dsn, "publication", "list", "--tenant", c.name, "--json"))
+    out = check(run_tarbox("--dsn", dsn, "publication", "list", "--tenant", c.name, "--json"))
     assert name not in out
-    _check(run_tarbox("--dsn", dsn, "publication", "public", name, "on"))
-    out = _check(run_tarbox("--dsn", dsn, "publication", "list", "--tenant", c.name, "--json"))
+    check(run_tarbox("--dsn", dsn, "publication", "public", name, "on"))
+    out = check(run_tarbox("--dsn", dsn, "publication", "list", "--tenant", c.name, "--json"))
     assert name in out
-    _check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/p", f"published:{name}"))
-    out = _check(run_tarbox("--dsn", dsn, "compose", "list"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", c.name, "/p", f"published:{name}"))
+    out = check(run_tarbox("--dsn", dsn, "compose", "list"))
     assert c.name in out and "/p" in out
-    _check(run_tarbox("--dsn", dsn, "compose", "rm", c.name, "/p"))
+    check(run_tarbox("--dsn", dsn, "compose", "rm", c.name, "/p"))
     r = run_tarbox("--dsn", dsn, "compose", "rm", c.name, "/p")
     assert r.returncode == 1 and "composes nothing" in r.stderr, r.stderr
     r = run_tarbox("--dsn", dsn, "compose", "list", "--tenant", c.name)

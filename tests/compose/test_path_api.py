@@ -14,11 +14,8 @@ import stat
 import time
 
 from tests.fuse.support import Mount, run_tarbox
+from tests.compose.support import check
 
-
-def _check(r) -> str:
-    assert r.returncode == 0, r.stderr
-    return r.stdout
 
 
 def _sql_stat(conn, path: str) -> dict:
@@ -77,9 +74,9 @@ def test_path_api_reads_compositions_as_the_mount_shows_them(tenants, admin, dsn
               "SELECT tarbox.layer_new('v1')"):
         a.conn.execute(q)
     name = f"pathapi-{a.name[-6:]}"
-    _check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/ro", f"published:{name}"))
-    _check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/cow", f"published:{name}", "--mode", "cow"))
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/ro", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/cow", f"published:{name}", "--mode", "cow"))
     b.conn.execute("SELECT tarbox.mkdir('/home')")
     b.conn.execute("SELECT tarbox.write('/home/note.txt', 'bob''s note')")
     m = Mount(b, tmp_path / "b").start()
