@@ -47,12 +47,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(admin_dsn: str):
+def serve(admin_dsn: str, log_path: str | os.PathLike | None = None):
     """A ``tarbox serve`` process (started through the CLI, as a user would) on a free
-    localhost port for the duration of the block: yields ``(url, pid)``; stopped afterwards."""
+    localhost port for the duration of the block: yields ``(url, pid)``; stopped afterwards.
+    Its output goes to ``log_path`` (default: nowhere)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(os.devnull, "wb") as log:
+    with open(log_path or os.devnull, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "tarbox_shell", "--dsn", admin_dsn, "serve", "--listen",
                                  f"127.0.0.1:{port}", "--log-level", "warning"], cwd=REPO, stdout=log, stderr=log)
         try:

@@ -17,18 +17,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import psycopg
 import wasmtime
 
 from ..wasi import modules
+from . import http as bench_http
 from . import targets as bench_targets
 
 SCRIPT = r'''
@@ -195,35 +194,10 @@ class WasiBench:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             token = conn.execute("SELECT token FROM tarbox.tenant_token_create(%s, 'wasi-bench')",
                                  (self.tenant,)).fetchone()[0]
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
-        log = self.workdir / "wasi-serve.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "tarbox_shell", "--dsn", self.admin_dsn, "serve",
-                                     "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
-                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(url + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"tarbox serve did not come up: {log.read_text()[-300:]}")
-                time.sleep(0.1)
+        with bench_http.serve(self.admin_dsn, self.workdir / "wasi-serve.log") as (url, _pid):
             res = self.run_direct(http=(url, token))
             res["server"] = url
             return res
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
     def _run_fuse(self) -> dict:
         mnt = self.workdir / "wasi-fuse"
