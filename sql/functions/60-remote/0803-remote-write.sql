@@ -23,7 +23,7 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
     END IF;
     FOR v_attempt IN 1..3 LOOP
-        r := tarbox._walk(c, p_path, true);
+        r := tarbox._walk(c, p_path, true, true);
         EXIT WHEN r.ino IS NOT NULL;
         IF p_if_match IS NOT NULL THEN
             PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);

@@ -5,7 +5,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    r tarbox._resolved := tarbox._walk(c, p_path, false, true);
     e tarbox.entry;
     v_ino bigint;
 BEGIN

@@ -5,8 +5,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    s tarbox._resolved := tarbox._walk(c, p_from, false);
-    d tarbox._resolved := tarbox._walk(c, p_to, false);
+    s tarbox._resolved := tarbox._walk(c, p_from, false, true);
+    d tarbox._resolved := tarbox._walk(c, p_to, false, true);
     v_old bigint;
 BEGIN
     IF s.ino IS NULL THEN

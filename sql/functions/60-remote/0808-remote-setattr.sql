@@ -8,7 +8,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true));
+    r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true), true);
     e tarbox.entry;
     v_now bigint := tarbox._now_ns();
 BEGIN
