@@ -5,13 +5,26 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, p_path, true);
+    r record := tarbox._walk_core(c, p_path, true);
     v_limit int := coalesce(p_limit, 1000);
 BEGIN
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     ELSIF v_limit NOT BETWEEN 1 AND 10000 THEN
         PERFORM tarbox._raise('EINVAL', format('limit %s: list 1 to 10000 entries per call', v_limit));
+    ELSIF r.compose IS NOT NULL THEN
+        -- a directory of a composition: its entries as the mount lists them (tarbox._compose_entries),
+        -- in name-byte order, each with the mount's number and etag (tarbox._compose_entry)
+        IF (tarbox._compose_node(r.compose, r.ino)).mode & 61440 <> 16384 THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
+        END IF;
+        RETURN QUERY
+            SELECT (tarbox._compose_entry(r.compose, tarbox._compose_child(r.compose, r.ino, x.name), x.name)).*
+              FROM (SELECT y.name FROM tarbox._compose_entries(r.compose, r.ino) y
+                     WHERE p_after IS NULL OR y.name > p_after
+                     ORDER BY y.name LIMIT v_limit) x
+             ORDER BY x.name;
+        RETURN;
     ELSIF (tarbox._inode_at(c.tenant_id, r.ino, c.layer)).mode & 61440 <> 16384 THEN
         PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
     END IF;
@@ -36,4 +49,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_list(bytea, bytea, int, text) IS
-'Remote API. One page of the directory at absolute path p_path (bytes; symbolic links followed) as of layer p_layer (NULL = current): up to p_limit (1..10000, default 1000) entries in name-byte order whose names sort after p_after (NULL = from the start; pass the last name of a page to get the next), without ''.'' and ''..'', each a tarbox.entry with its etag. Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory, EINVAL (TX022) bad limit or path, ELOOP (TX040), ENAMETOOLONG (TX036).';
+'Remote API. One page of the directory at absolute path p_path (bytes; symbolic links followed) as of layer p_layer (NULL = current): up to p_limit (1..10000, default 1000) entries in name-byte order whose names sort after p_after (NULL = from the start; pass the last name of a page to get the next), without ''.'' and ''..'', each a tarbox.entry with its etag. A directory in a composition (its mount point: the composition''s root) lists what the mount shows (copy-on-write: merged with the caller''s changes, whiteouts hidden), with the mount''s numbers (tarbox._compose_entry). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory, EINVAL (TX022) bad limit or path, ELOOP (TX040), ENAMETOOLONG (TX036).';

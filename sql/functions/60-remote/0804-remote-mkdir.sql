@@ -16,7 +16,7 @@ BEGIN
     END IF;
     SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
     IF NOT coalesce(p_parents, false) THEN
-        r := tarbox._walk(c, p_path, true);
+        r := tarbox._walk(c, p_path, true, true);
         IF r.ino IS NOT NULL THEN
             PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
         END IF;
@@ -34,12 +34,12 @@ BEGIN
     FOR v_i IN 1 .. coalesce(array_length(v_parts, 1), 0) LOOP
         v_step := decode(v_parts[v_i], 'escape');
         v_prefix := v_prefix || '\x2f'::bytea || v_step;
-        r := tarbox._walk(c, v_prefix, true);
+        r := tarbox._walk(c, v_prefix, true, true);
         IF r.ino IS NULL THEN
             BEGIN
                 r.ino := (tarbox._new_inode(c, r.parent, r.name, v_mode, 0, t.default_uid, t.default_gid, NULL)).ino;
             EXCEPTION WHEN SQLSTATE 'TX017' THEN
-                r := tarbox._walk(c, v_prefix, true);
+                r := tarbox._walk(c, v_prefix, true, true);
             END;
         END IF;
         IF (tarbox._inode_at(c.tenant_id, r.ino, c.head)).mode & 61440 <> 16384 THEN
@@ -52,4 +52,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) IS
-'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030).';
+'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';

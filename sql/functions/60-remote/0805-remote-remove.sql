@@ -5,7 +5,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    r tarbox._resolved := tarbox._walk(c, p_path, false, true);
     e tarbox.entry;
     v_ino bigint;
 BEGIN
@@ -38,4 +38,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) IS
-'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030).';
+'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';

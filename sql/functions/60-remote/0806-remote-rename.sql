@@ -5,8 +5,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    s tarbox._resolved := tarbox._walk(c, p_from, false);
-    d tarbox._resolved := tarbox._walk(c, p_to, false);
+    s tarbox._resolved := tarbox._walk(c, p_from, false, true);
+    d tarbox._resolved := tarbox._walk(c, p_to, false, true);
     v_old bigint;
 BEGIN
     IF s.ino IS NULL THEN
@@ -48,4 +48,4 @@ ALTER FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) OWNER TO tarb
 REVOKE ALL ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) IS
-'Remote API. rename(2) of absolute path p_from to p_to (bytes; final symbolic links not followed), atomic, replacing a compatible target unless p_noreplace (RENAME_NOREPLACE). p_if_match: only if the source''s etag is one of these. Returns the moved entry under its new name. Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root, ESTALE (TX116), EROFS (TX030).';
+'Remote API. rename(2) of absolute path p_from to p_to (bytes; final symbolic links not followed), atomic, replacing a compatible target unless p_noreplace (RENAME_NOREPLACE). p_if_match: only if the source''s etag is one of these. Returns the moved entry under its new name. Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root, ESTALE (TX116), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';

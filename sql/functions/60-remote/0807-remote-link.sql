@@ -5,8 +5,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    s tarbox._resolved := tarbox._walk(c, p_target, false);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    s tarbox._resolved := tarbox._walk(c, p_target, false, true);
+    r tarbox._resolved := tarbox._walk(c, p_path, false, true);
 BEGIN
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_target)));
@@ -27,7 +27,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    r tarbox._resolved := tarbox._walk(c, p_path, false, true);
     t tarbox.tenant;
     v_ino bigint;
 BEGIN
@@ -49,10 +49,12 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    r tarbox._resolved := tarbox._walk(c, p_path, false);
+    r record := tarbox._walk_core(c, p_path, false);
 BEGIN
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        RETURN tarbox.compose_readlink(r.compose, r.ino);  -- as the mount reads it
     END IF;
     RETURN tarbox.fs_readlink(r.ino, c.layer);
 END
@@ -67,8 +69,8 @@ ALTER FUNCTION tarbox.remote_readlink(bytea, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.remote_readlink(bytea, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_readlink(bytea, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_link(bytea, bytea) IS
-'Remote API. link(2): a new hard link at absolute path p_path (bytes) to the existing p_target (a final symbolic link not followed). Returns the linked inode''s tarbox.entry under the new name. Errors: EEXIST (TX017), ENOENT (TX002), EPERM (TX001) directory, EMLINK (TX031), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';
+'Remote API. link(2): a new hard link at absolute path p_path (bytes) to the existing p_target (a final symbolic link not followed). Returns the linked inode''s tarbox.entry under the new name. Errors: EEXIST (TX017), ENOENT (TX002), EPERM (TX001) directory, EMLINK (TX031), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
 COMMENT ON FUNCTION tarbox.remote_symlink(bytea, bytea) IS
-'Remote API. symlink(2): a symbolic link at absolute path p_path (bytes) whose target is p_target (1..4095 bytes, kept as given, not resolved). Returns its tarbox.entry. Errors: EEXIST (TX017), ENOENT (TX002) missing directory or empty target, ENAMETOOLONG (TX036), ENOTDIR (TX020), EROFS (TX030).';
+'Remote API. symlink(2): a symbolic link at absolute path p_path (bytes) whose target is p_target (1..4095 bytes, kept as given, not resolved). Returns its tarbox.entry. Errors: EEXIST (TX017), ENOENT (TX002) missing directory or empty target, ENAMETOOLONG (TX036), ENOTDIR (TX020), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
 COMMENT ON FUNCTION tarbox.remote_readlink(bytea, text) IS
-'Remote API. readlink(2) of absolute path p_path (bytes) as of layer p_layer (NULL = current): the target bytes. Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link.';
+'Remote API. readlink(2) of absolute path p_path (bytes) as of layer p_layer (NULL = current): the target bytes; in a composition, as the mount reads it (tarbox.compose_readlink). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link.';

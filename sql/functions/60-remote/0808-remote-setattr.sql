@@ -8,7 +8,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true));
+    r tarbox._resolved := tarbox._walk(c, p_path, coalesce(p_follow, true), true);
     e tarbox.entry;
     v_now bigint := tarbox._now_ns();
 BEGIN
@@ -37,4 +37,4 @@ ALTER FUNCTION tarbox.remote_setattr(bytea, int, bigint, bigint, bigint, bigint,
 REVOKE ALL ON FUNCTION tarbox.remote_setattr(bytea, int, bigint, bigint, bigint, bigint, bigint, boolean, boolean, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_setattr(bytea, int, bigint, bigint, bigint, bigint, bigint, boolean, boolean, text[]) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_setattr(bytea, int, bigint, bigint, bigint, bigint, bigint, boolean, boolean, text[]) IS
-'Remote API. chmod, chown, truncate and utimensat in one call on absolute path p_path (bytes; links followed unless p_follow is false); NULL leaves an attribute unchanged. p_mode: permission bits (07777); p_uid/p_gid: 0..2^32-2; p_size: bytes (a file without write permission bits refuses it, EACCES); p_atime_ns/p_mtime_ns: ns since the epoch, or now for the ones left NULL when p_touch. ctime becomes now. p_if_match: only if the etag is one of these. Returns the new tarbox.entry. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size of a directory, EACCES (TX013), ESTALE (TX116), EFBIG (TX027), EROFS (TX030).';
+'Remote API. chmod, chown, truncate and utimensat in one call on absolute path p_path (bytes; links followed unless p_follow is false); NULL leaves an attribute unchanged. p_mode: permission bits (07777); p_uid/p_gid: 0..2^32-2; p_size: bytes (a file without write permission bits refuses it, EACCES); p_atime_ns/p_mtime_ns: ns since the epoch, or now for the ones left NULL when p_touch. ctime becomes now. p_if_match: only if the etag is one of these. Returns the new tarbox.entry. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size of a directory, EACCES (TX013), ESTALE (TX116), EFBIG (TX027), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';

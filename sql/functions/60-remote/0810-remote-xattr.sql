@@ -5,8 +5,16 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx_at(p_layer);
-    v_ino bigint := tarbox._path_ino(c, p_path, true);
+    r record := tarbox._walk_core(c, p_path, true);
+    v_ino bigint := r.ino;
 BEGIN
+    IF v_ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+    ELSIF r.compose IS NOT NULL THEN
+        -- as the mount reads them (tarbox.compose_listxattr, compose_getxattr)
+        RETURN QUERY SELECT n, tarbox.compose_getxattr(r.compose, v_ino, n) FROM tarbox.compose_listxattr(r.compose, v_ino) n ORDER BY n;
+        RETURN;
+    END IF;
     RETURN QUERY SELECT n, tarbox.fs_getxattr(v_ino, n, c.layer) FROM tarbox.fs_listxattr(v_ino, c.layer) n;
 END
 $$;
@@ -17,7 +25,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, true);
+    r tarbox._resolved := tarbox._walk(c, p_path, true, true);
 BEGIN
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
@@ -37,6 +45,6 @@ ALTER FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) OWNER TO tarbox_
 REVOKE ALL ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_xattrs(bytea, text) IS
-'Remote API. Every extended attribute of absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): (name, value) bytes, sorted by name. Errors: ENOENT (TX002), ENOTDIR (TX020).';
+'Remote API. Every extended attribute of absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): (name, value) bytes, sorted by name; in a composition, as the mount reads them (tarbox.compose_listxattr, compose_getxattr). Errors: ENOENT (TX002), ENOTDIR (TX020).';
 COMMENT ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) IS
-'Remote API. setxattr(2) of attribute p_name (bytes) of absolute path p_path to p_value (<= 64 KiB; NULL removes it: removexattr(2)); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Returns the file''s new tarbox.entry. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EROFS (TX030).';
+'Remote API. setxattr(2) of attribute p_name (bytes) of absolute path p_path to p_value (<= 64 KiB; NULL removes it: removexattr(2)); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Returns the file''s new tarbox.entry. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';

@@ -138,3 +138,40 @@ END
 $$;
 ALTER FUNCTION tarbox._compose_entries(int, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._compose_entries(int, bigint) FROM PUBLIC;
+
+-- tarbox._compose_entry(compose, ino, name): number p_ino of composition p_compose as the
+-- remote API's tarbox.entry named p_name (tarbox._entry_at of the inode row the mount shows:
+-- the publisher's at the published layer, in a copy-on-write composition the caller's copy when
+-- it has one), ino the number the mount shows (tarbox._compose_ino). The etag is
+-- 'k<compose>:' || the shown row's own '<ino>-<born>-<xmin>', so it changes whenever what the
+-- mount shows does (a copy-up shows another row) and never equals an etag of the tenant's own
+-- tree. Errors: ENOENT (TX002) no such inode, or the publication is no longer shared.
+CREATE OR REPLACE FUNCTION tarbox._compose_entry(p_compose int, p_ino bigint, p_name bytea) RETURNS tarbox.entry
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    c tarbox._context := tarbox._compose_ctx(p_compose);
+    v_row bigint := p_ino;
+    n record;
+    e tarbox.entry;
+BEGIN
+    IF tarbox._compose_is_cow(p_compose) THEN
+        n := tarbox._cow_node(p_compose, p_ino);  -- ENOENT when neither side has it
+        IF n.upper IS NOT NULL THEN
+            c := tarbox._ctx(NULL, false);
+            v_row := n.upper;
+        ELSE
+            v_row := n.lower;
+        END IF;
+    END IF;
+    e := tarbox._entry_at(c.tenant_id, v_row, c.layer, p_name);
+    IF e.ino IS NULL THEN
+        PERFORM tarbox._raise('ENOENT', format('inode %s does not exist in composition %s', p_ino, p_compose));
+    END IF;
+    e.ino := tarbox._compose_ino(p_compose, p_ino);
+    e.etag := 'k' || p_compose || ':' || e.etag;
+    RETURN e;
+END
+$$;
+ALTER FUNCTION tarbox._compose_entry(int, bigint, bytea) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._compose_entry(int, bigint, bytea) FROM PUBLIC;

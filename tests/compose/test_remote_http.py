@@ -1,0 +1,126 @@
+"""The HTTP API of a real ``tarbox serve`` reads compositions as the mount shows them (issue 15):
+tenant A publishes a small tree; B composes it read-only at /mnt/ro and copy-on-write at
+/mnt/cow and changes /mnt/cow through the path API (a copy-up, a whiteout). Over HTTP,
+``/stat``, ``/dir``, ``/files`` (GET with Range and If-Match), ``/readlink``, ``/xattrs`` and
+``/canonical`` give what the path API gives there (which tests/compose/test_path_api.py compares
+with the mount): names, types, sizes and the mount's inode numbers, the same bytes. Changes in
+the read-only composition are 403 EROFS (not EREMOTE); in the copy-on-write one they are still
+EREMOTE (not served yet)."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.compose.support import check
+from tests.fuse.support import run_tarbox
+from tests.server.support import Server, make_token
+
+
+@pytest.fixture(scope="module")
+def server(dsn):
+    """One ``tarbox serve`` for this module."""
+    s = Server(dsn).start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _setup(tenants, dsn, admin, server):
+    a, b = tenants("rhpub"), tenants("rhuse")
+    for q in ("SELECT tarbox.mkdir('/pkg/sub', 493, true)",
+              "SELECT tarbox.write('/pkg/README', 'hello')",
+              "SELECT tarbox.write('/pkg/sub/mod.py', 'x = 1\n')",
+              "SELECT tarbox.write('/pkg/sub/old.py', 'old\n')",
+              "SELECT tarbox.setxattr('/pkg/README', 'user.origin', 'alice'::bytea)",
+              "SELECT tarbox.ln('sub/mod.py', '/pkg/rel', true)",
+              "SELECT tarbox.layer_new('v1')"):
+        a.conn.execute(q)
+    name = f"remotehttp-{a.name[-6:]}"
+    check(run_tarbox("--dsn", dsn, "publish", a.name, "1", name, "--to", b.name))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/ro", f"published:{name}"))
+    check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/mnt/cow", f"published:{name}", "--mode", "cow"))
+    b.conn.execute("SELECT count(*) FROM tarbox.compose_prepare()")
+    b.conn.execute("SELECT tarbox.write('/mnt/cow/pkg/README', 'changed by B')")
+    b.conn.execute("SELECT tarbox.rm('/mnt/cow/pkg/sub/old.py')")
+    token = make_token(admin, b.name, "compose")
+    http = httpx.Client(base_url=server.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return a, b, http
+
+
+def _walk(b, http, top: str) -> int:
+    """Compare every path below ``top`` over HTTP with the path API; returns how many."""
+    n = 0
+    todo = [top]
+    while todo:
+        path = todo.pop()
+        ino, typ, size = b.conn.execute("SELECT ino, type, size FROM tarbox.stat(%s::text, false)", (path,)).fetchone()
+        r = http.get("/stat" + path, params={"follow": "false"})
+        assert r.status_code == 200, (path, r.text)
+        e = r.json()
+        assert (e["ino"], e["type"], e["size"]) == (ino, typ, size), path
+        n += 1
+        if typ == "dir":
+            rows = b.conn.execute("SELECT name, ino, type, size FROM tarbox.ls(%s::text)", (path,)).fetchall()
+            page = http.get("/dir" + path).json()
+            got = [(x["name"], x["ino"], x["type"], x["size"]) for x in page["entries"]]
+            assert got == sorted(rows, key=lambda row: row[0].encode()), path
+            todo.extend(f"{path}/{row[0]}" for row in rows)
+        elif typ == "symlink":
+            want = b.conn.execute("SELECT tarbox.readlink(%s::text)", (path,)).fetchone()[0]
+            r = http.get("/readlink" + path)
+            assert r.status_code == 200 and want in r.text, (path, r.text)
+        elif typ == "file":
+            want = bytes(b.conn.execute("SELECT tarbox.read(%s::text)", (path,)).fetchone()[0])
+            r = http.get("/files" + path)
+            assert r.status_code == 200 and r.content == want, path
+            assert r.headers["etag"] == f'"{e["etag"]}"', path
+            want_x = sorted(x for (x,) in b.conn.execute("SELECT * FROM tarbox.listxattr(%s::text)", (path,)))
+            r = http.get("/xattrs" + path)
+            assert r.status_code == 200, (path, r.text)
+            got_x = {x["name"]: base64.b64decode(x["value_base64"]) for x in r.json()["xattrs"]}
+            assert sorted(got_x) == want_x, (path, r.text)
+            for x in want_x:
+                want_v = bytes(b.conn.execute("SELECT tarbox.getxattr(%s::text, %s)", (path, x)).fetchone()[0])
+                assert got_x[x] == want_v, (path, x)
+    return n
+
+
+def test_http_reads_compositions_as_the_path_api(tenants, dsn, admin, server):
+    a, b, http = _setup(tenants, dsn, admin, server)
+    try:
+        assert _walk(b, http, "/mnt/ro") == 7
+        assert _walk(b, http, "/mnt/cow") == 6  # old.py is whited out
+        base_ro = 2**56 | 1 << 40  # slots by mount path: /mnt/cow 0, /mnt/ro 1
+        assert http.get("/stat/mnt/ro").json()["ino"] == base_ro | 1
+        assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
+        assert http.get("/files/mnt/cow/pkg/README").content == b"changed by B"
+        r = http.get("/files/mnt/ro/pkg/README", headers={"Range": "bytes=1-3"})
+        assert r.status_code == 206 and r.content == b"ell"
+        tag = r.headers["etag"]
+        assert http.get("/files/mnt/ro/pkg/README", headers={"If-None-Match": tag}).status_code == 304
+        assert http.get("/files/mnt/ro/pkg/rel").content == b"x = 1\n"
+        r = http.get("/canonical/mnt/ro/pkg/./sub/../rel")
+        assert r.status_code == 200 and "/mnt/ro/pkg/sub/mod.py" in r.text, r.text
+        r = http.get("/stat/mnt/ro/pkg/nope")
+        assert r.status_code == 404 and r.json()["error"] == "ENOENT"
+        # changes: EROFS in the read-only composition
+        for r in (http.put("/files/mnt/ro/pkg/README", content=b"x"),
+                  http.put("/files/mnt/ro/pkg/new.txt", content=b"x"),
+                  http.post("/dir/mnt/ro/pkg/d"),
+                  http.delete("/files/mnt/ro/pkg/README"),
+                  http.post("/move/mnt/ro/pkg/README", params={"to": "/README"}),
+                  http.post("/attrs/mnt/ro/pkg/README", json={"mode": 0o600}),
+                  http.put("/xattrs/mnt/ro/pkg/README", params={"name": "user.x"}, content=b"y")):
+            assert (r.status_code, r.json()["error"]) == (403, "EROFS"), r.text
+        # not served yet in the copy-on-write one
+        r = http.put("/files/mnt/cow/pkg/README", content=b"x")
+        assert r.json()["error"] == "EREMOTE", r.text
+        # and nothing changed
+        assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
+        assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"
+    finally:
+        http.close()
