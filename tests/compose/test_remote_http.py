@@ -16,17 +16,10 @@ import pytest
 
 from tests.compose.support import check
 from tests.fuse.support import run_tarbox
-from tests.server.support import Server, make_token
+from tests.server.conftest import server  # noqa: F401  (the HTTP tests' tarbox serve fixture)
+from tests.server.support import make_token
 
 
-@pytest.fixture(scope="module")
-def server(dsn):
-    """One ``tarbox serve`` for this module."""
-    s = Server(dsn).start()
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def _setup(tenants, dsn, admin, server):
