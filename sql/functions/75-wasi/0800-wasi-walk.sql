@@ -9,7 +9,13 @@
 -- its inode, NULL when only the last component is missing. A path that ends in '.' or '..'
 -- returns that name with the directory it denotes as ino. A path ending in '/' must name a
 -- directory (or a missing last component, for the caller to judge).
--- Errors: EPERM (TX001) the path leaves the base directory (what wasmtime answers), ENOENT
+-- Compositions (tarbox.composition): the WASI API does not serve them. A step onto a
+-- composition's mount point (tarbox._wasi_compose_check; whatever the tenant's own tree holds
+-- there) and a base numbered as a composition shows it (2^56 and above) are EREMOTE; the
+-- mount point's name still appears in a listing of its parent when the tenant's tree holds a
+-- directory there. One index probe of tarbox.composition per walk.
+-- Errors: EPERM (TX001) the path leaves the base directory (what wasmtime answers), EREMOTE
+-- (TX066) a composition (above), ENOENT
 -- (empty path or a missing intermediate directory), ENOTDIR (base or an intermediate component
 -- is not a directory, or a trailing '/' after a non-directory), ELOOP, ENAMETOOLONG (a
 -- component over 255 bytes, the path over 4096), EILSEQ (a link target that is not UTF-8).
@@ -30,6 +36,7 @@ DECLARE
     v_node tarbox.inode;
     v_target text;
     v_links int := 0;
+    v_knames bytea[];  -- the last components of the tenant's composition mount paths (NULL: none)
 BEGIN
     IF p_path IS NULL THEN
         PERFORM tarbox._raise('EINVAL', 'the path is NULL');
@@ -42,6 +49,14 @@ BEGIN
         PERFORM tarbox._raise('EPERM', format(
             '%s: an absolute path cannot be resolved beneath a preopened directory', p_path));
     END IF;
+    IF p_base >= 72057594037927936 THEN
+        -- 2^56 and above: a number a composition shows (tarbox.stat of a path in one)
+        PERFORM tarbox._raise('EREMOTE', format(
+            '%s: directory inode %s is in a composition; the WASI API does not serve compositions (the mount and the path API do)',
+            p_path, p_base));
+    END IF;
+    SELECT array_agg(convert_to(substr(k.mount_path, length(k.mount_path) - strpos(reverse(k.mount_path), '/') + 2), 'UTF8'))
+      INTO v_knames FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id;
     v_node := tarbox._inode_at(c.tenant_id, p_base, c.layer);
     IF v_node.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('directory inode %s does not exist', p_base));
@@ -75,6 +90,9 @@ BEGIN
         IF octet_length(v_name) > 255 THEN
             PERFORM tarbox._raise('ENAMETOOLONG',
                 format('%s: a component is %s bytes; the limit is 255', p_path, octet_length(v_name)));
+        END IF;
+        IF v_name = ANY (v_knames) THEN
+            PERFORM tarbox._wasi_compose_check(c, v_dirs[cardinality(v_dirs)], v_name, p_path);
         END IF;
         v_next := tarbox._dentry_at(c.tenant_id, v_dirs[cardinality(v_dirs)], v_name, c.layer);
         IF v_next IS NULL THEN

@@ -17,4 +17,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) IS
-'WASI path_create_directory (mkdirat(2)): create directory p_path (text, relative, resolved beneath directory inode p_dir without leaving it; a trailing / is allowed) with mode 0755, owned by the tenant''s default uid/gid. Returns its attributes. Errors: EEXIST (TX017) any existing name, a link included, EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_create_directory (mkdirat(2)): create directory p_path (text, relative, resolved beneath directory inode p_dir without leaving it; a trailing / is allowed) with mode 0755, owned by the tenant''s default uid/gid. Returns its attributes. Errors: EEXIST (TX017) any existing name, a link included, EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -22,4 +22,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_rmdir(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) IS
-'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

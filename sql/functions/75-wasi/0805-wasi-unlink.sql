@@ -17,4 +17,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_unlink(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_unlink(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_unlink(bigint, text) IS
-'WASI path_unlink_file (unlinkat(2)): remove the non-directory entry at relative path p_path beneath directory inode p_dir (a final link is removed, not followed). The inode lives on while open elsewhere (see tarbox.fs_unlink). Errors: ENOENT (TX002), EISDIR (TX021) a directory, ENOTDIR (TX020) a trailing / after a non-directory, EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_unlink_file (unlinkat(2)): remove the non-directory entry at relative path p_path beneath directory inode p_dir (a final link is removed, not followed). The inode lives on while open elsewhere (see tarbox.fs_unlink). Errors: ENOENT (TX002), EISDIR (TX021) a directory, ENOTDIR (TX020) a trailing / after a non-directory, EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

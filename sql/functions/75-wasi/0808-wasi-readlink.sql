@@ -20,4 +20,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_readlink(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_readlink(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_readlink(bigint, text) IS
-'WASI path_readlink (readlinkat(2)): the target (bytes) of the symbolic link at relative path p_path beneath directory inode p_dir (the directories on the way are resolved without leaving p_dir). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link, ENOTDIR (TX020), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036).';
+'WASI path_readlink (readlinkat(2)): the target (bytes) of the symbolic link at relative path p_path beneath directory inode p_dir (the directories on the way are resolved without leaving p_dir). Errors: ENOENT (TX002), EINVAL (TX022) not a symbolic link, ENOTDIR (TX020), EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036).';
