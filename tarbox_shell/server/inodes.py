@@ -69,7 +69,8 @@ ERRORS = {code: {"model": Problem, "description": text} for code, text in {
     403: "the path leads outside the base directory (EPERM), or a read-only token or "
          "historical layer (EROFS), or no permission (EACCES): the errno says which",
     404: "no such inode, file or directory (ENOENT)",
-    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY)",
+    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY), or in a composition, which the "
+         "WASI API does not serve (EREMOTE: use the path routes or the mount)",
     413: "too large (EFBIG)",
     503: "the database is unavailable; retry",
     507: "quota or space exhausted (EDQUOT, ENOSPC)",
