@@ -14,6 +14,11 @@
 -- hashes of a stripe another releaser holds are skipped and left for gc.
 -- Only up to 64 hashes per call take stripes; bulk releases (layer discard and drop, under
 -- the exclusive layer lock; gc) need none.
+-- The references are probed per hash (scalar subqueries with LIMIT 1: an index probe of
+-- blockmap_hash / chunkmap_hash each). As NOT EXISTS anti-joins, the generic plan (tenant
+-- columns have no statistics: an estimate of 7 rows per tenant) read every blockmap row of the
+-- tenant into a Materialize for each call: 4 ms per release with 1,847 rows during a Django
+-- extract, 6.0 of the 37 s of server CPU, and growing with the tenant.
 -- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
 CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
                                                  OUT blocks bigint, OUT bytes bigint)
@@ -48,8 +53,8 @@ BEGIN
     SELECT array_agg(b.hash) INTO v_locked
       FROM (SELECT b.hash FROM tarbox.block b
              WHERE b.tenant_id = p_tenant AND b.hash = ANY (p_hashes)
-               AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
-               AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+               AND (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
+               AND (SELECT true FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash LIMIT 1) IS NULL
              FOR UPDATE SKIP LOCKED) b;
     IF v_locked IS NULL THEN
         RETURN;
@@ -57,8 +62,8 @@ BEGIN
     WITH gone AS (
         DELETE FROM tarbox.block b
          WHERE b.tenant_id = p_tenant AND b.hash = ANY (v_locked)
-           AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash)
-           AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash)
+           AND (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
+           AND (SELECT true FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash LIMIT 1) IS NULL
         RETURNING octet_length(b.data) AS n)
     SELECT count(*), coalesce(sum(n), 0) INTO blocks, bytes FROM gone;
     PERFORM tarbox._usage_add(p_tenant, -bytes, 0);
