@@ -43,9 +43,12 @@ BEGIN
     IF c.layer <> c.head THEN
         RETURN 0;
     END IF;
-    FOR v_ino IN SELECT i.ino FROM tarbox.inode i
-                  WHERE i.tenant_id = c.tenant_id AND i.ino = ANY (p_inos)
-                    AND i.died = 2147483647 AND i.nlink = 0
+    -- one index probe per inode number (LATERAL ... LIMIT 1): as i.ino = ANY (p_inos), the
+    -- generic plan (no statistics on tenant_id) scanned every live inode of the tenant
+    FOR v_ino IN SELECT i.ino FROM (SELECT DISTINCT x FROM unnest(p_inos) x) u
+                  CROSS JOIN LATERAL (SELECT i.ino FROM tarbox.inode i
+                                       WHERE i.tenant_id = c.tenant_id AND i.ino = u.x
+                                         AND i.died = 2147483647 AND i.nlink = 0 LIMIT 1) i
                   ORDER BY i.ino LOOP
         IF NOT v_writing THEN
             c := tarbox._ctx(NULL, true);

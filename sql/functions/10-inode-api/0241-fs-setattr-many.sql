@@ -11,6 +11,7 @@ DECLARE
     n int := coalesce(cardinality(p_ino), 0);
     v_bad bigint;
     v_found int;
+    v_tids tid[];
 BEGIN
     IF n = 0 THEN
         RETURN 0;
@@ -33,25 +34,34 @@ BEGIN
     IF (SELECT count(DISTINCT x) FROM unnest(p_ino) x) <> n THEN
         PERFORM tarbox._raise('EINVAL', 'an inode appears twice');
     END IF;
-    SELECT count(*) INTO v_found FROM (
-        SELECT 1 FROM tarbox.inode i
-         WHERE i.tenant_id = c.tenant_id AND i.ino = ANY (p_ino) AND i.died = 2147483647
-         ORDER BY i.ino FOR UPDATE) l;
+    -- Every statement probes the inodes one by one (LATERAL ... LIMIT 1, then their ctids):
+    -- with i.ino = ANY (p_ino) or a join with unnest(p_ino), the generic plan (no statistics
+    -- on tenant_id: an estimate of 11 live inodes per tenant) read every live inode of the
+    -- tenant per call. Locked in inode-number order (the outer rows are sorted).
+    SELECT count(*) INTO v_found FROM (SELECT x FROM unnest(p_ino) x ORDER BY x) u
+     CROSS JOIN LATERAL (SELECT 1 FROM tarbox.inode i
+                          WHERE i.tenant_id = c.tenant_id AND i.ino = u.x AND i.died = 2147483647
+                          LIMIT 1 FOR UPDATE) l;
     IF v_found <> n THEN
         SELECT x INTO v_bad FROM unnest(p_ino) x
          WHERE NOT EXISTS (SELECT 1 FROM tarbox.inode i
                             WHERE i.tenant_id = c.tenant_id AND i.ino = x AND i.died = 2147483647) LIMIT 1;
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', v_bad));
     END IF;
-    PERFORM tarbox._inode_cow(c.tenant_id, c.head, i.ino) FROM tarbox.inode i
-     WHERE i.tenant_id = c.tenant_id AND i.ino = ANY (p_ino) AND i.died = 2147483647 AND i.born <> c.head;
+    PERFORM tarbox._inode_cow(c.tenant_id, c.head, u.x) FROM unnest(p_ino) u(x)
+     WHERE (SELECT i.born FROM tarbox.inode i
+             WHERE i.tenant_id = c.tenant_id AND i.ino = u.x AND i.died = 2147483647 LIMIT 1) <> c.head;
+    v_tids := ARRAY(SELECT l.ctid FROM unnest(p_ino) u(x)
+                     CROSS JOIN LATERAL (SELECT i.ctid FROM tarbox.inode i
+                                          WHERE i.tenant_id = c.tenant_id AND i.ino = u.x
+                                            AND i.died = 2147483647 LIMIT 1) l);
     UPDATE tarbox.inode i
        SET mode = CASE WHEN u.m IS NULL THEN i.mode ELSE (i.mode & 61440) | u.m END,
            uid = coalesce(u.uid, i.uid), gid = coalesce(u.gid, i.gid),
            atime_ns = coalesce(u.a, i.atime_ns), mtime_ns = coalesce(u.mt, i.mtime_ns),
            ctime_ns = tarbox._now_ns()
       FROM unnest(p_ino, p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns) AS u(ino, m, uid, gid, a, mt)
-     WHERE i.tenant_id = c.tenant_id AND i.ino = u.ino AND i.died = 2147483647;
+     WHERE i.ctid = ANY (v_tids) AND i.tenant_id = c.tenant_id AND i.ino = u.ino AND i.died = 2147483647;
     PERFORM tarbox._notify(c.tenant_id, x, NULL, NULL) FROM unnest(p_ino) x;
     RETURN n;
 END

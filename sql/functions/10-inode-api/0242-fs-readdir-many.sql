@@ -26,8 +26,12 @@ BEGIN
                    i.atime_ns, i.mtime_ns, i.ctime_ns, i.btime_ns)::tarbox.attr,
                i.target, x.names, x.vals
           FROM (SELECT DISTINCT u FROM unnest(p_dirs) u) p
-          JOIN tarbox.dentry d ON d.tenant_id = c.tenant_id AND d.parent_ino = p.u
-                              AND d.born <= c.layer AND d.died > c.layer
+          -- each directory's entries by one index scan (OFFSET 0 keeps the subquery a
+          -- parameterised scan): as a join, the generic plan (no statistics on tenant_id)
+          -- read every dentry of the tenant per call
+         CROSS JOIN LATERAL (SELECT d.* FROM tarbox.dentry d
+                              WHERE d.tenant_id = c.tenant_id AND d.parent_ino = p.u
+                                AND d.born <= c.layer AND d.died > c.layer OFFSET 0) d
           JOIN tarbox.inode i ON i.tenant_id = c.tenant_id AND i.ino = d.ino AND i.born <= c.layer AND i.died > c.layer
           LEFT JOIN LATERAL (
                 SELECT array_agg(xa.name ORDER BY xa.name) AS names, array_agg(xa.value ORDER BY xa.name) AS vals

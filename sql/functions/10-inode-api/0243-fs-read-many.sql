@@ -20,8 +20,13 @@ BEGIN
     IF FOUND THEN
         PERFORM tarbox._raise('EINVAL', format('inode %s is not a regular file at layer %s', v_bad, c.layer));
     END IF;
+    -- The inodes are probed one by one (LATERAL ... LIMIT 1: one version of an inode is visible
+    -- at a layer): as a join, the generic plan (no statistics on tenant_id) read every inode
+    -- of the tenant per call.
     SELECT sum(i.size) INTO v_total FROM (SELECT DISTINCT u FROM unnest(p_inos) u) p
-      JOIN tarbox.inode i ON i.tenant_id = c.tenant_id AND i.ino = p.u AND i.born <= c.layer AND i.died > c.layer;
+     CROSS JOIN LATERAL (SELECT i.size FROM tarbox.inode i
+                          WHERE i.tenant_id = c.tenant_id AND i.ino = p.u AND i.born <= c.layer AND i.died > c.layer
+                          LIMIT 1) i;
     IF v_total > tarbox._io_max() THEN
         PERFORM tarbox._raise('EFBIG', format('%s bytes asked for; one call reads at most %s (16 MiB): read large files with fs_read',
                                               v_total, tarbox._io_max()));
@@ -29,7 +34,9 @@ BEGIN
     RETURN QUERY
         SELECT i.ino, tarbox._read(c.tenant_id, c.layer, i, 0, i.size)
           FROM (SELECT DISTINCT u FROM unnest(p_inos) u) p
-          JOIN tarbox.inode i ON i.tenant_id = c.tenant_id AND i.ino = p.u AND i.born <= c.layer AND i.died > c.layer;
+         CROSS JOIN LATERAL (SELECT i.* FROM tarbox.inode i
+                              WHERE i.tenant_id = c.tenant_id AND i.ino = p.u AND i.born <= c.layer AND i.died > c.layer
+                              LIMIT 1) i;
 END
 $$;
 ALTER FUNCTION tarbox._do_fs_read_many(bigint[], int) OWNER TO tarbox_owner;

@@ -30,8 +30,9 @@ BEGIN
     END IF;
     v_n := (SELECT count(DISTINCT u) FROM unnest(p_inos) u);
     FOR v_x IN SELECT p.u, i.size FROM (SELECT DISTINCT u FROM unnest(p_inos) u) p
-                 JOIN tarbox.inode i ON i.tenant_id = au.tenant_id AND i.ino = p.u
-                                    AND i.born <= au.layer AND i.died > au.layer
+                CROSS JOIN LATERAL (SELECT i.size FROM tarbox.inode i  -- one probe per inode
+                                     WHERE i.tenant_id = au.tenant_id AND i.ino = p.u
+                                       AND i.born <= au.layer AND i.died > au.layer LIMIT 1) i
                 ORDER BY p.u LOOP
         w := tarbox._audit_ino(au, v_x.u);
         w.details := jsonb_build_object('bulk', v_n, 'reads', 1);
