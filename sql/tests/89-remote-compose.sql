@@ -4,7 +4,7 @@
 -- mount shows, as the path API does (89-path-compose.sql); the remote changes answer EROFS in a
 -- read-only composition and EREMOTE (not served yet) in a copy-on-write one.
 BEGIN;
-SELECT plan(42);
+SELECT plan(48);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('rc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('rc_bob') \gset
@@ -77,6 +77,16 @@ SELECT is((tarbox.remote_stat('/home/note.txt')).size, 10::bigint, 'the tenant''
 SELECT throws_ok($$SELECT * FROM tarbox.remote_write('/mnt/ro/src/a.txt', 'x')$$, 'TX030', NULL, 'remote_write -> EROFS');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_write('/mnt/ro/src/new.txt', 'x')$$, 'TX030', NULL, 'creating a file -> EROFS');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_mkdir('/mnt/ro/src/d')$$, 'TX030', NULL, 'remote_mkdir -> EROFS');
+-- as Linux's mkdir(2), EEXIST before EROFS: an existing directory is no change
+SELECT is((tarbox.remote_mkdir('/mnt/ro/src/pkg', 493, true)).ino, (tarbox.remote_stat('/mnt/ro/src/pkg')).ino,
+          'mkdir -p of a directory the composition has: its entry, with the number the mount shows');
+SELECT is((tarbox.remote_mkdir('/mnt/ro', 493, true)).type, 'dir', 'mkdir -p of the mount point itself');
+SELECT throws_ok($$SELECT * FROM tarbox.remote_mkdir('/mnt/ro/src/pkg')$$, 'TX017', NULL, 'mkdir of it -> EEXIST');
+SELECT throws_ok($$SELECT * FROM tarbox.remote_mkdir('/mnt/ro/src/a.txt', 493, true)$$, 'TX020', NULL,
+                 'mkdir -p of a file there -> ENOTDIR');
+SELECT throws_ok($$SELECT * FROM tarbox.remote_mkdir('/mnt/ro/src/pkg/new/deeper', 493, true)$$, 'TX030', NULL,
+                 'mkdir -p through an existing directory that must make one -> EROFS');
+SELECT is((tarbox.remote_mkdir('/mnt/cow/src/pkg', 493, true)).type, 'dir', 'mkdir -p of an existing copy-on-write directory');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_remove('/mnt/ro/src/a.txt')$$, 'TX030', NULL, 'remote_remove -> EROFS');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_rename('/mnt/ro/src/a.txt', '/home/a.txt')$$, 'TX030', NULL, 'remote_rename -> EROFS');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_setattr('/mnt/ro/src/a.txt', 384)$$, 'TX030', NULL, 'remote_setattr -> EROFS');

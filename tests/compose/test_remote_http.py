@@ -109,9 +109,16 @@ def test_http_reads_compositions_as_the_path_api(tenants, dsn, admin, server):
                   http.post("/attrs/mnt/ro/pkg/README", json={"mode": 0o600}),
                   http.put("/xattrs/mnt/ro/pkg/README", params={"name": "user.x"}, content=b"y")):
             assert (r.status_code, r.json()["error"]) == (403, "EROFS"), r.text
+        # an existing directory there: EEXIST before EROFS (as mkdir(2)), fine with parents=true
+        r = http.post("/dir/mnt/ro/pkg")
+        assert (r.status_code, r.json()["error"]) == (409, "EEXIST"), r.text
+        r = http.post("/dir/mnt/ro/pkg", params={"parents": "true"})
+        assert r.status_code == 201 and r.json()["ino"] == http.get("/stat/mnt/ro/pkg").json()["ino"], r.text
+        r = http.post("/dir/mnt/ro/pkg/sub/new", params={"parents": "true"})
+        assert (r.status_code, r.json()["error"]) == (403, "EROFS"), r.text
         # not served yet in the copy-on-write one
         r = http.put("/files/mnt/cow/pkg/README", content=b"x")
-        assert r.json()["error"] == "EREMOTE", r.text
+        assert (r.status_code, r.json()["error"]) == (409, "EREMOTE"), r.text
         # and nothing changed
         assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
         assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"

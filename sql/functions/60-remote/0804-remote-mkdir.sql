@@ -10,11 +10,36 @@ DECLARE
     v_parts text[];
     v_prefix bytea := ''::bytea;
     v_step bytea;
+    v_compose int;
+    v_ino bigint;
+    v_name bytea;
+    v_entry tarbox.entry;
 BEGIN
     IF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
     END IF;
     SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+    -- An existing directory in a composition (or its mount point) is EEXIST, and fine for
+    -- mkdir -p, as on Linux, where mkdir(2) answers EEXIST before EROFS: resolve the path as a
+    -- read first (only for a tenant with compositions; the walks below refuse any change in
+    -- one: EROFS read-only, EREMOTE copy-on-write).
+    IF EXISTS (SELECT 1 FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id) THEN
+        BEGIN
+            SELECT x.compose, x.ino, x.name INTO v_compose, v_ino, v_name
+              FROM tarbox._walk_core(c, p_path, true) x;
+        EXCEPTION WHEN SQLSTATE 'TX002' OR SQLSTATE 'TX020' THEN  -- ENOENT, ENOTDIR: decided below
+            v_compose := NULL;
+        END;
+        IF v_compose IS NOT NULL AND v_ino IS NOT NULL THEN
+            v_entry := tarbox._compose_entry(v_compose, v_ino, v_name);
+            IF NOT coalesce(p_parents, false) THEN
+                PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+            ELSIF v_entry.type <> 'dir' THEN
+                PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
+            END IF;
+            RETURN v_entry;
+        END IF;
+    END IF;
     IF NOT coalesce(p_parents, false) THEN
         r := tarbox._walk(c, p_path, true, true);
         IF r.ino IS NOT NULL THEN
@@ -52,4 +77,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) IS
-'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): a directory that exists there (or the mount point itself) is EEXIST (TX017), or with p_parents returned as tarbox.remote_stat shows it; making one is EROFS (TX030) in a read-only composition, as the mount answers, and EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
