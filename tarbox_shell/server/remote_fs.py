@@ -39,8 +39,7 @@ ERRORS = {code: {"model": Problem, "description": text} for code, text in {
     401: "missing, unknown, expired or revoked bearer token",
     403: "read-only token, read-only file, or historical layer (EACCES, EPERM, EROFS)",
     404: "no such file or directory (ENOENT)",
-    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY), or a change below a "
-         "copy-on-write composition, which this API does not make yet (EREMOTE)",
+    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY)",
     413: "request body over the limit (EFBIG)",
     503: "the database is unavailable; retry",
     507: "quota or space exhausted (EDQUOT, ENOSPC)",

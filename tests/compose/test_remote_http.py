@@ -116,9 +116,15 @@ def test_http_reads_compositions_as_the_path_api(tenants, dsn, admin, server):
         assert r.status_code == 201 and r.json()["ino"] == http.get("/stat/mnt/ro/pkg").json()["ino"], r.text
         r = http.post("/dir/mnt/ro/pkg/sub/new", params={"parents": "true"})
         assert (r.status_code, r.json()["error"]) == (403, "EROFS"), r.text
-        # not served yet in the copy-on-write one
+        # the copy-on-write one changes B's copy, as B's mount does
         r = http.put("/files/mnt/cow/pkg/README", content=b"x")
-        assert (r.status_code, r.json()["error"]) == (409, "EREMOTE"), r.text
+        assert r.status_code in (200, 201), r.text
+        assert http.get("/files/mnt/cow/pkg/README").content == b"x"
+        r = http.post("/dir/mnt/cow/pkg/newdir")
+        assert r.status_code == 201 and r.json()["type"] == "dir", r.text
+        r = http.delete("/files/mnt/cow/pkg/newdir")
+        assert r.status_code in (200, 204), r.text
+        assert http.get("/stat/mnt/cow/pkg/newdir").status_code == 404
         # and nothing changed
         assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
         assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"

@@ -15,6 +15,7 @@ DECLARE
     v_created boolean := false;
     v_off bigint := coalesce(p_offset, 0);
     v_n bigint := coalesce(octet_length(p_data), 0);
+    v_k int;
 BEGIN
     PERFORM tarbox._check_write(tarbox._name_text(p_path), CASE WHEN p_append THEN 0 ELSE v_off END, p_data);
     IF v_off < 0 THEN
@@ -22,46 +23,83 @@ BEGIN
     ELSIF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
     END IF;
-    FOR v_attempt IN 1..3 LOOP
-        r := tarbox._walk(c, p_path, true, true);
-        EXIT WHEN r.ino IS NOT NULL;
-        IF p_if_match IS NOT NULL THEN
-            PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
-        END IF;
-        IF tarbox._names_dir(p_path) THEN  -- open(2) with O_CREAT of name/: EISDIR
-            PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory; a file cannot be created there',
-                                                   tarbox._name_text(p_path)));
-        END IF;
-        SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+    v_k := tarbox._remote_cow(c, p_path, true);
+    IF v_k IS NOT NULL THEN
+        -- In a copy-on-write composition: the caller's copy of the file (copied up first) or a
+        -- new file in the copied-up directory (tarbox._path_file, as tarbox.write and the
+        -- mount), with the checks below made on what the mount shows (its etag).
         BEGIN
-            r.ino := (tarbox._new_inode(c, r.parent, r.name, 32768 | coalesce(p_mode, 420), 0,
-                                        t.default_uid, t.default_gid, NULL)).ino;
-            v_created := true;
-            EXIT;
-        EXCEPTION WHEN SQLSTATE 'TX017' THEN
-            -- another writer created it since the walk: take the existing file (but never
-            -- when this call must create it)
-            IF p_create_new OR p_if_none_match OR v_attempt = 3 THEN
-                RAISE;
-            END IF;
+            e := tarbox._do_remote_stat(p_path, true, NULL);
+        EXCEPTION WHEN SQLSTATE 'TX002' THEN  -- ENOENT: created below (or ENOENT again there)
+            e := NULL;
         END;
-    END LOOP;
-    v_ino := r.ino;
-    PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
-    e := tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
-    IF e.type = 'dir' THEN
-        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-    ELSIF e.type <> 'file' THEN
-        PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
-    END IF;
-    IF NOT v_created THEN
-        IF p_create_new THEN
-            PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+        IF e.ino IS NULL THEN
+            IF p_if_match IS NOT NULL THEN
+                PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
+            END IF;
+            v_ino := tarbox._path_file(c, p_path, true);
+            v_created := true;
+            IF coalesce(p_mode, 420) <> 420 THEN
+                PERFORM tarbox._inode_set(c.tenant_id, c.head, v_ino, p_mode, NULL, NULL, NULL, NULL, NULL);
+            END IF;
+        ELSE
+            IF e.type = 'dir' THEN
+                PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+            ELSIF e.type <> 'file' THEN
+                PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
+            ELSIF p_create_new THEN
+                PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+            END IF;
+            PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
+            IF (e.mode & 146) = 0 THEN
+                PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
+                                                       tarbox._name_text(p_path)));
+            END IF;
+            v_ino := tarbox._path_file(c, p_path, false);
         END IF;
-        PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
-        IF (e.mode & 146) = 0 THEN
-            PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
-                                                   tarbox._name_text(p_path)));
+        PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+    ELSE
+        FOR v_attempt IN 1..3 LOOP
+            r := tarbox._walk(c, p_path, true, true);
+            EXIT WHEN r.ino IS NOT NULL;
+            IF p_if_match IS NOT NULL THEN
+                PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
+            END IF;
+            IF tarbox._names_dir(p_path) THEN  -- open(2) with O_CREAT of name/: EISDIR
+                PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory; a file cannot be created there',
+                                                       tarbox._name_text(p_path)));
+            END IF;
+            SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+            BEGIN
+                r.ino := (tarbox._new_inode(c, r.parent, r.name, 32768 | coalesce(p_mode, 420), 0,
+                                            t.default_uid, t.default_gid, NULL)).ino;
+                v_created := true;
+                EXIT;
+            EXCEPTION WHEN SQLSTATE 'TX017' THEN
+                -- another writer created it since the walk: take the existing file (but never
+                -- when this call must create it)
+                IF p_create_new OR p_if_none_match OR v_attempt = 3 THEN
+                    RAISE;
+                END IF;
+            END;
+        END LOOP;
+        v_ino := r.ino;
+        PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
+        e := tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
+        IF e.type = 'dir' THEN
+            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+        ELSIF e.type <> 'file' THEN
+            PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
+        END IF;
+        IF NOT v_created THEN
+            IF p_create_new THEN
+                PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
+            END IF;
+            PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
+            IF (e.mode & 146) = 0 THEN
+                PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
+                                                       tarbox._name_text(p_path)));
+            END IF;
         END IF;
     END IF;
     IF p_truncate AND NOT coalesce(p_append, false) THEN
@@ -82,10 +120,13 @@ BEGIN
         -- the upload is complete: store what it wrote as text chunks, as a FUSE release does
         PERFORM tarbox._text_rechunk(c, v_ino);
     END IF;
+    IF v_k IS NOT NULL THEN
+        RETURN tarbox._do_remote_stat(p_path, true, NULL);  -- what the mount shows now
+    END IF;
     RETURN tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
 END
 $$;
 ALTER FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_write(bytea, bytea, bigint, boolean, boolean, boolean, text[], boolean, boolean, int) IS
-'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). At most 16 MiB per call (tarbox.limits() io_max). A path ending in / names a directory (EISDIR when the file would be created). Unless the tenant''s default owner is root, a change of data clears the set-user-ID/set-group-ID bits, as Linux does for an unprivileged writer. Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027) past 16 TiB or over 16 MiB, ENAMETOOLONG (TX036), EROFS (TX030) historical layer. Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. Write p_data at byte p_offset of the regular file at absolute path p_path (bytes; links followed), creating it (permission bits p_mode, default 0644, the tenant''s default owner) when missing, all in one transaction under the inode lock. p_truncate: first cut the file to p_offset bytes (0: an upload starts); p_final: afterwards the file ends where this write ends (the last chunk of an upload), and a text file is stored as text chunks (as tarbox.fs_release); p_append: write at the end (O_APPEND; p_offset ignored); p_create_new: the file must not exist (EEXIST). Preconditions on the version, checked under the lock: p_if_match (etags accepted, ''*'' = any existing file) and p_if_none_match (the file must not exist), both ESTALE when they fail. A file without any write permission bit is refused (EACCES: the remote API''s read-only flag). At most 16 MiB per call (tarbox.limits() io_max). A path ending in / names a directory (EISDIR when the file would be created). Unless the tenant''s default owner is root, a change of data clears the set-user-ID/set-group-ID bits, as Linux does for an unprivileged writer. Returns the file''s new tarbox.entry (its new etag). Errors: ENOENT (TX002) missing directory, EEXIST (TX017), ESTALE (TX116), EACCES (TX013), EISDIR (TX021), EINVAL (TX022), EFBIG (TX027) past 16 TiB or over 16 MiB, ENAMETOOLONG (TX036), EROFS (TX030) historical layer. Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; in a copy-on-write one the caller''s copy is written (the file copied up first, or made in the copied-up directory, as tarbox.write and the mount), the preconditions checked against what the mount shows, and the entry returned is what the mount shows then.';

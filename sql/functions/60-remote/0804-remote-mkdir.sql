@@ -21,8 +21,9 @@ BEGIN
     SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
     -- An existing directory in a composition (or its mount point) is EEXIST, and fine for
     -- mkdir -p, as on Linux, where mkdir(2) answers EEXIST before EROFS: resolve the path as a
-    -- read first (only for a tenant with compositions; the walks below refuse any change in
-    -- one: EROFS read-only, EREMOTE copy-on-write).
+    -- read first (only for a tenant with compositions). A directory to make in a
+    -- copy-on-write composition is made in the caller's copy (tarbox._do_mkdir, as the mount);
+    -- in a read-only one the walks below refuse it (EROFS).
     IF EXISTS (SELECT 1 FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id) THEN
         BEGIN
             SELECT x.compose, x.ino, x.name INTO v_compose, v_ino, v_name
@@ -38,6 +39,10 @@ BEGIN
                 PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
             END IF;
             RETURN v_entry;
+        END IF;
+        IF tarbox._remote_cow(c, p_path, true) IS NOT NULL THEN  -- made in the caller's copy
+            PERFORM tarbox._do_mkdir(p_path, p_mode, p_parents);
+            RETURN tarbox._do_remote_stat(p_path, true, NULL);
         END IF;
     END IF;
     IF NOT coalesce(p_parents, false) THEN
@@ -77,4 +82,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_mkdir(bytea, int, boolean) IS
-'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): a directory that exists there (or the mount point itself) is EEXIST (TX017), or with p_parents returned as tarbox.remote_stat shows it; making one is EROFS (TX030) in a read-only composition, as the mount answers, and EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. mkdir(2) of the absolute path p_path (bytes) with permission bits p_mode (default 0755), owned by the tenant''s default uid/gid. With p_parents (mkdir -p) missing parents are made too and an existing directory, ''/'' included, is not an error (also against a concurrent maker). Returns the directory''s tarbox.entry. Errors: EEXIST (TX017) exists (without p_parents), ENOTDIR (TX020) a component is not a directory, ENOENT (TX002) missing parent (without p_parents), ENAMETOOLONG (TX036), EINVAL (TX022), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): a directory that exists there (or the mount point itself) is EEXIST (TX017), or with p_parents returned as tarbox.remote_stat shows it; making one is EROFS (TX030) in a read-only composition, as the mount answers; in a copy-on-write one it is made in the caller''s copy (tarbox.compose_mkdir, as the mount and tarbox.mkdir do) and the entry has the number the mount shows.';

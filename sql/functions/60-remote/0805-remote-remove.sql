@@ -5,13 +5,31 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, false, true);
+    r tarbox._resolved;
     e tarbox.entry;
     v_ino bigint;
 BEGIN
     IF p_kind IS NULL OR p_kind NOT IN ('any', 'file', 'dir') THEN
         PERFORM tarbox._raise('EINVAL', format('kind %L: use any, file or dir', p_kind));
-    ELSIF r.ino IS NULL THEN
+    END IF;
+    IF tarbox._remote_cow(c, p_path, false) IS NOT NULL THEN
+        -- in a copy-on-write composition: what the mount shows is removed from the caller's
+        -- copy (whiteouts over the publication's entries), by the path API's composition code
+        e := tarbox._do_remote_stat(p_path, false, NULL);
+        IF p_kind = 'file' AND e.type = 'dir' THEN
+            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
+        ELSIF p_kind = 'dir' AND e.type <> 'dir' THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
+        END IF;
+        PERFORM tarbox._check_version(e, p_path, p_if_match, false);
+        IF e.type = 'dir' AND NOT coalesce(p_recursive, false) THEN
+            PERFORM tarbox._do_rmdir(p_path);
+            RETURN 1;
+        END IF;
+        RETURN tarbox._do_rm(p_path, e.type = 'dir');
+    END IF;
+    r := tarbox._walk(c, p_path, false, true);
+    IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     ELSIF r.ino = 1 OR r.name IS NULL THEN
         PERFORM tarbox._raise('EBUSY', format('refusing to remove %s', tarbox._name_text(p_path)));
@@ -38,4 +56,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_remove(bytea, text, boolean, text[]) IS
-'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. Remove the entry at absolute path p_path (bytes; a final symbolic link itself). p_kind: ''file'' (anything but a directory: unlink(2)), ''dir'' (a directory: rmdir(2), or with p_recursive everything below it too), ''any'' (either). p_if_match: only if its etag is one of these. Returns the number of entries removed. Inodes left without links go at once unless a mount of the tenant runs (tarbox.purge_orphans). Errors: ENOENT (TX002), EISDIR (TX021) a directory as file, ENOTDIR (TX020) not a directory as dir, ENOTEMPTY (TX039), EBUSY (TX016) the root, ESTALE (TX116), EINVAL (TX022) bad kind, EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; in a copy-on-write one the entry is removed from what the caller sees (its copy, whiteouts over the publication''s entries: tarbox.rm, as the mount), EBUSY (TX016) for the mount point.';

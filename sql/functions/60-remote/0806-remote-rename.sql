@@ -5,10 +5,33 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    s tarbox._resolved := tarbox._walk(c, p_from, false, true);
-    d tarbox._resolved := tarbox._walk(c, p_to, false, true);
+    s tarbox._resolved;
+    d tarbox._resolved;
+    ks record;
+    kd record;
     v_old bigint;
 BEGIN
+    IF tarbox._remote_cow(c, p_from, false) IS NOT NULL OR tarbox._remote_cow(c, p_to, false) IS NOT NULL THEN
+        -- within a copy-on-write composition, as the mount's rename (tarbox.compose_rename:
+        -- the caller's copy, whiteouts over the publication's names; EXDEV across the
+        -- composition's boundary or for a directory of the publication), the mount point EBUSY
+        ks := tarbox._walk_core(c, p_from, false);
+        kd := tarbox._walk_core(c, p_to, false);
+        IF ks.ino IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_from)));
+        ELSIF ks.ino = 1 OR ks.name IS NULL THEN
+            PERFORM tarbox._raise('EBUSY', format('cannot move %s', tarbox._name_text(p_from)));
+        ELSIF kd.name IS NULL OR kd.ino = 1 THEN
+            PERFORM tarbox._raise('EBUSY', format('cannot replace %s', tarbox._name_text(p_to)));
+        END IF;
+        PERFORM tarbox._compose_cross(ks.compose, kd.compose, tarbox._name_text(p_to));
+        PERFORM tarbox._check_version(tarbox._compose_entry(ks.compose, ks.ino, ks.name), p_from, p_if_match, false);
+        PERFORM tarbox.compose_rename(ks.compose, ks.parent, ks.name, kd.parent, kd.name,
+                                      CASE WHEN p_noreplace THEN 1 ELSE 0 END);
+        RETURN tarbox._do_remote_stat(p_to, false, NULL);
+    END IF;
+    s := tarbox._walk(c, p_from, false, true);
+    d := tarbox._walk(c, p_to, false, true);
     IF s.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_from)));
     ELSIF s.ino = 1 OR s.name IS NULL THEN
@@ -48,4 +71,4 @@ ALTER FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) OWNER TO tarb
 REVOKE ALL ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_rename(bytea, bytea, boolean, text[]) IS
-'Remote API. rename(2) of absolute path p_from to p_to (bytes; final symbolic links not followed), atomic, replacing a compatible target unless p_noreplace (RENAME_NOREPLACE). p_if_match: only if the source''s etag is one of these. Returns the moved entry under its new name. Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root, ESTALE (TX116), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. rename(2) of absolute path p_from to p_to (bytes; final symbolic links not followed), atomic, replacing a compatible target unless p_noreplace (RENAME_NOREPLACE). p_if_match: only if the source''s etag is one of these. Returns the moved entry under its new name. Errors: those of tarbox.fs_rename (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL directory into itself), EBUSY (TX016) the root, ESTALE (TX116), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; in a copy-on-write one renamed in the caller''s copy as the mount renames (tarbox.compose_rename: EXDEV (TX018) across the composition''s boundary or for a directory of the publication; its mount point EBUSY (TX016)), the entry as the mount shows it.';

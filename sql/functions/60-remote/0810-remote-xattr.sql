@@ -25,8 +25,19 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._walk(c, p_path, true, true);
+    r tarbox._resolved;
+    w record;
 BEGIN
+    IF tarbox._remote_cow(c, p_path, true) IS NOT NULL THEN  -- on the caller's copy, as the mount
+        w := tarbox._walk_core(c, p_path, true);
+        IF p_value IS NULL THEN
+            PERFORM tarbox.compose_removexattr(w.compose, w.ino, p_name);
+        ELSE
+            PERFORM tarbox.compose_setxattr(w.compose, w.ino, p_name, p_value, coalesce(p_flags, 0));
+        END IF;
+        RETURN tarbox._do_remote_stat(p_path, true, NULL);
+    END IF;
+    r := tarbox._walk(c, p_path, true, true);
     IF r.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
     END IF;
@@ -47,4 +58,4 @@ GRANT EXECUTE ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) TO ta
 COMMENT ON FUNCTION tarbox.remote_xattrs(bytea, text) IS
 'Remote API. Every extended attribute of absolute path p_path (bytes; links followed) as of layer p_layer (NULL = current): (name, value) bytes, sorted by name; in a composition, as the mount reads them (tarbox.compose_listxattr, compose_getxattr). Errors: ENOENT (TX002), ENOTDIR (TX020).';
 COMMENT ON FUNCTION tarbox.remote_setxattr(bytea, bytea, bytea, int) IS
-'Remote API. setxattr(2) of attribute p_name (bytes) of absolute path p_path to p_value (<= 64 KiB; NULL removes it: removexattr(2)); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Returns the file''s new tarbox.entry. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; EREMOTE (TX066) in a copy-on-write one (not served here yet: the path API and the mount change it).';
+'Remote API. setxattr(2) of attribute p_name (bytes) of absolute path p_path to p_value (<= 64 KiB; NULL removes it: removexattr(2)); p_flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. Returns the file''s new tarbox.entry. Errors: EEXIST (TX017), ENODATA (TX061), ENOENT (TX002), ERANGE (TX034), E2BIG (TX007), EROFS (TX030). Below a composition''s mount point (tarbox.compose_list): EROFS (TX030) in a read-only composition, as the mount answers; in a copy-on-write one set on the caller''s copy (copied up first: tarbox.compose_setxattr, compose_removexattr, as the mount).';
