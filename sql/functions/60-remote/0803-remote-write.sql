@@ -43,18 +43,7 @@ BEGIN
                 PERFORM tarbox._inode_set(c.tenant_id, c.head, v_ino, p_mode, NULL, NULL, NULL, NULL, NULL);
             END IF;
         ELSE
-            IF e.type = 'dir' THEN
-                PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-            ELSIF e.type <> 'file' THEN
-                PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
-            ELSIF p_create_new THEN
-                PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
-            END IF;
-            PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
-            IF (e.mode & 146) = 0 THEN
-                PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
-                                                       tarbox._name_text(p_path)));
-            END IF;
+            PERFORM tarbox._remote_file_check(e, p_path, p_create_new, p_if_match, p_if_none_match);
             v_ino := tarbox._path_file(c, p_path, false);
         END IF;
         PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
@@ -85,21 +74,9 @@ BEGIN
         END LOOP;
         v_ino := r.ino;
         PERFORM tarbox._lock_inode(c.tenant_id, v_ino);
-        e := tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);
-        IF e.type = 'dir' THEN
-            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-        ELSIF e.type <> 'file' THEN
-            PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
-        END IF;
-        IF NOT v_created THEN
-            IF p_create_new THEN
-                PERFORM tarbox._raise('EEXIST', format('%s already exists', tarbox._name_text(p_path)));
-            END IF;
-            PERFORM tarbox._check_version(e, p_path, p_if_match, p_if_none_match);
-            IF (e.mode & 146) = 0 THEN
-                PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
-                                                       tarbox._name_text(p_path)));
-            END IF;
+        IF NOT v_created THEN  -- (a file this call made passes them all)
+            PERFORM tarbox._remote_file_check(tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name), p_path,
+                                              p_create_new, p_if_match, p_if_none_match);
         END IF;
     END IF;
     IF p_truncate AND NOT coalesce(p_append, false) THEN

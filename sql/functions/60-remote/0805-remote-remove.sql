@@ -16,12 +16,7 @@ BEGIN
         -- in a copy-on-write composition: what the mount shows is removed from the caller's
         -- copy (whiteouts over the publication's entries), by the path API's composition code
         e := tarbox._do_remote_stat(p_path, false, NULL);
-        IF p_kind = 'file' AND e.type = 'dir' THEN
-            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-        ELSIF p_kind = 'dir' AND e.type <> 'dir' THEN
-            PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
-        END IF;
-        PERFORM tarbox._check_version(e, p_path, p_if_match, false);
+        PERFORM tarbox._remote_kind_check(e, p_path, p_kind, p_if_match);
         IF e.type = 'dir' AND NOT coalesce(p_recursive, false) THEN
             PERFORM tarbox._do_rmdir(p_path);
             RETURN 1;
@@ -39,12 +34,7 @@ BEGIN
         PERFORM tarbox._lock_inode(c.tenant_id, r.ino);
     END IF;
     e := tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
-    IF p_kind = 'file' AND e.type = 'dir' THEN
-        PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-    ELSIF p_kind = 'dir' AND e.type <> 'dir' THEN
-        PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
-    END IF;
-    PERFORM tarbox._check_version(e, p_path, p_if_match, false);
+    PERFORM tarbox._remote_kind_check(e, p_path, p_kind, p_if_match);
     IF e.type = 'dir' AND NOT coalesce(p_recursive, false) THEN
         v_ino := tarbox._remove_entry(c, r.parent, r.name, true);
         PERFORM tarbox._purge(c.tenant_id, c.head, v_ino);
