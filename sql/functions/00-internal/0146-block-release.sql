@@ -14,14 +14,16 @@
 -- hashes of a stripe another releaser holds are skipped and left for gc.
 -- Only up to 64 hashes per call take stripes; bulk releases (layer discard and drop, under
 -- the exclusive layer lock; gc) need none.
--- Every probe is by hash: the blocks by a join of the hashes with block's primary key, the
--- references by scalar subqueries with LIMIT 1 (an index probe of blockmap_hash /
--- chunkmap_hash each). The generic plan of the obvious forms (tenant columns have no
--- statistics: an estimate of 7 rows per tenant) read all of the tenant's rows per call: NOT
--- EXISTS anti-joins put every blockmap row of the tenant into a Materialize (4 ms per release
--- with 1,847 rows during a Django extract: 6.0 of its 37 s of server CPU), and b.hash = ANY
--- (p_hashes) became a filter on an index scan of the tenant's blocks (3.5 ms per release on a
--- tenant of 15,000 blocks, /tmp-style loop of 1,000 tar-like files: 6.7 of 17.8 ms per file).
+-- The release of a few hashes (the hot path: a write that replaced a block, a text file
+-- re-chunked at release) goes hash by hash, each statement an equality probe of block's primary
+-- key and of blockmap_hash / chunkmap_hash. Set-based forms left the choice to the generic plan
+-- of the session (tenant columns have no statistics: an estimate of 7 rows per tenant), and
+-- each chose a scan of the tenant's rows: NOT EXISTS anti-joins a Materialize of all its
+-- blockmap rows (4 ms per release with 1,847 rows: 6.0 of the 37 s of server CPU of a Django
+-- extract); b.hash = ANY (p_hashes) a filter on an index scan of all its blocks (3.5 ms on a
+-- tenant of 15,000 blocks); a join with unnest(p_hashes), planned while block was empty, a
+-- hash join over a sequential scan of every tenant's blocks (3.6 ms per release, 35 of 88 s of
+-- server CPU in an extract right after the tables had been vacuumed empty).
 -- Anything skipped is left for tarbox.gc(). Returns the blocks and bytes freed.
 CREATE OR REPLACE FUNCTION tarbox._block_release(p_tenant bigint, p_hashes bytea[],
                                                  OUT blocks bigint, OUT bytes bigint)
@@ -32,6 +34,8 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_locked bytea[];
+    v_h bytea;
+    v_n bigint;
 BEGIN
     blocks := 0;
     bytes := 0;
@@ -53,23 +57,46 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    SELECT array_agg(b.hash) INTO v_locked
-      FROM (SELECT b.hash FROM (SELECT DISTINCT h FROM unnest(p_hashes) h) x
-              JOIN tarbox.block b ON b.tenant_id = p_tenant AND b.hash = x.h
-             WHERE (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
+    IF cardinality(p_hashes) <= 64 THEN
+        -- hash by hash: every statement is a probe of a primary key or of blockmap_hash /
+        -- chunkmap_hash by equality with a parameter, the only plan that stays cheap whatever
+        -- the statistics were when the session planned it
+        FOREACH v_h IN ARRAY ARRAY(SELECT DISTINCT h FROM unnest(p_hashes) h) LOOP
+            PERFORM 1 FROM tarbox.block b
+              WHERE b.tenant_id = p_tenant AND b.hash = v_h
+                AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = v_h)
+                AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = v_h)
+                FOR UPDATE SKIP LOCKED;
+            CONTINUE WHEN NOT FOUND;
+            DELETE FROM tarbox.block b
+             WHERE b.tenant_id = p_tenant AND b.hash = v_h
+               AND NOT EXISTS (SELECT 1 FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = v_h)
+               AND NOT EXISTS (SELECT 1 FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = v_h)
+            RETURNING octet_length(b.data) INTO v_n;
+            IF FOUND THEN
+                blocks := blocks + 1;
+                bytes := bytes + v_n;
+            END IF;
+        END LOOP;
+    ELSE
+        -- bulk (layer discard and drop, gc): one pass over the tenant's blocks
+        SELECT array_agg(b.hash) INTO v_locked
+          FROM (SELECT b.hash FROM tarbox.block b
+                 WHERE b.tenant_id = p_tenant AND b.hash = ANY (p_hashes)
+                   AND (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
+                   AND (SELECT true FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash LIMIT 1) IS NULL
+                 FOR UPDATE SKIP LOCKED) b;
+        IF v_locked IS NULL THEN
+            RETURN;
+        END IF;
+        WITH gone AS (
+            DELETE FROM tarbox.block b
+             WHERE b.tenant_id = p_tenant AND b.hash = ANY (v_locked)
+               AND (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
                AND (SELECT true FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash LIMIT 1) IS NULL
-             FOR UPDATE OF b SKIP LOCKED) b;
-    IF v_locked IS NULL THEN
-        RETURN;
+            RETURNING octet_length(b.data) AS n)
+        SELECT count(*), coalesce(sum(n), 0) INTO blocks, bytes FROM gone;
     END IF;
-    WITH gone AS (
-        DELETE FROM tarbox.block b
-         USING unnest(v_locked) x(h)
-         WHERE b.tenant_id = p_tenant AND b.hash = x.h
-           AND (SELECT true FROM tarbox.blockmap m WHERE m.tenant_id = p_tenant AND m.hash = b.hash LIMIT 1) IS NULL
-           AND (SELECT true FROM tarbox.chunkmap k WHERE k.tenant_id = p_tenant AND k.hash = b.hash LIMIT 1) IS NULL
-        RETURNING octet_length(b.data) AS n)
-    SELECT count(*), coalesce(sum(n), 0) INTO blocks, bytes FROM gone;
     PERFORM tarbox._usage_add(p_tenant, -bytes, 0);
 END
 $$;
