@@ -4,7 +4,7 @@
 -- mount shows, as the path API does (89-path-compose.sql); the remote changes answer EROFS in a
 -- read-only composition and EREMOTE (not served yet) in a copy-on-write one.
 BEGIN;
-SELECT plan(76);
+SELECT plan(77);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('rc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('rc_bob') \gset
@@ -130,6 +130,8 @@ SELECT is((tarbox.remote_symlink('a.txt', '/mnt/cow/src/l3')).type, 'symlink', '
 SELECT is(tarbox.remote_readlink('/mnt/cow/src/l3'), 'a.txt'::bytea, 'which reads back');
 SELECT is((tarbox.remote_setattr('/mnt/cow/src/pkg/b.txt', 384)).mode & 4095, 384, 'remote_setattr (chmod)');
 SELECT is((tarbox.remote_setxattr('/mnt/cow/src/pkg/b.txt', 'user.k'::bytea, 'v'::bytea)).type, 'file', 'remote_setxattr');
+SELECT throws_ok($$SELECT * FROM tarbox.remote_setxattr('/mnt/cow/src/nope', 'user.k'::bytea, 'v'::bytea)$$, 'TX002', NULL,
+                 'remote_setxattr of a missing file -> ENOENT');
 SELECT is((SELECT array_agg(convert_from(name, 'UTF8') || '=' || convert_from(value, 'UTF8') ORDER BY name)
              FROM tarbox.remote_xattrs('/mnt/cow/src/pkg/b.txt')),
           ARRAY['user.k=v', 'user.origin=alice'], 'the copy keeps the publisher''s attribute and has the new one');

@@ -30,6 +30,9 @@ DECLARE
 BEGIN
     IF tarbox._remote_cow(c, p_path, true) IS NOT NULL THEN  -- on the caller's copy, as the mount
         w := tarbox._walk_core(c, p_path, true);
+        IF w.ino IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+        END IF;
         IF p_value IS NULL THEN
             PERFORM tarbox.compose_removexattr(w.compose, w.ino, p_name);
         ELSE
