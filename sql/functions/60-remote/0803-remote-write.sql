@@ -15,7 +15,7 @@ DECLARE
     v_created boolean := false;
     v_off bigint := coalesce(p_offset, 0);
     v_n bigint := coalesce(octet_length(p_data), 0);
-    v_k int;
+    w record;
 BEGIN
     PERFORM tarbox._check_write(tarbox._name_text(p_path), CASE WHEN p_append THEN 0 ELSE v_off END, p_data);
     IF v_off < 0 THEN
@@ -23,17 +23,12 @@ BEGIN
     ELSIF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
     END IF;
-    v_k := tarbox._remote_cow(c, p_path, true);
-    IF v_k IS NOT NULL THEN
+    w := tarbox._remote_cow(c, p_path, true);
+    IF w.compose IS NOT NULL THEN
         -- In a copy-on-write composition: the caller's copy of the file (copied up first) or a
         -- new file in the copied-up directory (tarbox._path_file, as tarbox.write and the
         -- mount), with the checks below made on what the mount shows (its etag).
-        BEGIN
-            e := tarbox._do_remote_stat(p_path, true, NULL);
-        EXCEPTION WHEN SQLSTATE 'TX002' THEN  -- ENOENT: created below (or ENOENT again there)
-            e := NULL;
-        END;
-        IF e.ino IS NULL THEN
+        IF w.ino IS NULL THEN  -- (also when a directory on the way is missing: ENOENT below)
             IF p_if_match IS NOT NULL THEN
                 PERFORM tarbox._check_version(NULL::tarbox.entry, p_path, p_if_match, false);
             END IF;
@@ -43,6 +38,7 @@ BEGIN
                 PERFORM tarbox._inode_set(c.tenant_id, c.head, v_ino, p_mode, NULL, NULL, NULL, NULL, NULL);
             END IF;
         ELSE
+            e := tarbox._compose_entry(w.compose, w.ino, w.name);
             PERFORM tarbox._remote_file_check(e, p_path, p_create_new, p_if_match, p_if_none_match);
             v_ino := tarbox._path_file(c, p_path, false);
         END IF;
@@ -97,7 +93,7 @@ BEGIN
         -- the upload is complete: store what it wrote as text chunks, as a FUSE release does
         PERFORM tarbox._text_rechunk(c, v_ino);
     END IF;
-    IF v_k IS NOT NULL THEN
+    IF w.compose IS NOT NULL THEN
         RETURN tarbox._do_remote_stat(p_path, true, NULL);  -- what the mount shows now
     END IF;
     RETURN tarbox._entry_at(c.tenant_id, v_ino, c.head, r.name);

@@ -40,7 +40,7 @@ BEGIN
             END IF;
             RETURN v_entry;
         END IF;
-        IF tarbox._remote_cow(c, p_path, true) IS NOT NULL THEN  -- made in the caller's copy
+        IF (tarbox._remote_cow(c, p_path, true)).compose IS NOT NULL THEN  -- made in the caller's copy
             PERFORM tarbox._do_mkdir(p_path, p_mode, p_parents);
             RETURN tarbox._do_remote_stat(p_path, true, NULL);
         END IF;

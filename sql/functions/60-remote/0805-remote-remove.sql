@@ -7,15 +7,20 @@ DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     r tarbox._resolved;
     e tarbox.entry;
+    w record;
     v_ino bigint;
 BEGIN
     IF p_kind IS NULL OR p_kind NOT IN ('any', 'file', 'dir') THEN
         PERFORM tarbox._raise('EINVAL', format('kind %L: use any, file or dir', p_kind));
     END IF;
-    IF tarbox._remote_cow(c, p_path, false) IS NOT NULL THEN
+    w := tarbox._remote_cow(c, p_path, false);
+    IF w.compose IS NOT NULL THEN
         -- in a copy-on-write composition: what the mount shows is removed from the caller's
         -- copy (whiteouts over the publication's entries), by the path API's composition code
-        e := tarbox._do_remote_stat(p_path, false, NULL);
+        IF w.ino IS NULL THEN
+            PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
+        END IF;
+        e := tarbox._compose_entry(w.compose, w.ino, w.name);
         PERFORM tarbox._remote_kind_check(e, p_path, p_kind, p_if_match);
         IF e.type = 'dir' AND NOT coalesce(p_recursive, false) THEN
             PERFORM tarbox._do_rmdir(p_path);

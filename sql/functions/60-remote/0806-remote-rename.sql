@@ -11,7 +11,7 @@ DECLARE
     kd record;
     v_old bigint;
 BEGIN
-    IF tarbox._remote_cow(c, p_from, false) IS NOT NULL OR tarbox._remote_cow(c, p_to, false) IS NOT NULL THEN
+    IF (tarbox._remote_cow(c, p_from, false)).compose IS NOT NULL OR (tarbox._remote_cow(c, p_to, false)).compose IS NOT NULL THEN
         -- within a copy-on-write composition, as the mount's rename (tarbox.compose_rename:
         -- the caller's copy, whiteouts over the publication's names; EXDEV across the
         -- composition's boundary or for a directory of the publication), the mount point EBUSY

@@ -8,7 +8,7 @@ DECLARE
     s tarbox._resolved;
     r tarbox._resolved;
 BEGIN
-    IF tarbox._remote_cow(c, p_path, false) IS NOT NULL OR tarbox._remote_cow(c, p_target, false) IS NOT NULL THEN
+    IF (tarbox._remote_cow(c, p_path, false)).compose IS NOT NULL OR (tarbox._remote_cow(c, p_target, false)).compose IS NOT NULL THEN
         -- into, within or out of a copy-on-write composition: as tarbox.ln and the mount
         -- (tarbox.compose_link: EXDEV across its boundary or for a file of the publication)
         PERFORM tarbox._do_ln(p_target, p_path, false);
@@ -39,7 +39,7 @@ DECLARE
     t tarbox.tenant;
     v_ino bigint;
 BEGIN
-    IF tarbox._remote_cow(c, p_path, false) IS NOT NULL THEN  -- made in the caller's copy, as tarbox.ln -s
+    IF (tarbox._remote_cow(c, p_path, false)).compose IS NOT NULL THEN  -- made in the caller's copy, as tarbox.ln -s
         PERFORM tarbox._do_ln(p_target, p_path, true);
         RETURN tarbox._do_remote_stat(p_path, false, NULL);
     END IF;

@@ -16,10 +16,10 @@ BEGIN
     IF p_mode IS NOT NULL AND (p_mode & ~4095) <> 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid mode %s (permission bits only)', p_mode));
     END IF;
-    IF tarbox._remote_cow(c, p_path, coalesce(p_follow, true)) IS NOT NULL THEN
+    w := tarbox._remote_cow(c, p_path, coalesce(p_follow, true));
+    IF w.compose IS NOT NULL THEN
         -- on the caller's copy (copied up first: tarbox.compose_setattr, as the mount), the
         -- preconditions checked against what the mount shows
-        w := tarbox._walk_core(c, p_path, coalesce(p_follow, true));
         IF w.ino IS NULL THEN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
         END IF;

@@ -28,8 +28,8 @@ DECLARE
     r tarbox._resolved;
     w record;
 BEGIN
-    IF tarbox._remote_cow(c, p_path, true) IS NOT NULL THEN  -- on the caller's copy, as the mount
-        w := tarbox._walk_core(c, p_path, true);
+    w := tarbox._remote_cow(c, p_path, true);
+    IF w.compose IS NOT NULL THEN  -- on the caller's copy, as the mount
         IF w.ino IS NULL THEN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', tarbox._name_text(p_path)));
         END IF;
