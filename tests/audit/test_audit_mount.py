@@ -53,8 +53,11 @@ def mounted(full, tmp_path):
 def test_caller_of_each_request_is_recorded(mounted, full):
     """A child process creates, writes and renames: each record carries its pid and ids."""
     after = _mark(full)
+    # (the second write lands inside the text the first one stored: the block part it makes
+    # is re-chunked by the release, which therefore has a record of its own)
     script = ("import os, sys\np = sys.argv[1]\nos.mkdir(p + '/d')\n"
-              "with open(p + '/d/f', 'w') as f: f.write('x' * 10)\n"
+              "fd = os.open(p + '/d/f', os.O_WRONLY | os.O_CREAT, 0o644)\n"
+              "os.write(fd, b'x' * 10); os.pwrite(fd, b'y', 0); os.close(fd)\n"
               "os.rename(p + '/d/f', p + '/d/g')\nprint(os.getpid())\n")
     out = subprocess.run([sys.executable, "-c", script, str(mounted.path)], capture_output=True, text=True,
                          check=True)
@@ -68,9 +71,10 @@ def test_caller_of_each_request_is_recorded(mounted, full):
     changes = [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows if r[0] not in ("lookup", "release")]
     me = (os.getuid(), os.getgid())
     assert changes == [("mkdir", True, "/d", None, *me), ("create", True, "/d/f", None, *me),
-                       ("write", True, "/d/f", None, *me), ("rename", True, "/d/f", "/d/g", *me)], rows
+                       ("write", True, "/d/f", None, *me), ("write", True, "/d/f", None, *me),
+                       ("rename", True, "/d/f", "/d/g", *me)], rows
     assert [(r[1], r[3] in ("/d/f", "/d/g"), r[5], r[6]) for r in rows if r[0] == "release"] == [(True, True, *me)]
-    assert [r[8] for r in rows if r[0] == "write"] == [10]
+    assert [r[8] for r in rows if r[0] == "write"] == [10, 1]
     assert any(r[0] == "lookup" and r[3] == "/d/f" for r in rows), "full level records lookups"
 
 
@@ -329,26 +333,36 @@ def test_native_mount_records_follow_the_level(full, admin, tmp_path):
 
 
 def test_text_changes_carry_their_line_counts(mounted, full):
-    """Writing a text file through the mount and closing it: the release re-chunks the text
-    and its record carries the lines added and deleted, with the caller who opened it."""
+    """Writing a text file through the mount: a write that appends text is stored as text
+    at once and its record carries the lines it added; a write inside the text makes a block
+    part, which the release re-chunks, and the release's record carries the lines of that
+    change; both with the caller who made them."""
     after = _mark(full)
     p = mounted / "notes.txt"
     p.write_text("one\ntwo\nthree\n")
     with open(p, "a") as f:
         f.write("four\n")
+    with open(p, "r+") as f:
+        f.seek(4)
+        f.write("TWO")
 
-    def releases():
-        return full.conn.execute("SELECT path, lines_added, lines_deleted FROM tarbox.audit "
-                                 "WHERE seq > %s AND op = 'release' ORDER BY at_ns, seq", (after,)).fetchall()
+    def changes():
+        return full.conn.execute("SELECT op, path, lines_added, lines_deleted FROM tarbox.audit "
+                                 "WHERE seq > %s AND op IN ('write', 'release') ORDER BY at_ns, seq",
+                                 (after,)).fetchall()
 
-    wait_for(lambda: len(releases()) >= 2, timeout=20)
-    assert releases() == [("/notes.txt", 3, 0), ("/notes.txt", 1, 0)], releases()
-    rows = full.conn.execute("SELECT pid, uid FROM tarbox.audit WHERE seq > %s AND op = 'release'",
+    wait_for(lambda: any(r[0] == "release" for r in changes()), timeout=20)
+    rows = changes()
+    assert rows[:3] == [("write", "/notes.txt", 3, 0), ("write", "/notes.txt", 1, 0),
+                        ("write", "/notes.txt", None, None)], rows
+    assert [r[0] for r in rows[3:]] == ["release"] and rows[3][2] >= 1, rows
+    rows = full.conn.execute("SELECT pid, uid FROM tarbox.audit WHERE seq > %s AND op IN ('write', 'release')",
                              (after,)).fetchall()
     assert all(pid == os.getpid() and uid == os.getuid() for pid, uid in rows), rows
+    release = changes()[3]
     changed = full.conn.execute("SELECT lines_added, lines_deleted FROM tarbox.audit_changes_by_path "
                                 "WHERE path = '/notes.txt'").fetchone()
-    assert changed == (4, 0), changed
+    assert changed == (4 + release[2], release[3]), changed
 
 
 def test_lookups_at_full_are_reported_in_batches(mounted, full):

@@ -82,6 +82,10 @@ def test_flush_stores_open_files_and_makes_them_durable(mnt, tenant):
         fh.flush()
         text_bytes = ("SELECT i.text_bytes FROM tarbox.stat('/open.txt') s"
                       " JOIN tarbox.inode i ON i.ino = s.ino AND i.died = 2147483647")
+        assert tenant.conn.execute(text_bytes).fetchone()[0] == 500, "appended text is stored as text at once"
+        fh.seek(0)
+        fh.write("L")  # inside the text: the text moves into the block part
+        fh.flush()
         assert tenant.conn.execute(text_bytes).fetchone()[0] == 0, "written, not yet stored as text"
         with open(flush, "w") as f:
             f.write("1")

@@ -9,7 +9,8 @@
 -- old list is the file's text in the layer before, and its unchanged chunks come back to life:
 -- rewriting a whole file that differs in one line from the previous layer costs about one
 -- chunk and two map rows.
--- Returns the lines added and deleted (difflib over the changed chunks, tarbox._line_stats).
+-- Returns the lines added and deleted (difflib over the changed chunks, tarbox._line_stats;
+-- for an append, the new text starting with the old, the lines after the old ones).
 -- Updates size-independent columns of the live inode row: text_bytes (= the file size
 -- afterwards, which the caller has set or keeps), text_lines, stored. Caller holds the inode
 -- lock and has checked the thresholds.
@@ -121,9 +122,10 @@ BEGIN
     IF octet_length(v_old_mid) = 0 THEN
         -- nothing replaced: every new line is added (what difflib says, without the call)
         v_stats := ARRAY[coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)::int, 0];
-    ELSIF substring(v_old_mid FROM octet_length(v_old_mid) FOR 1) = '\x0a'::bytea
-          AND substring(v_new_mid FROM 1 FOR octet_length(v_old_mid)) = v_old_mid THEN
-        -- an append after a complete line: the lines after the old ones are added, none deleted
+    ELSIF substring(v_new_mid FROM 1 FOR octet_length(v_old_mid)) = v_old_mid THEN
+        -- an append: the lines after the old ones are added, none deleted; a last line the
+        -- append completes is not counted as changed, so that a file written in pieces
+        -- (tarbox._text_append, one per FUSE write) counts each of its lines once
         v_stats := ARRAY[(coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)
                           - coalesce((SELECT sum(o_nl[g]) FROM generate_series(p + 1, v_nold - s) g), 0))::int, 0];
     ELSE
