@@ -91,14 +91,16 @@ def test_random_text_edits(tenant, lines, steps, no_final_newline):
             content = content + more
             got = conn.execute("SELECT tarbox.fs_release(%s)", (ino,)).fetchone()[0]
             if is_text(old) and is_text(content):
-                # stored as text by the write itself, whose record has the lines after the
-                # old ones (a last line the append completes is not counted as changed)
-                assert got is None, "an append of text to a text file leaves nothing to re-chunk"
-                if more:
+                # an append: the lines after the old ones (a last line it completes is not
+                # counted as changed); into an empty file the write itself stores text
+                want = (len(content.splitlines()) - len(old.splitlines()), 0)
+                if old:
+                    assert tuple(got) == want, "fs_release counts the lines the append added"
+                else:
+                    assert got is None, "the first write to an empty file leaves nothing to re-chunk"
                     rec = conn.execute("SELECT lines_added, lines_deleted FROM tarbox.audit_log WHERE op = 'write' "
                                        "AND ino = %s ORDER BY at_ns DESC, seq DESC LIMIT 1", (ino,)).fetchone()
-                    want = (len(content.splitlines()) - len(old.splitlines()), 0)
-                    assert tuple(rec) == want, "the append's record counts the lines it added"
+                    assert tuple(rec) == want, "the write's record counts the lines it added"
             else:
                 assert got is None, "no line statistics for a file that is not text"
         elif op == "overwrite":
