@@ -3,11 +3,10 @@
 -- overlap). Writes go to the file's block part: only the 64 KiB blocks the range touches are
 -- rewritten (a block rewritten in the layer it was born in releases its old content at once),
 -- trailing zeros of a block are not stored and an all-zero block is a hole; a gap past the old
--- end becomes a hole. An append to a file that is text up to its end, of text, is stored as
--- text chunks at once (tarbox._text_append: the file's last chunk is cut again with it). A
--- write into the text part first moves the text from the chunk it lands in to the end into
--- the block part (tarbox._text_spill); other appends never touch the text part. A block part
--- is cut into chunks when the file is released (tarbox.fs_release). Updates size, mtime,
+-- end becomes a hole. The first write of text to an empty file is stored as text chunks at
+-- once (tarbox._text_append). A write into the text part first moves the text from the chunk
+-- it lands in to the end into the block part (tarbox._text_spill); appends never touch the
+-- text part. A block part is cut into chunks when the file is released (tarbox.fs_release). Updates size, mtime,
 -- ctime and stored. Takes the inode lock.
 -- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG, EDQUOT.
 CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
@@ -50,7 +49,7 @@ BEGIN
     IF v_n = 0 THEN
         RETURN 0;
     END IF;
-    IF v_off = v.size AND tarbox._text_append(c, v, p_data, v_now) THEN
+    IF v_off = 0 AND v.size = 0 AND tarbox._text_append(c, v, p_data, v_now) THEN
         PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
         RETURN v_n;
     END IF;
