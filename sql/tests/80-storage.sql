@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(88);
+SELECT plan(90);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).
 CREATE FUNCTION pg_temp.src(n int, seed int DEFAULT 0) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -187,6 +187,18 @@ SELECT is(pg_temp.blocks_of(:a_id) - :blocks1, 5::bigint,
 SELECT tarbox.fs_release(:sw) AS w \gset
 SELECT is((SELECT stored FROM tarbox.inode WHERE ino = :sw AND died = 2147483647), 200000::bigint, 'stored counts the 200,000 bytes once');
 SELECT is((SELECT count(*) FROM tarbox.fsck() WHERE check_name = 'garbage'), 0::bigint, 'and no block is garbage');
+-- O_TRUNC and the same content again through FUSE in a new layer: the first write to the
+-- emptied file brings the chunks of the layer before back instead of mapping new ones
+SELECT tarbox.write('/again.py', pg_temp.src(2000)) AS w \gset
+SELECT pg_temp.ino('/again.py') AS again \gset
+SELECT * FROM tarbox.layer_new('rewrite-through-fuse') \gset
+SELECT (tarbox.fs_setattr(:again, NULL, NULL, NULL, 0, NULL, NULL)).size AS w \gset
+SELECT tarbox.fs_write(:again, 0, convert_to(pg_temp.src(2000), 'UTF8')) AS w \gset
+SELECT is((SELECT row(count(*) FILTER (WHERE k.born = l.layer_id), count(*) > 1)::text
+             FROM tarbox.chunkmap k, tarbox.layer l
+            WHERE k.ino = :again AND k.died = 2147483647 AND l.name = 'rewrite-through-fuse'),
+          '(0,t)', 'truncated and written again with the same text: every chunk row of the layer before is live again, none new');
+SELECT is(tarbox.read_text('/again.py'), pg_temp.src(2000), '... and the file reads back');
 
 -- ---- Holes store nothing; st_blocks counts what is stored ---------------------------------------
 SELECT tarbox.write('/sparse', ''::bytea) AS w \gset

@@ -6,8 +6,8 @@
 -- end becomes a hole. The first write of text to an empty file is stored as text chunks at
 -- once (tarbox._text_append). A write into the text part first moves the text from the chunk
 -- it lands in to the end into the block part (tarbox._text_spill); appends never touch the
--- text part. A block part is cut into chunks when the file is released (tarbox.fs_release). Updates size, mtime,
--- ctime and stored. Takes the inode lock.
+-- text part. A block part is cut into chunks when the file is released (tarbox.fs_release).
+-- Updates size, mtime, ctime and stored. Takes the inode lock.
 -- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG, EDQUOT.
 CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
                                          p_data bytea, p_append boolean)
