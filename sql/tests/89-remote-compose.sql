@@ -2,9 +2,10 @@
 -- remote_list, remote_read, remote_readlink, remote_canonicalize and remote_xattrs answer below
 -- a composition's mount point (and at it: its root) what the mount shows, with the numbers the
 -- mount shows, as the path API does (89-path-compose.sql); the remote changes answer EROFS in a
--- read-only composition and EREMOTE (not served yet) in a copy-on-write one.
+-- read-only composition and change a copy-on-write one as the mount does; names that are not
+-- UTF-8 come back as their bytes.
 BEGIN;
-SELECT plan(77);
+SELECT plan(79);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('rc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('rc_bob') \gset
@@ -157,6 +158,19 @@ RESET ROLE;
 SET ROLE :"alice";
 SELECT is(tarbox.read('/src/pkg/b.txt'), 'beta'::bytea, 'the publisher''s file is unchanged');
 SELECT is((SELECT count(*)::int FROM tarbox.fsck()), 0, 'fsck clean for alice');
+-- A directory name that is not UTF-8, in a publication: remote_canonicalize gives its bytes
+SELECT tarbox.mkdir('\x2f6f64642fff'::bytea, 493, true);
+SELECT tarbox.write('\x2f6f64642fff2f66'::bytea, 'f'::bytea);
+SELECT tarbox.layer_new('v2');
+RESET ROLE;
+SELECT tarbox.publish('rc_alice', 'v1', 'rcodd', ARRAY['rc_bob']) IS NOT NULL;  -- the layer the directory was made in
+SELECT tarbox.compose_add('rc_bob', '/mnt/odd', 'published:rcodd', 'ro') AS k_odd \gset
+SET ROLE :"bob";
+SELECT count(*) FROM tarbox.compose_prepare();
+SELECT is(tarbox.remote_canonicalize('\x2f6d6e742f6f64642f6f64642fff2f2e2f'::bytea), '\x2f6d6e742f6f64642f6f64642fff'::bytea,
+          'remote_canonicalize of a directory whose name is not UTF-8, in a composition: its bytes (/mnt/odd/odd/\xff)');
+SELECT is(tarbox.remote_canonicalize('\x2f6d6e742f6f64642f6f64642fff2f66'::bytea), '\x2f6d6e742f6f64642f6f64642fff2f66'::bytea,
+          '... and of a file in it');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -12,9 +12,9 @@ BEGIN
     ELSIF r.compose IS NOT NULL THEN
         -- in a composition: its mount point and the path inside (tarbox._compose_path)
         IF r.ino = 1 OR r.name IS NULL OR (tarbox._compose_node(r.compose, r.ino)).mode & 61440 = 16384 THEN
-            RETURN convert_to(tarbox._compose_path(r.compose, r.ino), 'UTF8');
+            RETURN tarbox._compose_path_bytes(r.compose, r.ino);
         END IF;
-        RETURN convert_to(tarbox._compose_path(r.compose, r.parent), 'UTF8') || '\x2f'::bytea || r.name;
+        RETURN tarbox._compose_path_bytes(r.compose, r.parent) || '\x2f'::bytea || r.name;
     ELSIF r.ino = 1 THEN
         RETURN '\x2f'::bytea;
     ELSIF r.name IS NULL OR (tarbox._inode_at(c.tenant_id, r.ino, c.layer)).mode & 61440 = 16384 THEN
@@ -28,4 +28,4 @@ ALTER FUNCTION tarbox.remote_canonicalize(bytea, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.remote_canonicalize(bytea, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_canonicalize(bytea, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_canonicalize(bytea, text) IS
-'Remote API. realpath(3) of absolute path p_path (bytes) as of layer p_layer (NULL = current): the absolute path (bytes) with every symbolic link, ''.'' and ''..'' resolved and no repeated or trailing ''/''; in a composition, the path as the mount shows it (the mount point and the path inside; directory names that are not UTF-8 appear there as \xNN, tarbox._compose_path). Errors: ENOENT (TX002) missing, ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
+'Remote API. realpath(3) of absolute path p_path (bytes) as of layer p_layer (NULL = current): the absolute path (bytes) with every symbolic link, ''.'' and ''..'' resolved and no repeated or trailing ''/''; in a composition, the path as the mount shows it (the mount point and the path inside, names as bytes like everywhere else). Errors: ENOENT (TX002) missing, ENOTDIR (TX020), ELOOP (TX040), ENAMETOOLONG (TX036), EINVAL (TX022).';
