@@ -265,7 +265,9 @@ def test_close_writes_the_held_bytes_and_stores_text_as_a_release(ht, admin):
             "SELECT i.size, i.text_bytes, i.text_lines FROM tarbox.stat('/c.txt') s JOIN tarbox.inode i "
             "ON i.ino = s.ino AND i.died = 2147483647").fetchone()
 
-    assert layout() == (4, 0, 0)
+    assert layout() == (4, 4, 2), "the first write of text to an empty file is stored as text at once"
+    assert ht.http.patch(f"{ht.api}/inodes/{ino}/data", params={"offset": 1}, content=b"\n").status_code == 200
+    assert layout() == (4, 0, 0), "a write inside the text moves it into the block part"
     r = ht.http.post(close, params={"offset": 4}, content=b"c\n")
     assert (r.status_code, r.json()) == (200, {"position": 6}), r.text
     assert layout() == (6, 6, 3)

@@ -1,16 +1,18 @@
--- tarbox._write(ctx, ino, offset, data, append): write bytes into a regular file at an offset
+DROP FUNCTION IF EXISTS tarbox._write(tarbox._context, bigint, bigint, bytea, boolean);
+-- tarbox._write(ctx, ino, offset, data, append, text): write bytes into a regular file at an offset
 -- (bytes; with append, at the current end, read under the inode lock so concurrent appends never
 -- overlap). Writes go to the file's block part: only the 64 KiB blocks the range touches are
 -- rewritten (a block rewritten in the layer it was born in releases its old content at once),
 -- trailing zeros of a block are not stored and an all-zero block is a hole; a gap past the old
 -- end becomes a hole. The first write of text to an empty file is stored as text chunks at
--- once (tarbox._text_append). A write into the text part first moves the text from the chunk
+-- once (tarbox._text_append), unless `text` is false (an upload chunk's staging inode, whose
+-- block-map rows tarbox.remote_upload_complete moves into the file). A write into the text part first moves the text from the chunk
 -- it lands in to the end into the block part (tarbox._text_spill); appends never touch the
 -- text part. A block part is cut into chunks when the file is released (tarbox.fs_release).
 -- Updates size, mtime, ctime and stored. Takes the inode lock.
 -- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG, EDQUOT.
 CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
-                                         p_data bytea, p_append boolean)
+                                         p_data bytea, p_append boolean, p_text boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -49,7 +51,7 @@ BEGIN
     IF v_n = 0 THEN
         RETURN 0;
     END IF;
-    IF v_off = 0 AND v.size = 0 AND tarbox._text_append(c, v, p_data, v_now) THEN
+    IF v_off = 0 AND v.size = 0 AND p_text AND tarbox._text_append(c, v, p_data, v_now) THEN
         PERFORM tarbox._notify(c.tenant_id, p_ino, NULL, NULL);
         RETURN v_n;
     END IF;
@@ -97,5 +99,5 @@ BEGIN
     RETURN v_n;
 END
 $$;
-ALTER FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean) FROM PUBLIC;
+ALTER FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._write(tarbox._context, bigint, bigint, bytea, boolean, boolean) FROM PUBLIC;

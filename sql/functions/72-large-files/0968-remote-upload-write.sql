@@ -36,8 +36,9 @@ BEGIN
         IF u.ino IS NULL THEN  -- the chunk's first piece: its staging inode (migration 0150)
             u.ino := tarbox._upload_staging_new(c);
         END IF;
-        -- at the chunk's place in the file: its blocks have their final numbers
-        PERFORM tarbox._write(c, u.ino, u.offset_ + p_pos, p_data, false);
+        -- at the chunk's place in the file: its blocks have their final numbers (and blocks
+        -- they stay: never text, whose map rows complete could not move)
+        PERFORM tarbox._write(c, u.ino, u.offset_ + p_pos, p_data, false, false);
     END IF;
     u.received := p_pos + v_n;
     u.done := false;
