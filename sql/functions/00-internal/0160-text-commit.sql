@@ -125,7 +125,7 @@ BEGIN
     ELSIF substring(v_new_mid FROM 1 FOR octet_length(v_old_mid)) = v_old_mid THEN
         -- an append: the lines after the old ones are added, none deleted; a last line the
         -- append completes is not counted as changed, so that a file written in pieces (its
-        -- first write stored as text by tarbox._text_append, the rest re-chunked by its
+        -- first write stored as text by tarbox._text_first_write, the rest re-chunked by its
         -- release) counts each of its lines once
         v_stats := ARRAY[(coalesce((SELECT sum(p_lines[g]) FROM generate_series(p + 1, v_nnew - s) g), 0)
                           - coalesce((SELECT sum(o_nl[g]) FROM generate_series(p + 1, v_nold - s) g), 0))::int, 0];

@@ -1,4 +1,4 @@
--- tarbox._text_append(ctx, v, data, now): store the first bytes written to empty regular file
+-- tarbox._text_first_write(ctx, v, data, now): store the first bytes written to empty regular file
 -- `v` (its live inode row, read under the inode lock; size 0) directly as text chunks when they
 -- are text: no NUL byte, valid UTF-8, within the tenant's thresholds (text_max_bytes,
 -- text_max_lines) and at most 1 MiB. Sets size, mtime and ctime (`now`, ns) like any write,
@@ -14,7 +14,7 @@
 -- A file emptied in this layer whose earlier version was text (O_TRUNC, then the new content)
 -- goes through tarbox._text_commit, which brings its unchanged chunks of the layer before back.
 -- Caller holds the inode lock and has checked the size limit. Errors: EDQUOT.
-CREATE OR REPLACE FUNCTION tarbox._text_append(c tarbox._context, v tarbox.inode, p_data bytea, p_now bigint)
+CREATE OR REPLACE FUNCTION tarbox._text_first_write(c tarbox._context, v tarbox.inode, p_data bytea, p_now bigint)
 RETURNS boolean
 LANGUAGE plpgsql
 AS $$
@@ -68,5 +68,5 @@ BEGIN
     RETURN true;
 END
 $$;
-ALTER FUNCTION tarbox._text_append(tarbox._context, tarbox.inode, bytea, bigint) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._text_append(tarbox._context, tarbox.inode, bytea, bigint) FROM PUBLIC;
+ALTER FUNCTION tarbox._text_first_write(tarbox._context, tarbox.inode, bytea, bigint) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._text_first_write(tarbox._context, tarbox.inode, bytea, bigint) FROM PUBLIC;
