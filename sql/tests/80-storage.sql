@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(90);
+SELECT plan(91);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).
 CREATE FUNCTION pg_temp.src(n int, seed int DEFAULT 0) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -199,6 +199,16 @@ SELECT is((SELECT row(count(*) FILTER (WHERE k.born = l.layer_id), count(*) > 1)
             WHERE k.ino = :again AND k.died = 2147483647 AND l.name = 'rewrite-through-fuse'),
           '(0,t)', 'truncated and written again with the same text: every chunk row of the layer before is live again, none new');
 SELECT is(tarbox.read_text('/again.py'), pg_temp.src(2000), '... and the file reads back');
+-- one line of 1 MiB and more of it later: the 16 KiB piece that ended the line then is the
+-- same bytes as a piece inside it now, with another line count (0 instead of 1)
+SELECT (tarbox.fs_create(1, 'long-line'::bytea, 420, 0, 0)).ino AS ll \gset
+SELECT tarbox.fs_write(:ll, 0, convert_to(repeat('w', 1048576), 'UTF8')) AS w \gset
+SELECT tarbox.fs_write(:ll, 1048576, convert_to(repeat('w', 100000), 'UTF8')) AS w \gset
+SELECT tarbox.fs_release(:ll) AS w \gset
+SELECT is((SELECT row(i.text_bytes, i.text_lines, (SELECT sum(k.nlines) FROM tarbox.chunkmap k
+                                                    WHERE k.ino = :ll AND k.died = 2147483647))::text
+             FROM tarbox.inode i WHERE i.ino = :ll AND i.died = 2147483647), '(1148576,1,1)',
+          'a chunk whose bytes are unchanged but whose line count is not is replaced: one line, in the inode and in the chunks');
 
 -- ---- Holes store nothing; st_blocks counts what is stored ---------------------------------------
 SELECT tarbox.write('/sparse', ''::bytea) AS w \gset

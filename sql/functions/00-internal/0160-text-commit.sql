@@ -76,10 +76,13 @@ BEGIN
     SELECT coalesce(array_agg(sha256(substring(p_data FROM coalesce(p_ends[g - 1], 0) + 1
                                                      FOR p_ends[g] - coalesce(p_ends[g - 1], 0))) ORDER BY g), '{}')
       INTO n_hash FROM generate_series(1, v_nnew) g;
-    WHILE p < least(v_nold, v_nnew) AND o_hash[p + 1] = n_hash[p + 1] LOOP
+    -- a chunk is unchanged when its bytes and its line count are (the same bytes can end a line
+    -- or not: a piece of a line longer than 16 KiB counts 0 lines, the line's last piece 1)
+    WHILE p < least(v_nold, v_nnew) AND o_hash[p + 1] = n_hash[p + 1] AND o_nl[p + 1] = p_lines[p + 1] LOOP
         p := p + 1;
     END LOOP;
-    WHILE s < least(v_nold, v_nnew) - p AND o_hash[v_nold - s] = n_hash[v_nnew - s] LOOP
+    WHILE s < least(v_nold, v_nnew) - p AND o_hash[v_nold - s] = n_hash[v_nnew - s]
+          AND o_nl[v_nold - s] = p_lines[v_nnew - s] LOOP
         s := s + 1;
     END LOOP;
     -- the old text of the changed range, for the line statistics
