@@ -5,10 +5,10 @@ DROP FUNCTION IF EXISTS tarbox._write(tarbox._context, bigint, bigint, bytea, bo
 -- rewritten (a block rewritten in the layer it was born in releases its old content at once),
 -- trailing zeros of a block are not stored and an all-zero block is a hole; a gap past the old
 -- end becomes a hole. The first write of text to an empty file is stored as text chunks at
--- once (tarbox._text_first_write), unless `text` is false (an upload chunk's staging inode, whose
--- block-map rows tarbox.remote_upload_complete moves into the file). A write into the text part first moves the text from the chunk
--- it lands in to the end into the block part (tarbox._text_spill); appends never touch the
--- text part. A block part is cut into chunks when the file is released (tarbox.fs_release).
+-- once (tarbox._text_first_write), unless `text` is false (an upload chunk's staging inode,
+-- whose block-map rows tarbox.remote_upload_complete moves into the file). A write into the
+-- text part first moves the text from the chunk it lands in to the end into the block part
+-- (tarbox._text_spill); appends never touch the text part. A block part is cut into chunks when the file is released (tarbox.fs_release).
 -- Updates size, mtime, ctime and stored. Takes the inode lock.
 -- Errors: ENOENT, EISDIR, EINVAL (not a regular file, negative offset), EFBIG, EDQUOT.
 CREATE OR REPLACE FUNCTION tarbox._write(c tarbox._context, p_ino bigint, p_offset bigint,
