@@ -23,8 +23,8 @@ STATUS_OF_ERRNO: dict[int, int] = {
     E.ENODATA: 404,
     E.EACCES: 403, E.EPERM: 403, E.EROFS: 403,
     E.EEXIST: 409, E.ENOTEMPTY: 409, E.EBUSY: 409,
-    E.EREMOTE: 409,         # a composition's directory reached through an API that does not
-                            # serve it (WASI; copy-on-write changes of the remote API): the
+    E.EREMOTE: 409,         # a path the call does not serve (below a native mount; a
+                            # large-file upload below a copy-on-write composition): the
                             # resource's state, not the request's syntax, refuses it
     E.EINVAL: 400, E.ENAMETOOLONG: 400, E.ENOTDIR: 400, E.EISDIR: 400, E.ELOOP: 400,
     E.EILSEQ: 400, E.EXDEV: 400, E.EMLINK: 400, E.ERANGE: 400, E.E2BIG: 413,

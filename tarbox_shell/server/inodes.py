@@ -64,13 +64,14 @@ router = APIRouter(tags=["inodes (WASI)"])
 
 ERRORS = {code: {"model": Problem, "description": text} for code, text in {
     400: "invalid argument, not a directory, is a directory, name too long, too many links "
-         "(EINVAL, ENOTDIR, EISDIR, ENAMETOOLONG, ELOOP, EILSEQ)",
+         "(EINVAL, ENOTDIR, EISDIR, ENAMETOOLONG, ELOOP, EILSEQ), or a rename or link across a "
+         "composition's boundary (EXDEV)",
     401: "missing, unknown, expired or revoked bearer token",
     403: "the path leads outside the base directory (EPERM), or a read-only token or "
-         "historical layer (EROFS), or no permission (EACCES): the errno says which",
+         "historical layer or read-only composition (EROFS), or no permission (EACCES): the errno says which",
     404: "no such inode, file or directory (ENOENT)",
-    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY), or in a composition, which the "
-         "WASI API does not serve (EREMOTE: use the path routes or the mount)",
+    409: "exists, not empty or busy (EEXIST, ENOTEMPTY, EBUSY; EBUSY also for a composition's "
+         "mount point itself)",
     413: "too large (EFBIG)",
     503: "the database is unavailable; retry",
     507: "quota or space exhausted (EDQUOT, ENOSPC)",

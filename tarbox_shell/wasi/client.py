@@ -97,11 +97,6 @@ class Descriptor:
     ahead_time: float = 0.0
 
 
-#: The first inode number a composition shows (2^56, as the mount numbers them): the path API
-#: answers such numbers at and below a composition's mount point.
-COMPOSE_BASE = 1 << 56
-
-
 def _err(code: int, message: str) -> WasiError:
     return WasiError(message, code)
 
@@ -278,12 +273,10 @@ class WasiClient:
 
     def preopen(self, guest_path: str, tenant_path: str) -> int:
         """Preopen the tenant directory ``tenant_path`` (absolute) as ``guest_path``; returns
-        its descriptor. One round trip. Raises ENOENT/ENOTDIR, and EREMOTE for a directory in
-        a composition (numbered 2^56 and above: the WASI API does not serve compositions)."""
+        its descriptor. One round trip. Raises ENOENT/ENOTDIR. A directory in a composition
+        (another tenant's published layer: its numbers are 2^56 and above) is served as the
+        mount shows it, like any path below a composition's mount point."""
         attr = self._tenant().root(tenant_path)
-        if attr.ino >= COMPOSE_BASE:
-            raise _err(E.EREMOTE, f"{tenant_path}: is in a composition (another tenant's published "
-                                  "layer); the WASI API does not serve compositions, the mount does")
         fd = self._alloc()
         self._fds[fd] = Descriptor(node=attr.node, ino=attr.ino, filetype=FileType.DIRECTORY,
                                    readable=True, writable=False, flags=FdFlags(0),

@@ -4,12 +4,13 @@ tenant A publishes a small tree; B composes it read-only at /mnt/ro and copy-on-
 ``/stat``, ``/dir``, ``/files`` (GET with Range and If-Match), ``/readlink``, ``/xattrs`` and
 ``/canonical`` give what the path API gives there (which tests/compose/test_path_api.py compares
 with the mount): names, types, sizes and the mount's inode numbers, the same bytes. Changes in
-the read-only composition are 403 EROFS (not EREMOTE); in the copy-on-write one they are still
-EREMOTE (not served yet)."""
+the read-only composition are 403 EROFS; in the copy-on-write one they change B's copy, as
+B's mount does, and the publisher's file stays as it was."""
 
 from __future__ import annotations
 
 import base64
+import random
 
 import httpx
 import pytest
@@ -17,7 +18,8 @@ import pytest
 from tests.compose.support import check
 from tests.fuse.support import run_tarbox
 from tests.server.conftest import server  # noqa: F401  (the HTTP tests' tarbox serve fixture)
-from tests.server.support import make_token
+from tests.server.support import HttpTenant, make_token
+from tests.server.test_large_files import MIB, rust_download, rust_upload, sha
 
 
 
@@ -129,4 +131,33 @@ def test_http_reads_compositions_as_the_path_api(tenants, dsn, admin, server):
         assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
         assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/README')").fetchone()[0]) == b"hello"
     finally:
+        http.close()
+
+
+def test_large_file_transfers_in_compositions(tenants, dsn, admin, server):
+    """The large-file routes as the Rust client drives them (download-url, upload-session):
+    a download URL of a file in a composition reads what the mount shows; an upload session
+    into the read-only composition is refused at its start (403 EROFS); one of 20 MiB (two
+    chunks) into the copy-on-write one lands in B's copy, byte for byte, and A has no such
+    file."""
+    a, b, http = _setup(tenants, dsn, admin, server)
+    ht = HttpTenant(b, "", server.url, httpx.Client(headers=dict(http.headers), timeout=120))
+    anon = httpx.Client(timeout=120)
+    try:
+        assert rust_download(ht, "/mnt/ro/pkg/README", anon) == b"hello"
+        data = random.Random(15).randbytes(20 * MIB + 7)
+        r = ht.http.post(ht.api + "/fs/upload-session/start", json={
+            "path": "/mnt/ro/pkg/big.bin", "sizeBytes": len(data), "contentType": None,
+            "contentSha256": sha(data)})
+        assert (r.status_code, r.json()["error"]) == (403, "EROFS"), r.text
+        rust_upload(ht, "/mnt/cow/pkg/big.bin", data, anon)
+        assert rust_download(ht, "/mnt/cow/pkg/big.bin", anon) == data
+        got = b.conn.execute("SELECT tarbox.read('/mnt/cow/pkg/big.bin', 0, %s) || tarbox.read('/mnt/cow/pkg/big.bin', %s)",
+                             (16 * MIB, 16 * MIB)).fetchone()[0]
+        assert bytes(got) == data, "the path API reads the same bytes" 
+        assert a.conn.execute("SELECT count(*) FROM tarbox.ls('/pkg') WHERE name = 'big.bin'").fetchone()[0] == 0
+        assert http.get("/stat/mnt/ro/pkg/big.bin").status_code == 404
+    finally:
+        anon.close()
+        ht.http.close()
         http.close()

@@ -4,8 +4,12 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
-    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    v tarbox.inode;
 BEGIN
+    IF p_ino >= 72057594037927936 THEN  -- a number a composition shows: what the mount shows
+        RETURN tarbox._compose_shown_attr(p_ino);
+    END IF;
+    v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
     IF v.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
     END IF;
@@ -16,4 +20,4 @@ ALTER FUNCTION tarbox.fs_getattr(bigint, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox.fs_getattr(bigint, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.fs_getattr(bigint, int) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.fs_getattr(bigint, int) IS
-'FUSE getattr / stat(2): the attributes of inode p_ino at layer p_layer (NULL = current). Errors: ENOENT (TX002), EACCES (TX013) caller is not a tenant.';
+'FUSE getattr / stat(2): the attributes of inode p_ino at layer p_layer (NULL = current). A number a composition shows (2^56 | slot << 40 | n, as tarbox.stat, ls and the WASI functions report it) answers what the mount shows there, at any p_layer. Errors: ENOENT (TX002) (also: the composition''s publication is no longer shared), EACCES (TX013) caller is not a tenant.';

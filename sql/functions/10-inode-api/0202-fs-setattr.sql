@@ -7,7 +7,19 @@ AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     v tarbox.inode;
+    k record;
+    a tarbox.attr;
 BEGIN
+    IF p_ino >= 72057594037927936 THEN
+        -- a number a composition shows: the caller's copy changes (copied up first; EROFS
+        -- unless the composition is copy-on-write), as the mount's compose_setattr
+        k := tarbox._compose_number(p_ino);
+        PERFORM tarbox._cow_require(k.compose);
+        a := tarbox._cow_attr(k.compose, tarbox._do_fs_setattr(tarbox._cow_up(k.compose, k.n), p_mode, p_uid, p_gid,
+                                                                p_size, p_atime_ns, p_mtime_ns, p_ctime_ns));
+        a.ino := k.base | a.ino;
+        RETURN a;
+    END IF;
     -- Valid attribute changes (no size) of an inode whose live row was born in the newest layer
     -- (no copy-on-write needed: the common case) are one UPDATE; its row lock orders it with
     -- the other writers of the inode. Anything else takes the general path below.
@@ -55,4 +67,4 @@ $$;
 ALTER FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_setattr(bigint, int, bigint, bigint, bigint, bigint, bigint, bigint) IS
-'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-2 (2^32-1 is (uid_t) -1, not an owner); p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer.';
+'FUSE setattr (chmod, chown, truncate, utimensat): change the given attributes of inode p_ino in the newest layer; NULL leaves one unchanged. p_mode: permission bits (07777; file type bits, if given, must match); p_uid/p_gid: 0..2^32-2 (2^32-1 is (uid_t) -1, not an owner); p_size: bytes (shrinking frees blocks, growing makes a hole; mtime/ctime follow when the size changes); times in ns since the epoch; ctime becomes now unless p_ctime_ns is given. Returns the new attributes. A number a composition shows (2^56 | slot << 40 | n) changes the caller''s copy, copied up first, as the mount does (tarbox.compose_setattr). Errors: ENOENT (TX002), EINVAL (TX022), EISDIR (TX021) size on a directory, EFBIG (TX027), EROFS (TX030) historical layer or a read-only composition.';

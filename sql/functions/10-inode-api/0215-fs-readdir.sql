@@ -4,10 +4,15 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(p_layer, false);
-    v tarbox.inode := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
+    v tarbox.inode;
     v_off bigint := coalesce(p_offset, 0);
     v_limit int := least(greatest(coalesce(p_limit, 1000), 1), 10000);
 BEGIN
+    IF p_ino >= 72057594037927936 THEN  -- a number a composition shows
+        RETURN QUERY SELECT * FROM tarbox._compose_shown_readdir(p_ino, v_off, v_limit);
+        RETURN;
+    END IF;
+    v := tarbox._inode_at(c.tenant_id, p_ino, c.layer);
     IF v.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('inode %s does not exist', p_ino));
     ELSIF (v.mode & 61440) <> 16384 THEN
@@ -48,4 +53,4 @@ $$;
 ALTER FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_fs_readdir(bigint, bigint, int, int) IS
-'FUSE readdir(plus): up to p_limit (1..10000) entries of directory p_ino after offset p_offset (0 = start), at layer p_layer (NULL = current), each with its name (bytes), the offset to resume after it and its attributes. ''.'' and ''..'' come first (offsets 1, 2); other offsets are a hash of the name, so they stay valid while entries are added or removed concurrently. Errors: ENOENT (TX002), ENOTDIR (TX020).';
+'FUSE readdir(plus): up to p_limit (1..10000) entries of directory p_ino after offset p_offset (0 = start), at layer p_layer (NULL = current), each with its name (bytes), the offset to resume after it and its attributes. ''.'' and ''..'' come first (offsets 1, 2); other offsets are a hash of the name, so they stay valid while entries are added or removed concurrently. A number a composition shows (2^56 | slot << 40 | n) lists what the mount shows there (tarbox._compose_shown_readdir), with those numbers. Errors: ENOENT (TX002), ENOTDIR (TX020).';

@@ -7,8 +7,6 @@ DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
     k record := tarbox._caller_token(c, p_token);
     l record := tarbox._upload_limits();
-    r tarbox._resolved;
-    e tarbox.entry;
     v_ino bigint;
 BEGIN
     IF p_size IS NULL OR p_size < 0 OR p_size > 17592186044416 THEN
@@ -19,27 +17,9 @@ BEGIN
     ELSIF (p_size + l.chunk_size - 1) / l.chunk_size > l.max_chunks THEN
         PERFORM tarbox._raise('EFBIG', format('%s bytes need more than %s chunks of %s bytes', p_size, l.max_chunks, l.chunk_size));
     END IF;
-    IF tarbox._names_dir(p_path) THEN
-        PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory', tarbox._name_text(p_path)));
-    END IF;
     -- where the file will go: checked now so that the client fails before it sends any data,
-    -- and again by tarbox.remote_upload_complete
-    r := tarbox._walk(c, p_path, true);
-    IF r.ino IS NOT NULL THEN
-        e := tarbox._entry_at(c.tenant_id, r.ino, c.head, r.name);
-        IF e.type = 'dir' THEN
-            PERFORM tarbox._raise('EISDIR', format('%s is a directory', tarbox._name_text(p_path)));
-        ELSIF e.type <> 'file' THEN
-            PERFORM tarbox._raise('EINVAL', format('%s is not a regular file', tarbox._name_text(p_path)));
-        ELSIF (e.mode & 146) = 0 THEN
-            PERFORM tarbox._raise('EACCES', format('%s is read-only (no write permission bit); chmod it first',
-                                                   tarbox._name_text(p_path)));
-        END IF;
-    ELSIF r.parent IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such directory', tarbox._name_text(p_path)));
-    ELSE
-        PERFORM tarbox._check_name(r.name);
-    END IF;
+    -- and again by tarbox.remote_upload_complete, in a copy-on-write composition too
+    PERFORM tarbox._upload_target(c, p_path);
     PERFORM tarbox._upload_expire(c.tenant_id, c.head);
     IF (SELECT count(*) FROM tarbox.upload_session s WHERE s.tenant_id = c.tenant_id) >= l.max_sessions THEN
         PERFORM tarbox._raise('EMFILE', format('this tenant already has %s open upload sessions; complete them or wait until they expire (%s)',
@@ -59,4 +39,4 @@ ALTER FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) OWNER TO ta
 REVOKE ALL ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) TO tarbox_tenant;
 COMMENT ON FUNCTION tarbox.remote_upload_start(text, bytea, bigint, text) IS
-'Remote API (POST /fs/upload-session/start). Open an upload session for a file of p_size bytes whose SHA-256 is p_sha256 (64 lowercase hex digits), to be placed at absolute path p_path (bytes; links followed) by tarbox.remote_upload_complete; p_token is the caller''s bearer token (text), to which the session is tied. The file is made now as an inode with no directory entry and no link (invisible to lookup and readdir; one inode of the tenant''s usage and quota), empty until completion; each chunk is staged in an inode of its own, made by its first PUT (tarbox.remote_upload_write). The target is checked now as at completion: its directory must exist, an existing target must be a writable regular file. Returns (session_id, chunk_size (bytes, 16 MiB), expires_at (1 hour, or the token''s expiry if sooner)). At most 8 open sessions per tenant; expired sessions and those of revoked tokens are dropped here and by tarbox.gc. Errors: EACCES (TX013) p_token is not a live token of the caller, or the target is read-only, ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022) bad size, hash or target type, EFBIG (TX027) over 16 TiB or 65536 chunks, EMFILE (TX024) too many open sessions, EDQUOT (TX122) inode quota, ENAMETOOLONG (TX036), EROFS (TX030) historical layer.';
+'Remote API (POST /fs/upload-session/start). Open an upload session for a file of p_size bytes whose SHA-256 is p_sha256 (64 lowercase hex digits), to be placed at absolute path p_path (bytes; links followed) by tarbox.remote_upload_complete; p_token is the caller''s bearer token (text), to which the session is tied. The file is made now as an inode with no directory entry and no link (invisible to lookup and readdir; one inode of the tenant''s usage and quota), empty until completion; each chunk is staged in an inode of its own, made by its first PUT (tarbox.remote_upload_write). The target is checked now as at completion (tarbox._upload_target): its directory must exist, an existing target must be a writable regular file; in a copy-on-write composition the file goes into the caller''s copy at completion, a read-only one is EROFS. Returns (session_id, chunk_size (bytes, 16 MiB), expires_at (1 hour, or the token''s expiry if sooner)). At most 8 open sessions per tenant; expired sessions and those of revoked tokens are dropped here and by tarbox.gc. Errors: EACCES (TX013) p_token is not a live token of the caller, or the target is read-only, ENOENT (TX002) missing directory, EISDIR (TX021), EINVAL (TX022) bad size, hash or target type, EFBIG (TX027) over 16 TiB or 65536 chunks, EMFILE (TX024) too many open sessions, EDQUOT (TX122) inode quota, ENAMETOOLONG (TX036), EROFS (TX030) historical layer or read-only composition.';

@@ -8,6 +8,7 @@ DECLARE
     k record := tarbox._caller_token(c, p_token);
     s tarbox.upload_session;
     r tarbox._resolved;
+    t record;  -- where the file goes (tarbox._upload_target)
     e tarbox.entry;
     v tarbox.inode;
     w tarbox.inode;
@@ -53,14 +54,14 @@ BEGIN
     IF v_missing IS NOT NULL THEN
         PERFORM tarbox._raise('EINVAL', format('chunk %s of upload session %s has not arrived whole', v_missing, p_session));
     END IF;
-    IF tarbox._names_dir(p_path) THEN
-        PERFORM tarbox._raise('EISDIR', format('%s: a path ending in / names a directory', tarbox._name_text(p_path)));
-    END IF;
     -- lock order: the parent, the replaced file, then the session's inode and the chunks'
-    -- staging inodes (parents first, then by inode number)
-    r := tarbox._walk(c, p_path, true);
-    IF r.parent IS NULL THEN
-        PERFORM tarbox._raise('ENOENT', format('%s: no such directory', tarbox._name_text(p_path)));
+    -- staging inodes (parents first, then by inode number); in a copy-on-write composition
+    -- the parent is the caller's copy of the directory (tarbox._cow_place)
+    t := tarbox._upload_target(c, p_path);
+    IF t.compose IS NOT NULL THEN
+        r := tarbox._cow_place(c, t.compose, t.parent, t.name);
+    ELSE
+        r := ROW(t.parent, t.name, t.ino)::tarbox._resolved;
     END IF;
     PERFORM tarbox._lock_inode(c.tenant_id, r.parent);
     r.ino := tarbox._dentry_at(c.tenant_id, r.parent, r.name, c.head);  -- again, under the lock
@@ -180,4 +181,4 @@ $$;
 ALTER FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_remote_upload_complete(text, bigint, bytea, bigint, text, int) IS
-'Remote API (POST /fs/upload-session/complete). Complete upload session p_session of bearer token p_token (text): p_path (bytes), p_size, p_sha256 and p_chunk_count must be what the session was started and described with, and every chunk must have arrived whole with its announced SHA-256 (tarbox.remote_upload_write). In one transaction the chunks, each staged in an inode of its own, are spliced into the session''s inode in index order (the block-map rows of every 64 KiB block that lies wholly in one chunk move to it, no data is copied; a block two chunks share is gathered from both and stored; see migration 0150), the chunks'' staging inodes are purged, and the session''s inode gets its entry at p_path (links followed), replacing an existing writable regular file as rename(2) would (readers of the path see the old file or the new one, never a part), the session''s rows go, and a text file is stored as text chunks. The staged file''s bytes, hashed again as a whole in the database (16 MiB at a time), must have the SHA-256 the session was started with (the chunk hashes are the client''s own and need not agree with it). Returns the file''s tarbox.entry. Errors: EACCES (TX013) p_token not a live token of the caller, or the target is read-only, ENOENT (TX002) no open session of this token, missing directory, or staged data gone (a staging inode removed), EINVAL (TX022) arguments differ from the session''s, chunks missing, the whole file''s SHA-256 is not the announced one (nothing changes; the session stays open), target not a regular file, or a chunk''s staging inode not of the chunk''s size, EISDIR (TX021), EDQUOT (TX122) byte quota (a gathered block), ESTALE (TX116) the newest layer changed since the session started, EROFS (TX030) historical layer.';
+'Remote API (POST /fs/upload-session/complete). Complete upload session p_session of bearer token p_token (text): p_path (bytes), p_size, p_sha256 and p_chunk_count must be what the session was started and described with, and every chunk must have arrived whole with its announced SHA-256 (tarbox.remote_upload_write). In one transaction the chunks, each staged in an inode of its own, are spliced into the session''s inode in index order (the block-map rows of every 64 KiB block that lies wholly in one chunk move to it, no data is copied; a block two chunks share is gathered from both and stored; see migration 0150), the chunks'' staging inodes are purged, and the session''s inode gets its entry at p_path (links followed), replacing an existing writable regular file as rename(2) would (readers of the path see the old file or the new one, never a part; in a copy-on-write composition the file is the caller''s own, in its copy of the directory, and hides a publisher''s file of that name, as the mount''s rename over it does), the session''s rows go, and a text file is stored as text chunks. The staged file''s bytes, hashed again as a whole in the database (16 MiB at a time), must have the SHA-256 the session was started with (the chunk hashes are the client''s own and need not agree with it). Returns the file''s tarbox.entry. Errors: EACCES (TX013) p_token not a live token of the caller, or the target is read-only, ENOENT (TX002) no open session of this token, missing directory, or staged data gone (a staging inode removed), EINVAL (TX022) arguments differ from the session''s, chunks missing, the whole file''s SHA-256 is not the announced one (nothing changes; the session stays open), target not a regular file, or a chunk''s staging inode not of the chunk''s size, EISDIR (TX021), EDQUOT (TX122) byte quota (a gathered block), ESTALE (TX116) the newest layer changed since the session started, EROFS (TX030) historical layer or read-only composition.';

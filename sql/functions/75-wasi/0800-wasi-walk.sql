@@ -9,16 +9,19 @@
 -- its inode, NULL when only the last component is missing. A path that ends in '.' or '..'
 -- returns that name with the directory it denotes as ino. A path ending in '/' must name a
 -- directory (or a missing last component, for the caller to judge).
--- Compositions (tarbox.composition): the WASI API does not serve them. A step onto a
--- composition's mount point (tarbox._wasi_compose_check; whatever the tenant's own tree holds
--- there) and a base numbered as a composition shows it (2^56 and above) are EREMOTE; the
--- mount point's name still appears in a listing of its parent when the tenant's tree holds a
--- directory there. One index probe of tarbox.composition per walk.
--- Errors: EPERM (TX001) the path leaves the base directory (what wasmtime answers), EREMOTE
--- (TX066) a composition (above), ENOENT
+-- Compositions (tarbox.composition) are walked as the mount shows them: a step onto a
+-- composition's mount point enters the composition's root (tarbox._wasi_compose_at; whatever
+-- the tenant's own tree holds there), steps inside one follow the composition
+-- (tarbox._compose_child: the published layer, copy-on-write merged with the caller's
+-- changes), and every number returned is the one the mount shows (2^56 | slot << 40 | n,
+-- tarbox._compose_number), so a base may be such a number too. '..' climbs the stack of
+-- directories entered, so it leaves a composition's root into the tenant's directory above
+-- it. One index probe of tarbox.composition per walk.
+-- Errors: EPERM (TX001) the path leaves the base directory (what wasmtime answers), ENOENT
 -- (empty path or a missing intermediate directory), ENOTDIR (base or an intermediate component
 -- is not a directory, or a trailing '/' after a non-directory), ELOOP, ENAMETOOLONG (a
--- component over 255 bytes, the path over 4096), EILSEQ (a link target that is not UTF-8).
+-- component over 255 bytes, the path over 4096), EILSEQ (a link target that is not UTF-8);
+-- ENOENT also for a composition whose publication is no longer shared with the tenant.
 CREATE OR REPLACE FUNCTION tarbox._wasi_walk(c tarbox._context, p_base bigint, p_path text,
                                              p_follow boolean)
 RETURNS tarbox._resolved
@@ -36,7 +39,12 @@ DECLARE
     v_node tarbox.inode;
     v_target text;
     v_links int := 0;
-    v_knames bytea[];  -- the last components of the tenant's composition mount paths (NULL: none)
+    v_kpaths text[];   -- the tenant's composition mount paths, in slot order (NULL: none)
+    v_knames bytea[];  -- their last components
+    v_ks int[];        -- their compose_ids
+    v_cur bigint;      -- the directory a step starts from
+    v_slot int;
+    v_kn bigint;       -- the composition's own number of the step's target
 BEGIN
     IF p_path IS NULL THEN
         PERFORM tarbox._raise('EINVAL', 'the path is NULL');
@@ -49,15 +57,18 @@ BEGIN
         PERFORM tarbox._raise('EPERM', format(
             '%s: an absolute path cannot be resolved beneath a preopened directory', p_path));
     END IF;
-    IF p_base >= 72057594037927936 THEN
-        -- 2^56 and above: a number a composition shows (tarbox.stat of a path in one)
-        PERFORM tarbox._raise('EREMOTE', format(
-            '%s: directory inode %s is in a composition; the WASI API does not serve compositions (the mount and the path API do)',
-            p_path, p_base));
+    SELECT array_agg(k.mount_path ORDER BY k.mount_path), array_agg(k.compose_id ORDER BY k.mount_path),
+           array_agg(convert_to(substr(k.mount_path, length(k.mount_path) - strpos(reverse(k.mount_path), '/') + 2), 'UTF8'))
+      INTO v_kpaths, v_ks, v_knames FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id;
+    IF p_base >= 72057594037927936 THEN  -- a number a composition shows (tarbox.stat of a path in one)
+        v_slot := (p_base >> 40) & 65535;
+        IF v_slot >= coalesce(cardinality(v_ks), 0) THEN
+            PERFORM tarbox._raise('ENOENT', format('directory inode %s does not exist', p_base));
+        END IF;
+        v_node := tarbox._compose_node(v_ks[v_slot + 1], p_base & 1099511627775);
+    ELSE
+        v_node := tarbox._inode_at(c.tenant_id, p_base, c.layer);
     END IF;
-    SELECT array_agg(convert_to(substr(k.mount_path, length(k.mount_path) - strpos(reverse(k.mount_path), '/') + 2), 'UTF8'))
-      INTO v_knames FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id;
-    v_node := tarbox._inode_at(c.tenant_id, p_base, c.layer);
     IF v_node.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('directory inode %s does not exist', p_base));
     ELSIF (v_node.mode & 61440) <> 16384 THEN
@@ -91,17 +102,35 @@ BEGIN
             PERFORM tarbox._raise('ENAMETOOLONG',
                 format('%s: a component is %s bytes; the limit is 255', p_path, octet_length(v_name)));
         END IF;
-        IF v_name = ANY (v_knames) THEN
-            PERFORM tarbox._wasi_compose_check(c, v_dirs[cardinality(v_dirs)], v_name, p_path);
+        v_cur := v_dirs[cardinality(v_dirs)];
+        IF v_cur >= 72057594037927936 THEN  -- inside a composition: its entries, its numbers
+            v_slot := (v_cur >> 40) & 65535;
+            v_kn := tarbox._compose_child(v_ks[v_slot + 1], v_cur & 1099511627775, v_name);
+            v_next := (v_cur - (v_cur & 1099511627775)) | v_kn;
+        ELSE
+            v_next := NULL;
+            IF v_name = ANY (v_knames) THEN  -- a composition's mount point: its root (number 1)
+                v_slot := tarbox._wasi_compose_at(c, v_cur, v_name, v_kpaths);
+                IF v_slot IS NOT NULL THEN
+                    v_kn := 1;
+                    v_next := 72057594037927936::bigint | (v_slot::bigint << 40) | 1;
+                END IF;
+            END IF;
+            IF v_next IS NULL THEN
+                v_next := tarbox._dentry_at(c.tenant_id, v_cur, v_name, c.layer);
+            END IF;
         END IF;
-        v_next := tarbox._dentry_at(c.tenant_id, v_dirs[cardinality(v_dirs)], v_name, c.layer);
         IF v_next IS NULL THEN
             IF v_last THEN
-                RETURN ROW(v_dirs[cardinality(v_dirs)], v_name, NULL)::tarbox._resolved;
+                RETURN ROW(v_cur, v_name, NULL)::tarbox._resolved;
             END IF;
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
         END IF;
-        v_node := tarbox._inode_at(c.tenant_id, v_next, c.layer);
+        IF v_next >= 72057594037927936 THEN
+            v_node := tarbox._compose_node(v_ks[v_slot + 1], v_kn);
+        ELSE
+            v_node := tarbox._inode_at(c.tenant_id, v_next, c.layer);
+        END IF;
         IF (v_node.mode & 61440) = 40960 AND (NOT v_last OR p_follow OR v_slash) THEN
             v_links := v_links + 1;
             IF v_links > 40 THEN

@@ -14,6 +14,9 @@ DECLARE
     r tarbox._resolved;
     v tarbox.inode;
     t tarbox.tenant;
+    k record;
+    v_up bigint;
+    v_k int;  -- the composition r.ino is in (NULL: the tenant's own tree)
 BEGIN
     IF (v_oflags & ~15) <> 0 THEN
         PERFORM tarbox._raise('EINVAL', format('invalid oflags %s (creat 1, directory 2, excl 4, trunc 8)', v_oflags));
@@ -30,21 +33,47 @@ BEGIN
             PERFORM tarbox._raise('EISDIR', format('%s: cannot create a regular file with a trailing /', p_path));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
+        IF r.parent >= 72057594037927936 THEN
+            -- in a composition: made in the caller's copy of the directory (EROFS unless cow)
+            RETURN tarbox._cow_new_inode(c, r.parent, r.name, 33188, t.default_uid, t.default_gid);
+        END IF;
         RETURN tarbox._new_inode(c, r.parent, r.name, 33188, 0, t.default_uid, t.default_gid, NULL);
     END IF;
     IF v_creat AND v_excl THEN
         PERFORM tarbox._raise('EEXIST', format('%s already exists', p_path));
     END IF;
-    IF v_write OR v_trunc THEN
-        PERFORM tarbox._lock_inode(c.tenant_id, r.ino);
+    IF r.ino >= 72057594037927936 THEN
+        k := tarbox._compose_number(r.ino);
+        v_k := k.compose;
+        v := tarbox._compose_node(k.compose, k.n);
+    ELSE
+        IF v_write OR v_trunc THEN
+            PERFORM tarbox._lock_inode(c.tenant_id, r.ino);
+        END IF;
+        v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     END IF;
-    v := tarbox._inode_at(c.tenant_id, r.ino, c.layer);
     IF (v.mode & 61440) = 40960 THEN
         PERFORM tarbox._raise('ELOOP', format('%s is a symbolic link and lookupflags do not follow it', p_path));
     ELSIF v_directory AND (v.mode & 61440) <> 16384 THEN
         PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_path));
     ELSIF (v.mode & 61440) = 16384 AND (v_write OR v_trunc) THEN
         PERFORM tarbox._raise('EISDIR', format('%s is a directory', p_path));
+    END IF;
+    IF v_k IS NOT NULL THEN
+        -- in a composition: reads as the mount shows; writing needs copy-on-write (EROFS
+        -- otherwise, as the mount answers), and O_TRUNC empties the caller's copy
+        IF v_write OR v_trunc THEN
+            PERFORM tarbox._cow_require(k.compose);
+        END IF;
+        IF v_trunc AND (v.mode & 61440) = 32768 THEN
+            v_up := tarbox._cow_up(k.compose, k.n);
+            PERFORM tarbox._lock_inode(c.tenant_id, v_up);
+            PERFORM tarbox._truncate(c, v_up, 0, true);
+            IF tarbox._writer_unprivileged(c) THEN
+                PERFORM tarbox._kill_suid(c, v_up);
+            END IF;
+        END IF;
+        RETURN tarbox._compose_shown_attr(r.ino);
     END IF;
     IF v_trunc AND (v.mode & 61440) = 32768 THEN
         PERFORM tarbox._truncate(c, r.ino, 0, true);
@@ -59,4 +88,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) IS
-'WASI path_open (openat(2)) in one call: resolve relative path p_path (text) beneath directory inode p_dir as tarbox.wasi_stat does (never leaving p_dir), following a final link when p_follow, and apply p_oflags (WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc). creat makes a missing regular file (mode 0644, the tenant''s default owner); creat|excl refuses any existing name, a link included; directory requires a directory; trunc empties a regular file. p_write says the descriptor will write (a directory then is EISDIR). Returns the attributes of the opened inode. Errors: EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021) a directory opened for writing or truncating, or a file to create with a trailing /, ELOOP (TX040) a final link not followed, EINVAL (TX022) creat with directory or unknown flags, ENAMETOOLONG (TX036), EROFS (TX030) a change in a historical layer.';
+'WASI path_open (openat(2)) in one call: resolve relative path p_path (text) beneath directory inode p_dir as tarbox.wasi_stat does (never leaving p_dir), following a final link when p_follow, and apply p_oflags (WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc). creat makes a missing regular file (mode 0644, the tenant''s default owner); creat|excl refuses any existing name, a link included; directory requires a directory; trunc empties a regular file. p_write says the descriptor will write (a directory then is EISDIR). Returns the attributes of the opened inode. Errors: a path at or below a composition''s mount point opens what the mount shows (tarbox._wasi_walk): for writing, creating or truncating EROFS (TX030) in a read-only composition, in a copy-on-write one creat and trunc change the caller''s copy (copied up first) and writes go to it (tarbox.wasi_write); EPERM (TX001) outside p_dir, ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021) a directory opened for writing or truncating, or a file to create with a trailing /, ELOOP (TX040) a final link not followed, EINVAL (TX022) creat with directory or unknown flags, ENAMETOOLONG (TX036), EROFS (TX030) a change in a historical layer.';

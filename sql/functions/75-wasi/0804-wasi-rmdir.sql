@@ -16,10 +16,10 @@ BEGIN
     ELSIF r.name IN ('\x2e'::bytea, '\x2e2e'::bytea) THEN
         PERFORM tarbox._raise('EINVAL', format('%s: cannot remove a path ending in . or ..', p_path));
     END IF;
-    PERFORM tarbox._remove_entry(c, r.parent, r.name, true);
+    PERFORM tarbox._wasi_remove(c, r, p_path, true);  -- in a composition too
 END
 $$;
 ALTER FUNCTION tarbox._do_wasi_rmdir(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_rmdir(bigint, text) IS
-'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), EREMOTE (TX066) at or below a composition''s mount point (the WASI API does not serve compositions), EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_remove_directory (unlinkat(2) with AT_REMOVEDIR): remove the empty directory at relative path p_path beneath directory inode p_dir (never leaving it). Errors: ENOENT (TX002), ENOTDIR (TX020) not a directory (a link to one included), ENOTEMPTY (TX039), EINVAL (TX022) a path ending in ''.'', ''..'' or ''/'' (as wasmtime answers), a path at or below a composition''s mount point changes what the mount shows (tarbox._wasi_walk): EROFS (TX030) in a read-only composition, in a copy-on-write one the caller''s copy (copied up first; a whiteout hides a removed publisher''s entry); EBUSY (TX016) the mount point itself; EPERM (TX001) outside p_dir, ENAMETOOLONG (TX036), EROFS (TX030).';

@@ -20,17 +20,28 @@ REVOKE ALL ON FUNCTION tarbox._audit_text(bytea) FROM PUBLIC;
 -- (tarbox._audit_text), built in one statement that climbs the directory entries to the root
 -- (one index probe per level); for an inode with several names, the first by parent and name.
 -- NULL when the inode is not reachable from the root at that layer (unlinked, or absent).
+-- A number a composition of the calling tenant shows (2^56 and above, the WASI and inode
+-- API take them) is the path the mount shows it at (tarbox._compose_path), NULL when that
+-- composition is gone or no longer shared.
 CREATE OR REPLACE FUNCTION tarbox._audit_path_of(p_tenant bigint, p_ino bigint, p_layer int) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     v_path bytea;
     v_top bigint;
+    k record;
 BEGIN
     IF p_ino IS NULL THEN
         RETURN NULL;
     ELSIF p_ino = 1 THEN
         RETURN '/';
+    ELSIF p_ino >= 72057594037927936 THEN
+        BEGIN
+            k := tarbox._compose_number(p_ino);
+            RETURN tarbox._compose_path(k.compose, k.n);
+        EXCEPTION WHEN SQLSTATE 'TX002' THEN
+            RETURN NULL;
+        END;
     END IF;
     WITH RECURSIVE up (ino, path, depth) AS (
             SELECT p_ino, ''::bytea, 0

@@ -1,6 +1,12 @@
--- tarbox._cow_remove(compose, dir, name, want_dir, caller...): unlink or rmdir in the merged view.
+DROP FUNCTION IF EXISTS tarbox._cow_remove(int, bigint, bytea, boolean, bigint, bigint, int);  -- before 2026-12-03
+
+-- tarbox._cow_remove(compose, dir, name, want_dir, caller..., record): unlink or rmdir in the
+-- merged view. With p_record (the mount's compose_unlink / compose_rmdir) the changes of the
+-- caller's rows are recorded by the audited inode API (fs_unlink or fs_rmdir, fs_mknod for
+-- the whiteout); without it (tarbox.wasi_unlink / wasi_rmdir, which record the call
+-- themselves) by nothing here.
 CREATE OR REPLACE FUNCTION tarbox._cow_remove(p_compose int, p_parent bigint, p_name bytea, p_dir boolean,
-    p_caller_uid bigint, p_caller_gid bigint, p_caller_pid int)
+    p_caller_uid bigint, p_caller_gid bigint, p_caller_pid int, p_record boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -35,15 +41,25 @@ BEGIN
                         AND d.born <= u.layer AND d.died > u.layer LOOP
                 PERFORM tarbox._do_fs_unlink(ch.upper_ino, w.name);  -- whiteouts only: the merged directory is empty
             END LOOP;
-            PERFORM tarbox.fs_rmdir(v_up, p_name, p_caller_uid, p_caller_gid, p_caller_pid);
-        ELSE
+            IF p_record THEN
+                PERFORM tarbox.fs_rmdir(v_up, p_name, p_caller_uid, p_caller_gid, p_caller_pid);
+            ELSE
+                PERFORM tarbox._do_fs_rmdir(v_up, p_name);
+            END IF;
+        ELSIF p_record THEN
             PERFORM tarbox.fs_unlink(v_up, p_name, p_caller_uid, p_caller_gid, p_caller_pid);
+        ELSE
+            PERFORM tarbox._do_fs_unlink(v_up, p_name);
         END IF;
     END IF;
     IF ch.lower_ino IS NOT NULL THEN
-        PERFORM tarbox.fs_mknod(v_up, p_name, 8192, 0, v.uid, v.gid, p_caller_uid, p_caller_gid, p_caller_pid);
+        IF p_record THEN
+            PERFORM tarbox.fs_mknod(v_up, p_name, 8192, 0, v.uid, v.gid, p_caller_uid, p_caller_gid, p_caller_pid);
+        ELSE
+            PERFORM tarbox._do_fs_mknod(v_up, p_name, 8192, 0, v.uid, v.gid);
+        END IF;
     END IF;
 END
 $$;
-ALTER FUNCTION tarbox._cow_remove(int, bigint, bytea, boolean, bigint, bigint, int) OWNER TO tarbox_owner;
-REVOKE ALL ON FUNCTION tarbox._cow_remove(int, bigint, bytea, boolean, bigint, bigint, int) FROM PUBLIC;
+ALTER FUNCTION tarbox._cow_remove(int, bigint, bytea, boolean, bigint, bigint, int, boolean) OWNER TO tarbox_owner;
+REVOKE ALL ON FUNCTION tarbox._cow_remove(int, bigint, bytea, boolean, bigint, bigint, int, boolean) FROM PUBLIC;
