@@ -5,7 +5,7 @@
 -- read-only composition and change a copy-on-write one as the mount does; names that are not
 -- UTF-8 come back as their bytes.
 BEGIN;
-SELECT plan(79);
+SELECT plan(82);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('rc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('rc_bob') \gset
@@ -148,6 +148,12 @@ SELECT throws_ok($$SELECT * FROM tarbox.remote_remove('/mnt/cow/src/pkg', 'file'
 SELECT ok(tarbox.remote_remove('/mnt/cow/src/pkg', 'dir', true) >= 2, 'remote_remove -r of a directory of the publication');
 SELECT is((SELECT array_agg(convert_from(name, 'UTF8') ORDER BY name) FROM tarbox.remote_list('/mnt/cow/src')),
           ARRAY['a.txt', 'd2', 'l3', 'link'], 'gone from what the mount shows');
+SELECT is((SELECT array_agg(convert_from(name, 'UTF8')) FROM tarbox.remote_list('/mnt/cow/src', NULL, 2)),
+          ARRAY['a.txt', 'd2'], 'paged: the first page of the merged directory, in name order');
+SELECT is((SELECT array_agg(convert_from(name, 'UTF8')) FROM tarbox.remote_list('/mnt/cow/src', 'd2', 2)),
+          ARRAY['l3', 'link'], 'the next page: the caller''s entry, then the publisher''s');
+SELECT is((SELECT count(*)::int FROM tarbox.remote_list('/mnt/cow/src', 'link', 5)), 0,
+          'after the last name: nothing (the whiteout of pkg is no entry)');
 SELECT is((SELECT array_agg(convert_from(name, 'UTF8') ORDER BY name) FROM tarbox.remote_list('/mnt/ro/src')),
           ARRAY['a.txt', 'link', 'pkg'], 'and still in the publication');
 SELECT throws_ok($$SELECT * FROM tarbox.remote_remove('/mnt/cow', 'dir', true)$$, 'TX016', NULL, 'the mount point -> EBUSY');

@@ -13,16 +13,15 @@ BEGIN
     ELSIF v_limit NOT BETWEEN 1 AND 10000 THEN
         PERFORM tarbox._raise('EINVAL', format('limit %s: list 1 to 10000 entries per call', v_limit));
     ELSIF r.compose IS NOT NULL THEN
-        -- a directory of a composition: its entries as the mount lists them (tarbox._compose_entries),
-        -- in name-byte order, each with the mount's number and etag (tarbox._compose_entry)
+        -- a directory of a composition: one page of its entries as the mount lists them, in
+        -- name-byte order (tarbox._compose_names: keyset paging), each with the mount's number
+        -- and etag (tarbox._compose_entry)
         IF (tarbox._compose_node(r.compose, r.ino)).mode & 61440 <> 16384 THEN
             PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
         END IF;
         RETURN QUERY
-            SELECT (tarbox._compose_entry(r.compose, tarbox._compose_child(r.compose, r.ino, x.name), x.name)).*
-              FROM (SELECT y.name FROM tarbox._compose_entries(r.compose, r.ino) y
-                     WHERE p_after IS NULL OR y.name > p_after
-                     ORDER BY y.name LIMIT v_limit) x
+            SELECT (tarbox._compose_entry(r.compose, x.shown, x.name)).*
+              FROM tarbox._compose_names(r.compose, r.ino, p_after, v_limit) x
              ORDER BY x.name;
         RETURN;
     ELSIF (tarbox._inode_at(c.tenant_id, r.ino, c.layer)).mode & 61440 <> 16384 THEN
