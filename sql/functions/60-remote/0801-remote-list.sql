@@ -20,8 +20,9 @@ BEGIN
             PERFORM tarbox._raise('ENOTDIR', format('%s is not a directory', tarbox._name_text(p_path)));
         END IF;
         RETURN QUERY
-            SELECT (tarbox._compose_entry(r.compose, x.shown, x.name)).*
+            SELECT e.*  -- LATERAL: one call per entry ((f(...)).* would call it once per column)
               FROM tarbox._compose_names(r.compose, r.ino, p_after, v_limit) x
+              CROSS JOIN LATERAL tarbox._compose_entry(r.compose, x.shown, x.name) e
              ORDER BY x.name;
         RETURN;
     ELSIF (tarbox._inode_at(c.tenant_id, r.ino, c.layer)).mode & 61440 <> 16384 THEN
