@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(91);
+SELECT plan(94);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).
 CREATE FUNCTION pg_temp.src(n int, seed int DEFAULT 0) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -20,6 +20,29 @@ CREATE FUNCTION pg_temp.unlines(a text[]) RETURNS text LANGUAGE sql IMMUTABLE AS
 CREATE FUNCTION pg_temp.ino(p text) RETURNS bigint LANGUAGE sql AS $$ SELECT ino FROM tarbox.stat(p) $$;
 CREATE FUNCTION pg_temp.blocks_of(p_tenant bigint) RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM tarbox.block WHERE tenant_id = p_tenant $$;
+
+-- ---- The chunker's fast path (every window hash at once) cuts as its line loop does ---------------
+-- The loop runs when a line is longer than a chunk; a line of 20,000 bytes after a text ends
+-- the text's last chunk where the fast path, cutting the text alone, ends it: every cut before
+-- must be the same. Texts with blank lines, runs of "}" and long-ish lines; 6 bits (a byte per
+-- line in the fast path) and 10 bits (three).
+CREATE FUNCTION pg_temp.cut_agrees(t text, p_bits int) RETURNS boolean LANGUAGE sql AS $$
+    SELECT f.ends = s.ends[1:cardinality(f.ends)] AND f.lines = s.lines[1:cardinality(f.lines)]
+           AND s.ends[cardinality(f.ends)] = octet_length(convert_to(t, 'UTF8'))
+      FROM tarbox._text_cut(convert_to(t, 'UTF8'), p_bits, 8, 16384) f,
+           tarbox._text_cut(convert_to(t || repeat('x', 20000) || E'\n', 'UTF8'), p_bits, 8, 16384) s $$;
+CREATE FUNCTION pg_temp.mixed(n int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT string_agg(CASE WHEN g % 7 = 0 THEN E'\n' WHEN g % 11 = 0 THEN E'}\r\n' WHEN g % 13 = 0 THEN E'}\n}\n'
+                           WHEN g % 17 = 0 THEN repeat('é', g % 900) || E'\r' ELSE format('x%s;', g * g % 977) || E'\n' END,
+                      '' ORDER BY g)
+      FROM generate_series(1, n) g $$;
+SELECT ok(pg_temp.cut_agrees(pg_temp.src(5000), 6) AND pg_temp.cut_agrees(pg_temp.src(5000, 3), 10),
+          'the chunker''s fast path cuts source-like text as its line loop does (6 and 10 bits)');
+SELECT ok(pg_temp.cut_agrees(pg_temp.mixed(5000), 6) AND pg_temp.cut_agrees(pg_temp.mixed(20000), 10),
+          '... and text with blank lines, runs of braces, CR, CRLF and multi-byte characters');
+SELECT is((SELECT sum(x) FROM unnest((tarbox._text_cut(convert_to(pg_temp.mixed(5000), 'UTF8'), 6, 8, 16384)).lines) x),
+          (SELECT count(*) FROM regexp_matches(pg_temp.mixed(5000), E'\r\n|\r|\n', 'g')),
+          '... and counts every line once (CRLF as one line end)');
 
 SELECT tenant_id AS a_id, role_name AS alice FROM tarbox.tenant_create('storage-a') \gset
 SELECT tenant_id AS b_id, role_name AS bob FROM tarbox.tenant_create('storage-b') \gset

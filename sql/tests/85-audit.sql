@@ -3,7 +3,7 @@
 -- log (also through every API function that takes free text), partitions and retention with a
 -- frozen clock, seals and verification against a superuser's edits.
 BEGIN;
-SELECT plan(142);
+SELECT plan(143);
 
 SET client_min_messages = error;  -- the warning-mode calls below report their failures as WARNINGs
 
@@ -204,6 +204,24 @@ SELECT throws_ok($$SELECT tarbox.audit_native('{mkdir}', ARRAY['/host/x', '/host
                  'TX022', NULL, '... and so do arrays of different lengths');
 SELECT is(pg_temp.n(:alice_id), (:before + 3)::bigint, '... writing nothing');
 RESET ROLE;
+
+-- The paths of many inodes at once (fs_setattr_many's records) are those of one call each:
+-- the root, nested directories, a file with two names (the first by parent and name), an
+-- unlinked inode (NULL), a number that was never used and NULL.
+SET ROLE :"alice";
+SELECT tarbox.mkdir('/pa') AS m1, tarbox.mkdir('/pa/b') AS m2, tarbox.mkdir('/pa/b/c') AS m3,
+       tarbox.write('/pa/b/c/f', 'x') AS w1, tarbox.write('/pa/gone', 'x') AS w2 \gset
+SELECT tarbox.ln('/pa/b/c/f', '/pa/b/f2') AS l1 \gset
+SELECT ino AS gone_ino FROM tarbox.stat('/pa/gone') \gset
+SELECT tarbox.rm('/pa/gone') AS r1 \gset
+RESET ROLE;
+SELECT is(tarbox._audit_paths_of(:alice_id, q.inos, t.current_layer),
+          ARRAY(SELECT tarbox._audit_path_of(:alice_id, x, t.current_layer) FROM unnest(q.inos) WITH ORDINALITY u(x, o) ORDER BY o),
+          'tarbox._audit_paths_of gives each inode the path tarbox._audit_path_of gives it')
+  FROM tarbox.tenant t,
+       (SELECT ARRAY(SELECT ino FROM tarbox.inode WHERE tenant_id = :alice_id AND died = 2147483647 ORDER BY ino)
+               || ARRAY[1, :gone_ino, 999999999, NULL]::bigint[] AS inos) q
+ WHERE t.tenant_id = :alice_id;
 
 -- =============================================================================================
 -- A tenant with its own login: reads its records, never alters them

@@ -3,9 +3,18 @@
 -- all of them, one usage update, one statement taking the KEY SHARE locks that keep the
 -- collector away until this transaction ends; a block a collector deleted in between is
 -- inserted again. Used where a re-chunk stores a run of chunks. Errors: EDQUOT.
+-- Why plan_cache_mode = force_generic_plan (here and in the other functions that read arrays
+-- of thousands of elements by subscript in SQL statements: tarbox._do_fs_import, fs_import and
+-- tarbox._audit_put_many): PL/pgSQL keeps an array parameter or
+-- variable expanded, where a[i] costs O(1); but a custom plan, which PL/pgSQL makes for the
+-- first executions of a statement, copies each parameter into the plan as a constant, and the
+-- copy is a flat array, where a[i] walks the elements before i (variable-length elements, or
+-- any with NULLs): a statement over all n elements costs O(n^2). Measured on the blocks of the
+-- Django sdist import (20,593 pieces, 44 MB, 4 calls): 2.9 s with custom plans, 0.6 s generic.
 CREATE OR REPLACE FUNCTION tarbox._blocks_store(p_tenant bigint, p_hashes bytea[], p_datas bytea[])
 RETURNS void
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_quota bigint;

@@ -20,6 +20,7 @@ CREATE OR REPLACE FUNCTION tarbox._do_fs_import(p_parent bigint[], p_name bytea[
                                             p_xattr_value bytea[] DEFAULT NULL)
 RETURNS bigint[]
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan  -- see tarbox._blocks_store
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
@@ -207,37 +208,13 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- Content, laid out as fs_write + fs_release lay it out: a text file (no NUL in its first
-    -- block, valid UTF-8, within the tenant's thresholds) as text chunks at positions 1, 2, ...
-    -- (tarbox._text_chunks, as tarbox._text_rechunk of a new file); anything else as 64 KiB
-    -- blocks without their trailing zeros, all-zero blocks being holes (tarbox._write).
-    WITH f AS (
-        SELECT g AS i, p_data[g] AS d FROM generate_subscripts(p_name, 1) g
-         WHERE p_link[g] IS NULL AND octet_length(p_data[g]) > 0
-    ), t AS (
-        SELECT f.i, f.d,
-               CASE WHEN (SELECT coalesce(sum(x), 0) FROM unnest(k.lines) x) <= v_max_lines THEN k.ends END AS ends,
-               k.lines
-          FROM f
-          CROSS JOIN LATERAL tarbox._text_chunks(
-              CASE WHEN octet_length(f.d) <= v_max_bytes
-                        AND position('\x00'::bytea IN substring(f.d FROM 1 FOR 65536)) = 0 THEN f.d END) k
-    ), pieces AS (
-        SELECT t.i, true AS chunk, g::bigint AS key,
-               substring(t.d FROM coalesce(t.ends[g - 1], 0) + 1 FOR t.ends[g] - coalesce(t.ends[g - 1], 0)) AS piece,
-               t.lines[g] AS nl
-          FROM t CROSS JOIN LATERAL generate_subscripts(t.ends, 1) g
-         WHERE t.ends IS NOT NULL
-        UNION ALL
-        SELECT t.i, false, b, rtrim(substring(t.d FROM (b * 65536 + 1)::int FOR 65536), '\x00'::bytea), 0
-          FROM t CROSS JOIN LATERAL generate_series(0::bigint, (octet_length(t.d) - 1) / 65536) b
-         WHERE t.ends IS NULL
-    )
-    SELECT array_agg(p.i), array_agg(p.chunk), array_agg(p.key), array_agg(sha256(p.piece)), array_agg(p.piece),
-           array_agg(octet_length(p.piece)), array_agg(p.nl)
+    -- Content, laid out as fs_write + fs_release lay it out: a text file (no NUL, valid UTF-8,
+    -- within the tenant's thresholds) as text chunks at positions 1, 2, ... (as
+    -- tarbox._text_rechunk of a new file); anything else as 64 KiB blocks without their
+    -- trailing zeros, all-zero blocks being holes (tarbox._write): tarbox._import_pieces.
+    SELECT x.of, x.chunk, x.key, x.hash, x.piece, x.nbytes, x.nlines
       INTO k_of, k_chunk, k_key, k_hash, k_data, k_nbytes, k_nlines
-      FROM pieces p
-     WHERE p.piece <> ''::bytea;
+      FROM tarbox._import_pieces(p_data, p_link, v_max_bytes, v_max_lines, tarbox._text_params()) x;
     PERFORM tarbox._blocks_store(c.tenant_id, k_hash, k_data);
     k_data := NULL;
 

@@ -49,6 +49,7 @@ CREATE OR REPLACE FUNCTION tarbox._audit_put_many(a tarbox._audit_call, p_ops te
                                                   p_details jsonb[])
 RETURNS void
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan  -- see tarbox._blocks_store
 AS $$
 DECLARE
     v_extra jsonb := coalesce(tarbox._audit_run_label(a.shell), '{}'::jsonb);

@@ -15,6 +15,7 @@ CREATE OR REPLACE FUNCTION tarbox.fs_import(p_parent bigint[], p_name bytea[], p
                                             p_xattr_value bytea[] DEFAULT NULL)
 RETURNS bigint[]
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan  -- see tarbox._blocks_store
 AS $$
 DECLARE
     au tarbox._audit_call := tarbox._audit_begin('import', 1, NULL, NULL, NULL, NULL);

@@ -16,6 +16,7 @@ DECLARE
     v_paths text[];
     v_inos bigint[];
     v_details jsonb[];
+    v_all text[];
 BEGIN
     IF au.op IS NULL THEN
         RETURN tarbox._do_fs_setattr_many(p_ino, p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns);
@@ -33,8 +34,12 @@ BEGIN
     ELSE
         r := tarbox._do_fs_setattr_many(p_ino, p_mode, p_uid, p_gid, p_atime_ns, p_mtime_ns);
     END IF;
+    v_all := tarbox._audit_paths_of(au.tenant_id, p_ino, au.layer);  -- as tarbox._audit_ino, for all
     FOR g IN 1 .. n LOOP
-        a := tarbox._audit_ino(au, p_ino[g]);
+        a := au;
+        a.ino := p_ino[g];
+        a.path := v_all[g];
+        a := tarbox._audit_scope(a);
         v_ops[g] := a.op;
         v_paths[g] := a.path;
         v_inos[g] := a.ino;
