@@ -51,6 +51,7 @@ DECLARE
     k_data bytea[];
     k_nbytes int[];
     k_nlines int[];
+    v_pieces record;
 BEGIN
     IF n = 0 THEN
         RETURN '{}'::bigint[];
@@ -67,8 +68,11 @@ BEGIN
           OR array_lower(p_link, 1) <> 1 OR array_lower(p_mode, 1) <> 1 OR array_lower(p_data, 1) <> 1 THEN
         PERFORM tarbox._raise('EINVAL', 'the entry arrays must be one-dimensional and start at 1');
     END IF;
-    IF (SELECT coalesce(sum(octet_length(d)), 0) FROM unnest(p_data) d)
-       + (SELECT coalesce(sum(octet_length(d)), 0) FROM unnest(p_xattr_value) d) > tarbox._io_max() THEN
+    -- (by subscript: unnest(p_data) in FROM would copy the content into a tuplestore, 8 MB
+    -- spilled to a temporary file per batch)
+    IF (SELECT coalesce(sum(octet_length(p_data[g])), 0) FROM generate_subscripts(p_data, 1) g)
+       + (SELECT coalesce(sum(octet_length(p_xattr_value[g])), 0) FROM generate_subscripts(p_xattr_value, 1) g)
+       > tarbox._io_max() THEN
         PERFORM tarbox._raise('EFBIG', format('one call takes at most %s bytes of content (16 MiB): import large files with fs_write',
                                               tarbox._io_max()));
     END IF;
@@ -212,9 +216,17 @@ BEGIN
     -- within the tenant's thresholds) as text chunks at positions 1, 2, ... (as
     -- tarbox._text_rechunk of a new file); anything else as 64 KiB blocks without their
     -- trailing zeros, all-zero blocks being holes (tarbox._write): tarbox._import_pieces.
-    SELECT x.of, x.chunk, x.key, x.hash, x.piece, x.nbytes, x.nlines
-      INTO k_of, k_chunk, k_key, k_hash, k_data, k_nbytes, k_nlines
-      FROM tarbox._import_pieces(p_data, p_link, v_max_bytes, v_max_lines, tarbox._text_params()) x;
+    -- (An assignment, not SELECT ... FROM the function: a function in FROM returns through a
+    -- tuplestore, which spilled the batch's pieces to a temporary file, 13 MB per batch.)
+    v_pieces := tarbox._import_pieces(p_data, p_link, v_max_bytes, v_max_lines, tarbox._text_params());
+    k_of := v_pieces.of;
+    k_chunk := v_pieces.chunk;
+    k_key := v_pieces.key;
+    k_hash := v_pieces.hash;
+    k_data := v_pieces.piece;
+    k_nbytes := v_pieces.nbytes;
+    k_nlines := v_pieces.nlines;
+    v_pieces := NULL;
     PERFORM tarbox._blocks_store(c.tenant_id, k_hash, k_data);
     k_data := NULL;
 
