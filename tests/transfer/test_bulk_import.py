@@ -205,6 +205,25 @@ def test_bulk_import_respects_quotas(tenant, admin, tmp_path, quota):
     assert tenant.conn.execute("SELECT inodes FROM tarbox.usage()").fetchone()[0] == 1
 
 
+def test_a_failed_batch_is_named_by_its_first_entry(tenant, admin, tmp_path, monkeypatch):
+    """Batches are sent while the next one is read (ImportBatch(overlap=True)): a batch that
+    fails is reported with the first path of that batch, not of the one being read when the
+    failure arrived, and nothing of the import is left."""
+    monkeypatch.setattr(transfer, "BULK_ENTRIES", 5)
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(30):
+        (src / f"f{i}").write_bytes(b"x")
+    # the root and /q exist: 10 more inodes are allowed, so the third batch of 5 fails
+    admin.execute("SELECT * FROM tarbox.tenant_quota(%s, NULL, 12)", (tenant.name,))
+    with pytest.raises(TarboxError) as info:
+        transfer.import_tree(tenant.conn, src, "/q")
+    assert info.value.errno == errno.EDQUOT
+    third = sorted(f"f{i}" for i in range(30))[10]
+    assert f"{src}/{third} and the entries after it failed" in str(info.value), str(info.value)
+    assert tenant.conn.execute("SELECT count(*) FROM tarbox.inode").fetchone()[0] == 1
+
+
 def tar_of(src: Path) -> bytes:
     """A pax archive of host tree ``src`` as GNU tar would write it, plus an xattr record, a
     directory listed twice and a member that replaces an existing file."""
