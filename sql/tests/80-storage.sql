@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(94);
+SELECT plan(96);
 
 -- A text of n distinct lines that looks like source code (lines of 20..60 bytes).
 CREATE FUNCTION pg_temp.src(n int, seed int DEFAULT 0) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -320,6 +320,28 @@ SELECT is((SELECT count(*) FROM tarbox.fsck() WHERE check_name = 'text_size' AND
 SELECT is((SELECT count(*) FROM tarbox.fsck(true) WHERE check_name = 'text_size' AND ino = :big), 1::bigint,
           '... historical versions reassemble (only the live one was tampered with)');
 RESET ROLE;
+
+-- ---- tarbox._import_pieces cuts with the tarbox._text_cut defined now ---------------------------
+SELECT is((tarbox._import_pieces(ARRAY[convert_to(pg_temp.src(200), 'UTF8')], NULL, 10485760, 100000,
+                                 tarbox._text_params())).nlines,
+          (tarbox._text_cut(convert_to(pg_temp.src(200), 'UTF8'), 6, 8, 16384)).lines,
+          'the bulk import cuts a text as tarbox._text_cut does');
+CREATE OR REPLACE FUNCTION tarbox._text_cut(p_data bytea, p_bits int, p_min_lines int, p_max_bytes int,
+                                            OUT ends int[], OUT lines int[])
+LANGUAGE plpython3u IMMUTABLE STRICT
+AS $f$
+def cut(data, bits, min_lines, max_bytes):
+    ends, o = [], 0
+    for line in data.splitlines(True):
+        o += len(line)
+        ends.append(o)
+    return ends, [1] * len(ends)
+GD['tarbox._text_cut'] = cut
+return cut(p_data, p_bits, p_min_lines, p_max_bytes)
+$f$;
+SELECT is(cardinality((tarbox._import_pieces(ARRAY[convert_to(pg_temp.src(200), 'UTF8')], NULL, 10485760, 100000,
+                                             tarbox._text_params())).nlines), 200,
+          '... also when that function was replaced in the running session (here: a chunk per line)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -11,8 +11,8 @@
 -- Why PL/Python: done in SQL (a lateral call of tarbox._text_chunks per file, substring per
 -- piece, sha256, array_agg), this was the import's most expensive statement (the Django sdist,
 -- 6,809 files: 1.9 s of the import's 5.9 s in the database, of which the chunker itself 0.95 s).
--- It cuts with the chunker of tarbox._text_cut (GD['tarbox._text_cut']; one call of that
--- function installs it).
+-- It cuts with the chunker of tarbox._text_cut (GD['tarbox._text_cut'], which a call of that
+-- function first puts there: the chunker defined now).
 CREATE OR REPLACE FUNCTION tarbox._import_pieces(p_data bytea[], p_link bigint[], p_max_bytes bigint, p_max_lines bigint,
                                                  p_params int[],
                                                  OUT of int[], OUT chunk boolean[], OUT key bigint[], OUT hash bytea[],
@@ -20,10 +20,8 @@ CREATE OR REPLACE FUNCTION tarbox._import_pieces(p_data bytea[], p_link bigint[]
 LANGUAGE plpython3u IMMUTABLE
 AS $$
 from hashlib import sha256
-cut = GD.get('tarbox._text_cut')
-if cut is None:
-    plpy.execute("SELECT tarbox._text_cut(''::bytea, 6, 8, 16384)")
-    cut = GD['tarbox._text_cut']
+plpy.execute("SELECT tarbox._text_cut(''::bytea, 6, 8, 16384)")  # leaves its chunker in GD
+cut = GD['tarbox._text_cut']
 bits, min_lines, max_chunk = p_params
 r_of, r_chunk, r_key, r_hash, r_piece, r_nbytes, r_nlines = [], [], [], [], [], [], []
 links = p_link or []
