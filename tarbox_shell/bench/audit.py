@@ -5,7 +5,11 @@
    extract, find+stat and the small-file rows (where standard must stay within 15% of none),
    and the read rows (small: read, grep -r, seq read, 4K random read: full within 30%). The
    time ratio of each level to none is in the table. The tenants run in turn, not at once, so
-   drift of the machine between them shows in the figures: compare ratios, and repeat.
+   drift of the machine between them shows in the figures: with ``rounds`` > 1 the levels run
+   again in reversed order each round (none, standard, standard, none, ...), each on a fresh
+   tenant, and the table gives each workload's median over the rounds (one sequential run per
+   level gave standard/none 1.55 for small: stat, which writes no record at standard, and 1.0
+   when the levels alternated).
 2. Per call, without FUSE: the cost of single audited calls (fs_lookup, fs_setattr, fs_write
    of 4 KiB, fs_read of 4 KiB) at each level, from a connection in warning mode like the
    mount's, levels alternating round by round; the median of the rounds' means, as wall time
@@ -55,31 +59,20 @@ def _records(conn: psycopg.Connection, tenant: str) -> int:
 
 def mount_rows(admin_dsn: str, workdir: Path, tarball: Path, quick: bool, timeout: float, drop: bool,
                prefix: str, run_filesystem: Callable[..., dict], make_target: Callable[..., Any],
-               levels: list[str]) -> dict:
-    """Part 1 and 3: the workloads on a tenant per level. Returns ``{"levels": {level:
-    {"results", "status", "records", "log_bytes", "seal_bytes"}}, "table": [...]}``."""
-    out: dict = {"levels": {}}
-    for level in levels:
-        tenant = f"{prefix}-{level}"
-        with _admin(admin_dsn) as conn:
-            before = conn.execute(LOG_SIZE).fetchone()[0]
-        target = make_target(tenant, level)
-        print(f"== audit: tarbox at level {level}", flush=True)
-        res = run_filesystem(target, tarball, quick, timeout, drop, workdir, only=WORKLOADS)
-        entry = {"status": res["status"], "error": res.get("error"), "results": res["results"]}
-        # the tenant is gone with the target, its records stay until retention: count them by id
-        with _admin(admin_dsn) as conn:
-            tid = (res.get("config") or {}).get("role", "").removeprefix("tarbox_tenant_")
-            if tid.isdigit():
-                entry["records"] = conn.execute("SELECT count(*) FROM tarbox.audit_log WHERE tenant_id = %s",
-                                                (int(tid),)).fetchone()[0]
-                entry["log_bytes"] = conn.execute(LOG_SIZE).fetchone()[0] - before
-                if entry["records"]:
-                    seal_before = conn.execute("SELECT pg_total_relation_size('tarbox.audit_seal')").fetchone()[0]
-                    conn.execute("SELECT * FROM tarbox.audit_seal(now() + interval '2 seconds')")
-                    entry["seal_bytes"] = conn.execute(
-                        "SELECT pg_total_relation_size('tarbox.audit_seal')").fetchone()[0] - seal_before
-        out["levels"][level] = entry
+               levels: list[str], rounds: int = 1) -> dict:
+    """Part 1 and 3: the workloads on a fresh tenant per level and round, the levels in reversed
+    order every other round. Returns ``{"rounds", "levels": {level: {"results" (each workload's
+    median seconds over the rounds, the rounds' figures in ``seconds_runs``), "status",
+    "records", "log_bytes", "seal_bytes"}}, "table": [...]}``; records and log sizes are
+    those of the first round."""
+    runs: dict[str, list[dict]] = {level: [] for level in levels}
+    for rnd in range(rounds):
+        for level in (levels if rnd % 2 == 0 else list(reversed(levels))):
+            runs[level].append(_mount_run(admin_dsn, workdir, tarball, quick, timeout, drop,
+                                          f"{prefix}-{level}" + (f"-{rnd + 1}" if rounds > 1 else ""),
+                                          run_filesystem, make_target, level,
+                                          f" (round {rnd + 1} of {rounds})" if rounds > 1 else ""))
+    out: dict = {"rounds": rounds, "levels": {level: _merge_runs(entries) for level, entries in runs.items()}}
     out["table"] = _table(out["levels"])
     std = out["levels"].get("standard", {})
     if std.get("records"):
@@ -87,6 +80,54 @@ def mount_rows(admin_dsn: str, workdir: Path, tarball: Path, quick: bool, timeou
         if std.get("seal_bytes") is not None:
             out["seal_bytes_per_10k_records"] = round(std["seal_bytes"] * 10000 / std["records"])
     return out
+
+
+def _mount_run(admin_dsn: str, workdir: Path, tarball: Path, quick: bool, timeout: float, drop: bool,
+               tenant: str, run_filesystem: Callable[..., dict], make_target: Callable[..., Any],
+               level: str, label: str) -> dict:
+    """One run of the workloads on a new tenant ``tenant`` audited at ``level``: its results,
+    status, and the records and log bytes it wrote (sealed afterwards, to size the seals)."""
+    with _admin(admin_dsn) as conn:
+        before = conn.execute(LOG_SIZE).fetchone()[0]
+    target = make_target(tenant, level)
+    print(f"== audit: tarbox at level {level}{label}", flush=True)
+    res = run_filesystem(target, tarball, quick, timeout, drop, workdir, only=WORKLOADS)
+    entry = {"status": res["status"], "error": res.get("error"), "results": res["results"]}
+    # the tenant is gone with the target, its records stay until retention: count them by id
+    with _admin(admin_dsn) as conn:
+        tid = (res.get("config") or {}).get("role", "").removeprefix("tarbox_tenant_")
+        if tid.isdigit():
+            entry["records"] = conn.execute("SELECT count(*) FROM tarbox.audit_log WHERE tenant_id = %s",
+                                            (int(tid),)).fetchone()[0]
+            entry["log_bytes"] = conn.execute(LOG_SIZE).fetchone()[0] - before
+            if entry["records"]:
+                seal_before = conn.execute("SELECT pg_total_relation_size('tarbox.audit_seal')").fetchone()[0]
+                conn.execute("SELECT * FROM tarbox.audit_seal(now() + interval '2 seconds')")
+                entry["seal_bytes"] = conn.execute(
+                    "SELECT pg_total_relation_size('tarbox.audit_seal')").fetchone()[0] - seal_before
+    return entry
+
+
+def _merge_runs(entries: list[dict]) -> dict:
+    """One level's runs as one entry: the first run's fields, each workload's seconds the
+    median over the runs that measured it (all of them in ``seconds_runs``, its rate scaled to
+    the median); the status is the first that is not ok."""
+    merged = dict(entries[0])
+    merged["status"] = next((e["status"] for e in entries if e["status"] != "ok"), "ok")
+    merged["error"] = next((e.get("error") for e in entries if e["status"] != "ok"), entries[0].get("error"))
+    results = []
+    for first in entries[0]["results"]:
+        secs = [r["seconds"] for e in entries for r in e["results"]
+                if r.get("name") == first.get("name") and r.get("seconds") is not None]
+        row = dict(first)
+        if secs:
+            row["seconds"] = statistics.median(secs)
+            row["seconds_runs"] = secs
+            if first.get("rate") and first.get("seconds"):  # the same work in the median's time
+                row["rate"] = first["rate"] * first["seconds"] / row["seconds"]
+        results.append(row)
+    merged["results"] = results
+    return merged
 
 
 def _table(levels: dict) -> list[dict]:
@@ -216,6 +257,8 @@ def format_audit(report: dict) -> str:
             ratios = "".join(f"{row.get(lv + '/none'):>15.3f}" if row.get(lv + "/none") is not None else f"{'-':>15}"
                              for lv in levels if lv != "none")
             lines.append(f"{row['workload']:<16}{cells}{ratios}   {row['target']}")
+        if mnt.get("rounds", 1) > 1:
+            lines.append(f"(medians of {mnt['rounds']} rounds, the levels in reversed order every other round)")
         for lv, e in mnt["levels"].items():
             if e.get("status") != "ok":
                 lines.append(f"level {lv}: {e.get('status')} {e.get('error') or ''}")
@@ -244,12 +287,13 @@ def format_audit(report: dict) -> str:
 
 def run(admin_dsn: str, workdir: Path, tarball: Path, quick: bool, timeout: float, drop: bool, prefix: str,
         run_filesystem: Callable[..., dict], make_target: Callable[..., Any], parts: set[str],
-        levels: list[str] | None = None) -> dict:
-    """Run the audit measurements named in ``parts`` (mount, calls, verify)."""
+        levels: list[str] | None = None, rounds: int = 1) -> dict:
+    """Run the audit measurements named in ``parts`` (mount, calls, verify); the mount rows
+    ``rounds`` times (see :func:`mount_rows`)."""
     report: dict = {}
     if "mount" in parts:
         report["mount"] = mount_rows(admin_dsn, workdir, tarball, quick, timeout, drop, f"{prefix}-m",
-                                     run_filesystem, make_target, levels or LEVELS)
+                                     run_filesystem, make_target, levels or LEVELS, rounds)
     if "calls" in parts:
         print("== audit: per call", flush=True)
         report["calls"] = call_costs(admin_dsn, f"{prefix}-c", rounds=3 if quick else 7, calls=200 if quick else 2000)
