@@ -1,7 +1,7 @@
 -- Schema meta-tests: the invariants every table and function of schema tarbox must keep,
 -- checked against the catalogs so that a table or function added later is covered too.
 BEGIN;
-SELECT plan(71);
+SELECT plan(96);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and their primary keys.
@@ -265,6 +265,67 @@ SELECT is_empty($$
 $$, 'every "ENAME (TXnnn)" in a function comment names the right SQLSTATE');
 SELECT throws_ok($$SELECT tarbox._raise('ENOENT', 'probe')$$, 'TX002', 'probe', '_raise raises the errno''s SQLSTATE with the message');
 SELECT throws_ok($$SELECT tarbox._raise('ENOSUCH', 'probe')$$, 'XX000', NULL, '_raise refuses an unknown errno name');
+
+-- ---------------------------------------------------------------------------------------------
+-- tarbox.inode's invariants: one CHECK (inode_valid, migration 0160) that names the invariant a
+-- row breaks as the constraint it was; each case breaks one of them in an otherwise valid row.
+SELECT is((SELECT array_agg(pg_get_constraintdef(oid)) FROM pg_constraint
+            WHERE conrelid = 'tarbox.inode'::regclass AND contype = 'c'),
+          ARRAY['CHECK (tarbox._inode_valid(inode.*))'], 'inode has one CHECK, which calls tarbox._inode_valid');
+CREATE FUNCTION pg_temp.inode_insert(p_change jsonb) RETURNS text LANGUAGE sql AS $f$
+    SELECT format('INSERT INTO tarbox.inode SELECT (jsonb_populate_record(NULL::tarbox.inode, %L)).*',
+                  '{"tenant_id": -7, "ino": 2, "born": 1, "died": 2147483647, "mode": 33188, "nlink": 1,
+                    "uid": 0, "gid": 4294967295, "rdev": 0, "size": 100, "atime_ns": 0, "mtime_ns": 0,
+                    "ctime_ns": 0, "btime_ns": 0, "stored": 100, "text_bytes": 100, "text_lines": 3}'::jsonb || p_change)
+$f$;
+SELECT lives_ok(pg_temp.inode_insert('{}'), 'a valid regular file row is accepted');
+SELECT lives_ok(pg_temp.inode_insert('{"ino": 3, "mode": 41471, "target": "\\x616263", "size": 3, "stored": 0, "text_bytes": 0, "text_lines": 0}'),
+                'a valid symbolic link row is accepted');
+SELECT lives_ok(pg_temp.inode_insert('{"ino": 4, "mode": 8612, "rdev": 259, "size": 0, "stored": 0, "text_bytes": 0, "text_lines": 0}'),
+                'a valid character device row is accepted');
+SELECT throws_ok(pg_temp.inode_insert('{"ino": 0}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_ino_check"', 'CHECK inode_ino_check');
+SELECT throws_ok(pg_temp.inode_insert('{"born": 0}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_born_check"', 'CHECK inode_born_check');
+SELECT throws_ok(pg_temp.inode_insert('{"nlink": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_nlink_check"', 'CHECK inode_nlink_check');
+SELECT throws_ok(pg_temp.inode_insert('{"uid": 4294967296}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_uid_check"', 'CHECK inode_uid_check');
+SELECT throws_ok(pg_temp.inode_insert('{"gid": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_gid_check"', 'CHECK inode_gid_check');
+SELECT throws_ok(pg_temp.inode_insert('{"rdev": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_rdev_check"', 'CHECK inode_rdev_check');
+SELECT throws_ok(pg_temp.inode_insert('{"size": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_size_check"', 'CHECK inode_size_check');
+SELECT throws_ok(pg_temp.inode_insert('{"born": 5, "died": 5}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_lifetime"', 'CHECK inode_lifetime');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 98724}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_mode_bits"', 'CHECK inode_mode_bits');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 53668}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_file_type"', 'CHECK inode_file_type');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 41471}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_symlink_target"', 'CHECK inode_symlink_target');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 41471, "target": "\\x616263", "size": 2}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_symlink_size"', 'CHECK inode_symlink_size');
+SELECT throws_ok(pg_temp.inode_insert('{"rdev": 5}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_rdev_devices"', 'CHECK inode_rdev_devices');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 16877, "size": 10}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_size_files"', 'CHECK inode_size_files');
+SELECT throws_ok(pg_temp.inode_insert('{"ino": 1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_root_dir"', 'CHECK inode_root_dir');
+SELECT throws_ok(pg_temp.inode_insert('{"stored": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_stored_check"', 'CHECK inode_stored_check');
+SELECT throws_ok(pg_temp.inode_insert('{"text_bytes": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_text_bytes_check"', 'CHECK inode_text_bytes_check');
+SELECT throws_ok(pg_temp.inode_insert('{"text_lines": -1}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_text_lines_check"', 'CHECK inode_text_lines_check');
+SELECT throws_ok(pg_temp.inode_insert('{"size": 5, "text_bytes": 10}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_text_within"', 'CHECK inode_text_within');
+SELECT throws_ok(pg_temp.inode_insert('{"mode": 16877, "size": 0, "stored": 5, "text_bytes": 0, "text_lines": 0}'), '23514',
+                 'new row for relation "inode" violates check constraint "inode_stored_files"', 'CHECK inode_stored_files');
+SELECT throws_ok($$UPDATE tarbox.inode SET size = 5000 WHERE tenant_id = -7 AND ino = 3$$, '23514',
+                 'new row for relation "inode" violates check constraint "inode_symlink_size"',
+                 'an UPDATE that breaks an invariant is refused as an INSERT is');
 
 SELECT * FROM finish();
 ROLLBACK;
