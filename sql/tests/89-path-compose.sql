@@ -6,7 +6,7 @@
 -- is changed through the compose_* change functions (copy-up, whiteouts). The comparison with
 -- a real mount is tests/compose/test_path_api.py.
 BEGIN;
-SELECT plan(65);
+SELECT plan(73);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('pc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('pc_bob') \gset
@@ -36,8 +36,9 @@ SELECT tarbox.mkdir('/home');
 SELECT tarbox.write('/home/note.txt', 'bob''s note');
 SELECT count(*) FROM tarbox.compose_prepare();
 SELECT tarbox.layer_new('work');
--- The numbers the mount shows: 2^56 | slot << 40 | n, slots in the order of compose_list (by path).
-SELECT 72057594037927936::bigint AS base_cow, 72057594037927936::bigint | (1::bigint << 40) AS base_ro \gset
+-- The numbers the mount shows: 2^56 | slot << 40 | n, slot = compose_id - 1.
+SELECT 72057594037927936::bigint | ((:k_cow - 1)::bigint << 40) AS base_cow,
+       72057594037927936::bigint | ((:k_ro - 1)::bigint << 40) AS base_ro \gset
 
 -- ---------------------------------------------------------------------------------------------
 -- Read-only.
@@ -124,6 +125,29 @@ RESET ROLE;
 SELECT count(*) >= 0 FROM tarbox.gc('pc_bob');  -- the copied-up 'alpha' replaced in this layer (as with any overwrite)
 SET ROLE :"bob";
 SELECT is((SELECT count(*)::int FROM tarbox.fsck()), 0, 'fsck clean for bob');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------
+-- A composition's numbers are its own: adding or removing another leaves them as they were
+-- (slot = compose_id - 1, not a rank by mount path), so a mount or WASI guest keeps what it learned.
+SET ROLE :"bob";
+SELECT (tarbox.stat('/mnt/ro/src/a.txt')).ino AS ro_a, (tarbox.stat('/mnt/cow/src/a.txt')).ino AS cow_a \gset
+RESET ROLE;
+SELECT is(tarbox.compose_add('pc_bob', '/aaa', 'published:pcimg', 'ro'), :k_cow + 1, 'a new composition takes the next compose_id');
+SET ROLE :"bob";
+SELECT is((tarbox.stat('/mnt/ro/src/a.txt')).ino, :ro_a::bigint,
+          'one added at a mount path sorted before the others leaves their numbers');
+SELECT is((tarbox.stat('/mnt/cow/src/a.txt')).ino, :cow_a::bigint, 'each of them');
+SELECT is((tarbox.stat('/aaa/src/a.txt')).ino, 72057594037927936::bigint | (:k_cow::bigint << 40) | :a_ino,
+          'the new one is numbered by its compose_id');
+SELECT is((tarbox.wasi_stat(1, 'mnt/ro/src/a.txt', false)).ino, :ro_a::bigint, 'WASI gives the same number');
+RESET ROLE;
+SELECT tarbox.compose_rm('pc_bob', '/mnt/ro');
+SELECT is(tarbox.compose_add('pc_bob', '/bbb', 'published:pcimg', 'ro'), :k_cow + 2,
+          'the next after the highest: the removed one''s compose_id is not handed out again');
+SET ROLE :"bob";
+SELECT throws_ok(format('SELECT tarbox.fs_getattr(%s)', :ro_a), 'TX002', NULL, 'the removed composition''s numbers are ENOENT');
+SELECT is((tarbox.stat('/mnt/cow/src/a.txt')).ino, :cow_a::bigint, 'the others keep theirs');
 RESET ROLE;
 
 SET ROLE :"alice";

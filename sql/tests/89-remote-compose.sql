@@ -31,7 +31,8 @@ SELECT tarbox.mkdir('/home');
 SELECT tarbox.write('/home/note.txt', 'bob''s note');
 SELECT count(*) FROM tarbox.compose_prepare();
 SELECT tarbox.layer_new('work');
-SELECT 72057594037927936::bigint AS base_cow, 72057594037927936::bigint | (1::bigint << 40) AS base_ro \gset
+SELECT 72057594037927936::bigint | ((:k_cow - 1)::bigint << 40) AS base_cow,
+       72057594037927936::bigint | ((:k_ro - 1)::bigint << 40) AS base_ro \gset
 
 -- ---------------------------------------------------------------------------------------------
 -- Read-only: what the mount shows, with its numbers.

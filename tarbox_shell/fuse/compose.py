@@ -6,7 +6,9 @@ Each kernel request becomes one call of the SQL composition API
 ``compose_readdir``, ``compose_read`` ...), which reads the publisher's rows at the published
 layer; row-level security is what lets the tenant's role see them, and only while the
 publication is public or granted to it. The publisher's inode ``n`` is shown as
-``COMPOSE_BASE | slot << 40 | n`` (``slot``: the composition's place in this mount).
+``COMPOSE_BASE | slot << 40 | n`` (``slot``: the composition's SQL id minus 1, fixed for its
+life, so these are the numbers ``tarbox.stat``, the remote and WASI APIs show, also after
+compositions are added or removed while the mount runs).
 
 Read-only (mode ``ro``): every change is refused with EROFS (RENAME and LINK to or from another
 component too). Copy-on-write (mode ``cow``, ``sql/functions/88-compose-cow/``): create, mkdir,
@@ -108,19 +110,22 @@ class ComposedView(Component):
     """A publication shown read-only at its mount point (see the module docstring).
 
     Args:
-        slot: this composition's place in the mount (0 ..): its component id is
-            ``CID_COMPOSE + slot`` and its inodes ``COMPOSE_BASE | slot << 40 | n``.
+        index: this composition's place in the mount (0 ..): its component id is
+            ``CID_COMPOSE + index``. Its inodes are ``COMPOSE_BASE | slot << 40 | n``, slot
+            ``spec.compose_id - 1`` (0 .. 65534), as SQL numbers them (``tarbox._compose_ino``).
         spec: the composition (:class:`ComposeSpec`).
         tree: the mount's tree component, whose pool and errno mapping the SQL calls use.
     """
 
     foreign_errno = errno.EROFS
 
-    def __init__(self, slot: int, spec: ComposeSpec, tree: TarboxOperations) -> None:
+    def __init__(self, index: int, spec: ComposeSpec, tree: TarboxOperations) -> None:
         super().__init__()
-        if not 0 <= slot < 0x7FFF:
-            raise ValueError(f"composition slot {slot} out of range")
-        self.cid = CID_COMPOSE + slot
+        slot = spec.compose_id - 1
+        if not 0 <= index < 0x7FFF or not 0 <= slot < 0xFFFF:
+            raise ValueError(f"composition {spec.compose_id} (index {index} in the mount) out of range")
+        self.cid = CID_COMPOSE + index
+        self.compose_slot = slot
         self.base = COMPOSE_BASE | slot << COMPOSE_SLOT_SHIFT
         self.root = self.base | COMPOSE_ROOT
         self.spec = spec

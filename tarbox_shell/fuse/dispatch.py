@@ -60,7 +60,7 @@ FH_SHIFT = 48              # a file handle is component id << FH_SHIFT | number
 # Component ids (the top bits of their file handles).
 CID_TREE, CID_CONTROL, CID_SNAPSHOTS = 1, 2, 3
 CID_NATIVE = 16            # + slot
-CID_COMPOSE = 0x8000       # + slot (compositions)
+CID_COMPOSE = 0x8000       # + place in the mount (compositions)
 
 
 def native_ino_base(slot: int) -> int:
@@ -82,10 +82,12 @@ class Component:
 
     Attributes: ``cid`` (component id), ``foreign_errno`` (RENAME/LINK between this and
     another component), ``busy_errno`` (removing or renaming its attachment point), ``root``
-    (the inode shown at its attachment point, when it is attached).
+    (the inode shown at its attachment point, when it is attached), ``compose_slot`` (a
+    composition's slot of ``COMPOSE_BASE`` numbers, None for other components).
     """
 
     cid = 0
+    compose_slot: int | None = None
     foreign_errno = errno.EXDEV
     busy_errno = errno.EBUSY
     root: int | None = None
@@ -175,7 +177,8 @@ class Dispatcher(pyfuse3.Operations):
             STATFS request, so it cannot be routed).
         others: the other components, each with a distinct ``cid``, owning the inode range of
             its kind (control: ``CTRL_BASE`` and up; snapshots: ``SNAP_BASE``..; native mounts:
-            their slot of ``NATIVE_BASE``..).
+            their slot of ``NATIVE_BASE``..; compositions: their ``compose_slot`` of
+            ``COMPOSE_BASE``..).
         attach: ``{path: component}``, absolute paths (bytes) of the tree where components
             are attached (``b"/.tarbox"``, native mount points).
     """
@@ -199,6 +202,13 @@ class Dispatcher(pyfuse3.Operations):
             if comp.cid in self.components:
                 raise ValueError(f"two components with id {comp.cid}")
             self.components[comp.cid] = comp
+        #: compose_slot -> composition (its numbers are its SQL id's, not its cid's).
+        self._composed: dict[int, Component] = {}
+        for comp in others:
+            if comp.compose_slot is not None:
+                if comp.compose_slot in self._composed:
+                    raise ValueError(f"two compositions in slot {comp.compose_slot}")
+                self._composed[comp.compose_slot] = comp
         self._control = self.components.get(CID_CONTROL)
         self._snapshots = self.components.get(CID_SNAPSHOTS)
         self._attach: dict[bytes, Component] = dict(attach or {})
@@ -221,7 +231,7 @@ class Dispatcher(pyfuse3.Operations):
         if ino < COMPOSE_BASE:
             return self.tree
         if ino < NATIVE_BASE:
-            comp = self.components.get(CID_COMPOSE + ((ino >> COMPOSE_SLOT_SHIFT) & 0x7FFF))
+            comp = self._composed.get((ino >> COMPOSE_SLOT_SHIFT) & 0xFFFF)
         elif ino >= CTRL_BASE:
             comp = self._control
         elif ino >= SNAP_BASE:

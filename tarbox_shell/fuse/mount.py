@@ -367,8 +367,8 @@ def build_operations(plan: MountPlan, pool: Any) -> tuple[Any, Any]:
         natives.append(native)
         attach[os.fsencode(spec.mount_path)] = native
     composed = []
-    for slot, cspec in enumerate(plan.compositions):
-        view = ComposedView(slot, cspec, tree)
+    for index, cspec in enumerate(plan.compositions):
+        view = ComposedView(index, cspec, tree)
         composed.append(view)
         attach[os.fsencode(cspec.mount_path)] = view
     ops = Dispatcher(main, [snapshots, control, *natives, *composed], attach=attach,

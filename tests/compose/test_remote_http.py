@@ -89,7 +89,7 @@ def test_http_reads_compositions_as_the_path_api(tenants, dsn, admin, server):
     try:
         assert _walk(b, http, "/mnt/ro") == 7
         assert _walk(b, http, "/mnt/cow") == 6  # old.py is whited out
-        base_ro = 2**56 | 1 << 40  # slots by mount path: /mnt/cow 0, /mnt/ro 1
+        base_ro = 2**56 | 0 << 40  # slot = compose_id - 1: /mnt/ro was added first (id 1)
         assert http.get("/stat/mnt/ro").json()["ino"] == base_ro | 1
         assert http.get("/files/mnt/ro/pkg/README").content == b"hello"
         assert http.get("/files/mnt/cow/pkg/README").content == b"changed by B"

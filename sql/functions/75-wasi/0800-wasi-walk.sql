@@ -39,11 +39,12 @@ DECLARE
     v_node tarbox.inode;
     v_target text;
     v_links int := 0;
-    v_kpaths text[];   -- the tenant's composition mount paths, in slot order (NULL: none)
+    v_kpaths text[];   -- the tenant's composition mount paths, by path (NULL: none)
     v_knames bytea[];  -- their last components
-    v_ks int[];        -- their compose_ids
+    v_ks int[];        -- their compose_ids (a composition's slot of numbers is compose_id - 1)
     v_cur bigint;      -- the directory a step starts from
     v_slot int;
+    v_at int;          -- the place in v_kpaths of the mount point a step lands on
     v_kn bigint;       -- the composition's own number of the step's target
 BEGIN
     IF p_path IS NULL THEN
@@ -62,10 +63,10 @@ BEGIN
       INTO v_kpaths, v_ks, v_knames FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id;
     IF p_base >= 72057594037927936 THEN  -- a number a composition shows (tarbox.stat of a path in one)
         v_slot := (p_base >> 40) & 65535;
-        IF v_slot >= coalesce(cardinality(v_ks), 0) THEN
+        IF v_ks IS NULL OR NOT (v_slot + 1 = ANY (v_ks)) THEN
             PERFORM tarbox._raise('ENOENT', format('directory inode %s does not exist', p_base));
         END IF;
-        v_node := tarbox._compose_node(v_ks[v_slot + 1], p_base & 1099511627775);
+        v_node := tarbox._compose_node(v_slot + 1, p_base & 1099511627775);
     ELSE
         v_node := tarbox._inode_at(c.tenant_id, p_base, c.layer);
     END IF;
@@ -105,13 +106,14 @@ BEGIN
         v_cur := v_dirs[cardinality(v_dirs)];
         IF v_cur >= 72057594037927936 THEN  -- inside a composition: its entries, its numbers
             v_slot := (v_cur >> 40) & 65535;
-            v_kn := tarbox._compose_child(v_ks[v_slot + 1], v_cur & 1099511627775, v_name);
+            v_kn := tarbox._compose_child(v_slot + 1, v_cur & 1099511627775, v_name);
             v_next := (v_cur - (v_cur & 1099511627775)) | v_kn;
         ELSE
             v_next := NULL;
             IF v_name = ANY (v_knames) THEN  -- a composition's mount point: its root (number 1)
-                v_slot := tarbox._wasi_compose_at(c, v_cur, v_name, v_kpaths);
-                IF v_slot IS NOT NULL THEN
+                v_at := tarbox._wasi_compose_at(c, v_cur, v_name, v_kpaths);
+                IF v_at IS NOT NULL THEN
+                    v_slot := v_ks[v_at + 1] - 1;
                     v_kn := 1;
                     v_next := 72057594037927936::bigint | (v_slot::bigint << 40) | 1;
                 END IF;
@@ -127,7 +129,7 @@ BEGIN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
         END IF;
         IF v_next >= 72057594037927936 THEN
-            v_node := tarbox._compose_node(v_ks[v_slot + 1], v_kn);
+            v_node := tarbox._compose_node(v_slot + 1, v_kn);
         ELSE
             v_node := tarbox._inode_at(c.tenant_id, v_next, c.layer);
         END IF;

@@ -2,8 +2,8 @@ DROP FUNCTION IF EXISTS tarbox._wasi_compose_check(tarbox._context, bigint, byte
 
 -- tarbox._wasi_compose_at(ctx, dir, name, mount_paths): whether a WASI walk step into entry
 -- p_name (bytes) of the tenant's directory inode p_dir lands on the mount point of one of the
--- calling tenant's compositions: its slot (0-based place in p_mount_paths, the tenant's mount
--- paths sorted as tarbox._compose_number numbers them), NULL when it does not. A mount shows
+-- calling tenant's compositions: its 0-based place in p_mount_paths (the tenant's mount paths,
+-- which tarbox._wasi_walk pairs with their compose_ids), NULL when it does not. A mount shows
 -- the composition there, whatever the tenant's own tree holds at that name (a placeholder
 -- directory, or nothing), and so does the walk. The mount point's parent is found by name from
 -- the tenant's root at ctx.layer (mount paths hold no '.', '..' or empty component:

@@ -66,17 +66,13 @@ ALTER FUNCTION tarbox._compose_child(int, bigint, bytea) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._compose_child(int, bigint, bytea) FROM PUBLIC;
 
 -- tarbox._compose_ino(compose, ino): the inode number a mount shows for number p_ino of
--- composition p_compose: COMPOSE_BASE (2^56) | slot << 40 | p_ino, slot being the
--- composition's place in the order of tarbox.compose_list() (by mount path), which is how the
--- mount numbers its compositions (tarbox_shell/fuse/dispatch.py, fuse/compose.py). NULL for NULL.
+-- composition p_compose: COMPOSE_BASE (2^56) | slot << 40 | p_ino, slot = p_compose - 1 (the
+-- composition's compose_id, 1..65535, fixed for its life), which is how the mount numbers its
+-- compositions (tarbox_shell/fuse/compose.py). NULL for NULL.
 CREATE OR REPLACE FUNCTION tarbox._compose_ino(p_compose int, p_ino bigint) RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE sql IMMUTABLE
 AS $$
-    SELECT 72057594037927936::bigint
-           | ((SELECT count(*) FROM tarbox.composition o, tarbox.composition k
-                WHERE k.tenant_id = tarbox._tenant_id() AND k.compose_id = p_compose
-                  AND o.tenant_id = k.tenant_id AND o.mount_path < k.mount_path) << 40)
-           | p_ino
+    SELECT 72057594037927936::bigint | ((p_compose - 1)::bigint << 40) | p_ino
 $$;
 ALTER FUNCTION tarbox._compose_ino(int, bigint) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._compose_ino(int, bigint) FROM PUBLIC;

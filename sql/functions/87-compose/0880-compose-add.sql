@@ -50,10 +50,16 @@ BEGIN
         PERFORM tarbox._raise('EBUSY', format('a native mount at %s serves tenant %s: a composition cannot overlap it',
                                               v_other, p_tenant));
     END IF;
-    -- The lowest free slot; the composition table of the tenant is locked against a concurrent add.
+    -- The id after the highest in use, so that a number a removed composition showed is not
+    -- soon shown by another one (the lowest free id once 65535 is taken); the id is the
+    -- composition's slot of inode numbers for its life (tarbox._compose_ino). The tenant row is
+    -- locked against a concurrent add.
     PERFORM 1 FROM tarbox.tenant t WHERE t.tenant_id = v_tenant FOR UPDATE;
-    SELECT min(s) INTO v_id FROM generate_series(1, 65535) s
-     WHERE NOT EXISTS (SELECT 1 FROM tarbox.composition k WHERE k.tenant_id = v_tenant AND k.compose_id = s);
+    SELECT coalesce(max(k.compose_id), 0) + 1 INTO v_id FROM tarbox.composition k WHERE k.tenant_id = v_tenant;
+    IF v_id > 65535 THEN
+        SELECT min(s) INTO v_id FROM generate_series(1, 65535) s
+         WHERE NOT EXISTS (SELECT 1 FROM tarbox.composition k WHERE k.tenant_id = v_tenant AND k.compose_id = s);
+    END IF;
     IF v_id IS NULL THEN
         PERFORM tarbox._raise('ENOSPC', format('tenant %s has 65535 compositions', p_tenant));
     END IF;
@@ -68,4 +74,4 @@ ALTER FUNCTION tarbox.compose_add(text, text, text, text) OWNER TO tarbox_maint;
 REVOKE ALL ON FUNCTION tarbox.compose_add(text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tarbox.compose_add(text, text, text, text) TO tarbox_admin;
 COMMENT ON FUNCTION tarbox.compose_add(text, text, text, text) IS
-'Administrators: show publication p_source (''published:NAME'') at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, read-only (p_mode ''ro'') or copy-on-write (''cow'': changes are copied up into the tenant''s own rows below p_mount_path, see tarbox.compose_create). The publication must be public or granted to the tenant. Returns the composition id (its slot in a mount, 1..65535). The mount point directory is made by the tenant''s next mount (tarbox.compose_prepare). Errors: EINVAL (TX022) bad path, source or mode, or the tenant''s own publication, ENOENT (TX002) no such tenant or publication, EACCES (TX013) not granted, EBUSY (TX016) overlaps another composition or a native mount, 42501 not an administrator.';
+'Administrators: show publication p_source (''published:NAME'') at p_mount_path (absolute, normalised, not / nor under /.tarbox) of tenant p_tenant''s tree, read-only (p_mode ''ro'') or copy-on-write (''cow'': changes are copied up into the tenant''s own rows below p_mount_path, see tarbox.compose_create). The publication must be public or granted to the tenant. Returns the composition id (1..65535: one above the tenant''s highest, the lowest free one once 65535 is taken); the composition shows inode numbers 2^56 | (id - 1) << 40 | n for its life, so adding or removing another composition renumbers nothing. The mount point directory is made by the tenant''s next mount (tarbox.compose_prepare). Errors: EINVAL (TX022) bad path, source or mode, or the tenant''s own publication, ENOENT (TX002) no such tenant or publication, EACCES (TX013) not granted, EBUSY (TX016) overlaps another composition or a native mount, 42501 not an administrator.';
