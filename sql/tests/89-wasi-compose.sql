@@ -6,7 +6,7 @@
 -- EROFS for every change; a copy-on-write one changes the caller's copy (copy-up, whiteouts),
 -- EXDEV across its boundary, never the publisher's rows. Each change has one audit record.
 BEGIN;
-SELECT plan(67);
+SELECT plan(75);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('wc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('wc_bob') \gset
@@ -29,6 +29,7 @@ SELECT tarbox.mkdir('/home/ro');  -- the same name as a mount point, elsewhere
 SELECT tarbox.write('/home/note.txt', 'bob''s note');
 SELECT tarbox.ln('../mnt/ro', '/home/to-ro', true);
 SELECT count(*) FROM tarbox.compose_prepare();  -- makes /mnt, /mnt/ro, /mnt/cow in bob's tree
+SELECT tarbox.mkdir('/mnt/zz');  -- bob's own, listed after the mount points
 RESET ROLE;
 -- a composition whose mount point bob's tree does not hold (added after compose_prepare)
 SELECT tarbox.compose_add('wc_bob', '/home/img', 'published:wcimg', 'ro') AS k_img \gset
@@ -71,6 +72,22 @@ SELECT is((SELECT (r.a).ino FROM tarbox.fs_readdir(:ro_src, 0, 100) r WHERE r.na
           :ro_a::bigint, 'entries carry the numbers the mount shows');
 SELECT is((SELECT count(*)::int FROM tarbox.fs_readdir(:ro_src, 2, 1) r), 1,
           'paged after ".." with a limit');
+
+-- ---- listing the mount points' parent: as the mount lists it (tarbox.wasi_readdir) -----------
+SELECT is((SELECT array_agg(r.name ORDER BY r.name) FROM tarbox.wasi_readdir(:mnt, 0, 100) r),
+          ARRAY['\x2e'::bytea, '\x2e2e'::bytea, '\x636f77'::bytea, '\x726f'::bytea, '\x7a7a'::bytea],
+          'wasi_readdir of the mount points'' parent: ".", "..", cow, ro, zz');
+SELECT is((SELECT (r.a).ino FROM tarbox.wasi_readdir(:mnt, 0, 100) r WHERE r.name = '\x726f'), :ro_root::bigint,
+          'a mount point carries the number of the composition''s root (as wasi_stat and the mount)');
+SELECT is((SELECT (r.a).ino FROM tarbox.wasi_readdir(:mnt, 0, 100) r WHERE r.name = '\x636f77'), :cow_root::bigint,
+          'each its own composition''s');
+SELECT is((SELECT (r.a).ino FROM tarbox.wasi_readdir(:mnt, 0, 100) r WHERE r.name = '\x7a7a'), (tarbox.stat('/mnt/zz')).ino,
+          'the tenant''s own entry keeps its number');
+SELECT is((SELECT (r.a).ino FROM tarbox.wasi_readdir(:home, 0, 100) r WHERE r.name = '\x726f'), (tarbox.stat('/home/ro')).ino,
+          'a name equal to a mount point''s elsewhere is the tenant''s own');
+SELECT results_eq(format($$SELECT r.name, r.next_offset, (r.a).ino FROM tarbox.wasi_readdir(%s, 0, 100) r$$, :ro_src),
+                  format($$SELECT r.name, r.next_offset, (r.a).ino FROM tarbox.fs_readdir(%s, 0, 100) r$$, :ro_src),
+                  'inside a composition it lists as fs_readdir');
 
 -- ---- a read-only composition: EROFS ----------------------------------------------------------
 SELECT count(*) AS inodes_before FROM tarbox.inode \gset
@@ -128,6 +145,10 @@ SELECT tarbox.publish_revoke('wcimg', 'wc_bob');
 SET ROLE :"bob";
 SELECT throws_ok($$SELECT tarbox.wasi_stat(1, 'mnt/ro/src/a.txt', false)$$, 'TX002', NULL,
                  'once the grant is revoked the composition is ENOENT');
+SELECT is((SELECT array_agg(r.name ORDER BY r.next_offset) FROM tarbox.wasi_readdir(:mnt, 0, 100) r),
+          ARRAY['\x2e'::bytea, '\x2e2e'::bytea, '\x7a7a'::bytea], 'and its mount points are not listed, as in the mount');
+SELECT is((SELECT array_agg(r.name) FROM tarbox.wasi_readdir(:mnt, 2, 1) r), ARRAY['\x7a7a'::bytea],
+          'a page after ".." is not short for the entries left out: it reads on to zz');
 SET ROLE :"alice";
 SELECT is(tarbox.read('/src/a.txt'), '\x616c706861'::bytea, 'the publisher''s file is unchanged');
 SELECT is((SELECT count(*)::int FROM tarbox.fsck()), 0, 'fsck clean for alice');

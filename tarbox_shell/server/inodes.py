@@ -352,11 +352,13 @@ async def set_times(request: Request, body: SetTimes, ino: int = _ino()):
 @router.get("/inodes/{ino}/entries", response_model=InodeEntries, responses=ERRORS, summary="readdir",
             description="Up to `limit` entries of directory `ino` after `cookie` (0: from the start; `.` "
             "and `..` come first), each with the cookie that resumes after it; cookies stay valid while "
-            "entries are added or removed (tarbox.fs_readdir).")
+            "entries are added or removed. A composition's mount point is listed as the mount lists it: with "
+            "the number and mode of the composition's root, and not at all while its publication is not "
+            "shared with the tenant (tarbox.wasi_readdir).")
 async def readdir(request: Request, ino: int = _ino(), cookie: int = Query(0, ge=0, le=2**63 - 1),
                   limit: int = Query(1000, ge=1, le=10000)):
     """GET /inodes/{ino}/entries."""
-    rows = await _call(request, False, "SELECT name, next_offset, (a).ino, (a).mode FROM tarbox.fs_readdir(%s, %s, %s)",
+    rows = await _call(request, False, "SELECT name, next_offset, (a).ino, (a).mode FROM tarbox.wasi_readdir(%s, %s, %s)",
                       (ino, cookie, limit))
     return {"entries": [{"name": paths.text(bytes(n)), "name_encoded": paths.encode(bytes(n)), "next": nxt,
                          "ino": i, "mode": m} for n, nxt, i, m in rows]}

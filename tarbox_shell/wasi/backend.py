@@ -336,7 +336,7 @@ class DirectBackend(Backend):
 
     def readdir(self, node, cookie, limit):
         rows = self._execute("SELECT name, next_offset, (a).ino, (a).mode "
-                             "FROM tarbox.fs_readdir(%s, %s, %s)", (node, cookie, limit)).fetchall()
+                             "FROM tarbox.wasi_readdir(%s, %s, %s)", (node, cookie, limit)).fetchall()
         return [(bytes(r[0]), r[1], r[2], r[3]) for r in rows]
 
     def mkdir(self, base, path):

@@ -67,14 +67,7 @@ BEGIN
     -- Compositions mounted on entries of this directory (only when the tenant has some): the
     -- mount lists their roots under those names, and leaves out one whose publication is no
     -- longer shared.
-    IF EXISTS (SELECT 1 FROM tarbox.composition k WHERE k.tenant_id = c.tenant_id) THEN
-        v_dir := rtrim(coalesce(tarbox._path_of(c.tenant_id, r.ino, c.layer), ''), '/') || '/';
-        SELECT array_agg(convert_to(substr(l.mount_path, length(v_dir) + 1), 'UTF8')),
-               array_agg(CASE WHEN l.available THEN l.compose_id END)
-          INTO v_knames, v_kids
-          FROM tarbox.compose_list() l
-         WHERE left(l.mount_path, length(v_dir)) = v_dir AND strpos(substr(l.mount_path, length(v_dir) + 1), '/') = 0;
-    END IF;
+    SELECT k.names, k.composes INTO v_knames, v_kids FROM tarbox._compose_points(c, r.ino) k;
     -- Native mount points among the entries (only when the tenant has native mounts).
     IF EXISTS (SELECT 1 FROM tarbox.native_mount m WHERE m.enabled AND (m.tenant IS NULL OR m.tenant = c.tenant_id)) THEN
         v_dir := rtrim(coalesce(tarbox._path_of(c.tenant_id, r.ino, c.layer), ''), '/') || '/';
