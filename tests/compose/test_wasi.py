@@ -78,6 +78,13 @@ def test_wasi_serves_compositions(tenants, dsn, admin, server, mode):  # noqa: F
         d = c.fd_open("/mnt/ro/pkg", OpenFlags.DIRECTORY)
         assert sorted(e.name for e in c.fd_readdir(d)) == [b".", b"..", b"README", b"lib"]
         c.fd_close(d)
+        d = c.fd_open("/mnt", OpenFlags.DIRECTORY)
+        listed = {e.name: e.ino for e in c.fd_readdir(d)}
+        c.fd_close(d)
+        assert listed[b"ro"] == c.path_filestat_get("/mnt/ro").ino == (
+            b.conn.execute("SELECT ino FROM tarbox.stat('/mnt/ro')").fetchone()[0]), \
+            "a mount point is listed with the composition root's number, as stat and the mount show it"
+        assert listed[b"cow"] == c.path_filestat_get("/mnt/cow").ino != listed[b"ro"]
         assert _read_all(c, "/img/pkg/lib/x.py") == b"x = 1\n", \
             "a mount point the consumer's tree does not hold"
         # a read-only composition: EROFS
