@@ -109,6 +109,11 @@ def test_path_api_reads_compositions_as_the_mount_shows_them(tenants, admin, dsn
         assert sorted(os.listdir(cow)) == ["README", "abs", "rel", "sub"]
         assert _compare_tree(b.conn, m.path, "/mnt/cow") == 8
         assert (m.path / "mnt/ro/pkg/sub/mod.py").read_bytes() == b"x = 1\n"
+        # a composition added while mounted, at a path sorted before the others, changes
+        # neither's numbers: the running mount and the path API still agree
+        check(run_tarbox("--dsn", dsn, "compose", "add", b.name, "/aaa", f"published:{name}"))
+        assert _compare_tree(b.conn, m.path, "/mnt/ro") == 9
+        assert _compare_tree(b.conn, m.path, "/mnt/cow") == 8
     finally:
         m.stop()
     assert bytes(a.conn.execute("SELECT tarbox.read('/pkg/sub/mod.py')").fetchone()[0]) == b"x = 1\n"
