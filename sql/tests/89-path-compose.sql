@@ -6,7 +6,7 @@
 -- is changed through the compose_* change functions (copy-up, whiteouts). The comparison with
 -- a real mount is tests/compose/test_path_api.py.
 BEGIN;
-SELECT plan(73);
+SELECT plan(80);
 
 SELECT role_name AS alice FROM tarbox.tenant_create('pc_alice') \gset
 SELECT role_name AS bob FROM tarbox.tenant_create('pc_bob') \gset
@@ -103,12 +103,25 @@ SELECT is(tarbox.rm('/mnt/cow/src/pkg/gone.txt'), 1::bigint, 'rm of a publisher'
 SELECT is((SELECT array_agg(name ORDER BY name) FROM tarbox.ls('/mnt/cow/src/pkg')), ARRAY['b.txt'],
           'its whiteout is not listed');
 SELECT throws_ok($$SELECT * FROM tarbox.stat('/mnt/cow/src/pkg/gone.txt')$$, 'TX002', NULL, 'and it is ENOENT');
+-- tarbox.history in a composition: the consumer's changes over the published layer
+SELECT results_eq($$SELECT layer_name, change, type, size, ino FROM tarbox.history('/mnt/cow/src/a.txt')$$,
+                  format($$VALUES ('work'::text, 'M'::text, 'file'::text, 6::bigint, %s::bigint | %s)$$, :base_cow, :a_ino),
+                  'history of a copied-up file: modified in the layer of the copy-up, with the number the mount shows');
+SELECT results_eq($$SELECT layer_name, change, type FROM tarbox.history('/mnt/cow/src/pkg/gone.txt')$$,
+                  $$VALUES ('work'::text, 'D'::text, 'file'::text)$$, 'a whiteout is a deletion');
+SELECT is((SELECT count(*)::int FROM tarbox.history('/mnt/cow/src/pkg/b.txt')), 0, 'an entry never changed has no history of the consumer''s');
+SELECT is((SELECT count(*)::int FROM tarbox.history('/mnt/ro/src/a.txt')), 0, 'nor has any entry of a read-only composition');
+SELECT is((SELECT array_agg(layer_name || ':' || change) FROM tarbox.history('/mnt/cow')), ARRAY['base:A'],
+          'the mount point has the history of the consumer''s directory there');
+SELECT throws_ok($$SELECT * FROM tarbox.history('/mnt/cow/src/nope/x')$$, 'TX002', NULL, 'a missing directory in it -> ENOENT');
 SELECT tarbox.mkdir('/mnt/cow/src/new/deep', 493, true);
 SELECT is(tarbox.write('/mnt/cow/src/new/deep/f.txt', 'fresh'), 5::bigint, 'mkdir -p and a new file');
 SELECT ok((tarbox.stat('/mnt/cow/src/new/deep/f.txt')).ino >= :base_cow::bigint | 549755813888,
           'a new file is numbered in the consumer''s own range, as in the mount');
 SELECT lives_ok($$SELECT tarbox.mv('/mnt/cow/src/new/deep/f.txt', '/mnt/cow/src/f2.txt')$$, 'mv within the composition');
 SELECT is(tarbox.read_text('/mnt/cow/src/f2.txt'), 'fresh', 'moved');
+SELECT results_eq($$SELECT layer_name, change, ino >= 72057594037927936 FROM tarbox.history('/mnt/cow/src/f2.txt')$$,
+                  $$VALUES ('work'::text, 'A'::text, true)$$, 'history of a file the consumer made in it: added');
 SELECT throws_ok($$SELECT tarbox.mv('/mnt/cow/src/f2.txt', '/home/f2.txt')$$, 'TX018', NULL, 'mv across its boundary -> EXDEV');
 SELECT tarbox.chmod('/mnt/cow/src/pkg/b.txt', 384);
 SELECT tarbox.setxattr('/mnt/cow/src/pkg/b.txt', 'user.x', 'bob');

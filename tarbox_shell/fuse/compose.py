@@ -200,9 +200,16 @@ class ComposedView(Component):
 
     @fuse_handler
     async def opendir(self, inode: int, ctx: pyfuse3.RequestContext) -> int:
-        """OPENDIR (no SQL: readdir checks the inode)."""
+        """OPENDIR: ``tarbox.compose_getattr`` checks that the directory is still there: a
+        revoked or removed publication is ENOENT here. (A READDIR error is no substitute:
+        glibc's readdir takes ENOENT from getdents for the end of a deleted directory, so
+        ``ls`` would show an empty directory.)"""
+        real = self._real(inode)
+        entry = self._entry(await self._sql(Q_GETATTR, (self.spec.compose_id, real)))
+        if entry.st_mode & 0o170000 != 0o040000:
+            raise pyfuse3.FUSEError(errno.ENOTDIR)
         fh = self.new_fh()
-        self._handles[fh] = self._real(inode)
+        self._handles[fh] = real
         if self.tree.audit_reads:
             self._listers[fh] = caller_of(ctx)
         return fh
