@@ -310,7 +310,9 @@ def _utf8(p: bytes) -> str:
 
 
 @router.get("/history/{path:path}", response_model=list[HistoryRow], responses=ERRORS, summary="History of a path",
-            description="The layers where the path was added (A), modified (M) or deleted (D), oldest first.")
+            description="The layers where the path was added (A), modified (M) or deleted (D), oldest first "
+                        "(tarbox.history). In a composition: the tenant's own changes over the publication. "
+                        "404 ENOENT missing directory, 400 EINVAL the root.")
 async def history(request: Request, path: str):
     """GET /history/{path}."""
     rows = await call(request, False, "SELECT layer_id, layer_name, change, type, size, mtime::text, ino "
