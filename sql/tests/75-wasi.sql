@@ -5,7 +5,7 @@ BEGIN;
 -- Release dropped blocks at the end of each statement, as a committed call does (this file
 -- runs in one transaction; migration 0105 defers releases to commit).
 SET CONSTRAINTS tarbox.block_drop_at_commit IMMEDIATE;
-SELECT plan(103);
+SELECT plan(110);
 
 SELECT role_name AS tenant FROM tarbox.tenant_create('wasitest') \gset
 SELECT role_name AS other FROM tarbox.tenant_create('wasiother') \gset
@@ -109,6 +109,16 @@ SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'f', %s, 'sub')$$, :p, :
 SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'sub', %s, 'f')$$, :p, :p), 'TX020', NULL, 'rename of a directory over a file -> ENOTDIR');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'f', %s, '../f')$$, :p, :p), 'TX001', NULL, 'rename above the base -> EPERM');
 SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'f', %s, 'ff/')$$, :p, :p), 'TX020', NULL, 'rename of a file to a name with a trailing / -> ENOTDIR');
+-- A trailing '/' never follows a final link where the call acts on the name itself (mkdir,
+-- rename), and O_CREAT with one is EISDIR: what mkdir(2), rename(2), open(2) and wasmtime do.
+SELECT tarbox.fs_symlink(:p, 'ln'::bytea, 'nope'::bytea, 0, 0);
+SELECT throws_ok(format($$SELECT tarbox.wasi_mkdir(%s, 'f/')$$, :p), 'TX017', NULL, 'mkdir of a file''s name with a trailing / -> EEXIST');
+SELECT throws_ok(format($$SELECT tarbox.wasi_mkdir(%s, 'ln/')$$, :p), 'TX017', NULL, 'mkdir of a dangling link with a trailing / -> EEXIST (not followed)');
+SELECT throws_ok(format($$SELECT tarbox.wasi_stat(%s, 'nope', false)$$, :p), 'TX002', NULL, 'nothing was made at the dangling link''s target');
+SELECT throws_ok(format($$SELECT tarbox.wasi_open(%s, 'f/', false, 1, true)$$, :p), 'TX021', NULL, 'open creat of an existing file with a trailing / -> EISDIR');
+SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'ld/', %s, 'g')$$, :p, :p), 'TX020', NULL, 'rename of a link to a directory with a trailing / -> ENOTDIR (not followed)');
+SELECT throws_ok(format($$SELECT tarbox.wasi_rename(%s, 'sub', %s, 'ld/')$$, :p, :p), 'TX020', NULL, 'rename of a directory onto a link with a trailing / -> ENOTDIR');
+SELECT is((tarbox.wasi_stat(:p, 'sub', false)).ino, :sub::bigint, 'the directory stayed where it was');
 SELECT throws_ok(format($$SELECT tarbox.wasi_symlink('/etc', %s, 'abs')$$, :p), 'TX001', NULL, 'symlink to an absolute path -> EPERM (as wasmtime)');
 SELECT is((tarbox.wasi_symlink('../x', :p, 'lo2')).size, 4::bigint, 'a link that would escape can be made (following it is refused)');
 SELECT throws_ok(format($$SELECT tarbox.wasi_symlink('x', %s, 'f')$$, :p), 'TX017', NULL, 'symlink over an existing name -> EEXIST');

@@ -140,7 +140,7 @@ class WasiClient:
     def __init__(self, backend: Backend):
         self.backend = backend
         self._fds: dict[int, Descriptor] = {}
-        self._free: list[int] = []
+        self._free: set[int] = set()
         self._next = 3
         self._buffer = max(int(backend.write_buffer), 0)
         self._ttl = max(float(backend.attr_ttl), 0.0)
@@ -257,9 +257,11 @@ class WasiClient:
 
     # -- the table ----------------------------------------------------------------------------
     def _alloc(self) -> int:
-        # As wasmtime's table: the number freed last, else the next never used.
+        # As wasmtime's table: the highest number freed, else the next never used (not
+        # POSIX's lowest free number: closing 0 and then 4 makes the next open 4, then 0).
         while self._free:
-            fd = self._free.pop()
+            fd = max(self._free)
+            self._free.discard(fd)
             if fd not in self._fds:
                 return fd
         while self._next in self._fds:
@@ -269,7 +271,7 @@ class WasiClient:
 
     def _release(self, fd: int) -> None:
         del self._fds[fd]
-        self._free.append(fd)
+        self._free.add(fd)
 
     def preopen(self, guest_path: str, tenant_path: str) -> int:
         """Preopen the tenant directory ``tenant_path`` (absolute) as ``guest_path``; returns

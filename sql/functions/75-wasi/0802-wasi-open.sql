@@ -24,13 +24,17 @@ BEGIN
         PERFORM tarbox._raise('EINVAL', format('%s: oflags creat and directory together', p_path));
     END IF;
     c := tarbox._ctx(NULL, v_write OR v_creat OR v_trunc);
+    IF v_creat AND right(p_path, 1) = '/' THEN
+        -- O_CREAT with a trailing '/' is EISDIR whatever the name holds (open(2) on Linux,
+        -- wasmtime), once the directories on the way resolve.
+        r := tarbox._wasi_walk(c, p_dir, coalesce(nullif(rtrim(p_path, '/'), ''), p_path), false);
+        PERFORM tarbox._raise('EISDIR', format('%s: cannot create a regular file with a trailing /', p_path));
+    END IF;
     -- O_CREAT|O_EXCL never follows the last component: an existing link, even dangling, is EEXIST.
     r := tarbox._wasi_walk(c, p_dir, p_path, coalesce(p_follow, false) AND NOT (v_creat AND v_excl));
     IF r.ino IS NULL THEN
         IF NOT v_creat THEN
             PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
-        ELSIF right(p_path, 1) = '/' THEN
-            PERFORM tarbox._raise('EISDIR', format('%s: cannot create a regular file with a trailing /', p_path));
         END IF;
         SELECT * INTO t FROM tarbox.tenant WHERE tenant_id = c.tenant_id;
         IF r.parent >= 72057594037927936 THEN
@@ -88,4 +92,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_open(bigint, text, boolean, int, boolean) IS
-'WASI path_open (openat(2)) in one call: resolve relative path p_path (text) beneath directory inode p_dir as tarbox.wasi_stat does (never leaving p_dir), following a final link when p_follow, and apply p_oflags (WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc). creat makes a missing regular file (mode 0644, the tenant''s default owner); creat|excl refuses any existing name, a link included; directory requires a directory; trunc empties a regular file. p_write says the descriptor will write (a directory then is EISDIR). Returns the attributes of the opened inode. Errors: a path at or below a composition''s mount point opens what the mount shows (tarbox._wasi_walk): for writing, creating or truncating EROFS (TX030) in a read-only composition, in a copy-on-write one creat and trunc change the caller''s copy (copied up first) and writes go to it (tarbox.wasi_write); EPERM (TX001) outside p_dir, ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021) a directory opened for writing or truncating, or a file to create with a trailing /, ELOOP (TX040) a final link not followed, EINVAL (TX022) creat with directory or unknown flags, ENAMETOOLONG (TX036), EROFS (TX030) a change in a historical layer.';
+'WASI path_open (openat(2)) in one call: resolve relative path p_path (text) beneath directory inode p_dir as tarbox.wasi_stat does (never leaving p_dir), following a final link when p_follow, and apply p_oflags (WASI oflags: 1 creat, 2 directory, 4 excl, 8 trunc). creat makes a missing regular file (mode 0644, the tenant''s default owner); creat|excl refuses any existing name, a link included; directory requires a directory; trunc empties a regular file. p_write says the descriptor will write (a directory then is EISDIR). Returns the attributes of the opened inode. Errors: a path at or below a composition''s mount point opens what the mount shows (tarbox._wasi_walk): for writing, creating or truncating EROFS (TX030) in a read-only composition, in a copy-on-write one creat and trunc change the caller''s copy (copied up first) and writes go to it (tarbox.wasi_write); EPERM (TX001) outside p_dir, ENOENT (TX002), EEXIST (TX017), ENOTDIR (TX020), EISDIR (TX021) a directory opened for writing or truncating, or creat with a trailing / (whatever the name holds), ELOOP (TX040) a final link not followed, EINVAL (TX022) creat with directory or unknown flags, ENAMETOOLONG (TX036), EROFS (TX030) a change in a historical layer.';

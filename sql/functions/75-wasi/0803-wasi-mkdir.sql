@@ -4,7 +4,9 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r tarbox._resolved := tarbox._wasi_walk(c, p_dir, p_path, false);
+    -- A trailing '/' names the directory to make, as mkdir(2) takes it: the name itself is
+    -- looked up, a link not followed (an existing file or link, even dangling: EEXIST).
+    r tarbox._resolved := tarbox._wasi_walk(c, p_dir, coalesce(nullif(rtrim(p_path, '/'), ''), p_path), false);
     t tarbox.tenant;
 BEGIN
     IF r.ino IS NOT NULL THEN
@@ -21,4 +23,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_mkdir(bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_mkdir(bigint, text) IS
-'WASI path_create_directory (mkdirat(2)): create directory p_path (text, relative, resolved beneath directory inode p_dir without leaving it; a trailing / is allowed) with mode 0755, owned by the tenant''s default uid/gid. Returns its attributes. Errors: EEXIST (TX017) any existing name, a link included, a path at or below a composition''s mount point changes what the mount shows (tarbox._wasi_walk): EROFS (TX030) in a read-only composition, in a copy-on-write one the caller''s copy (copied up first; a whiteout hides a removed publisher''s entry); EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_create_directory (mkdirat(2)): create directory p_path (text, relative, resolved beneath directory inode p_dir without leaving it; a trailing / is allowed and names the directory to make, a final link never followed) with mode 0755, owned by the tenant''s default uid/gid. Returns its attributes. Errors: EEXIST (TX017) any existing name, a link included (also with a trailing /, as mkdir(2) and wasmtime answer), a path at or below a composition''s mount point changes what the mount shows (tarbox._wasi_walk): EROFS (TX030) in a read-only composition, in a copy-on-write one the caller''s copy (copied up first; a whiteout hides a removed publisher''s entry); EPERM (TX001) outside p_dir, ENOENT (TX002), ENOTDIR (TX020), ENAMETOOLONG (TX036), EROFS (TX030).';

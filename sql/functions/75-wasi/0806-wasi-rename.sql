@@ -4,10 +4,13 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     c tarbox._context := tarbox._ctx(NULL, true);
-    r1 tarbox._resolved := tarbox._wasi_walk(c, p_dir, p_path, false);
-    r2 tarbox._resolved := tarbox._wasi_walk(c, p_newdir, p_newpath, false);
+    -- rename(2) acts on the names themselves: a trailing '/' does not follow a final link, it
+    -- only requires a directory (checked below: a link with one is ENOTDIR).
+    r1 tarbox._resolved := tarbox._wasi_walk(c, p_dir, coalesce(nullif(rtrim(p_path, '/'), ''), p_path), false);
+    r2 tarbox._resolved := tarbox._wasi_walk(c, p_newdir, coalesce(nullif(rtrim(p_newpath, '/'), ''), p_newpath), false);
     k1 record;
     k2 record;
+    v_dir boolean;  -- the source is a directory
 BEGIN
     IF r1.ino IS NULL THEN
         PERFORM tarbox._raise('ENOENT', format('%s: no such file or directory', p_path));
@@ -19,10 +22,17 @@ BEGIN
     END IF;
     k1 := tarbox._compose_number(r1.parent);
     k2 := tarbox._compose_number(r2.parent);
-    IF right(p_newpath, 1) = '/'
-       AND (CASE WHEN k1.compose IS NULL THEN tarbox._inode_at(c.tenant_id, r1.ino, c.layer)
-                 ELSE tarbox._compose_node(k1.compose, r1.ino & 1099511627775) END).mode & 61440 <> 16384 THEN
-        PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_newpath));
+    IF right(p_path, 1) = '/' OR right(p_newpath, 1) = '/' THEN
+        v_dir := (CASE WHEN k1.compose IS NULL THEN tarbox._inode_at(c.tenant_id, r1.ino, c.layer)
+                       ELSE tarbox._compose_node(k1.compose, r1.ino & 1099511627775) END).mode & 61440 = 16384;
+        IF NOT v_dir THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory',
+                CASE WHEN right(p_path, 1) = '/' THEN p_path ELSE p_newpath END));
+        ELSIF r2.ino IS NOT NULL AND right(p_newpath, 1) = '/'
+              AND (CASE WHEN k2.compose IS NULL THEN tarbox._inode_at(c.tenant_id, r2.ino, c.layer)
+                        ELSE tarbox._compose_node(k2.compose, r2.ino & 1099511627775) END).mode & 61440 <> 16384 THEN
+            PERFORM tarbox._raise('ENOTDIR', format('%s: not a directory', p_newpath));
+        END IF;
     END IF;
     -- across a composition's boundary: EROFS from or into a read-only one, EXDEV otherwise
     -- (as the mount answers; tools then copy)
@@ -39,4 +49,4 @@ $$;
 ALTER FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) OWNER TO tarbox_owner;
 REVOKE ALL ON FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION tarbox._do_wasi_rename(bigint, text, bigint, text) IS
-'WASI path_rename (renameat(2)), atomic: move relative path p_path beneath directory inode p_dir to p_newpath beneath p_newdir (each resolved without leaving its directory; final links are not followed), replacing a compatible target as tarbox.fs_rename does. Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), ENOTEMPTY (TX039), EINVAL (TX022) a directory into its own subtree, EBUSY (TX016) ''.''/''..'', a path at or below a composition''s mount point changes what the mount shows (tarbox._wasi_walk): EROFS (TX030) in a read-only composition, in a copy-on-write one the caller''s copy (copied up first; a whiteout hides a removed publisher''s entry); EBUSY (TX016) the mount point itself; EXDEV (TX018) across a composition''s boundary (EROFS from or into a read-only one); EPERM (TX001) outside a directory, ENAMETOOLONG (TX036), EROFS (TX030).';
+'WASI path_rename (renameat(2)), atomic: move relative path p_path beneath directory inode p_dir to p_newpath beneath p_newdir (each resolved without leaving its directory; final links are not followed, not even with a trailing /, which requires a directory: ENOTDIR), replacing a compatible target as tarbox.fs_rename does. Errors: ENOENT (TX002), EISDIR (TX021), ENOTDIR (TX020), ENOTEMPTY (TX039), EINVAL (TX022) a directory into its own subtree, EBUSY (TX016) ''.''/''..'', a path at or below a composition''s mount point changes what the mount shows (tarbox._wasi_walk): EROFS (TX030) in a read-only composition, in a copy-on-write one the caller''s copy (copied up first; a whiteout hides a removed publisher''s entry); EBUSY (TX016) the mount point itself; EXDEV (TX018) across a composition''s boundary (EROFS from or into a read-only one); EPERM (TX001) outside a directory, ENAMETOOLONG (TX036), EROFS (TX030).';
