@@ -166,24 +166,33 @@ def _compare(native: str, tarbox: str) -> list[str]:
     return diffs
 
 
-def test_probe_answers_as_wasmtime_does(tenant, tmp_path, engine):
-    """Every call of the probe gets the errno and result wasmtime gives for its own host
-    directory (descriptor numbers, rights, sizes, readdir byte counts, file contents)."""
-    wasm = build(PROBE)
+def run_both(steps: list, tenant, tmp_path, engine, remote=None):
+    """Build ``steps`` and run the module with wasmtime's own preopened host directory and
+    with ``/d`` of ``tenant`` (in HTTP mode with ``remote``). Checks that both exit 0, answer
+    every call alike (:func:`_compare`) and leave the same names and types; returns the host
+    directory."""
+    wasm = build(steps)
     host = tmp_path / "native"
     host.mkdir()
     native = run_native(wasm, [("/d", str(host))], [], tmp_path, engine)
     assert native.status == 0, native.stderr
     tenant.conn.execute("SELECT tarbox.mkdir('/d')")
-    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine)
+    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine, remote=remote)
     assert ours.status == 0, ours.stderr
     assert _compare(native.stdout, ours.stdout) == []
-    # The trees are the same too (names and types).
     ours_tree = sorted((r[0], r[1]) for r in tenant.conn.execute(
         "SELECT name, type FROM tarbox.ls('/d')").fetchall())
     native_tree = sorted((e.name, "dir" if e.is_dir(follow_symlinks=False) else
                           "symlink" if e.is_symlink() else "file") for e in os.scandir(host))
     assert ours_tree == native_tree
+    return host
+
+
+def test_probe_answers_as_wasmtime_does(tenant, tmp_path, engine):
+    """Every call of the probe gets the errno and result wasmtime gives for its own host
+    directory (descriptor numbers, rights, sizes, readdir byte counts, file contents), and
+    the trees are the same afterwards (names and types)."""
+    run_both(PROBE, tenant, tmp_path, engine)
 
 
 ATTACKS = [
@@ -434,17 +443,4 @@ def test_trailing_slashes_answer_as_wasmtime_does(tenant, tmp_path, engine):
     and a missing name, in every call that takes a path (and the numbers of reused
     descriptors): the errno and result wasmtime gives for its own host directory, and the
     same tree afterwards."""
-    wasm = build(SLASHES)
-    host = tmp_path / "native"
-    host.mkdir()
-    native = run_native(wasm, [("/d", str(host))], [], tmp_path, engine)
-    assert native.status == 0, native.stderr
-    tenant.conn.execute("SELECT tarbox.mkdir('/d')")
-    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine)
-    assert ours.status == 0, ours.stderr
-    assert _compare(native.stdout, ours.stdout) == []
-    ours_tree = sorted((r[0], r[1]) for r in tenant.conn.execute(
-        "SELECT name, type FROM tarbox.ls('/d')").fetchall())
-    native_tree = sorted((e.name, "dir" if e.is_dir(follow_symlinks=False) else
-                          "symlink" if e.is_symlink() else "file") for e in os.scandir(host))
-    assert ours_tree == native_tree
+    run_both(SLASHES, tenant, tmp_path, engine)

@@ -18,7 +18,7 @@ from tarbox_shell import db
 from tests.conftest import unique_tenant_name
 from tests.server.support import Server, make_token
 from tests.wasi.conftest import REPO, Remote, run_cli, run_inproc, run_module_inproc, run_native
-from tests.wasi.test_host import ATTACKS, LINKS, PROBE, SLASHES, _attack_steps, _compare
+from tests.wasi.test_host import ATTACKS, LINKS, PROBE, SLASHES, _attack_steps, _compare, run_both
 from tests.wasi.test_python import EXPECTED_SUMMARY, SCRIPTS, check_job_tree, put
 from tests.wasi.watgen import build
 
@@ -89,19 +89,7 @@ def test_wat_probe_over_http_answers_as_wasmtime_does(tenant, remote, tmp_path, 
     """The preview 1 probe of test_host (every call's errno and result: descriptors, rights,
     sizes, holes, appends, readdir byte counts, links, renames) gets over HTTP what wasmtime
     answers for its own preopened directory, as in direct mode."""
-    wasm = build(PROBE)
-    host = tmp_path / "native"
-    host.mkdir()
-    native = run_native(wasm, [("/d", str(host))], [], tmp_path, engine)
-    assert native.status == 0, native.stderr
-    tenant.conn.execute("SELECT tarbox.mkdir('/d')")
-    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine, remote=remote)
-    assert ours.status == 0, ours.stderr
-    assert _compare(native.stdout, ours.stdout) == []
-    ours_tree = sorted((r[0], r[1]) for r in tenant.conn.execute("SELECT name, type FROM tarbox.ls('/d')"))
-    native_tree = sorted((e.name, "dir" if e.is_dir(follow_symlinks=False) else
-                          "symlink" if e.is_symlink() else "file") for e in os.scandir(host))
-    assert ours_tree == native_tree
+    host = run_both(PROBE, tenant, tmp_path, engine, remote=remote)
     # the same bytes, but for fd_allocate (a DEVIATION: real in Tarbox, ENOTSUP in wasmtime)
     data, theirs = bytes(tenant.conn.execute("SELECT tarbox.read('/d/f.txt')").fetchone()[0]), (host / "f.txt").read_bytes()
     assert (data[:len(theirs)], data[len(theirs):], len(data)) == (theirs, bytes(100 - len(theirs)), 100)
@@ -110,19 +98,7 @@ def test_wat_probe_over_http_answers_as_wasmtime_does(tenant, remote, tmp_path, 
 def test_trailing_slashes_over_http_answer_as_wasmtime_does(tenant, remote, tmp_path, engine):
     """The trailing-slash probe of test_host over HTTP: what wasmtime answers, and the same
     tree afterwards."""
-    wasm = build(SLASHES)
-    host = tmp_path / "native"
-    host.mkdir()
-    native = run_native(wasm, [("/d", str(host))], [], tmp_path, engine)
-    assert native.status == 0, native.stderr
-    tenant.conn.execute("SELECT tarbox.mkdir('/d')")
-    ours = run_module_inproc(tenant, wasm, [("/d", "/d")], tmp_path, engine, remote=remote)
-    assert ours.status == 0, ours.stderr
-    assert _compare(native.stdout, ours.stdout) == []
-    ours_tree = sorted((r[0], r[1]) for r in tenant.conn.execute("SELECT name, type FROM tarbox.ls('/d')"))
-    native_tree = sorted((e.name, "dir" if e.is_dir(follow_symlinks=False) else
-                          "symlink" if e.is_symlink() else "file") for e in os.scandir(host))
-    assert ours_tree == native_tree
+    run_both(SLASHES, tenant, tmp_path, engine, remote=remote)
 
 
 def test_posix_probe_over_http_prints_what_wasmtime_prints(tenant, remote, python_wasm, tmp_path, engine):
